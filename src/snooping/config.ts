@@ -1,0 +1,107 @@
+// Configuration of the snooping engine, in engine units (milliseconds, port indices).
+// src/config turns the YAML file (seconds, interface names) into these; the engine never sees YAML.
+// Timer names and defaults: RFC 3376 §8 (IGMPv3, RFC 9776 §8) and RFC 2236 §8.
+
+import type { UnregisteredPolicy } from '../dataplane/commands.js';
+
+/** How a port takes part in router-port detection (Linux `mcast_router` 1/2/0). */
+export type RouterMode = 'auto' | 'static' | 'never';
+
+export interface PortSnoopingConfig {
+  index: number;                 // 0..63, the data plane's port index
+  name: string;                  // interface name, for logs and management
+  router: RouterMode;            // auto: learned from queries/PIM/MRD; static: always; never: never a router port
+  fastLeave: boolean;            // remove membership on leave at once (with explicit host tracking)
+  floodAll: boolean;             // receive all multicast, registered or not
+  floodReports: boolean;         // also receive membership reports and leaves (RFC 4541 2.1.1(1) override)
+  floodUnregistered: boolean;    // receive unregistered multicast when the policy floods it
+  maxGroups: number;             // memberships this port may hold; 0 = no per-port limit
+  trusted: boolean;              // with querierGuard: queries/PIM/MRD from this port are believed
+}
+
+export interface StaticGroup {
+  port: number;
+  vlan: number;
+  group: string;
+  source: string | null;
+}
+
+export interface QuerierConfig {
+  enabled: boolean;
+  address: string;               // IPv4 source of own queries; 0.0.0.0 = proxy querier (loses every election)
+  version: 2 | 3;                // IGMP version of own queries
+}
+
+export interface SnoopingConfig {
+  enabled: boolean;
+  robustness: number;                    // Robustness Variable, RFC 3376 §8.1 (default 2)
+  queryIntervalMs: number;               // Query Interval, §8.2 (125 s)
+  queryResponseIntervalMs: number;       // Query Response Interval, §8.3 (10 s)
+  groupMembershipIntervalMs: number;     // GMI = RV·QI + QRI, §8.4 (260 s)
+  otherQuerierPresentIntervalMs: number; // RV·QI + QRI/2, §8.5 (255 s)
+  startupQueryIntervalMs: number;        // QI/4, §8.6 (31.25 s)
+  startupQueryCount: number;             // RV, §8.7
+  lastMemberQueryIntervalMs: number;     // LMQI, §8.8 (1 s)
+  lastMemberQueryCount: number;          // LMQC = RV, §8.9
+  olderHostPresentIntervalMs: number;    // RV·QI + QRI, §8.13 (260 s)
+  routerTimeoutMs: number;               // how long a learned router port lives without refresh (= OQPI, as Linux)
+  unregistered: UnregisteredPolicy;      // RFC 4541 2.1.2(3); default 'routers'
+  noQuerier: 'flood' | 'filter';         // with no querier anywhere: flood all multicast (Linux) or keep filtering
+  startupFloodMs: number;                // flood after start until this long after the first query (0 = off)
+  maxGroups: number;                     // memberships overall; 0 = no limit
+  querierGuard: boolean;                 // only trusted ports may become router ports / queriers
+  reportRateLimit: number;               // membership messages per second per port accepted; 0 = no limit
+  querier: QuerierConfig;
+  staticGroups: StaticGroup[];
+}
+
+/** RFC 3376 §8 defaults, derived from the robustness variable and the query timers. */
+export function deriveTimers(input: {
+  robustness?: number;
+  queryIntervalMs?: number;
+  queryResponseIntervalMs?: number;
+}): Pick<SnoopingConfig,
+  'robustness' | 'queryIntervalMs' | 'queryResponseIntervalMs' | 'groupMembershipIntervalMs' |
+  'otherQuerierPresentIntervalMs' | 'startupQueryIntervalMs' | 'startupQueryCount' |
+  'lastMemberQueryIntervalMs' | 'lastMemberQueryCount' | 'olderHostPresentIntervalMs' | 'routerTimeoutMs'> {
+  const rv = input.robustness ?? 2;
+  const qi = input.queryIntervalMs ?? 125_000;
+  const qri = input.queryResponseIntervalMs ?? 10_000;
+  const gmi = rv * qi + qri;
+  const oqpi = rv * qi + qri / 2;
+  return {
+    robustness: rv,
+    queryIntervalMs: qi,
+    queryResponseIntervalMs: qri,
+    groupMembershipIntervalMs: gmi,
+    otherQuerierPresentIntervalMs: oqpi,
+    startupQueryIntervalMs: qi / 4,
+    startupQueryCount: rv,
+    lastMemberQueryIntervalMs: 1_000,
+    lastMemberQueryCount: rv,
+    olderHostPresentIntervalMs: gmi,
+    routerTimeoutMs: oqpi,
+  };
+}
+
+export function defaultSnoopingConfig(): SnoopingConfig {
+  return {
+    enabled: true,
+    ...deriveTimers({}),
+    unregistered: 'routers',
+    noQuerier: 'flood',
+    startupFloodMs: 10_000,
+    maxGroups: 0,
+    querierGuard: false,
+    reportRateLimit: 0,
+    querier: { enabled: false, address: '0.0.0.0', version: 3 },
+    staticGroups: [],
+  };
+}
+
+export function defaultPortConfig(index: number, name: string): PortSnoopingConfig {
+  return {
+    index, name, router: 'auto', fastLeave: false, floodAll: false, floodReports: false,
+    floodUnregistered: true, maxGroups: 0, trusted: false,
+  };
+}
