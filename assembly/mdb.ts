@@ -1,0 +1,255 @@
+// The multicast database: (VLAN, group[, source]) → egress ports, programmed by the control plane.
+//
+// Keys are 16-byte addresses (IPv4 as IPv4-mapped ::ffff:a.b.c.d) plus a 12-bit VLAN id; a (*,G) entry has an
+// all-zero source. Open addressing, linear probing, backward-shift deletion, load ≤ 1/2. Entry, 64 bytes (one
+// cache line, so a probe costs one line):
+//
+//   0  u64 ports      egress bitmap (0 for a placeholder)
+//   8  u32 hash       full 32-bit hash; home slot = hash & mask; compared before the key
+//  12  u16 vlanState  OCCUPIED | VLAN id; 0 = empty slot
+//  14  u16 flags      REGISTERED: a (*,G) the control plane set; SOURCE_SPECIFIC: an (S,G)
+//  16  u32 sgCount    on a (*,G): how many (S,G) entries exist for the same (VLAN, G)
+//  20  12 B reserved
+//  32  16 B group
+//  48  16 B source
+//
+// An (S,G) always has a (*,G) companion. When the control plane set only (S,G) entries for G, the companion is a
+// placeholder (not REGISTERED, no ports) that exists to say "look up (S,G) first"; deleting the last (S,G) of G
+// removes it. Lookup (mdbResolve): (*,G) → if it counts (S,G) entries, (S,G) first → else the (*,G)'s own ports.
+
+import { mix64, slotsForCapacity } from "./hash";
+
+const PORTS: usize = 0;
+const HASH: usize = 8;
+const VLAN_STATE: usize = 12;
+const FLAGS: usize = 14;
+const SG_COUNT: usize = 16;
+const GROUP: usize = 32;
+const SOURCE: usize = 48;
+export const MDB_ENTRY_SIZE: u32 = 64;
+const ENTRY_SHIFT: u32 = 6;
+
+const OCCUPIED: u16 = 0x8000;
+const VLAN_MASK: u32 = 0x0fff;
+export const FLAG_REGISTERED: u16 = 1;
+export const FLAG_SOURCE_SPECIFIC: u16 = 2;
+
+let base: usize = 0;
+let mask: u32 = 0;
+let capacity: u32 = 0;
+let count: u32 = 0;
+
+export function mdbBytes(cap: u32): usize {
+  return <usize>slotsForCapacity(cap) * MDB_ENTRY_SIZE;
+}
+
+export function mdbPlace(at: usize, cap: u32): void {
+  base = at;
+  mask = slotsForCapacity(cap) - 1;
+  capacity = cap;
+  count = 0;
+  memory.fill(at, 0, mdbBytes(cap));
+}
+
+@inline function slotAt(i: u32): usize {
+  return base + (<usize>i << ENTRY_SHIFT);
+}
+
+/** Hash of (VLAN, group, source) given as little-endian u64 words of the 16-byte addresses. */
+@inline function keyHash(vlan: u32, g0: u64, g1: u64, s0: u64, s1: u64): u32 {
+  const x = (g0 * 0x9e3779b97f4a7c15) ^ (g1 * 0xc2b2ae3d27d4eb4f) ^ (s0 * 0x165667b19e3779f9) ^
+    (s1 * 0x27d4eb2f165667c5) ^ (<u64>vlan * 0x94d049bb133111eb);
+  return <u32>(mix64(x) >>> 32);
+}
+
+/** The entry for the key, or 0. */
+function find(vlan: u32, g0: u64, g1: u64, s0: u64, s1: u64): usize {
+  const h = keyHash(vlan, g0, g1, s0, s1);
+  const state = <u16>vlan | OCCUPIED;
+  let i = h & mask;
+  while (true) {
+    const e = slotAt(i);
+    const st = load<u16>(e, VLAN_STATE);
+    if (st == 0) return 0;
+    if (load<u32>(e, HASH) == h && st == state &&
+      load<u64>(e, GROUP) == g0 && load<u64>(e, GROUP + 8) == g1 &&
+      load<u64>(e, SOURCE) == s0 && load<u64>(e, SOURCE + 8) == s1) return e;
+    i = (i + 1) & mask;
+  }
+  return 0;
+}
+
+/** Claim an empty slot for the key (the caller checked it is absent and that there is room). */
+function insert(vlan: u32, g0: u64, g1: u64, s0: u64, s1: u64, ports: u64, flags: u16, sgCount: u32): usize {
+  const h = keyHash(vlan, g0, g1, s0, s1);
+  let i = h & mask;
+  while (load<u16>(slotAt(i), VLAN_STATE) != 0) i = (i + 1) & mask;
+  const e = slotAt(i);
+  store<u64>(e, ports, PORTS);
+  store<u32>(e, h, HASH);
+  store<u16>(e, <u16>vlan | OCCUPIED, VLAN_STATE);
+  store<u16>(e, flags, FLAGS);
+  store<u32>(e, sgCount, SG_COUNT);
+  store<u64>(e, g0, GROUP);
+  store<u64>(e, g1, GROUP + 8);
+  store<u64>(e, s0, SOURCE);
+  store<u64>(e, s1, SOURCE + 8);
+  count++;
+  return e;
+}
+
+/** Remove an entry and close the gap (backward shift, as in fdb.ts). */
+function remove(e: usize): void {
+  let hole = <u32>((e - base) >>> ENTRY_SHIFT);
+  let j = hole;
+  while (true) {
+    j = (j + 1) & mask;
+    const next = slotAt(j);
+    if (load<u16>(next, VLAN_STATE) == 0) break;
+    const h = load<u32>(next, HASH) & mask;
+    if (((j - h) & mask) >= ((j - hole) & mask)) {
+      memory.copy(slotAt(hole), next, MDB_ENTRY_SIZE);
+      hole = j;
+    }
+  }
+  store<u16>(slotAt(hole), 0, VLAN_STATE);
+  count--;
+}
+
+/**
+ * The entry whose ports apply to traffic from source (s0, s1) to group (g0, g1) in `vlan`, or 0 when the group is
+ * unregistered (RFC 4541 2.1.2(3): no reported group matches). A placeholder (*,G) is returned for a source that
+ * has no (S,G) entry: the group is known, this source has no listeners, so its ports are empty.
+ */
+export function mdbResolve(vlan: u32, g0: u64, g1: u64, s0: u64, s1: u64): usize {
+  const star = find(vlan, g0, g1, 0, 0);
+  if (star == 0 || load<u32>(star, SG_COUNT) == 0) return star;
+  const sg = find(vlan, g0, g1, s0, s1);
+  return sg != 0 ? sg : star;
+}
+
+/** True for an (S,G) entry (false for a (*,G) or placeholder). */
+@inline export function entryIsSourceSpecific(e: usize): bool {
+  return (load<u16>(e, FLAGS) & FLAG_SOURCE_SPECIFIC) != 0;
+}
+
+/** Egress ports of an entry returned by mdbResolve. */
+@inline export function entryPorts(e: usize): u64 {
+  return load<u64>(e, PORTS);
+}
+
+/**
+ * Create or replace the entry for (vlan, group[, source]) read from memory (16 bytes each; sourcePtr 0 or an
+ * all-zero source = (*,G)). Returns false when the table is full.
+ */
+export function mdbSet(vlan: u32, groupPtr: usize, sourcePtr: usize, ports: u64): bool {
+  vlan &= VLAN_MASK;
+  const g0 = load<u64>(groupPtr);
+  const g1 = load<u64>(groupPtr, 8);
+  const s0 = sourcePtr != 0 ? load<u64>(sourcePtr) : 0;
+  const s1 = sourcePtr != 0 ? load<u64>(sourcePtr, 8) : 0;
+  const star = find(vlan, g0, g1, 0, 0);
+  if ((s0 | s1) == 0) {
+    if (star != 0) {
+      store<u64>(star, ports, PORTS);
+      store<u16>(star, load<u16>(star, FLAGS) | FLAG_REGISTERED, FLAGS);
+      return true;
+    }
+    if (count >= capacity) return false;
+    insert(vlan, g0, g1, 0, 0, ports, FLAG_REGISTERED, 0);
+    return true;
+  }
+  const sg = find(vlan, g0, g1, s0, s1);
+  if (sg != 0) {
+    store<u64>(sg, ports, PORTS);
+    return true;
+  }
+  // A new (S,G) needs its (*,G) companion; create a placeholder when there is none. Insertion never moves
+  // entries, so `star` stays valid.
+  if (count + (star != 0 ? 1 : 2) > capacity) return false;
+  if (star != 0) store<u32>(star, load<u32>(star, SG_COUNT) + 1, SG_COUNT);
+  else insert(vlan, g0, g1, 0, 0, 0, 0, 1);
+  insert(vlan, g0, g1, s0, s1, ports, FLAG_SOURCE_SPECIFIC, 0);
+  return true;
+}
+
+/** Remove the entry for (vlan, group[, source]); false when there was none. */
+export function mdbDelete(vlan: u32, groupPtr: usize, sourcePtr: usize): bool {
+  vlan &= VLAN_MASK;
+  const g0 = load<u64>(groupPtr);
+  const g1 = load<u64>(groupPtr, 8);
+  const s0 = sourcePtr != 0 ? load<u64>(sourcePtr) : 0;
+  const s1 = sourcePtr != 0 ? load<u64>(sourcePtr, 8) : 0;
+  if ((s0 | s1) == 0) {
+    const star = find(vlan, g0, g1, 0, 0);
+    if (star == 0 || (load<u16>(star, FLAGS) & FLAG_REGISTERED) == 0) return false;
+    if (load<u32>(star, SG_COUNT) == 0) {
+      remove(star);
+    } else {
+      // Its (S,G) entries still need it: keep it as a placeholder.
+      store<u64>(star, 0, PORTS);
+      store<u16>(star, load<u16>(star, FLAGS) & ~FLAG_REGISTERED, FLAGS);
+    }
+    return true;
+  }
+  const sg = find(vlan, g0, g1, s0, s1);
+  if (sg == 0) return false;
+  remove(sg);
+  // Removal shifts entries, so look the companion up afresh.
+  const star = find(vlan, g0, g1, 0, 0);
+  if (star != 0) {
+    const left = load<u32>(star, SG_COUNT) - 1;
+    store<u32>(star, left, SG_COUNT);
+    if (left == 0 && (load<u16>(star, FLAGS) & FLAG_REGISTERED) == 0) remove(star);
+  }
+  return true;
+}
+
+export function mdbClear(): void {
+  memory.fill(base, 0, <usize>(mask + 1) << ENTRY_SHIFT);
+  count = 0;
+}
+
+export function mdbCount(): u32 {
+  return count;
+}
+
+export function mdbCapacity(): u32 {
+  return capacity;
+}
+
+// ---- reading entries for management: iterate with mdbNext(0), mdbNext(slot + 1), … until -1 ----
+// Placeholders are entries too (flags without REGISTERED and not SOURCE_SPECIFIC); readers may skip them.
+
+export function mdbNext(slot: i32): i32 {
+  for (let i = <u32>max(slot, 0); i <= mask; i++) {
+    if (load<u16>(slotAt(i), VLAN_STATE) != 0) return <i32>i;
+  }
+  return -1;
+}
+
+export function mdbSlotVlan(slot: i32): u32 {
+  return <u32>load<u16>(slotAt(<u32>slot), VLAN_STATE) & VLAN_MASK;
+}
+
+export function mdbSlotPorts(slot: i32): u64 {
+  return load<u64>(slotAt(<u32>slot), PORTS);
+}
+
+export function mdbSlotFlags(slot: i32): u32 {
+  return <u32>load<u16>(slotAt(<u32>slot), FLAGS);
+}
+
+export function mdbSlotSourceCount(slot: i32): u32 {
+  return load<u32>(slotAt(<u32>slot), SG_COUNT);
+}
+
+/** Address of the slot's 16-byte group. */
+export function mdbSlotGroup(slot: i32): usize {
+  return slotAt(<u32>slot) + GROUP;
+}
+
+/** Address of the slot's 16-byte source (all zero for (*,G)). */
+export function mdbSlotSource(slot: i32): usize {
+  return slotAt(<u32>slot) + SOURCE;
+}

@@ -1,0 +1,185 @@
+/*
+ * igmpswitch packet I/O addon: shared types.
+ *
+ * The data plane lives in a non-growable WebAssembly.Memory. This addon keeps the raw base pointer of that
+ * memory (attach()) and moves frames between AF_PACKET sockets and the frame slots in it, batch by batch:
+ *
+ *   receive():  poll ports -> recvmmsg straight into slots -> fill RX descriptors   (Wasm reads them)
+ *   transmit(): read the per-port TX lists Wasm wrote -> one sendmmsg per port from the same slots
+ *
+ * Nothing here allocates per frame or calls JavaScript per frame. All offsets come from the layout object
+ * given to attach() (docs/architecture.md); nothing below hard-codes where a region lives.
+ *
+ * This header is plain C with no node-api types so the socket code can be read (and reasoned about) on its
+ * own; addon.c is the only file that talks to node-api.
+ */
+#ifndef IGS_H
+#define IGS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <net/if.h>
+#include <sys/socket.h>
+
+#define IGS_MAX_PORTS 64
+
+/*
+ * PACKET_VNET_HDR prepends a struct virtio_net_hdr (10 bytes) on receive and expects one on send. The
+ * descriptor reserves 12 bytes for it (room for virtio_net_hdr_mrg_rxbuf's num_buffers); we always use the
+ * 10-byte form because it works on every kernel (PACKET_VNET_HDR_SZ, which allows 12, needs Linux >= 6.2)
+ * and zero the last two bytes on receive.
+ */
+#define IGS_VNET_LEN 10
+#define IGS_VNET_FIELD 12
+
+/* RX descriptor fields (docs/architecture.md, "RX descriptor"). */
+#define IGS_D_OFFSET 0
+#define IGS_D_LENGTH 4
+#define IGS_D_PORT 8
+#define IGS_D_FLAGS 10
+#define IGS_D_TIME 12
+#define IGS_D_VNET 16
+#define IGS_D_MIN_STRIDE 32
+
+#define IGS_F_TRUNCATED 0x1
+#define IGS_F_CSUM_PARTIAL 0x2
+#define IGS_F_GSO 0x4
+
+/* virtio_net_hdr field offsets inside the 10-byte header (little-endian on every host we build for). */
+#define IGS_VH_FLAGS 0
+#define IGS_VH_GSO_TYPE 1
+#define IGS_VH_HDR_LEN 2
+#define IGS_VH_GSO_SIZE 4
+#define IGS_VH_CSUM_START 6
+#define IGS_VH_CSUM_OFFSET 8
+
+/* sendmmsg/recvmmsg take at most UIO_MAXIOV messages per call. */
+#define IGS_MMSG_MAX 1024
+
+typedef struct igs_layout {
+  uint32_t desc, desc_stride;
+  uint32_t slots, slot_stride, slot_headroom;
+  uint32_t slot_cap; /* bytes receivable at slot + headroom: min(slotSize, slotStride - slotHeadroom) */
+  uint32_t tx_counts, tx_lists, tx_list_stride;
+  uint32_t max_batch; /* number of descriptors == number of slots */
+} igs_layout;
+
+/* Per-port counters. Plain uint64_t: only the thread that owns the addon instance touches them. */
+typedef struct igs_port_stats {
+  uint64_t rx_frames, rx_bytes;
+  uint64_t rx_truncated;     /* frame longer than the slot (delivered cut, flag TRUNCATED) */
+  uint64_t rx_vlan_restored; /* 802.1Q/802.1ad tag put back from PACKET_AUXDATA */
+  uint64_t rx_gso, rx_csum_partial;
+  uint64_t rx_errors;        /* recvmmsg failures other than "no data" and "link down" (e.g. EINVAL: the
+                                kernel could not express an skb's GSO type in a virtio_net_hdr; frame lost) */
+  uint64_t rx_down;          /* recvmmsg reported ENETDOWN/ENXIO/ENODEV (link went down / device gone) */
+  uint64_t tx_frames, tx_bytes;
+  uint64_t tx_drops;         /* EAGAIN/ENOBUFS: socket or device queue full; frame dropped */
+  uint64_t tx_errors;        /* frame refused (EMSGSIZE, EINVAL, ...) */
+  uint64_t tx_down;          /* frames not sent because the link is down / device gone */
+  uint64_t tx_invalid;       /* TX list entry pointing outside the batch or outside memory (a core bug) */
+  uint64_t inject_frames, inject_errors;
+  uint64_t kernel_packets, kernel_drops; /* PACKET_STATISTICS, accumulated (the kernel resets on read) */
+  int last_rx_errno, last_tx_errno;
+} igs_port_stats;
+
+typedef struct igs_port {
+  int fd; /* -1 when closed */
+  int ifindex;
+  int mtu;
+  int qdisc_bypass;
+  char ifname[IFNAMSIZ];
+  uint8_t mac[6];
+  igs_port_stats st;
+} igs_port;
+
+typedef struct igs_ctx {
+  /* Wasm memory (attach). */
+  uint8_t *base;
+  size_t mem_len;
+  int attached;
+  igs_layout L;
+
+  igs_port ports[IGS_MAX_PORTS];
+
+  int efd;    /* eventfd for wake-ups from other threads, -1 until wakeFd() */
+  int ctl_fd; /* AF_INET/AF_UNIX datagram socket for ioctls (link state, ethtool), lazily opened */
+  int nl_fd;  /* NETLINK_ROUTE socket (RTMGRP_LINK) polled by receive(), -1 unless watchLinks(true) */
+  int nl_pending;
+
+  uint32_t rr; /* round-robin start among ready ports */
+
+  /*
+   * Scratch arrays, allocated once at attach(). RX message f always describes slot f / descriptor f, so they
+   * are prebuilt and receive() only resets msg_controllen/msg_flags. TX messages are built per transmit().
+   */
+  struct mmsghdr *rx_msgs;
+  struct iovec *rx_iov;
+  uint8_t *rx_cmsg;
+  size_t rx_cmsg_len; /* per message */
+  struct mmsghdr *tx_msgs;
+  struct iovec *tx_iov;
+  uint32_t tx_cap; /* entries in tx_msgs */
+} igs_ctx;
+
+/* An error for the JS layer: which call failed, on which interface, and errno (0 = argument problem). */
+typedef struct igs_err {
+  int err;
+  char msg[256];
+} igs_err;
+
+void igs_ctx_init(igs_ctx *c);
+void igs_ctx_destroy(igs_ctx *c);
+
+/* packet.c */
+int igs_attach(igs_ctx *c, uint8_t *base, size_t len, const igs_layout *L, igs_err *e);
+typedef struct igs_open_opts {
+  int qdisc_bypass; /* PACKET_QDISC_BYPASS: skip the egress qdisc (no shaping, no backpressure) */
+  int rcvbuf, sndbuf;
+} igs_open_opts;
+int igs_open_port(igs_ctx *c, const char *ifname, int index, const igs_open_opts *o, igs_err *e);
+void igs_close_port(igs_ctx *c, int index);
+int igs_receive(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e);
+uint32_t igs_transmit(igs_ctx *c);
+int igs_inject(igs_ctx *c, uint64_t mask, const uint8_t *frame, size_t len);
+int igs_wake_fd(igs_ctx *c, igs_err *e);
+int igs_wake(int fd, igs_err *e);
+void igs_port_stats_refresh(igs_ctx *c, int index);
+uint32_t igs_now_ms(void);
+
+/* ethtool.c */
+int igs_ctl_fd(igs_ctx *c, igs_err *e);
+typedef struct igs_link {
+  int ifindex;
+  int up;      /* IFF_UP && IFF_RUNNING */
+  int admin_up;
+  int running;
+  int carrier; /* ETHTOOL_GLINK, or IFF_RUNNING when the driver has no get_link */
+  int mtu;
+} igs_link;
+/* 1 = found, 0 = no such interface, -1 = other error (e filled). */
+int igs_link_state(igs_ctx *c, const char *ifname, igs_link *out, igs_err *e);
+
+typedef struct igs_features {
+  uint32_t count;
+  char (*names)[32];
+  uint32_t *available, *requested, *active, *never_changed; /* bitmaps, (count + 31) / 32 words each */
+} igs_features;
+int igs_features_get(igs_ctx *c, const char *ifname, igs_features *f, igs_err *e);
+void igs_features_free(igs_features *f);
+int igs_feature_index(const igs_features *f, const char *name);
+static inline int igs_fbit(const uint32_t *bm, int i) { return (bm[i / 32] >> (i % 32)) & 1; }
+/* Set features: valid/requested bitmaps of f->count bits. Returns the ETHTOOL_F_* flags (>= 0) or -1. */
+int igs_features_set(igs_ctx *c, const char *ifname, const igs_features *f, const uint32_t *valid,
+                     const uint32_t *requested, igs_err *e);
+
+/* netlink.c */
+int igs_watch_links(igs_ctx *c, int on, igs_err *e);
+/* Drain pending link notifications: calls cb for every RTM_NEWLINK/RTM_DELLINK. Returns messages seen. */
+typedef void (*igs_link_cb)(void *arg, int ifindex, const char *ifname, unsigned flags, int deleted);
+int igs_drain_links(igs_ctx *c, igs_link_cb cb, void *arg);
+
+/* helpers */
+void igs_set_err(igs_err *e, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,702 @@
+/*
+ * AF_PACKET ports, batched receive into Wasm frame slots, batched transmit from the per-port TX lists.
+ * See igs.h for the overall shape and docs/architecture.md for the descriptor / TX-list layout.
+ */
+#define _GNU_SOURCE
+#include "igs.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+/* Wasm linear memory and the virtio_net_hdr we get (vio_le() == host order) are both little-endian only on
+ * little-endian hosts; the descriptor code below stores host-order integers into Wasm memory. */
+#error "igmpswitch_packet assumes a little-endian host"
+#endif
+
+#ifndef PACKET_IGNORE_OUTGOING
+#define PACKET_IGNORE_OUTGOING 23
+#endif
+#ifndef TP_STATUS_VLAN_TPID_VALID
+#define TP_STATUS_VLAN_TPID_VALID (1 << 6)
+#endif
+
+#define IGS_DEFAULT_RCVBUF (8 << 20) /* a burst of 64 KiB GSO frames must not overflow the socket */
+#define IGS_DEFAULT_SNDBUF (4 << 20)
+
+void igs_set_err(igs_err *e, int err, const char *fmt, ...) {
+  va_list ap;
+  e->err = err;
+  va_start(ap, fmt);
+  vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+  va_end(ap);
+}
+
+static inline void wr16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
+static inline void wr32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+static inline uint16_t rd16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
+static inline uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+
+uint32_t igs_now_ms(void) {
+  /* Coarse monotonic clock: one vDSO read per batch, ~1-4 ms resolution is plenty for FDB/MDB ageing. */
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
+}
+
+void igs_ctx_init(igs_ctx *c) {
+  memset(c, 0, sizeof *c);
+  for (int i = 0; i < IGS_MAX_PORTS; i++) c->ports[i].fd = -1;
+  c->efd = -1;
+  c->ctl_fd = -1;
+  c->nl_fd = -1;
+}
+
+static void free_scratch(igs_ctx *c) {
+  free(c->rx_msgs);
+  free(c->rx_iov);
+  free(c->rx_cmsg);
+  free(c->tx_msgs);
+  free(c->tx_iov);
+  c->rx_msgs = NULL;
+  c->rx_iov = NULL;
+  c->rx_cmsg = NULL;
+  c->tx_msgs = NULL;
+  c->tx_iov = NULL;
+  c->tx_cap = 0;
+}
+
+void igs_ctx_destroy(igs_ctx *c) {
+  for (int i = 0; i < IGS_MAX_PORTS; i++) igs_close_port(c, i);
+  if (c->efd >= 0) close(c->efd);
+  if (c->ctl_fd >= 0) close(c->ctl_fd);
+  if (c->nl_fd >= 0) close(c->nl_fd);
+  c->efd = c->ctl_fd = c->nl_fd = -1;
+  free_scratch(c);
+  c->attached = 0;
+}
+
+/* ------------------------------------------------------------------------------------------------------ */
+/* attach                                                                                                  */
+
+static int region_ok(size_t mem_len, uint64_t off, uint64_t count, uint64_t stride, uint64_t last_len) {
+  if (count == 0) return off <= mem_len;
+  return off + (count - 1) * stride + last_len <= mem_len;
+}
+
+int igs_attach(igs_ctx *c, uint8_t *base, size_t len, const igs_layout *in, igs_err *e) {
+  igs_layout L = *in;
+  if (L.max_batch == 0 || L.max_batch > 65536) {
+    igs_set_err(e, 0, "attach: layout.maxBatch must be 1..65536 (TX lists hold u16 frame indices), got %u",
+                L.max_batch);
+    return -1;
+  }
+  if (L.desc_stride < IGS_D_MIN_STRIDE) {
+    igs_set_err(e, 0, "attach: layout.descStride must be >= %d, got %u", IGS_D_MIN_STRIDE, L.desc_stride);
+    return -1;
+  }
+  /* The kernel strips 802.1Q tags into PACKET_AUXDATA; putting one back moves the MAC addresses 4 bytes left. */
+  if (L.slot_headroom < 4) {
+    igs_set_err(e, 0, "attach: layout.slotHeadroom must be >= 4 (VLAN tag re-insertion), got %u",
+                L.slot_headroom);
+    return -1;
+  }
+  if (L.slot_stride <= L.slot_headroom) {
+    igs_set_err(e, 0, "attach: layout.slotStride (%u) must exceed slotHeadroom (%u)", L.slot_stride,
+                L.slot_headroom);
+    return -1;
+  }
+  /* slotSize may be given either as the usable size after the headroom or as the whole slot: take whichever
+   * is smaller so receive() never writes past the slot. */
+  if (L.slot_cap == 0 || L.slot_cap > L.slot_stride - L.slot_headroom) L.slot_cap = L.slot_stride - L.slot_headroom;
+  if (L.slot_cap < 64) {
+    igs_set_err(e, 0, "attach: usable slot size %u is smaller than a minimum Ethernet frame", L.slot_cap);
+    return -1;
+  }
+  if (L.tx_list_stride < 2 || (L.tx_list_stride & 1)) {
+    igs_set_err(e, 0, "attach: layout.txListStride must be a positive even number of bytes, got %u",
+                L.tx_list_stride);
+    return -1;
+  }
+  if (!region_ok(len, L.desc, L.max_batch, L.desc_stride, L.desc_stride) ||
+      !region_ok(len, L.slots, L.max_batch, L.slot_stride, L.slot_stride) ||
+      !region_ok(len, L.tx_counts, IGS_MAX_PORTS, 4, 4) ||
+      !region_ok(len, L.tx_lists, IGS_MAX_PORTS, L.tx_list_stride, L.tx_list_stride)) {
+    igs_set_err(e, 0, "attach: layout regions exceed the memory (%zu bytes): desc=%u+%ux%u slots=%u+%ux%u "
+                "txCounts=%u txLists=%u+64x%u", len, L.desc, L.max_batch, L.desc_stride, L.slots, L.max_batch,
+                L.slot_stride, L.tx_counts, L.tx_lists, L.tx_list_stride);
+    return -1;
+  }
+  /* Two regions must not overlap the slots, or a received frame would overwrite descriptors / TX lists. */
+  uint64_t s0 = L.slots, s1 = (uint64_t)L.slots + (uint64_t)L.max_batch * L.slot_stride;
+  uint64_t d0 = L.desc, d1 = (uint64_t)L.desc + (uint64_t)L.max_batch * L.desc_stride;
+  if (d0 < s1 && s0 < d1) {
+    igs_set_err(e, 0, "attach: descriptor region overlaps the frame slots");
+    return -1;
+  }
+
+  free_scratch(c);
+  uint32_t n = L.max_batch;
+  uint32_t tx_cap = L.tx_list_stride / 2;
+  if (tx_cap > 65536) tx_cap = 65536;
+  /* cmsg space for PACKET_AUXDATA; generous so an unexpected extra cmsg cannot truncate the one we want. */
+  c->rx_cmsg_len = CMSG_SPACE(sizeof(struct tpacket_auxdata)) + 32;
+  c->rx_msgs = calloc(n, sizeof *c->rx_msgs);
+  c->rx_iov = calloc((size_t)n * 2, sizeof *c->rx_iov);
+  c->rx_cmsg = calloc(n, c->rx_cmsg_len);
+  c->tx_msgs = calloc(tx_cap, sizeof *c->tx_msgs);
+  c->tx_iov = calloc((size_t)tx_cap * 2, sizeof *c->tx_iov);
+  if (!c->rx_msgs || !c->rx_iov || !c->rx_cmsg || !c->tx_msgs || !c->tx_iov) {
+    free_scratch(c);
+    c->attached = 0;
+    igs_set_err(e, ENOMEM, "attach: out of memory for %u batch entries", n);
+    return -1;
+  }
+  c->tx_cap = tx_cap;
+  c->base = base;
+  c->mem_len = len;
+  c->L = L;
+
+  /* Prebuild: message f always receives into descriptor f's vnet field and slot f (+ headroom). */
+  for (uint32_t f = 0; f < n; f++) {
+    uint8_t *d = base + L.desc + (size_t)f * L.desc_stride;
+    uint8_t *s = base + L.slots + (size_t)f * L.slot_stride + L.slot_headroom;
+    c->rx_iov[2 * f].iov_base = d + IGS_D_VNET;
+    c->rx_iov[2 * f].iov_len = IGS_VNET_LEN;
+    c->rx_iov[2 * f + 1].iov_base = s;
+    c->rx_iov[2 * f + 1].iov_len = L.slot_cap;
+    struct msghdr *m = &c->rx_msgs[f].msg_hdr;
+    m->msg_iov = &c->rx_iov[2 * f];
+    m->msg_iovlen = 2;
+    m->msg_control = c->rx_cmsg + (size_t)f * c->rx_cmsg_len;
+  }
+  c->attached = 1;
+  return 0;
+}
+
+/* ------------------------------------------------------------------------------------------------------ */
+/* ports                                                                                                   */
+
+static int set_int_opt(int fd, int level, int name, int v) { return setsockopt(fd, level, name, &v, sizeof v); }
+
+/*
+ * Fallback for kernels < 4.20 without PACKET_IGNORE_OUTGOING: the classic BPF filter OVS uses,
+ * "drop if pkt_type == PACKET_OUTGOING, else accept everything".
+ */
+static int attach_outgoing_filter(int fd) {
+  struct sock_filter code[] = {
+      BPF_STMT(BPF_LD | BPF_H | BPF_ABS, (uint32_t)(SKF_AD_OFF + SKF_AD_PKTTYPE)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, 0),
+      BPF_STMT(BPF_RET | BPF_K, 0xffffffffu),
+  };
+  struct sock_fprog prog = {.len = sizeof code / sizeof code[0], .filter = code};
+  return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog);
+}
+
+int igs_open_port(igs_ctx *c, const char *ifname, int index, const igs_open_opts *o, igs_err *e) {
+  if (index < 0 || index >= IGS_MAX_PORTS) {
+    igs_set_err(e, 0, "openPort(%s): port index %d out of range 0..%d", ifname, index, IGS_MAX_PORTS - 1);
+    return -1;
+  }
+  if (strlen(ifname) == 0 || strlen(ifname) >= IFNAMSIZ) {
+    igs_set_err(e, 0, "openPort: interface name '%s' must be 1..%d characters", ifname, IFNAMSIZ - 1);
+    return -1;
+  }
+  if (c->ports[index].fd >= 0) {
+    igs_set_err(e, 0, "openPort(%s): port index %d is already open on %s", ifname, index, c->ports[index].ifname);
+    return -1;
+  }
+  for (int i = 0; i < IGS_MAX_PORTS; i++) {
+    if (c->ports[i].fd >= 0 && strcmp(c->ports[i].ifname, ifname) == 0) {
+      igs_set_err(e, 0, "openPort(%s): interface is already open as port %d", ifname, i);
+      return -1;
+    }
+  }
+
+  /*
+   * Protocol 0 at socket() time: the socket receives nothing until bind() names both the protocol and the
+   * interface, so no frame from some other interface can slip in between socket() and bind().
+   */
+  int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    int err = errno;
+    igs_set_err(e, err, "openPort(%s): socket(AF_PACKET, SOCK_RAW): %s%s", ifname, strerror(err),
+                err == EPERM ? " (needs CAP_NET_RAW)" : "");
+    return -1;
+  }
+  const char *step;
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
+  step = "SIOCGIFINDEX";
+  if (ioctl(fd, SIOCGIFINDEX, &ifr) < 0) goto fail;
+  int ifindex = ifr.ifr_ifindex;
+
+  igs_port *p = &c->ports[index];
+  memset(p, 0, sizeof *p);
+  p->fd = -1;
+  p->ifindex = ifindex;
+  strncpy(p->ifname, ifname, IFNAMSIZ - 1);
+
+  step = "SIOCGIFHWADDR";
+  if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0) goto fail;
+  if (ifr.ifr_hwaddr.sa_family != 1 /* ARPHRD_ETHER */) {
+    close(fd);
+    igs_set_err(e, EINVAL, "openPort(%s): not an Ethernet interface (ARPHRD %d)", ifname, ifr.ifr_hwaddr.sa_family);
+    return -1;
+  }
+  memcpy(p->mac, ifr.ifr_hwaddr.sa_data, 6);
+  step = "SIOCGIFMTU";
+  if (ioctl(fd, SIOCGIFMTU, &ifr) < 0) goto fail;
+  p->mtu = ifr.ifr_mtu;
+
+  /*
+   * PACKET_VNET_HDR: GSO super-frames (TSO from a local sender, GRO on the NIC) and CHECKSUM_PARTIAL frames
+   * arrive whole with a virtio_net_hdr describing them; we send that header back on egress so the kernel (or
+   * the egress NIC) segments / checksums. Without it the kernel would have to deliver super-frames we cannot
+   * forward (OVS: "Dropped packet: Too big. GRO/TSO enabled?"). Must be set before any ring; we use none.
+   */
+  step = "setsockopt(PACKET_VNET_HDR)";
+  if (set_int_opt(fd, SOL_PACKET, PACKET_VNET_HDR, 1) < 0) goto fail;
+  /* PACKET_AUXDATA: tells us the VLAN tag the kernel/NIC stripped, so it can be put back. */
+  step = "setsockopt(PACKET_AUXDATA)";
+  if (set_int_opt(fd, SOL_PACKET, PACKET_AUXDATA, 1) < 0) goto fail;
+  /* Never see our own transmissions (nor anything else sent out this interface by the host). */
+  if (set_int_opt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1) < 0) {
+    step = "SO_ATTACH_FILTER (outgoing filter)";
+    if (errno != ENOPROTOOPT || attach_outgoing_filter(fd) < 0) goto fail;
+  }
+  /* Big buffers: FORCE variants ignore rmem_max/wmem_max (we have CAP_NET_ADMIN when we can open ports at
+   * all in practice); fall back to the capped variants otherwise. */
+  int rcv = o->rcvbuf > 0 ? o->rcvbuf : IGS_DEFAULT_RCVBUF;
+  int snd = o->sndbuf > 0 ? o->sndbuf : IGS_DEFAULT_SNDBUF;
+  if (set_int_opt(fd, SOL_SOCKET, SO_RCVBUFFORCE, rcv) < 0) (void)set_int_opt(fd, SOL_SOCKET, SO_RCVBUF, rcv);
+  if (set_int_opt(fd, SOL_SOCKET, SO_SNDBUFFORCE, snd) < 0) (void)set_int_opt(fd, SOL_SOCKET, SO_SNDBUF, snd);
+  if (o->qdisc_bypass) {
+    step = "setsockopt(PACKET_QDISC_BYPASS)";
+    if (set_int_opt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, 1) < 0) goto fail;
+    p->qdisc_bypass = 1;
+  }
+
+  struct sockaddr_ll sll;
+  memset(&sll, 0, sizeof sll);
+  sll.sll_family = AF_PACKET;
+  sll.sll_protocol = htons(ETH_P_ALL);
+  sll.sll_ifindex = ifindex;
+  step = "bind";
+  if (bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0) goto fail;
+
+  /* Promiscuous membership is tied to the socket: the kernel drops it when the socket closes, even if the
+   * process crashes, so nothing needs restoring. */
+  struct packet_mreq mr;
+  memset(&mr, 0, sizeof mr);
+  mr.mr_ifindex = ifindex;
+  mr.mr_type = PACKET_MR_PROMISC;
+  step = "PACKET_ADD_MEMBERSHIP(PROMISC)";
+  if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof mr) < 0) goto fail;
+
+  /* Reset the kernel's PACKET_STATISTICS so our counters start at open. */
+  struct tpacket_stats ks;
+  socklen_t kl = sizeof ks;
+  (void)getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &ks, &kl);
+
+  p->fd = fd;
+  return 0;
+
+fail: {
+  int err = errno;
+  close(fd);
+  if (err == ENODEV && strcmp(step, "SIOCGIFINDEX") == 0)
+    igs_set_err(e, err, "openPort(%s): no such network interface", ifname);
+  else
+    igs_set_err(e, err, "openPort(%s): %s: %s", ifname, step, strerror(err));
+  c->ports[index].fd = -1;
+  return -1;
+}
+}
+
+void igs_port_stats_refresh(igs_ctx *c, int index) {
+  igs_port *p = &c->ports[index];
+  if (p->fd < 0) return;
+  struct tpacket_stats ks;
+  socklen_t kl = sizeof ks;
+  if (getsockopt(p->fd, SOL_PACKET, PACKET_STATISTICS, &ks, &kl) == 0) {
+    /* tp_packets counts every frame queued to the socket (including the dropped ones); tp_drops those the
+     * socket had no room for (SO_RCVBUF full: we were too slow). */
+    p->st.kernel_packets += ks.tp_packets;
+    p->st.kernel_drops += ks.tp_drops;
+  }
+}
+
+void igs_close_port(igs_ctx *c, int index) {
+  if (index < 0 || index >= IGS_MAX_PORTS) return;
+  igs_port *p = &c->ports[index];
+  if (p->fd < 0) return;
+  close(p->fd);
+  p->fd = -1;
+}
+
+/* ------------------------------------------------------------------------------------------------------ */
+/* receive                                                                                                 */
+
+/* Put a tag the kernel stripped back in front of the EtherType: move dst+src MAC 4 bytes left. */
+static inline void restore_vlan(uint8_t *d, uint8_t **frame, uint32_t *len, uint16_t tpid, uint16_t tci) {
+  uint8_t *f = *frame;
+  memmove(f - 4, f, 12);
+  f -= 4;
+  wr16(f + 12, htons(tpid));
+  wr16(f + 14, htons(tci));
+  *frame = f;
+  *len += 4;
+  /* The vnet header's offsets are relative to the frame start the kernel saw (untagged). */
+  uint8_t *vh = d + IGS_D_VNET;
+  if (vh[IGS_VH_FLAGS] & 1 /* VIRTIO_NET_HDR_F_NEEDS_CSUM */)
+    wr16(vh + IGS_VH_CSUM_START, (uint16_t)(rd16(vh + IGS_VH_CSUM_START) + 4));
+  uint16_t hl = rd16(vh + IGS_VH_HDR_LEN);
+  if (hl) wr16(vh + IGS_VH_HDR_LEN, (uint16_t)(hl + 4));
+}
+
+static int is_down_errno(int err) { return err == ENETDOWN || err == ENXIO || err == ENODEV; }
+
+/* recvmmsg up to cnt frames from port pi into slots first..first+cnt-1; fill their descriptors. */
+static uint32_t rx_port(igs_ctx *c, int pi, uint32_t first, uint32_t cnt, uint32_t now) {
+  igs_port *p = &c->ports[pi];
+  const igs_layout *L = &c->L;
+  struct mmsghdr *msgs = &c->rx_msgs[first];
+  for (uint32_t i = 0; i < cnt; i++) {
+    msgs[i].msg_hdr.msg_controllen = c->rx_cmsg_len;
+    msgs[i].msg_hdr.msg_flags = 0;
+  }
+  /* MSG_TRUNC: msg_len reports the real length of a frame that did not fit, so truncation is visible. */
+  int r = recvmmsg(p->fd, msgs, cnt, MSG_TRUNC | MSG_DONTWAIT, NULL);
+  if (r <= 0) {
+    if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+      int err = errno;
+      p->st.last_rx_errno = err;
+      if (is_down_errno(err))
+        p->st.rx_down++;
+      else
+        p->st.rx_errors++;
+    }
+    return 0;
+  }
+  for (int i = 0; i < r; i++) {
+    uint32_t f = first + (uint32_t)i;
+    uint8_t *d = c->base + L->desc + (size_t)f * L->desc_stride;
+    uint8_t *frame = c->base + L->slots + (size_t)f * L->slot_stride + L->slot_headroom;
+    struct msghdr *mh = &msgs[i].msg_hdr;
+    uint32_t total = msgs[i].msg_len > IGS_VNET_LEN ? msgs[i].msg_len - IGS_VNET_LEN : 0;
+    uint32_t len = total;
+    uint16_t flags = 0;
+    if ((mh->msg_flags & MSG_TRUNC) || total > L->slot_cap) {
+      len = L->slot_cap < total ? L->slot_cap : total;
+      flags |= IGS_F_TRUNCATED;
+      p->st.rx_truncated++;
+    }
+    uint8_t *vh = d + IGS_D_VNET;
+    wr16(vh + IGS_VNET_LEN, 0); /* num_buffers: we use the 10-byte header */
+    if (vh[IGS_VH_FLAGS] & 1) {
+      flags |= IGS_F_CSUM_PARTIAL;
+      p->st.rx_csum_partial++;
+    }
+    if (vh[IGS_VH_GSO_TYPE] != 0) {
+      flags |= IGS_F_GSO;
+      p->st.rx_gso++;
+    }
+    for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+      if (cm->cmsg_level != SOL_PACKET || cm->cmsg_type != PACKET_AUXDATA ||
+          cm->cmsg_len < CMSG_LEN(sizeof(struct tpacket_auxdata)))
+        continue;
+      struct tpacket_auxdata aux;
+      memcpy(&aux, CMSG_DATA(cm), sizeof aux);
+      /* Old kernels set no VLAN_VALID bit and only a non-zero TCI; a priority tag (VID 0) has the bit. */
+      if (((aux.tp_status & TP_STATUS_VLAN_VALID) || aux.tp_vlan_tci) && len >= 12) {
+        uint16_t tpid = (aux.tp_status & TP_STATUS_VLAN_TPID_VALID) ? aux.tp_vlan_tpid : ETH_P_8021Q;
+        restore_vlan(d, &frame, &len, tpid, aux.tp_vlan_tci);
+        p->st.rx_vlan_restored++;
+      }
+    }
+    wr32(d + IGS_D_OFFSET, (uint32_t)(frame - c->base));
+    wr32(d + IGS_D_LENGTH, len);
+    wr16(d + IGS_D_PORT, (uint16_t)pi);
+    wr16(d + IGS_D_FLAGS, flags);
+    wr32(d + IGS_D_TIME, now);
+    p->st.rx_bytes += len;
+  }
+  p->st.rx_frames += (uint64_t)r;
+  return (uint32_t)r;
+}
+
+int igs_receive(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e) {
+  if (!c->attached) {
+    igs_set_err(e, 0, "receive: attach() the Wasm memory first");
+    return -1;
+  }
+  uint32_t n = max_frames < c->L.max_batch ? max_frames : c->L.max_batch;
+  struct pollfd pfd[IGS_MAX_PORTS + 2];
+  int map[IGS_MAX_PORTS];
+  int np = 0;
+  for (int i = 0; i < IGS_MAX_PORTS; i++) {
+    if (c->ports[i].fd < 0) continue;
+    pfd[np].fd = c->ports[i].fd;
+    pfd[np].events = POLLIN;
+    pfd[np].revents = 0;
+    map[np++] = i;
+  }
+  int nfds = np;
+  int efd_slot = -1, nl_slot = -1;
+  if (c->efd >= 0) {
+    efd_slot = nfds;
+    pfd[nfds++] = (struct pollfd){.fd = c->efd, .events = POLLIN};
+  }
+  if (c->nl_fd >= 0) {
+    nl_slot = nfds;
+    pfd[nfds++] = (struct pollfd){.fd = c->nl_fd, .events = POLLIN};
+  }
+  if (timeout_ms < 0) timeout_ms = -1;
+  /* One poll per batch for all ports: under load it returns at once (cheap next to the 64 recvs it
+   * enables); idle, it is the only thing that blocks, and the eventfd lets another thread cut it short. */
+  int pr = poll(pfd, (nfds_t)nfds, timeout_ms);
+  if (pr < 0) {
+    if (errno == EINTR) return 0;
+    int err = errno;
+    igs_set_err(e, err, "receive: poll: %s", strerror(err));
+    return -1;
+  }
+  if (pr == 0) return 0;
+  if (efd_slot >= 0 && (pfd[efd_slot].revents & POLLIN)) {
+    uint64_t v;
+    ssize_t rr = read(c->efd, &v, sizeof v); /* nonblocking eventfd: resets the counter */
+    (void)rr;
+  }
+  if (nl_slot >= 0 && (pfd[nl_slot].revents & (POLLIN | POLLERR))) c->nl_pending = 1;
+
+  int ready[IGS_MAX_PORTS];
+  int nr = 0;
+  for (int k = 0; k < np; k++)
+    if (pfd[k].revents & (POLLIN | POLLERR | POLLHUP)) ready[nr++] = map[k];
+  if (nr == 0 || n == 0) return 0;
+
+  /*
+   * Fairness: start at a rotating ready port and give each ready port an equal share of what is left; a
+   * port that filled its share may have more queued and gets the leftover in a second pass. A flooding port
+   * therefore cannot starve a quiet one: in the worst case it gets n/nr frames per batch.
+   */
+  uint32_t now = igs_now_ms();
+  uint32_t filled = 0;
+  int start = (int)(c->rr++ % (uint32_t)nr);
+  uint8_t more[IGS_MAX_PORTS];
+  for (int j = 0; j < nr; j++) {
+    uint32_t left = n - filled;
+    more[j] = 0;
+    if (left == 0) break;
+    uint32_t share = left / (uint32_t)(nr - j);
+    if (share == 0) share = 1;
+    int pi = ready[(start + j) % nr];
+    uint32_t got = rx_port(c, pi, filled, share, now);
+    filled += got;
+    more[j] = got == share;
+  }
+  for (int j = 0; j < nr && filled < n; j++) {
+    if (!more[j]) continue;
+    filled += rx_port(c, ready[(start + j) % nr], filled, n - filled, now);
+  }
+  return (int)filled;
+}
+
+/* ------------------------------------------------------------------------------------------------------ */
+/* transmit                                                                                                */
+
+/*
+ * Send msgs[0..m) on port p. sendmmsg stops at the first failing message and reports how many went out;
+ * we continue after it. EAGAIN (socket buffer full) gets one short wait for POLLOUT before the rest of the
+ * list is dropped; ENOBUFS means the device queue dropped that one frame, so skip it and go on (a run of
+ * them drops the rest). Nothing here can loop without progress.
+ */
+static uint32_t send_list(igs_port *p, struct mmsghdr *msgs, uint32_t m) {
+  uint32_t i = 0, sent = 0;
+  int waited = 0, nobufs = 0;
+  while (i < m) {
+    uint32_t chunk = m - i < IGS_MMSG_MAX ? m - i : IGS_MMSG_MAX;
+    int r = sendmmsg(p->fd, msgs + i, chunk, MSG_DONTWAIT);
+    if (r > 0) {
+      /* msg_len excludes the vnet header on packet sockets; count the frame iovec instead of relying on it. */
+      for (int k = 0; k < r; k++) p->st.tx_bytes += msgs[i + (uint32_t)k].msg_hdr.msg_iov[1].iov_len;
+      i += (uint32_t)r;
+      sent += (uint32_t)r;
+      nobufs = 0;
+      continue;
+    }
+    int err = r < 0 ? errno : EAGAIN;
+    if (err == EINTR) continue;
+    p->st.last_tx_errno = err;
+    if (err == EAGAIN || err == EWOULDBLOCK) {
+      if (!waited) {
+        waited = 1;
+        struct pollfd pf = {.fd = p->fd, .events = POLLOUT};
+        if (poll(&pf, 1, 1) > 0 && (pf.revents & POLLOUT)) continue;
+      }
+      p->st.tx_drops += m - i;
+      break;
+    }
+    if (err == ENOBUFS) {
+      p->st.tx_drops++;
+      i++;
+      if (++nobufs >= 8) {
+        p->st.tx_drops += m - i;
+        break;
+      }
+      continue;
+    }
+    if (is_down_errno(err)) {
+      p->st.tx_down += m - i;
+      break;
+    }
+    /* EMSGSIZE, EINVAL (bad vnet header), EFAULT, ...: this frame is bad; the next may be fine. */
+    p->st.tx_errors++;
+    i++;
+  }
+  p->st.tx_frames += sent;
+  return sent;
+}
+
+uint32_t igs_transmit(igs_ctx *c) {
+  if (!c->attached) return 0;
+  const igs_layout *L = &c->L;
+  uint32_t total = 0;
+  uint32_t list_cap = L->tx_list_stride / 2;
+  for (int pi = 0; pi < IGS_MAX_PORTS; pi++) {
+    uint32_t cnt = rd32(c->base + L->tx_counts + 4u * (uint32_t)pi);
+    if (cnt == 0) continue;
+    igs_port *p = &c->ports[pi];
+    if (p->fd < 0) continue; /* closed port: Wasm's port mask is stale for at most one batch */
+    if (cnt > list_cap || cnt > c->tx_cap) {
+      p->st.tx_invalid += cnt - (list_cap < c->tx_cap ? list_cap : c->tx_cap);
+      cnt = list_cap < c->tx_cap ? list_cap : c->tx_cap;
+    }
+    const uint8_t *list = c->base + L->tx_lists + (size_t)pi * L->tx_list_stride;
+    uint32_t m = 0;
+    for (uint32_t k = 0; k < cnt; k++) {
+      uint32_t idx = rd16(list + 2 * k);
+      if (idx >= L->max_batch) {
+        p->st.tx_invalid++;
+        continue;
+      }
+      uint8_t *d = c->base + L->desc + (size_t)idx * L->desc_stride;
+      uint32_t off = rd32(d + IGS_D_OFFSET), len = rd32(d + IGS_D_LENGTH);
+      /* Bounds check: a corrupt descriptor must never make us send bytes from outside Wasm memory. */
+      if (len == 0 || (uint64_t)off + len > c->mem_len) {
+        p->st.tx_invalid++;
+        continue;
+      }
+      struct iovec *iov = &c->tx_iov[2 * m];
+      iov[0].iov_base = d + IGS_D_VNET;
+      iov[0].iov_len = IGS_VNET_LEN;
+      iov[1].iov_base = c->base + off;
+      iov[1].iov_len = len;
+      struct msghdr *mh = &c->tx_msgs[m].msg_hdr;
+      mh->msg_name = NULL; /* bound socket: goes out its interface */
+      mh->msg_namelen = 0;
+      mh->msg_iov = iov;
+      mh->msg_iovlen = 2;
+      mh->msg_control = NULL;
+      mh->msg_controllen = 0;
+      mh->msg_flags = 0;
+      m++;
+    }
+    if (m) total += send_list(p, c->tx_msgs, m);
+  }
+  return total;
+}
+
+/* ------------------------------------------------------------------------------------------------------ */
+/* inject: rare control-plane path                                                                         */
+
+int igs_inject(igs_ctx *c, uint64_t mask, const uint8_t *frame, size_t len) {
+  static const uint8_t zero_vnet[IGS_VNET_LEN]; /* no offload: checksums are complete, no GSO */
+  int sent = 0;
+  for (int pi = 0; pi < IGS_MAX_PORTS; pi++) {
+    if (!((mask >> pi) & 1)) continue;
+    igs_port *p = &c->ports[pi];
+    if (p->fd < 0) continue;
+    struct iovec iov[2] = {{(void *)zero_vnet, IGS_VNET_LEN}, {(void *)frame, len}};
+    struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
+    for (int attempt = 0;; attempt++) {
+      ssize_t r = sendmsg(p->fd, &mh, MSG_DONTWAIT);
+      if (r >= 0) {
+        p->st.inject_frames++;
+        sent++;
+        break;
+      }
+      int err = errno;
+      if (err == EINTR) continue;
+      /* Control frames (queries, leaves) matter more than data: wait a little for room, once. */
+      if ((err == EAGAIN || err == EWOULDBLOCK || err == ENOBUFS) && attempt == 0) {
+        struct pollfd pf = {.fd = p->fd, .events = POLLOUT};
+        (void)poll(&pf, 1, 10);
+        continue;
+      }
+      p->st.inject_errors++;
+      p->st.last_tx_errno = err;
+      break;
+    }
+  }
+  return sent;
+}
+
+/* ------------------------------------------------------------------------------------------------------ */
+/* wake-ups                                                                                                */
+
+int igs_wake_fd(igs_ctx *c, igs_err *e) {
+  if (c->efd < 0) {
+    c->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (c->efd < 0) {
+      int err = errno;
+      igs_set_err(e, err, "wakeFd: eventfd: %s", strerror(err));
+      return -1;
+    }
+  }
+  return c->efd;
+}
+
+int igs_wake(int fd, igs_err *e) {
+  /*
+   * The fd number comes from JS (another thread's wakeFd()). Make sure it still is an eventfd before
+   * writing 8 bytes to it: if that worker is gone and the number was reused for a file or socket, writing
+   * would corrupt it.
+   */
+  char path[64], target[64];
+  snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+  ssize_t n = readlink(path, target, sizeof target - 1);
+  if (n < 0) {
+    int err = errno;
+    igs_set_err(e, err, "wake(%d): not an open file descriptor: %s", fd, strerror(err));
+    return -1;
+  }
+  target[n] = 0;
+  if (strcmp(target, "anon_inode:[eventfd]") != 0) {
+    igs_set_err(e, EBADF, "wake(%d): fd is not an eventfd (%s)", fd, target);
+    return -1;
+  }
+  uint64_t one = 1;
+  if (write(fd, &one, sizeof one) < 0 && errno != EAGAIN) {
+    int err = errno;
+    igs_set_err(e, err, "wake(%d): write: %s", fd, strerror(err));
+    return -1;
+  }
+  return 0;
+}

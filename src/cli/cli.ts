@@ -1,0 +1,571 @@
+// The igmpswitch command line: verb dispatch, argument parsing (node:util parseArgs, strict) and help texts.
+// `runCli(argv, io)` returns the exit code: 0 done, 1 failed (one clear line on stderr), 2 usage error (the verb's
+// usage on stderr). main.ts is the process entry; tests call runCli with their own io.
+
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { isIPv4, isMulticastIPv4, isUnicastIPv4 } from '../config/address.js';
+import type { TraceParams } from '../mgmt/api.js';
+import { ControlError, request, stream } from '../mgmt/control-client.js';
+import { openPcapWriter, type PcapWriter } from '../mgmt/pcap.js';
+import { describeIgmp } from './probe.js';
+import { ProbeError, probeListenRun, probeQueryRun, probeSendRun, type Answer } from './probe-cmd.js';
+import {
+  renderFdb, renderGroups, renderPorts, renderQuerier, renderReload, renderRouters, renderStats, renderTrace,
+} from './render.js';
+import { resolveSocketPath, SocketPathError } from './socket-path.js';
+
+export interface CliIo {
+  stdout: { write(chunk: string): unknown };
+  stderr: { write(chunk: string): unknown };
+  /** Stops long-running verbs (capture, probe). Default: SIGINT or SIGTERM. */
+  signal?: AbortSignal;
+  /** File descriptor `capture --control -` writes the pcap to. Default 1. */
+  stdoutFd?: number;
+}
+
+/** Wrong usage: exit 2 with the verb's usage. */
+export class UsageError extends Error {
+  constructor(message: string, readonly verb: string | null) {
+    super(message);
+  }
+}
+
+/** A failure explained in one line: exit 1. */
+export class CliError extends Error {}
+
+type OptionSpec = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+interface Verb {
+  summary: string;
+  help: string;
+  options: OptionSpec;
+  positionals?: boolean;
+  /** The verb parses its own arguments (given as positionals); only --help is handled here. */
+  passthrough?: boolean;
+  run(values: Values, positionals: string[], io: CliIo): Promise<number>;
+}
+
+const SOCKET_OPTIONS = {
+  socket: { type: 'string' },
+  config: { type: 'string', short: 'c' },
+} as const;
+
+const SOCKET_HELP = `  --socket PATH      control socket of the daemon
+  -c, --config FILE  use the socket named in this configuration file (management.socket)
+                     (default: /run/igmpswitch/igmpswitch.sock)`;
+
+const SHOW_TARGETS = ['groups', 'ports', 'routers', 'querier', 'fdb', 'stats'] as const;
+type ShowTarget = (typeof SHOW_TARGETS)[number];
+
+const VERBS: Record<string, Verb> = {
+  run: {
+    summary: 'run the switch (the daemon) with a configuration file',
+    help: `Usage: igmpswitch run --config FILE
+
+Runs the switch in the foreground until SIGINT or SIGTERM. SIGHUP (or \`igmpswitch reload\`) re-reads FILE.
+
+Options:
+  -c, --config FILE  configuration file (YAML)
+  -h, --help         this help
+`,
+    options: { config: { type: 'string', short: 'c' } },
+    async run(v) {
+      const configPath = requireString(v, 'config', 'run');
+      const mod = await importOptional<{ runDaemon(opts: { configPath: string }): Promise<void> }>(
+        '../daemon.js', 'the daemon (src/daemon.ts)');
+      await mod.runDaemon({ configPath: path.resolve(configPath) });
+      return 0;
+    },
+  },
+
+  show: {
+    summary: 'show groups, ports, router ports, querier, MAC table or counters',
+    help: `Usage: igmpswitch show <what> [--json] [--socket PATH | --config FILE]
+
+Asks the running daemon over its control socket and prints a table (or, with --json, the answer as it came).
+
+What:
+  groups   memberships per VLAN, group and port: filter mode, compatibility version, group timer,
+           sources (with timers, or "blocked"), reporting hosts, static entries
+  ports    ports with link state, router-port mode, flags, membership count and traffic counters
+  routers  router ports: where they were learned (query, PIM, MRD, static), from which address, expiry
+  querier  the querier election: who queries, own querier settings, whether multicast is snooped or flooded
+  fdb      learned MAC addresses with VLAN, port and age
+  stats    counters: per port, drops by reason, control messages by kind, engine
+
+Options:
+  --json             JSON output
+${SOCKET_HELP}
+  -h, --help         this help
+`,
+    options: { json: { type: 'boolean' }, ...SOCKET_OPTIONS },
+    positionals: true,
+    async run(v, pos, io) {
+      if (pos.length !== 1) throw new UsageError(pos.length ? `show takes one thing to show, got ${pos.join(' ')}` : 'show what?', 'show');
+      const what = pos[0] as ShowTarget;
+      if (!(SHOW_TARGETS as readonly string[]).includes(what)) {
+        throw new UsageError(`cannot show "${pos[0]}" (one of: ${SHOW_TARGETS.join(', ')})`, 'show');
+      }
+      const result = await request(socketOf(v), what, {});
+      if (v.json) {
+        io.stdout.write(JSON.stringify(result, null, 2) + '\n');
+        return 0;
+      }
+      const render: Record<ShowTarget, (r: never) => string> = {
+        groups: renderGroups, ports: renderPorts, routers: renderRouters, querier: renderQuerier, fdb: renderFdb, stats: renderStats,
+      };
+      io.stdout.write(render[what](result as never));
+      return 0;
+    },
+  },
+
+  trace: {
+    summary: 'explain what the switch does with a multicast frame',
+    help: `Usage: igmpswitch trace --in PORT --dst GROUP [--src ADDRESS] [--vlan VLAN] [--json] [--socket PATH | --config FILE]
+
+Asks the daemon what it would do with a multicast frame to GROUP (from ADDRESS) arriving on PORT: the verdict,
+the table entry that decided it, and for every port whether it gets the frame and why (or why not).
+Nothing is sent; the answer comes from the daemon's current tables.
+
+Options:
+  --in PORT          ingress port (interface name)
+  --dst GROUP        destination group address
+  --src ADDRESS      source address (default: none, so only (*,G) state matches)
+  --vlan VLAN        VLAN id (default: untagged)
+  --json             JSON output
+${SOCKET_HELP}
+  -h, --help         this help
+`,
+    options: {
+      in: { type: 'string' }, dst: { type: 'string' }, src: { type: 'string' }, vlan: { type: 'string' },
+      json: { type: 'boolean' }, ...SOCKET_OPTIONS,
+    },
+    async run(v, _pos, io) {
+      const params: TraceParams = { in: requireString(v, 'in', 'trace'), dst: requireString(v, 'dst', 'trace') };
+      if (!isIPv4(params.dst)) throw new UsageError(`--dst must be an IPv4 address, got "${params.dst}"`, 'trace');
+      if (typeof v.src === 'string') {
+        if (!isIPv4(v.src)) throw new UsageError(`--src must be an IPv4 address, got "${v.src}"`, 'trace');
+        params.src = v.src;
+      }
+      if (typeof v.vlan === 'string') params.vlan = intOption(v.vlan, '--vlan', 0, 4094, 'trace');
+      const result = await request(socketOf(v), 'trace', params);
+      io.stdout.write(v.json ? JSON.stringify(result, null, 2) + '\n' : renderTrace(params, result));
+      return 0;
+    },
+  },
+
+  reload: {
+    summary: 'make the daemon re-read its configuration file',
+    help: `Usage: igmpswitch reload [--json] [--socket PATH | --config FILE]
+
+Re-reads the configuration file the daemon was started with and applies the differences (SIGHUP does the same).
+On an error in the file the daemon keeps its running configuration; the error is printed and the exit code is 1.
+
+Options:
+  --json             JSON output
+${SOCKET_HELP}
+  -h, --help         this help
+`,
+    options: { json: { type: 'boolean' }, ...SOCKET_OPTIONS },
+    async run(v, _pos, io) {
+      let result;
+      try {
+        result = await request(socketOf(v), 'reload', {}, 60_000);
+      } catch (err) {
+        if (err instanceof ControlError && err.kind === 'remote') throw new CliError(`reload failed, the running configuration stays:\n${err.message}`);
+        throw err;
+      }
+      io.stdout.write(v.json ? JSON.stringify(result, null, 2) + '\n' : renderReload(result));
+      return 0;
+    },
+  },
+
+  capture: {
+    summary: 'write the control frames the switch sees (IGMP, MLD, PIM, MRD) to a pcap file',
+    help: `Usage: igmpswitch capture --control FILE [--count N] [--duration SECONDS] [--port PORT] [--socket PATH | --config FILE]
+
+Streams every control frame the switch receives from the daemon and writes them to FILE in classic pcap format
+(Ethernet, microsecond timestamps), for tcpdump -r or Wireshark. FILE "-" writes to standard output, so
+\`igmpswitch capture --control - | tcpdump -r - -nn -v\` decodes live. Stops on Ctrl-C, after N frames or after
+SECONDS; progress and the final count go to standard error.
+
+Options:
+  --control FILE       output file ("-": standard output)
+  --count N            stop after N frames
+  --duration SECONDS   stop after this long
+  --port PORT          only frames received on this port
+${SOCKET_HELP}
+  -h, --help           this help
+`,
+    options: {
+      control: { type: 'string' }, count: { type: 'string' }, duration: { type: 'string' }, port: { type: 'string' },
+      ...SOCKET_OPTIONS,
+    },
+    run: runCapture,
+  },
+
+  probe: {
+    summary: 'send IGMP queries, joins and leaves from an interface of this host and list the answers',
+    help: `Usage:
+  igmpswitch probe query  --iface IF [--group GROUP [--source S]...] [--version 2|3] [--wait SECONDS] [--json]
+  igmpswitch probe join   --iface IF --group GROUP [--source S]... [--version 2|3]
+  igmpswitch probe leave  --iface IF --group GROUP [--source S]... [--version 2|3]
+  igmpswitch probe listen --iface IF [--wait SECONDS] [--json]
+
+Tests the network around the switch from a host attached to it (root needed: raw IGMP socket). Packets go out of IF
+from its first IPv4 address with TTL 1 and the Router Alert option.
+
+  query   sends a general query (to 224.0.0.1), or with --group a group-specific query (to GROUP; with --source,
+          IGMPv3 group-and-source-specific), then lists every IGMP message heard on IF for the wait time: who
+          answered, the report type and its groups or records. Note: this is a real query; other queriers with a
+          higher address stop querying for a while (RFC 3376 election), and IGMPv2 queries put hosts in v2 mode.
+          IGMPv2 reports go to the group address: they are heard for the queried --group (this host joins it for
+          the duration), not after a general v2 query.
+  join    sends one membership report (IGMPv3 TO_EX {} or, with --source, ALLOW {S}; IGMPv2 a v2 report)
+  leave   sends one leave (IGMPv3 TO_IN {} or, with --source, BLOCK {S}; IGMPv2 a Leave Group to 224.0.0.2)
+  listen  sends nothing; prints IGMP messages heard on IF (until Ctrl-C, or for --wait)
+
+Options:
+  --iface IF         interface to send from (must have an IPv4 address)
+  --group GROUP      multicast group
+  --source S         source address (repeatable; IGMPv3 only)
+  --version 2|3      IGMP version (default 3)
+  --wait SECONDS     how long to listen after the query (default 3; listen: until Ctrl-C)
+  --json             JSON output (query, listen)
+  -h, --help         this help
+`,
+    options: {
+      iface: { type: 'string' }, group: { type: 'string' }, source: { type: 'string', multiple: true },
+      version: { type: 'string' }, wait: { type: 'string' }, json: { type: 'boolean' },
+    },
+    positionals: true,
+    run: runProbe,
+  },
+
+  demo: {
+    summary: 'start a self-contained demonstration lab in network namespaces',
+    help: `Usage: igmpswitch demo [--short] [--duration SECONDS] [--switch igmpswitch|linux-bridge] [--rate PPS] [--plain]
+
+Builds a lab of network namespaces (a sender, receivers, the switch with its querier), joins and leaves groups on a
+script and shows, live, what each host receives next to what a flooding hub would deliver. Needs root. Everything it
+creates is removed when it ends (or on Ctrl-C).
+
+Options (handled by the demo itself):
+  --short            the 15-second version of the script
+  --duration S       length of the script (default 60 s)
+  --switch KIND      igmpswitch (default) or linux-bridge, the kernel's bridge in the same lab
+  --rate PPS         packets per second per group (default 500)
+  --plain            print lines instead of redrawing the screen
+  -h, --help         this help
+`,
+    options: {},
+    passthrough: true,
+    async run(_v, args) {
+      const mod = await importOptional<{
+        runDemo(opts?: object): Promise<{ exitCode?: number } | void>;
+        parseDemoArgs?(argv: readonly string[]): object;
+      }>('../lab/demo.js', 'the demo (src/lab/demo.ts)');
+      let opts: object = {};
+      if (mod.parseDemoArgs) {
+        try {
+          opts = mod.parseDemoArgs(args);
+        } catch (err) {
+          throw new UsageError((err as Error).message, 'demo');
+        }
+      } else if (args.length) {
+        throw new UsageError(`unexpected argument "${args[0]}"`, 'demo');
+      }
+      const result = await mod.runDemo(opts);
+      return result && typeof result.exitCode === 'number' ? result.exitCode : 0;
+    },
+  },
+};
+
+function mainUsage(): string {
+  const w = Math.max(...Object.keys(VERBS).map((k) => k.length));
+  return `Usage: igmpswitch <command> [options]
+
+A software Ethernet switch with IGMP snooping.
+
+Commands:
+${Object.entries(VERBS).map(([k, v]) => `  ${k.padEnd(w)}  ${v.summary}`).join('\n')}
+
+\`igmpswitch <command> --help\` describes a command. \`igmpswitch --version\` prints the version.
+`;
+}
+
+function version(): string {
+  try {
+    // src/cli/ and dist/cli/ are both two levels below the package root.
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  const [verbName, ...rest] = argv;
+  try {
+    if (verbName === undefined) throw new UsageError('no command given', null);
+    if (verbName === '--help' || verbName === '-h') {
+      io.stdout.write(mainUsage());
+      return 0;
+    }
+    if (verbName === 'help') {
+      const topic = rest[0];
+      if (topic === undefined) io.stdout.write(mainUsage());
+      else if (Object.hasOwn(VERBS, topic)) io.stdout.write(VERBS[topic]!.help);
+      else throw new UsageError(`no command "${topic}"`, null);
+      return 0;
+    }
+    if (verbName === '--version' || verbName === '-V') {
+      io.stdout.write(`igmpswitch ${version()}\n`);
+      return 0;
+    }
+    if (!Object.hasOwn(VERBS, verbName)) {
+      throw new UsageError(verbName.startsWith('-') ? `unknown option ${verbName}` : `unknown command "${verbName}"`, null);
+    }
+    const verb = VERBS[verbName]!;
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.stdout.write(verb.help);
+      return 0;
+    }
+    if (verb.passthrough) return await verb.run({}, [...rest], io);
+    let parsed: { values: Values; positionals: string[] };
+    try {
+      parsed = parseArgs({ args: [...rest], options: verb.options, allowPositionals: verb.positionals ?? false, strict: true }) as typeof parsed;
+    } catch (err) {
+      throw new UsageError((err as Error).message.split('\n')[0]!, verbName);
+    }
+    return await verb.run(parsed.values, parsed.positionals, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`igmpswitch: ${err.message}\n\n${err.verb ? VERBS[err.verb]!.help : mainUsage()}`);
+      return 2;
+    }
+    if (err instanceof ControlError || err instanceof CliError || err instanceof ProbeError || err instanceof SocketPathError) {
+      io.stderr.write(`igmpswitch: ${err.message}\n`);
+      return 1;
+    }
+    // Anything else is a failure of the daemon or a bug: the message, and the stack when asked for.
+    const e = err as Error;
+    io.stderr.write(`igmpswitch: ${e?.message ?? String(err)}\n`);
+    if (process.env.IGMPSWITCH_DEBUG && e?.stack) io.stderr.write(e.stack + '\n');
+    return 1;
+  }
+}
+
+export function processIo(): CliIo {
+  return { stdout: process.stdout, stderr: process.stderr };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// helpers
+
+function requireString(v: Values, name: string, verb: string): string {
+  const s = v[name];
+  if (typeof s !== 'string' || s === '') throw new UsageError(`--${name} is required`, verb);
+  return s;
+}
+
+function intOption(text: string, flag: string, min: number, max: number, verb: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
+    throw new UsageError(`${flag} must be an integer from ${min} to ${max}, got "${text}"`, verb);
+  }
+  return Number(text);
+}
+
+function secondsOption(text: string, flag: string, verb: string): number {
+  const n = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || !(n > 0) || n > 86_400) {
+    throw new UsageError(`${flag} must be a number of seconds above 0 (at most 86400), got "${text}"`, verb);
+  }
+  return Math.round(n * 1000);
+}
+
+function socketOf(v: Values): string {
+  return resolveSocketPath({ socket: v.socket as string | undefined, config: v.config as string | undefined });
+}
+
+/** Imports a module that another part of the build provides, with a clear error if this build lacks it. */
+async function importOptional<T>(spec: string, what: string): Promise<T> {
+  try {
+    return (await import(spec)) as T;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    // Only the module itself missing, not something it imports: the message names the module (as a path under
+    // node, a root-relative one under vite).
+    const name = path.basename(spec, '.js');
+    const itself = new RegExp(`[/\\\\]${name}(\\.[jt]s)?['"]`);
+    if (e?.code === 'ERR_MODULE_NOT_FOUND' && itself.test(String(e.message))) {
+      throw new CliError(`${what} is not part of this build`);
+    }
+    throw err;
+  }
+}
+
+/** The caller's signal, or one that fires on SIGINT/SIGTERM (handlers removed by the returned cleanup). */
+function interruptSignal(io: CliIo): { signal: AbortSignal; dispose(): void } {
+  if (io.signal) return { signal: io.signal, dispose() {} };
+  const ac = new AbortController();
+  const stop = (): void => ac.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return {
+    signal: ac.signal,
+    dispose() {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// capture
+
+async function runCapture(v: Values, _pos: string[], io: CliIo): Promise<number> {
+  const file = requireString(v, 'control', 'capture');
+  const count = typeof v.count === 'string' ? intOption(v.count, '--count', 1, 2 ** 31, 'capture') : 0;
+  const durationMs = typeof v.duration === 'string' ? secondsOption(v.duration, '--duration', 'capture') : 0;
+  const port = typeof v.port === 'string' ? v.port : null;
+  const socketPath = socketOf(v);
+  const target = file === '-' ? io.stdoutFd ?? 1 : file;
+  const where = file === '-' ? 'standard output' : file;
+
+  let writer: PcapWriter | null = null;
+  let writeError: Error | null = null;
+  let dropped = 0;
+  let finish: () => void = () => {};
+  const finished = new Promise<void>((resolve) => { finish = resolve; });
+  const ensureWriter = (): PcapWriter => {
+    writer ??= openPcapWriter(target);
+    return writer;
+  };
+
+  const h = stream(socketPath, 'subscribeControl', {}, (ev) => {
+    if (ev.type === 'dropped') {
+      dropped += ev.count;
+      return;
+    }
+    if (port !== null && ev.frame.port !== port) return;
+    if (writeError || (count > 0 && (writer?.count ?? 0) >= count)) return;
+    try {
+      ensureWriter().write(ev.frame.time, ev.frame.bytes);
+    } catch (err) {
+      writeError = err as Error;
+      finish();
+      return;
+    }
+    if (count > 0 && writer!.count >= count) finish();
+  });
+  const intr = interruptSignal(io);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await h.ready;
+    try {
+      ensureWriter();
+    } catch (err) {
+      throw new CliError(`cannot write ${where}: ${(err as Error).message}`);
+    }
+    io.stderr.write(`capturing control frames${port ? ` from ${port}` : ''} to ${where}` +
+      `${count ? `, ${count} frames` : ''}${durationMs ? `, ${durationMs / 1000}s` : ''}; Ctrl-C to stop\n`);
+    if (durationMs) timer = setTimeout(finish, durationMs);
+    intr.signal.addEventListener('abort', finish, { once: true });
+    if (intr.signal.aborted) finish();
+    let lost: Error | null = null;
+    await Promise.race([finished, h.done.then(() => {}, (err: Error) => { lost = err; })]);
+    if (writeError) throw new CliError(`cannot write ${where}: ${(writeError as Error).message}`);
+    const n = (writer as PcapWriter | null)?.count ?? 0;
+    io.stderr.write(`${n} frame${n === 1 ? '' : 's'} written to ${where}` +
+      `${dropped ? `; ${dropped} more were not received (this capture could not keep up)` : ''}\n`);
+    if (lost) throw lost;
+    return 0;
+  } finally {
+    clearTimeout(timer);
+    intr.signal.removeEventListener('abort', finish);
+    intr.dispose();
+    h.close();
+    (writer as PcapWriter | null)?.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// probe
+
+const PROBE_SUBCOMMANDS = ['query', 'join', 'leave', 'listen'] as const;
+
+function describeAnswer(a: Answer): string {
+  return `+${(a.afterMs / 1000).toFixed(2)}s  ${a.from.padEnd(15)}  ${describeIgmp(a.message)}`;
+}
+
+function answerJson(a: Answer): object {
+  return { afterMs: a.afterMs, from: a.from, to: a.to, message: a.message };
+}
+
+async function runProbe(v: Values, pos: string[], io: CliIo): Promise<number> {
+  const sub = pos[0] as (typeof PROBE_SUBCOMMANDS)[number] | undefined;
+  if (!sub || !(PROBE_SUBCOMMANDS as readonly string[]).includes(sub)) {
+    throw new UsageError(sub ? `unknown probe "${sub}" (one of: ${PROBE_SUBCOMMANDS.join(', ')})` : 'probe what? (query, join, leave, listen)', 'probe');
+  }
+  if (pos.length > 1) throw new UsageError(`unexpected argument "${pos[1]}"`, 'probe');
+  const iface = requireString(v, 'iface', 'probe');
+  const version = typeof v.version === 'string' ? intOption(v.version, '--version', 2, 3, 'probe') as 2 | 3 : 3;
+  const group = typeof v.group === 'string' ? v.group : null;
+  const sources = (v.source as string[] | undefined) ?? [];
+  if (group !== null && !isMulticastIPv4(group)) throw new UsageError(`--group must be an IPv4 multicast address, got "${group}"`, 'probe');
+  for (const s of sources) {
+    if (!isUnicastIPv4(s)) throw new UsageError(`--source must be an IPv4 unicast address, got "${s}"`, 'probe');
+  }
+  if (sources.length && version !== 3) throw new UsageError('--source needs IGMPv3 (--version 3)', 'probe');
+  if (sources.length && group === null) throw new UsageError('--source needs --group', 'probe');
+
+  if (sub === 'join' || sub === 'leave') {
+    if (group === null) throw new UsageError(`probe ${sub} needs --group`, 'probe');
+    const r = await probeSendRun(sub, { iface, version, group, sources });
+    io.stdout.write(`sent ${describeIgmp(r.sent)} from ${r.from} on ${iface} to ${r.to}\n`);
+    return 0;
+  }
+
+  const intr = interruptSignal(io);
+  try {
+    if (sub === 'listen') {
+      const waitMs = typeof v.wait === 'string' ? secondsOption(v.wait, '--wait', 'probe') : 0;
+      if (!v.json) io.stderr.write(`listening for IGMP on ${iface}${waitMs ? ` for ${waitMs / 1000}s` : ''}; Ctrl-C to stop\n`);
+      const seen = await probeListenRun({
+        iface, waitMs, signal: intr.signal, onMessage: v.json ? undefined : (a) => io.stdout.write(describeAnswer(a) + '\n'),
+      });
+      if (v.json) io.stdout.write(JSON.stringify({ iface, messages: seen.map(answerJson) }, null, 2) + '\n');
+      return 0;
+    }
+    const waitMs = typeof v.wait === 'string' ? secondsOption(v.wait, '--wait', 'probe') : 3000;
+    const r = await probeQueryRun({
+      iface, version, group, sources, waitMs, signal: intr.signal,
+      onSent: v.json ? undefined : (sent, from) =>
+        io.stdout.write(`sent ${describeIgmp(sent)} from ${from} on ${iface}; listening ${waitMs / 1000}s\n`),
+      onAnswer: v.json ? undefined : (a) => io.stdout.write(describeAnswer(a) + '\n'),
+    });
+    if (v.json) {
+      io.stdout.write(JSON.stringify({ iface: r.iface, from: r.from, sent: r.sent, answers: r.answers.map(answerJson) }, null, 2) + '\n');
+      return 0;
+    }
+    io.stdout.write(summary(r.answers));
+    return 0;
+  } finally {
+    intr.dispose();
+  }
+}
+
+function summary(answers: Answer[]): string {
+  const hosts = new Set(answers.filter((a) => a.message.type !== 'query').map((a) => a.from));
+  const queriers = new Set(answers.filter((a) => a.message.type === 'query').map((a) => a.from));
+  const lines = [`${hosts.size} host${hosts.size === 1 ? '' : 's'} answered${hosts.size ? ': ' + [...hosts].join(', ') : ''}`];
+  if (queriers.size) lines.push(`other queriers heard: ${[...queriers].join(', ')}`);
+  return lines.join('\n') + '\n';
+}
+
+/** For tests and the daemon's own docs: the verbs and their help. */
+export const CLI_VERBS: Readonly<Record<string, { summary: string; help: string }>> = VERBS;

@@ -1,0 +1,157 @@
+// The main thread's face of the data-plane worker: a TableSink and FrameSink for the control plane,
+// a source of punted control frames, and request/response for counters, tables and traces.
+
+import { Worker, MessageChannel, type MessagePort } from 'node:worker_threads';
+import { EventEmitter } from 'node:events';
+import { loadPacketAddon } from '../io/packet-addon.js';
+import type { FrameSink, PortMask, TableCommand, TableSink } from './commands.js';
+import { PUNT_META_WORDS, type FromWorker, type PortOpened, type ToWorker, type WorkerParams } from './messages.js';
+
+/** One punted control frame, as the control plane receives it. */
+export interface PuntedFrame {
+  port: number;
+  vlan: number;
+  l3Offset: number;
+  bytes: Uint8Array;
+  puntClass: number;
+  forwarded: boolean;
+}
+
+export interface DataPlaneEvents {
+  punt: [PuntedFrame];
+  portOpened: [PortOpened];
+  portError: [{ index: number; name: string; message: string }];
+  commandsFailed: [number];
+  fatal: [string];
+}
+
+const REQUEST_TIMEOUT_MS = 5_000;
+
+export class DataPlane extends EventEmitter<DataPlaneEvents> implements TableSink, FrameSink {
+  private readonly worker: Worker;
+  private readonly port: MessagePort;
+  private readonly addon = loadPacketAddon();
+  private wakeFd = -1;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  private stopped = false;
+
+  private constructor(params: WorkerParams, readonly ready: Promise<PortOpened[]>, setup: (dp: DataPlane) => void) {
+    super();
+    const channel = new MessageChannel();
+    this.port = channel.port1;
+    this.worker = new Worker(new URL('./worker.js', import.meta.url), {
+      workerData: { params, port: channel.port2 },
+      transferList: [channel.port2],
+    });
+    setup(this);
+  }
+
+  /** Starts the worker; resolves once it has opened its ports (ports that failed are reported as portError). */
+  static async start(params: WorkerParams): Promise<{ dataplane: DataPlane; ports: PortOpened[] }> {
+    let resolveReady!: (p: PortOpened[]) => void;
+    let rejectReady!: (e: Error) => void;
+    const ready = new Promise<PortOpened[]>((res, rej) => { resolveReady = res; rejectReady = rej; });
+    const dp = new DataPlane(params, ready, (self) => {
+      self.port.on('message', (msg: FromWorker) => self.onMessage(msg, resolveReady, rejectReady));
+      self.worker.on('error', (err) => { rejectReady(err); self.emit('fatal', err.stack ?? String(err)); });
+      self.worker.on('exit', (code) => {
+        if (!self.stopped) {
+          const why = `data-plane worker exited with code ${code}`;
+          rejectReady(new Error(why));
+          self.emit('fatal', why);
+        }
+      });
+    });
+    const ports = await ready;
+    return { dataplane: dp, ports };
+  }
+
+  private onMessage(msg: FromWorker, resolveReady: (p: PortOpened[]) => void, rejectReady: (e: Error) => void): void {
+    switch (msg.type) {
+      case 'ready':
+        this.wakeFd = msg.wakeFd;
+        resolveReady(msg.ports);
+        break;
+      case 'punt': {
+        const frames = new Uint8Array(msg.frames);
+        const n = msg.meta.length / PUNT_META_WORDS;
+        for (let i = 0; i < n; i++) {
+          const m = i * PUNT_META_WORDS;
+          this.emit('punt', {
+            port: msg.meta[m], vlan: msg.meta[m + 1], l3Offset: msg.meta[m + 2],
+            bytes: frames.subarray(msg.meta[m + 4], msg.meta[m + 4] + msg.meta[m + 3]),
+            puntClass: msg.meta[m + 5], forwarded: msg.meta[m + 6] === 1,
+          });
+        }
+        break;
+      }
+      case 'portOpened': this.emit('portOpened', msg.port); break;
+      case 'portError': this.emit('portError', msg); break;
+      case 'commandsFailed': this.emit('commandsFailed', msg.count); break;
+      case 'reply': {
+        const p = this.pending.get(msg.id);
+        if (!p) break;
+        this.pending.delete(msg.id);
+        clearTimeout(p.timer);
+        if (msg.error) p.reject(new Error(msg.error)); else p.resolve(msg.result);
+        break;
+      }
+      case 'fatal':
+        rejectReady(new Error(msg.message));
+        this.emit('fatal', msg.message);
+        break;
+      case 'stopped': break;
+    }
+  }
+
+  private post(msg: ToWorker): void {
+    if (this.stopped) return;
+    this.port.postMessage(msg);
+    if (this.wakeFd >= 0) this.addon.wake(this.wakeFd);
+  }
+
+  private request<T>(build: (id: number) => ToWorker): Promise<T> {
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error('data plane did not answer in time'));
+      }, REQUEST_TIMEOUT_MS);
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+      this.post(build(id));
+    });
+  }
+
+  apply(commands: readonly TableCommand[]): void {
+    if (commands.length > 0) this.post({ type: 'commands', list: [...commands] });
+  }
+
+  send(ports: PortMask, frame: Uint8Array): void {
+    this.post({ type: 'inject', ports, frame });
+  }
+
+  openPort(index: number, name: string): void { this.post({ type: 'openPort', index, name }); }
+  closePort(index: number): void { this.post({ type: 'closePort', index }); }
+
+  counters<T = unknown>(): Promise<T> { return this.request((id) => ({ type: 'request', id, what: 'counters' })); }
+  fdb<T = unknown>(): Promise<T> { return this.request((id) => ({ type: 'request', id, what: 'fdb' })); }
+  mdb<T = unknown>(): Promise<T> { return this.request((id) => ({ type: 'request', id, what: 'mdb' })); }
+  trace<T = unknown>(port: number, frame: Uint8Array): Promise<T> {
+    return this.request((id) => ({ type: 'trace', id, port, frame }));
+  }
+
+  /** Stops the worker; it closes its sockets (dropping promiscuous membership) before exiting. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.post({ type: 'stop' });
+    this.stopped = true;
+    const exited = new Promise<void>((res) => this.worker.once('exit', () => res()));
+    const timeout = new Promise<void>((res) => setTimeout(res, 2_000).unref());
+    await Promise.race([exited, timeout]);
+    await this.worker.terminate();
+    for (const p of this.pending.values()) { clearTimeout(p.timer); p.reject(new Error('data plane stopped')); }
+    this.pending.clear();
+    this.port.close();
+  }
+}

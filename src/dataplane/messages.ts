@@ -1,0 +1,49 @@
+// Messages between the main thread (control plane) and the data-plane worker.
+// One channel, structured-clone only; frames travel in one transferred ArrayBuffer per batch.
+
+import type { TableCommand } from './commands.js';
+
+export interface WorkerParams {
+  maxBatch: number;
+  fdbCapacity: number;
+  mdbCapacity: number;
+  fdbAgingMs: number;
+  ports: { index: number; name: string }[];
+  cpu: number | null;
+}
+
+/** Punted control frames of one batch: `meta` holds PUNT_META_WORDS words per frame. */
+export interface PuntBatch {
+  type: 'punt';
+  frames: ArrayBuffer;
+  meta: Uint32Array;
+}
+/** meta layout per punted frame: port, vlan, l3 offset, length, byte offset in `frames`, punt class, forwarded. */
+export const PUNT_META_WORDS = 7;
+
+export type ToWorker =
+  | { type: 'commands'; list: TableCommand[] }
+  | { type: 'inject'; ports: bigint; frame: Uint8Array }
+  | { type: 'openPort'; index: number; name: string }
+  | { type: 'closePort'; index: number }
+  | { type: 'request'; id: number; what: 'counters' | 'fdb' | 'mdb' }
+  | { type: 'trace'; id: number; port: number; frame: Uint8Array }
+  | { type: 'stop' };
+
+export type FromWorker =
+  | { type: 'ready'; wakeFd: number; ports: PortOpened[] }
+  | PuntBatch
+  | { type: 'portOpened'; port: PortOpened }
+  | { type: 'portError'; index: number; name: string; message: string }
+  | { type: 'reply'; id: number; result: unknown; error?: string }
+  | { type: 'commandsFailed'; count: number }
+  | { type: 'stopped' }
+  | { type: 'fatal'; message: string };
+
+export interface PortOpened {
+  index: number;
+  name: string;
+  ifindex: number;
+  mac: string;
+  mtu: number;
+}

@@ -1,0 +1,216 @@
+// Typed face of the project's AF_PACKET addon (native/ → native/build/Release/igmpswitch_packet.node).
+//
+// The addon is context-aware: each thread that loads it (main thread, data-plane worker) gets its own ports,
+// eventfd and attached memory. Only wake(fd) crosses threads. See docs/architecture.md ("Native addon API") for
+// the descriptor and TX-list layout the addon reads and writes.
+
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** Offsets/strides in Wasm linear memory, as exported by the Wasm core's `layout*` getters. */
+export interface PacketLayout {
+  /** First RX descriptor (absolute byte offset). */
+  desc: number;
+  /** Bytes per descriptor (>= 32). */
+  descStride: number;
+  /** First frame slot. Slot i is at slots + i * slotStride. */
+  slots: number;
+  slotStride: number;
+  /** Bytes kept free before the frame (>= 4) so a stripped VLAN tag can be re-inserted in place. */
+  slotHeadroom: number;
+  /** Usable bytes after the headroom; the addon uses min(slotSize, slotStride - slotHeadroom). Optional. */
+  slotSize?: number;
+  /** u32 TX count per port (64 ports). */
+  txCounts: number;
+  /** Per-port lists of u16 frame indices: port p's list at txLists + p * txListStride. */
+  txLists: number;
+  txListStride: number;
+  /** Number of descriptors and slots; receive() never fills more. */
+  maxBatch: number;
+  /** Not used by the addon; accepted so the core's layout object can be passed as is. */
+  verdicts?: number;
+  verdictStride?: number;
+}
+
+export interface OpenPortOptions {
+  /** PACKET_QDISC_BYPASS: transmit straight to the driver (no qdisc: no shaping, no queueing backpressure). */
+  qdiscBypass?: boolean;
+  /** SO_RCVBUF(FORCE) bytes, default 8 MiB. */
+  rcvbuf?: number;
+  /** SO_SNDBUF(FORCE) bytes, default 4 MiB. */
+  sndbuf?: number;
+}
+
+export interface OpenedPort {
+  ifindex: number;
+  /** "aa:bb:cc:dd:ee:ff" */
+  mac: string;
+  mtu: number;
+}
+
+export interface LinkState {
+  ifindex: number;
+  /** IFF_UP && IFF_RUNNING: the port can pass traffic. */
+  up: boolean;
+  adminUp: boolean;
+  running: boolean;
+  /** ETHTOOL_GLINK (carrier), or `running` for drivers without get_link. */
+  carrier: boolean;
+  mtu: number;
+}
+
+/** Offload state by friendly name; null = the kernel/driver has no such feature. */
+export interface Offloads {
+  gro: boolean | null;
+  lro: boolean | null;
+  /** rx-gro-list (fraglist GRO). */
+  groList: boolean | null;
+  /** rx-udp-gro-forwarding. */
+  udpGroForwarding: boolean | null;
+  /** rx-gro-hw (hardware GRO). */
+  hwGro: boolean | null;
+  gso: boolean | null;
+  tso: boolean | null;
+  sg: boolean | null;
+  rxcsum: boolean | null;
+  txcsum: boolean | null;
+  /** rx-vlan-hw-parse (VLAN stripping; the addon re-inserts stripped tags either way). */
+  rxvlan: boolean | null;
+  txvlan: boolean | null;
+  /** rx-vlan-filter: with it on, some NICs drop VLANs nobody registered, even in promiscuous mode. */
+  rxvlanFilter: boolean | null;
+}
+export type OffloadKey = keyof Offloads;
+export type OffloadSettings = Partial<Record<OffloadKey, boolean>>;
+
+export interface FeatureState {
+  active: boolean;
+  requested: boolean;
+  changeable: boolean;
+}
+
+export interface PortStats {
+  ifname: string;
+  ifindex: number;
+  mac: string;
+  mtu: number;
+  open: boolean;
+  qdiscBypass: boolean;
+  rxFrames: number;
+  rxBytes: number;
+  /** Frames longer than the slot: delivered cut and flagged TRUNCATED. */
+  rxTruncated: number;
+  /** 802.1Q/802.1ad tags the kernel had stripped and the addon put back. */
+  rxVlanRestored: number;
+  rxGso: number;
+  rxCsumPartial: number;
+  /** recvmmsg errors other than "nothing queued" and "link down" (frame lost). */
+  rxErrors: number;
+  /** recvmmsg saw ENETDOWN/ENXIO/ENODEV. */
+  rxDown: number;
+  txFrames: number;
+  txBytes: number;
+  /** Dropped because the socket or device queue was full (EAGAIN/ENOBUFS). */
+  txDrops: number;
+  /** Refused by the kernel (EMSGSIZE, EINVAL, ...). */
+  txErrors: number;
+  /** Not sent: link down / device gone. */
+  txDown: number;
+  /** TX list entries that pointed outside the batch or memory (a core bug). */
+  txInvalid: number;
+  injectFrames: number;
+  injectErrors: number;
+  /** PACKET_STATISTICS since open: frames the kernel queued to the socket, and those it dropped (socket full). */
+  kernelPackets: number;
+  kernelDrops: number;
+  /** errno name of the last failure, "" if none. */
+  lastRxError: string;
+  lastTxError: string;
+}
+
+export type LinkEvent =
+  | { resync: true }
+  | { resync?: undefined; ifindex: number; ifname: string; deleted: boolean; up: boolean; carrier: boolean };
+
+export interface PacketAddon {
+  /** Keep the base pointer of a non-growable Wasm memory and the layout; holds a reference to the buffer. */
+  attach(memory: ArrayBuffer, layout: PacketLayout): void;
+  /** Open an AF_PACKET port on `ifname` as port `index` (0..63). Throws (code ENODEV, message names the interface). */
+  openPort(ifname: string, index: number, options?: OpenPortOptions): OpenedPort;
+  closePort(index: number): void;
+  /**
+   * Poll every open port (and the wake eventfd), recvmmsg into slots 0..n-1, fill descriptors 0..n-1.
+   * timeoutMs: 0 = don't block, -1 = block until traffic or wake. Returns n (0 on timeout or wake).
+   */
+  receive(maxFrames: number, timeoutMs: number): number;
+  /** One sendmmsg per port with a non-zero TX count. Reads (does not reset) the TX counts. Returns frames sent. */
+  transmit(): number;
+  /** Send one control-plane frame (no offload) on a port index or every port in a bigint mask. Returns ports sent on. */
+  inject(portOrMask: number | bigint, frame: Uint8Array | ArrayBuffer | DataView): number;
+  /** eventfd (of this thread's addon instance) that interrupts receive(). */
+  wakeFd(): number;
+  /** Write to a wakeFd() from any thread. Throws if fd is not an eventfd (any more). */
+  wake(fd: number): void;
+  /** The clock receive() stamps descriptors with: CLOCK_MONOTONIC_COARSE in ms, truncated to u32. */
+  nowMs(): number;
+  /** Pin the calling thread (not the process) to one CPU (pthread_setaffinity_np). */
+  pinThread(cpu: number): void;
+  /** Counters of a port opened at least once on this instance, else null. */
+  portStats(index: number): PortStats | null;
+  /** null when the interface does not exist (in this network namespace). */
+  linkState(ifname: string): LinkState | null;
+  getOffloads(ifname: string): Offloads;
+  /** Same as getOffloads (name used by docs/architecture.md). */
+  offloads(ifname: string): Offloads;
+  /** Change only the named offloads; returns the state afterwards. Throws if a fixed feature would have to change. */
+  setOffloads(ifname: string, settings: OffloadSettings): Offloads;
+  /** Every netdev feature by kernel name (as `ethtool -k` prints it). */
+  features(ifname: string): Record<string, FeatureState>;
+  setFeatures(ifname: string, settings: Record<string, boolean>): Record<string, boolean>;
+  /** Subscribe to rtnetlink link notifications; receive() then also wakes on link changes. */
+  watchLinks(on?: boolean): void;
+  /** True when receive() saw link notifications that linkEvents() has not drained yet. */
+  linksPending(): boolean;
+  linkEvents(): LinkEvent[];
+  readonly constants: {
+    readonly MAX_PORTS: number;
+    readonly VNET_HDR_LEN: number;
+    readonly DESC_MIN_STRIDE: number;
+    readonly FLAG_TRUNCATED: number;
+    readonly FLAG_CSUM_PARTIAL: number;
+    readonly FLAG_GSO: number;
+  };
+}
+
+/** RX descriptor field offsets (docs/architecture.md); for tests and tools, the core uses its own. */
+export const DESC = { OFFSET: 0, LENGTH: 4, PORT: 8, FLAGS: 10, TIME: 12, VNET: 16 } as const;
+export const FRAME_FLAGS = { TRUNCATED: 1, CSUM_PARTIAL: 2, GSO: 4 } as const;
+export const MAX_PORTS = 64;
+
+/** Where the built addon lives: native/build/Release relative to the package root (works from src/ and dist/). */
+export function packetAddonPath(): string {
+  const override = process.env.IGMPSWITCH_PACKET_ADDON;
+  if (override) return override;
+  return fileURLToPath(new URL('../../native/build/Release/igmpswitch_packet.node', import.meta.url));
+}
+
+let cached: PacketAddon | undefined;
+
+/**
+ * Load the addon (once per thread; node-api gives every thread its own instance). Throws with the path and the
+ * build command when it has not been built, or when the platform is not Linux.
+ */
+export function loadPacketAddon(): PacketAddon {
+  if (cached) return cached;
+  if (process.platform !== 'linux') {
+    throw new Error(`igmpswitch packet I/O needs Linux (AF_PACKET); this is ${process.platform}`);
+  }
+  const file = packetAddonPath();
+  if (!existsSync(file)) {
+    throw new Error(`packet I/O addon not built: ${file} is missing; run \`npm run build:native\``);
+  }
+  const require = createRequire(import.meta.url);
+  cached = require(file) as PacketAddon;
+  return cached;
+}

@@ -1,0 +1,389 @@
+// Membership state: per (VLAN, group) per port, the IGMPv3 router state of RFC 3376 §6.
+//
+// A snooping switch treats each port as a router interface: the hosts behind one port form the
+// "attached network" whose group record (§6.2.1) we keep. Per port-group:
+//   - filter mode INCLUDE or EXCLUDE,
+//   - the group timer (§6.2.2, only meaningful in EXCLUDE mode),
+//   - source records, each with a source timer (§6.3). Notation of the §6.4 tables:
+//       INCLUDE (A):    A = the sources, all with running timers (traffic from A is wanted);
+//       EXCLUDE (X, Y): X = sources with running timers ("requested list": still wanted),
+//                       Y = sources whose timer is stopped ("exclude list": not wanted).
+//
+// Forwarding meaning (§6.3 "source timer" table):
+//   INCLUDE, timer > 0:  forward S.        INCLUDE, timer = 0: stop forwarding S, delete the record.
+//   EXCLUDE, timer > 0:  forward S.        EXCLUDE, timer = 0: do not forward S (kept as Y).
+//   EXCLUDE, sources not listed: forward.
+//
+// The functions here change state and call the context for the table actions "Send Q(G)" and
+// "Send Q(G,X)"; what a query means on this port (own querier, another querier, fast leave) is
+// the engine's business (querier.ts, hosts.ts).
+
+import { RecordType } from '../wire/igmp.js';
+import type { HostTable } from './hosts.js';
+import { type DeadlineQueue, Timer, TimerKind } from './timers.js';
+
+export type FilterMode = 'include' | 'exclude';
+
+/** One source of one port-group (§6.2.1 "source records"). */
+export class SourceRecord {
+  /** Source timer: running = A (INCLUDE) or X (EXCLUDE); stopped = Y (EXCLUDE only). */
+  readonly timer: Timer;
+  /** §6.6.3.2 "number of retransmissions" of Q(G,S) still to send for this source. */
+  queriesLeft = 0;
+  constructor(readonly address: string, readonly pg: PortGroup) {
+    this.timer = new Timer(TimerKind.Source, this);
+  }
+}
+
+/** The group record of one (VLAN, group) on one port. */
+export class PortGroup {
+  mode: FilterMode = 'include';
+  /** §6.2.2 group timer; running only in EXCLUDE mode. */
+  readonly groupTimer: Timer;
+  readonly sources = new Map<string, SourceRecord>();
+  /** §7.3.2 IGMPv1 / IGMPv2 Host Present timers (compat.ts), created on first use. */
+  v1Host: Timer | null = null;
+  v2Host: Timer | null = null;
+  /** §6.6.3.1 Q(G) transmissions still to send. */
+  groupQueriesLeft = 0;
+  /** Retransmission timer for Q(G) / Q(G,S), created on first use. */
+  rexmit: Timer | null = null;
+  /** Explicit host tracking on fast-leave ports (hosts.ts). */
+  hosts: HostTable | null = null;
+  /** Compatibility mode last reported to the log (compat.ts). */
+  loggedCompat: 1 | 2 | 3 = 3;
+  constructor(readonly group: GroupState, readonly port: number) {
+    this.groupTimer = new Timer(TimerKind.Group, this);
+  }
+
+  /** X (EXCLUDE) or A (INCLUDE): sources with a running timer. */
+  runningSources(): string[] {
+    const out: string[] = [];
+    for (const s of this.sources.values()) if (s.timer.running) out.push(s.address);
+    return out;
+  }
+
+  /** Y: sources with a stopped timer (EXCLUDE mode only). */
+  stoppedSources(): string[] {
+    const out: string[] = [];
+    for (const s of this.sources.values()) if (!s.timer.running) out.push(s.address);
+    return out;
+  }
+
+  /** No state left: INCLUDE({}) is "no record" (§6.2.1: "INCLUDE mode with an empty source list"). */
+  get empty(): boolean {
+    return this.mode === 'include' && this.sources.size === 0;
+  }
+}
+
+/** All port-groups of one (VLAN, group). */
+export class GroupState {
+  readonly ports = new Map<number, PortGroup>();
+  constructor(readonly vlan: number, readonly address: string, readonly key: string) {}
+}
+
+export function groupKey(vlan: number, group: string): string {
+  return `${vlan}/${group}`;
+}
+
+/** What applying a record needs from the engine. */
+export interface MembershipContext {
+  /** Current time, ms. */
+  readonly now: number;
+  /** Group Membership Interval for this VLAN (§8.4). */
+  readonly gmiMs: number;
+  readonly queue: DeadlineQueue;
+  /** The table action "Send Q(G)" (§6.6.3.1). */
+  sendGroupQuery(pg: PortGroup): void;
+  /** The table action "Send Q(G,X)" (§6.6.3.2); `sources` may be empty (then nothing is sent). */
+  sendGroupSourceQuery(pg: PortGroup, sources: string[]): void;
+  /** The forwarding-relevant state of `pg` changed (mode, a source added/removed/stopped/started). */
+  changed(pg: PortGroup): void;
+  /** May a new source record be added to `pg` (per-port-group source cap)? Counts the refusal. */
+  admitSource(pg: PortGroup): boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers that keep the table rows readable
+
+/** Set the source timer of `s` to `due`, creating the record (subject to the cap). */
+function setSource(ctx: MembershipContext, pg: PortGroup, s: string, due: number): void {
+  let rec = pg.sources.get(s);
+  if (rec === undefined) {
+    if (!ctx.admitSource(pg)) return;
+    rec = new SourceRecord(s, pg);
+    pg.sources.set(s, rec);
+    ctx.changed(pg);
+  } else if (!rec.timer.running) {
+    ctx.changed(pg); // Y → X: the source becomes wanted again
+  }
+  ctx.queue.arm(rec.timer, due);
+}
+
+/** Create `s` with a stopped timer (a new member of Y), subject to the cap. */
+function addStopped(ctx: MembershipContext, pg: PortGroup, s: string): void {
+  if (pg.sources.has(s) || !ctx.admitSource(pg)) return;
+  pg.sources.set(s, new SourceRecord(s, pg));
+  ctx.changed(pg);
+}
+
+export function deleteSource(ctx: Pick<MembershipContext, 'queue' | 'changed'>, pg: PortGroup, s: string): void {
+  const rec = pg.sources.get(s);
+  if (rec === undefined) return;
+  ctx.queue.stop(rec.timer);
+  rec.queriesLeft = 0;
+  pg.sources.delete(s);
+  ctx.changed(pg);
+}
+
+function setGroupTimer(ctx: MembershipContext, pg: PortGroup, due: number): void {
+  ctx.queue.arm(pg.groupTimer, due);
+}
+
+function toExclude(ctx: MembershipContext, pg: PortGroup): void {
+  if (pg.mode !== 'exclude') {
+    pg.mode = 'exclude';
+    ctx.changed(pg);
+  }
+}
+
+/** Would this record create state on a port that has none (INCLUDE({}))? */
+export function createsState(recordType: number, sources: ReadonlySet<string>): boolean {
+  switch (recordType) {
+    case RecordType.MODE_IS_EXCLUDE:
+    case RecordType.CHANGE_TO_EXCLUDE_MODE:
+      return true;
+    case RecordType.MODE_IS_INCLUDE:
+    case RecordType.ALLOW_NEW_SOURCES:
+    case RecordType.CHANGE_TO_INCLUDE_MODE:
+      return sources.size > 0;
+    default: // BLOCK: INCLUDE({}) + BLOCK(B) = INCLUDE({}), Send Q(G, {}) sends nothing
+      return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// RFC 3376 §6.4: the router state tables. One function per row; the row is quoted above it.
+// `B` / `A` is the record's source list, de-duplicated.
+
+/**
+ * Apply one group record (after the §7.3.2 compatibility translation) to `pg`.
+ * Unknown record types must not reach here (the engine ignores and counts them).
+ */
+export function applyRecord(ctx: MembershipContext, pg: PortGroup, recordType: number, sources: ReadonlySet<string>): void {
+  if (pg.mode === 'include') {
+    switch (recordType) {
+      case RecordType.MODE_IS_INCLUDE: return includeIsIn(ctx, pg, sources);
+      case RecordType.MODE_IS_EXCLUDE: return includeIsEx(ctx, pg, sources);
+      case RecordType.ALLOW_NEW_SOURCES: return includeAllow(ctx, pg, sources);
+      case RecordType.BLOCK_OLD_SOURCES: return includeBlock(ctx, pg, sources);
+      case RecordType.CHANGE_TO_EXCLUDE_MODE: return includeToEx(ctx, pg, sources);
+      case RecordType.CHANGE_TO_INCLUDE_MODE: return includeToIn(ctx, pg, sources);
+    }
+  } else {
+    switch (recordType) {
+      case RecordType.MODE_IS_INCLUDE: return excludeIsIn(ctx, pg, sources);
+      case RecordType.MODE_IS_EXCLUDE: return excludeIsEx(ctx, pg, sources);
+      case RecordType.ALLOW_NEW_SOURCES: return excludeAllow(ctx, pg, sources);
+      case RecordType.BLOCK_OLD_SOURCES: return excludeBlock(ctx, pg, sources);
+      case RecordType.CHANGE_TO_EXCLUDE_MODE: return excludeToEx(ctx, pg, sources);
+      case RecordType.CHANGE_TO_INCLUDE_MODE: return excludeToIn(ctx, pg, sources);
+    }
+  }
+}
+
+// §6.4.1 Reception of Current-State Records
+
+/**
+ *   Router State   Report Rec'd  New Router State   Actions
+ *   INCLUDE (A)    IS_IN (B)     INCLUDE (A+B)      (B)=GMI
+ */
+function includeIsIn(ctx: MembershipContext, pg: PortGroup, B: ReadonlySet<string>): void {
+  for (const b of B) setSource(ctx, pg, b, ctx.now + ctx.gmiMs);       // (B)=GMI
+}
+
+/**
+ *   INCLUDE (A)    IS_EX (B)     EXCLUDE (A*B,B-A)  (B-A)=0
+ *                                                   Delete (A-B)
+ *                                                   Group Timer=GMI
+ */
+function includeIsEx(ctx: MembershipContext, pg: PortGroup, B: ReadonlySet<string>): void {
+  for (const a of [...pg.sources.keys()]) if (!B.has(a)) deleteSource(ctx, pg, a); // Delete (A-B)
+  for (const b of B) if (!pg.sources.has(b)) addStopped(ctx, pg, b);               // (B-A)=0
+  toExclude(ctx, pg);                                                              // A*B keeps its timers
+  setGroupTimer(ctx, pg, ctx.now + ctx.gmiMs);                                     // Group Timer=GMI
+}
+
+/**
+ *   EXCLUDE (X,Y)  IS_IN (A)     EXCLUDE (X+A,Y-A)  (A)=GMI
+ */
+function excludeIsIn(ctx: MembershipContext, pg: PortGroup, A: ReadonlySet<string>): void {
+  for (const a of A) setSource(ctx, pg, a, ctx.now + ctx.gmiMs);       // (A)=GMI moves A∩Y into X
+}
+
+/**
+ *   EXCLUDE (X,Y)  IS_EX (A)     EXCLUDE (A-Y,Y*A)  (A-X-Y)=GMI
+ *                                                   Delete (X-A)
+ *                                                   Delete (Y-A)
+ *                                                   Group Timer=GMI
+ */
+function excludeIsEx(ctx: MembershipContext, pg: PortGroup, A: ReadonlySet<string>): void {
+  for (const s of [...pg.sources.keys()]) if (!A.has(s)) deleteSource(ctx, pg, s); // Delete (X-A), Delete (Y-A)
+  for (const a of A) if (!pg.sources.has(a)) setSource(ctx, pg, a, ctx.now + ctx.gmiMs); // (A-X-Y)=GMI
+  setGroupTimer(ctx, pg, ctx.now + ctx.gmiMs);                                     // Group Timer=GMI
+}
+
+// §6.4.2 Reception of Filter-Mode-Change and Source-List-Change Records
+
+/**
+ *   INCLUDE (A)    ALLOW (B)     INCLUDE (A+B)      (B)=GMI
+ */
+function includeAllow(ctx: MembershipContext, pg: PortGroup, B: ReadonlySet<string>): void {
+  for (const b of B) setSource(ctx, pg, b, ctx.now + ctx.gmiMs);       // (B)=GMI
+}
+
+/**
+ *   INCLUDE (A)    BLOCK (B)     INCLUDE (A)        Send Q(G,A*B)
+ */
+function includeBlock(ctx: MembershipContext, pg: PortGroup, B: ReadonlySet<string>): void {
+  ctx.sendGroupSourceQuery(pg, [...B].filter((b) => pg.sources.has(b)));        // Send Q(G,A*B)
+}
+
+/**
+ *   INCLUDE (A)    TO_EX (B)     EXCLUDE (A*B,B-A)  (B-A)=0
+ *                                                   Delete (A-B)
+ *                                                   Send Q(G,A*B)
+ *                                                   Group Timer=GMI
+ */
+function includeToEx(ctx: MembershipContext, pg: PortGroup, B: ReadonlySet<string>): void {
+  for (const a of [...pg.sources.keys()]) if (!B.has(a)) deleteSource(ctx, pg, a); // Delete (A-B)
+  const aAndB = [...pg.sources.keys()];                                            // what is left is A*B
+  for (const b of B) if (!pg.sources.has(b)) addStopped(ctx, pg, b);               // (B-A)=0
+  toExclude(ctx, pg);
+  setGroupTimer(ctx, pg, ctx.now + ctx.gmiMs);                                     // Group Timer=GMI
+  ctx.sendGroupSourceQuery(pg, aAndB);                                             // Send Q(G,A*B)
+}
+
+/**
+ *   INCLUDE (A)    TO_IN (B)     INCLUDE (A+B)      (B)=GMI
+ *                                                   Send Q(G,A-B)
+ */
+function includeToIn(ctx: MembershipContext, pg: PortGroup, B: ReadonlySet<string>): void {
+  const aMinusB = [...pg.sources.keys()].filter((a) => !B.has(a));
+  for (const b of B) setSource(ctx, pg, b, ctx.now + ctx.gmiMs);       // (B)=GMI
+  ctx.sendGroupSourceQuery(pg, aMinusB);                               // Send Q(G,A-B)
+}
+
+/**
+ *   EXCLUDE (X,Y)  ALLOW (A)     EXCLUDE (X+A,Y-A)  (A)=GMI
+ */
+function excludeAllow(ctx: MembershipContext, pg: PortGroup, A: ReadonlySet<string>): void {
+  for (const a of A) setSource(ctx, pg, a, ctx.now + ctx.gmiMs);       // (A)=GMI
+}
+
+/**
+ *   EXCLUDE (X,Y)  BLOCK (A)     EXCLUDE (X+(A-Y),Y) (A-X-Y)=Group Timer
+ *                                                    Send Q(G,A-Y)
+ */
+function excludeBlock(ctx: MembershipContext, pg: PortGroup, A: ReadonlySet<string>): void {
+  const gt = pg.groupTimer.due;
+  for (const a of A) if (!pg.sources.has(a)) setSource(ctx, pg, a, gt);          // (A-X-Y)=Group Timer
+  ctx.sendGroupSourceQuery(pg, [...A].filter((a) => pg.sources.get(a)?.timer.running === true)); // Send Q(G,A-Y)
+}
+
+/**
+ *   EXCLUDE (X,Y)  TO_EX (A)     EXCLUDE (A-Y,Y*A)  (A-X-Y)=Group Timer
+ *                                                   Delete (X-A)
+ *                                                   Delete (Y-A)
+ *                                                   Send Q(G,A-Y)
+ *                                                   Group Timer=GMI
+ */
+function excludeToEx(ctx: MembershipContext, pg: PortGroup, A: ReadonlySet<string>): void {
+  const gt = pg.groupTimer.due;                                                    // the value before "Group Timer=GMI"
+  for (const s of [...pg.sources.keys()]) if (!A.has(s)) deleteSource(ctx, pg, s); // Delete (X-A), Delete (Y-A)
+  for (const a of A) if (!pg.sources.has(a)) setSource(ctx, pg, a, gt);          // (A-X-Y)=Group Timer
+  const aMinusY = [...A].filter((a) => pg.sources.get(a)?.timer.running === true);
+  setGroupTimer(ctx, pg, ctx.now + ctx.gmiMs);                                     // Group Timer=GMI
+  ctx.sendGroupSourceQuery(pg, aMinusY);                                           // Send Q(G,A-Y)
+}
+
+/**
+ *   EXCLUDE (X,Y)  TO_IN (A)     EXCLUDE (X+A,Y-A)  (A)=GMI
+ *                                                   Send Q(G,X-A)
+ *                                                   Send Q(G)
+ */
+function excludeToIn(ctx: MembershipContext, pg: PortGroup, A: ReadonlySet<string>): void {
+  const xMinusA = pg.runningSources().filter((x) => !A.has(x));
+  for (const a of A) setSource(ctx, pg, a, ctx.now + ctx.gmiMs);       // (A)=GMI
+  ctx.sendGroupSourceQuery(pg, xMinusA);                               // Send Q(G,X-A)
+  ctx.sendGroupQuery(pg);                                              // Send Q(G)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timer expiry
+
+/**
+ * A source timer expired (§6.3):
+ *   "If the group is in INCLUDE mode … the router concludes that traffic from this source is no longer
+ *    desired on the attached network, and deletes the associated source record."
+ *   In EXCLUDE mode the source stays as a member of Y: "the router informs the routing protocol that
+ *    there is no longer a receiver on the network interested in traffic from this source."
+ * Returns true when the port-group is now empty (INCLUDE({})) and should be deleted.
+ */
+export function sourceExpired(ctx: Pick<MembershipContext, 'queue' | 'changed'>, rec: SourceRecord): boolean {
+  const pg = rec.pg;
+  rec.queriesLeft = 0;
+  if (pg.mode === 'include') {
+    deleteSource(ctx, pg, rec.address);
+    return pg.sources.size === 0;
+  }
+  ctx.changed(pg); // X → Y
+  return false;
+}
+
+/**
+ * The group timer expired in EXCLUDE mode (§6.5, table in §6.2.2):
+ *   "If any source timers are running, the router switches to INCLUDE filter-mode using those sources
+ *    with running timers as the INCLUDE source record state; sources with stopped timers are deleted.
+ *    If no source timers are running, the group record is deleted."
+ * Returns true when the port-group should be deleted.
+ */
+export function groupExpired(ctx: Pick<MembershipContext, 'queue' | 'changed'>, pg: PortGroup): boolean {
+  if (pg.mode !== 'exclude') return pg.sources.size === 0;
+  ctx.queue.stop(pg.groupTimer);
+  pg.groupQueriesLeft = 0;
+  for (const rec of [...pg.sources.values()]) if (!rec.timer.running) deleteSource(ctx, pg, rec.address);
+  pg.mode = 'include';
+  ctx.changed(pg);
+  return pg.sources.size === 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// §6.6.1 Timer updates on queries with the S flag clear
+
+/**
+ *   Query      Action
+ *   Q(G,A)     Source Timer for sources in A are lowered to LMQT
+ *   Q(G)       Group Timer is lowered to LMQT
+ * ("lowered": a timer already below LMQT is left alone.)
+ */
+export function lowerGroupTimer(ctx: Pick<MembershipContext, 'now' | 'queue'>, pg: PortGroup, lmqtMs: number): void {
+  if (pg.mode === 'exclude' && pg.groupTimer.due > ctx.now + lmqtMs) ctx.queue.arm(pg.groupTimer, ctx.now + lmqtMs);
+}
+
+export function lowerSourceTimers(ctx: Pick<MembershipContext, 'now' | 'queue'>, pg: PortGroup, sources: Iterable<string>, lmqtMs: number): void {
+  for (const s of sources) {
+    const rec = pg.sources.get(s);
+    if (rec !== undefined && rec.timer.due > ctx.now + lmqtMs) ctx.queue.arm(rec.timer, ctx.now + lmqtMs);
+  }
+}
+
+/** Stop every timer of `pg` (before deleting it). */
+export function stopAll(queue: DeadlineQueue, pg: PortGroup): void {
+  queue.stop(pg.groupTimer);
+  for (const rec of pg.sources.values()) queue.stop(rec.timer);
+  if (pg.v1Host) queue.stop(pg.v1Host);
+  if (pg.v2Host) queue.stop(pg.v2Host);
+  if (pg.rexmit) queue.stop(pg.rexmit);
+  pg.groupQueriesLeft = 0;
+}

@@ -1,0 +1,377 @@
+// Querier: our own IGMP querier per VLAN, the election against other queriers, and the
+// group(-and-source)-specific queries the §6.4 table actions ask for.
+//
+// Election (RFC 2236 §3, RFC 3376 §6.6.2): "IGMPv3 elects a single querier per subnet using the same
+// querier election mechanism as IGMPv2, namely by IP address. When a router receives a query with a
+// lower IP address, it sets the Other-Querier-Present timer to Other Querier Present Interval and
+// ceases to send queries on the network if it was the previously elected querier. After its
+// Other-Querier Present timer expires, it should begin sending General Queries."
+//   - The lowest address wins; a query from a higher address than the current querier is ignored
+//     (not elected: no router port, no timer lowering, no QRV/QQI adoption).
+//   - 0.0.0.0 never wins (our choice, documented in README): a 0.0.0.0 source is a snooping switch's
+//     "proxy" querier, not a router. Such queries count as "a querier exists" for the flood policy but
+//     never silence our querier, never mark a router port, and never displace a real querier.
+//     Our own querier with address 0.0.0.0 therefore loses to every real querier. (Linux lets
+//     0.0.0.0 win because it compares the stored 0 as lowest.)
+//   - The loser falls silent: its General Query timer stops. When the Other Querier Present timer
+//     (OQPI, §8.5) expires it resumes: one General Query at once, then every Query Interval.
+//
+// Own General Queries (RFC 3376 §8.6, §8.7): at start, [Startup Query Count] queries
+// [Startup Query Interval] apart (the first at once), then one every [Query Interval], to all ports,
+// tagged for the VLAN. Max Resp Time = Query Response Interval; QRV and QQIC carry our values.
+//
+// Group-specific and group-and-source-specific queries (§6.6.3), sent only on the port whose
+// port-group asked for them (the membership being queried lives behind that port):
+//   §6.6.3.1 "When a table action "Send Q(G)" is encountered, then the group timer must be lowered to
+//   LMQT. The router must then immediately send a group specific query as well as schedule [Last Member
+//   Query Count - 1] query retransmissions to be sent every [Last Member Query Interval] over [Last
+//   Member Query Time]. When transmitting a group specific query, if the group timer is larger than
+//   LMQT, the "Suppress Router-Side Processing" bit is set in the query message."
+//   §6.6.3.2 "When a table action "Send Q(G,X)" is encountered by a querier …, the following actions
+//   must be performed for each of the sources in X of group G, with source timer larger than LMQT:
+//     o Set number of retransmissions for each source to [Last Member Query Count].
+//     o Lower source timer to LMQT."
+//   then send at once and LMQC - 1 retransmissions LMQI apart, each as up to two messages: "The first one
+//   has the "Suppress Router-Side Processing" bit set and contains all the sources with retransmission
+//   state and timers greater than LMQT. The second has the "Suppress Router-Side Processing" bit clear
+//   and contains all the sources with retransmission state and timers lower or equal to LMQT. If either
+//   of the two calculated messages does not contain any sources, then its transmission is suppressed."
+//   and the Note: when a Q(G) goes out at the same time, the S-set Q(G,S) "may be suppressed" (we do).
+// With an IGMPv2 own querier there are no source-specific queries: a Send Q(G,X) lowers the source
+// timers as above and sends a v2 Q(G) instead (hosts in v2 mode answer with v2 reports).
+
+import { ipv4ToU32 } from '../wire/common.js';
+import { buildQueryFrame, generalQuery, groupQuery, groupSourceQuery, type QueryParams } from '../wire/control-frame.js';
+import type { IgmpQuery } from '../wire/igmp.js';
+import type { SnoopingConfig } from './config.js';
+import { bit } from './forwarding.js';
+import { lowerGroupTimer, lowerSourceTimers, type PortGroup } from './membership.js';
+import { adoptedTimers, configuredTimers, type DeadlineQueue, type EffectiveTimers, Timer, TimerKind } from './timers.js';
+
+export type TxCounter =
+  | 'igmp_v2_general_query' | 'igmp_v3_general_query'
+  | 'igmp_v2_group_query' | 'igmp_v3_group_query' | 'igmp_v3_group_source_query'
+  | 'mrd_solicitation';
+
+/** What the querier needs from the engine. */
+export interface QuerierHost {
+  readonly queue: DeadlineQueue;
+  readonly querierMac: string;
+  config(): SnoopingConfig;
+  now(): number;
+  /** Every configured port. */
+  allPorts(): bigint;
+  send(ports: bigint, frame: Uint8Array, counter: TxCounter): void;
+  /** A query was sent or heard (starts the startup flood window). */
+  queryActivity(): void;
+  /** Role changes, for the log. */
+  roleChanged(vlan: number, role: 'querier' | 'non-querier' | 'off'): void;
+  otherElected(vlan: number, address: string, port: number): void;
+  otherLost(vlan: number, address: string): void;
+}
+
+/** The querier we currently believe in on a VLAN, other than us. */
+export interface OtherQuerier {
+  address: string;
+  addressU32: number;
+  port: number;
+  version: 1 | 2 | 3;
+  qrv: number;
+  qqiSec: number;
+  maxRespDs: number;
+}
+
+export class VlanQuerier {
+  other: OtherQuerier | null = null;
+  /** Other Querier Present timer (§6.6.2), running while `other` is set. */
+  readonly otherTimer: Timer;
+  /** A 0.0.0.0 querier was heard within OQPI. */
+  readonly proxyTimer: Timer;
+  /** Own General Query timer; running while we are the querier. */
+  readonly generalTimer: Timer;
+  /** Startup queries still to send after the next one (§8.7). */
+  startupLeft = 0;
+  /** Our role, for views and the log. */
+  role: 'querier' | 'non-querier' | 'off' = 'off';
+  timers: EffectiveTimers;
+  constructor(readonly vlan: number, config: SnoopingConfig) {
+    this.otherTimer = new Timer(TimerKind.OtherQuerier, this);
+    this.proxyTimer = new Timer(TimerKind.ProxyQuerier, this);
+    this.generalTimer = new Timer(TimerKind.GeneralQuery, this);
+    this.timers = configuredTimers(config);
+  }
+}
+
+export type QueryVerdict = 'elected' | 'proxy' | 'not-elected';
+
+/** Address order for the election: lower wins; 0.0.0.0 ranks after every real address. */
+export function electionRank(address: string): number {
+  const n = ipv4ToU32(address);
+  return n === null || n === 0 ? Infinity : n;
+}
+
+export class Querier {
+  readonly vlans = new Map<number, VlanQuerier>();
+
+  constructor(private readonly host: QuerierHost) {}
+
+  private get cfg(): SnoopingConfig {
+    return this.host.config();
+  }
+
+  ownEnabled(): boolean {
+    const c = this.cfg;
+    return c.enabled && c.querier.enabled;
+  }
+
+  /** The VLAN's state, created (and our querier started on it) on first sight. */
+  vlan(v: number): VlanQuerier {
+    let vq = this.vlans.get(v);
+    if (vq === undefined) {
+      vq = new VlanQuerier(v, this.cfg);
+      this.vlans.set(v, vq);
+      this.resume(vq, true);
+    }
+    return vq;
+  }
+
+  isQuerier(vlan: number): boolean {
+    return this.vlans.get(vlan)?.role === 'querier';
+  }
+
+  otherPresent(vlan: number): boolean {
+    return this.vlans.get(vlan)?.other != null;
+  }
+
+  /** A querier (own, elected other, or 0.0.0.0) is active on some VLAN. */
+  anyPresent(): boolean {
+    for (const vq of this.vlans.values()) if (vq.role === 'querier' || vq.other !== null || vq.proxyTimer.running) return true;
+    return false;
+  }
+
+  timersFor(vlan: number): EffectiveTimers {
+    return this.vlans.get(vlan)?.timers ?? configuredTimers(this.cfg);
+  }
+
+  private params(vq: VlanQuerier, maxRespMs: number): QueryParams {
+    const c = this.cfg;
+    return {
+      version: c.querier.version,
+      maxRespDs: Math.round(maxRespMs / 100),
+      qrv: c.robustness,
+      qqiSec: Math.round(c.queryIntervalMs / 1000),
+    };
+  }
+
+  private sendQuery(vq: VlanQuerier, ports: bigint, q: IgmpQuery, counter: TxCounter): void {
+    const frame = buildQueryFrame({ srcMac: this.host.querierMac, src: this.cfg.querier.address, vlan: vq.vlan, query: q });
+    this.host.send(ports, frame, counter);
+  }
+
+  // ---- own General Queries and the election ----------------------------------------------
+
+  /**
+   * Become the querier on `vq` unless another querier is elected or ours is disabled.
+   * `startup`: send the §8.7 startup sequence; else one query at once, then every QI.
+   */
+  resume(vq: VlanQuerier, startup: boolean): void {
+    const q = this.host.queue;
+    if (!this.ownEnabled()) {
+      q.stop(vq.generalTimer);
+      vq.startupLeft = 0;
+      this.setRole(vq, 'off');
+      return;
+    }
+    if (vq.other !== null) {
+      q.stop(vq.generalTimer);
+      this.setRole(vq, 'non-querier');
+      return;
+    }
+    vq.timers = configuredTimers(this.cfg);
+    this.setRole(vq, 'querier');
+    vq.startupLeft = startup ? Math.max(1, vq.timers.startupQueryCount) : 1;
+    q.arm(vq.generalTimer, this.host.now());
+  }
+
+  private setRole(vq: VlanQuerier, role: VlanQuerier['role']): void {
+    if (vq.role !== role) {
+      vq.role = role;
+      this.host.roleChanged(vq.vlan, role);
+    }
+  }
+
+  /** The General Query timer fired: send one and schedule the next. */
+  generalQueryDue(vq: VlanQuerier): void {
+    if (vq.role !== 'querier') return;
+    const t = vq.timers;
+    this.sendQuery(vq, this.host.allPorts(), generalQuery(this.params(vq, t.queryResponseIntervalMs)),
+      this.cfg.querier.version === 3 ? 'igmp_v3_general_query' : 'igmp_v2_general_query');
+    this.host.queryActivity();
+    if (vq.startupLeft > 0) vq.startupLeft--;
+    const gap = vq.startupLeft > 0 ? t.startupQueryIntervalMs : t.queryIntervalMs;
+    this.host.queue.arm(vq.generalTimer, this.host.now() + gap);
+  }
+
+  /**
+   * A query arrived from `src` on `port` (already past the querier guard). Runs the election and
+   * returns whether this querier is the one we follow.
+   */
+  onQuery(vq: VlanQuerier, q: IgmpQuery, src: string, port: number): QueryVerdict {
+    const now = this.host.now();
+    const queue = this.host.queue;
+    this.host.queryActivity();
+    const rank = electionRank(src);
+    if (rank === Infinity) {
+      // 0.0.0.0 never wins; it only says that hosts are being queried.
+      queue.arm(vq.proxyTimer, now + vq.timers.oqpiMs);
+      return 'proxy';
+    }
+    if (this.ownEnabled() && electionRank(this.cfg.querier.address) <= rank) return 'not-elected';
+    const cur = vq.other;
+    if (cur !== null && cur.addressU32 < rank) return 'not-elected';
+    const fresh = cur === null || cur.addressU32 !== rank;
+    vq.other = {
+      address: src, addressU32: rank, port, version: q.version,
+      qrv: q.qrv, qqiSec: q.qqiSec, maxRespDs: q.version === 1 ? 100 : q.maxRespDs,
+    };
+    // §4.1.6 / §4.1.7: a non-querier adopts the querier's QRV and QQI (v3 queries carry them).
+    vq.timers = q.version === 3 ? adoptedTimers(this.cfg, q.qrv, q.qqiSec) : configuredTimers(this.cfg);
+    queue.arm(vq.otherTimer, now + vq.timers.oqpiMs);
+    if (vq.role === 'querier') {
+      queue.stop(vq.generalTimer);
+      vq.startupLeft = 0;
+      this.setRole(vq, 'non-querier');
+    }
+    if (fresh) this.host.otherElected(vq.vlan, src, port);
+    return 'elected';
+  }
+
+  /** The Other Querier Present timer expired: forget it and, if enabled, resume querying. */
+  otherExpired(vq: VlanQuerier): void {
+    const lost = vq.other;
+    vq.other = null;
+    vq.timers = configuredTimers(this.cfg);
+    if (lost !== null) this.host.otherLost(vq.vlan, lost.address);
+    this.resume(vq, false);
+  }
+
+  /** Configuration changed: restart own querying where the querier settings changed. */
+  reconfigure(prev: SnoopingConfig): void {
+    const c = this.cfg;
+    const qChanged = prev.enabled !== c.enabled || prev.querier.enabled !== c.querier.enabled ||
+      prev.querier.address !== c.querier.address || prev.querier.version !== c.querier.version;
+    for (const vq of this.vlans.values()) {
+      if (vq.other !== null && this.ownEnabled() && electionRank(c.querier.address) < vq.other.addressU32) {
+        // Our new address beats the current querier: take over.
+        const lost = vq.other;
+        vq.other = null;
+        this.host.queue.stop(vq.otherTimer);
+        this.host.otherLost(vq.vlan, lost.address);
+        this.resume(vq, true);
+      } else if (qChanged) {
+        this.resume(vq, true);
+      } else if (vq.role === 'querier') {
+        // Interval changes apply from the next query, but never later than one new interval.
+        vq.timers = configuredTimers(c);
+        const gap = vq.startupLeft > 0 ? vq.timers.startupQueryIntervalMs : vq.timers.queryIntervalMs;
+        if (vq.generalTimer.due > this.host.now() + gap) this.host.queue.arm(vq.generalTimer, this.host.now() + gap);
+      } else if (vq.other === null) {
+        vq.timers = configuredTimers(c);
+      }
+    }
+  }
+
+  // ---- §6.6.3 group(-and-source)-specific queries ------------------------------------------
+
+  /** Table action "Send Q(G)" while we are the querier (§6.6.3.1). */
+  groupQuery(pg: PortGroup): void {
+    const t = this.timersFor(pg.group.vlan);
+    lowerGroupTimer({ now: this.host.now(), queue: this.host.queue }, pg, t.lmqtMs); // "lowered to LMQT"
+    pg.groupQueriesLeft = t.lmqc;
+    this.scheduleNow(pg);
+  }
+
+  /** Table action "Send Q(G,X)" while we are the querier (§6.6.3.2). */
+  sourceQuery(pg: PortGroup, sources: readonly string[]): void {
+    if (sources.length === 0) return;
+    const now = this.host.now();
+    const t = this.timersFor(pg.group.vlan);
+    let any = false;
+    for (const s of sources) {
+      const rec = pg.sources.get(s);
+      if (rec === undefined || rec.timer.due <= now + t.lmqtMs) continue;   // "with source timer larger than LMQT"
+      rec.queriesLeft = t.lmqc;                                             // "Set number of retransmissions … to [LMQC]"
+      any = true;
+    }
+    lowerSourceTimers({ now, queue: this.host.queue }, pg, sources, t.lmqtMs); // "Lower source timer to LMQT"
+    if (any) this.scheduleNow(pg);
+  }
+
+  /**
+   * "Immediately send": the round runs at the current time, once for all the actions of this step
+   * (so EXCLUDE + TO_IN's "Send Q(G,X-A)" and "Send Q(G)" go out in one round and use one
+   * retransmission each), through the retransmission timer.
+   */
+  private scheduleNow(pg: PortGroup): void {
+    pg.rexmit ??= new Timer(TimerKind.Rexmit, pg);
+    this.host.queue.arm(pg.rexmit, this.host.now());
+  }
+
+  /** The retransmission timer of `pg` fired. */
+  rexmitDue(pg: PortGroup): void {
+    this.transmit(pg);
+  }
+
+  /** Stop retransmissions (we stopped being the querier, or the port-group is going away). */
+  cancel(pg: PortGroup): void {
+    pg.groupQueriesLeft = 0;
+    for (const rec of pg.sources.values()) rec.queriesLeft = 0;
+    if (pg.rexmit) this.host.queue.stop(pg.rexmit);
+  }
+
+  private transmit(pg: PortGroup): void {
+    const vq = this.vlan(pg.group.vlan);
+    if (vq.role !== 'querier') {
+      this.cancel(pg);
+      return;
+    }
+    const now = this.host.now();
+    const t = vq.timers;
+    const version = this.cfg.querier.version;
+    const ports = bit(pg.port);
+    const params = this.params(vq, t.lmqiMs);
+    const g = pg.group.address;
+    let sentGroup = false;
+    if (pg.groupQueriesLeft > 0) {
+      if (pg.mode === 'exclude') {
+        const suppress = pg.groupTimer.due > now + t.lmqtMs;   // "if the group timer is larger than LMQT"
+        this.sendQuery(vq, ports, groupQuery(params, g, suppress), version === 3 ? 'igmp_v3_group_query' : 'igmp_v2_group_query');
+        sentGroup = true;
+        pg.groupQueriesLeft--;
+      } else {
+        pg.groupQueriesLeft = 0; // the group left EXCLUDE mode: no group timer to query for
+      }
+    }
+    const withS: string[] = [];
+    const withoutS: string[] = [];
+    let more = pg.groupQueriesLeft > 0;
+    for (const rec of pg.sources.values()) {
+      if (rec.queriesLeft <= 0) continue;
+      if (!rec.timer.running) { rec.queriesLeft = 0; continue; }
+      (rec.timer.due > now + t.lmqtMs ? withS : withoutS).push(rec.address);
+      rec.queriesLeft--;
+      if (rec.queriesLeft > 0) more = true;
+    }
+    if (version === 3) {
+      const p3 = { ...params, version: 3 as const };
+      if (withS.length > 0 && !sentGroup) this.sendQuery(vq, ports, groupSourceQuery(p3, g, withS, true), 'igmp_v3_group_source_query');
+      if (withoutS.length > 0) this.sendQuery(vq, ports, groupSourceQuery(p3, g, withoutS, false), 'igmp_v3_group_source_query');
+    } else if (withS.length + withoutS.length > 0 && !sentGroup) {
+      this.sendQuery(vq, ports, groupQuery(params, g, false), 'igmp_v2_group_query');
+    }
+    if (more) {
+      pg.rexmit ??= new Timer(TimerKind.Rexmit, pg);
+      this.host.queue.arm(pg.rexmit, now + t.lmqiMs);
+    }
+  }
+}

@@ -1,0 +1,234 @@
+// Timer values (RFC 3376 §8 / RFC 2236 §8 names, milliseconds) and a small deadline queue.
+//
+// The engine never reads a clock: every entry point receives `now` (ms, monotonic) and the queue
+// says when the next thing is due. All values below are in milliseconds unless the name says otherwise.
+
+import type { SnoopingConfig } from './config.js';
+
+export const SECOND_MS = 1000;
+
+/**
+ * The timer values in force for one VLAN. They are the configured values, except that a
+ * non-querier adopts the elected querier's QRV and QQI (RFC 3376 §4.1.6, §4.1.7) and then derives the
+ * dependent intervals with the §8 formulas.
+ */
+export interface EffectiveTimers {
+  /** Robustness Variable (§8.1). */
+  robustness: number;
+  /** Query Interval (§8.2). */
+  queryIntervalMs: number;
+  /** Query Response Interval (§8.3): Max Resp Time of General Queries. */
+  queryResponseIntervalMs: number;
+  /** Group Membership Interval (§8.4) = RV × QI + QRI. */
+  gmiMs: number;
+  /** Other Querier Present Interval (§8.5) = RV × QI + QRI / 2. */
+  oqpiMs: number;
+  /** Startup Query Interval (§8.6) = QI / 4. */
+  startupQueryIntervalMs: number;
+  /** Startup Query Count (§8.7) = RV. */
+  startupQueryCount: number;
+  /** Last Member Query Interval (§8.8): Max Resp Time of group(-and-source)-specific queries. */
+  lmqiMs: number;
+  /** Last Member Query Count (§8.9) = RV. */
+  lmqc: number;
+  /** Last Member Query Time (§8.11) = LMQI × LMQC. */
+  lmqtMs: number;
+  /** Older Host Present Interval (§8.13) = RV × QI + QRI. */
+  olderHostPresentMs: number;
+  /** How long a learned router port lives without refresh (Linux: the querier interval). */
+  routerTimeoutMs: number;
+}
+
+export function configuredTimers(c: SnoopingConfig): EffectiveTimers {
+  return {
+    robustness: c.robustness,
+    queryIntervalMs: c.queryIntervalMs,
+    queryResponseIntervalMs: c.queryResponseIntervalMs,
+    gmiMs: c.groupMembershipIntervalMs,
+    oqpiMs: c.otherQuerierPresentIntervalMs,
+    startupQueryIntervalMs: c.startupQueryIntervalMs,
+    startupQueryCount: c.startupQueryCount,
+    lmqiMs: c.lastMemberQueryIntervalMs,
+    lmqc: c.lastMemberQueryCount,
+    lmqtMs: c.lastMemberQueryIntervalMs * c.lastMemberQueryCount,
+    olderHostPresentMs: c.olderHostPresentIntervalMs,
+    routerTimeoutMs: c.routerTimeoutMs,
+  };
+}
+
+/**
+ * Timers of a non-querier that adopted the querier's Robustness Variable and Query Interval.
+ * RFC 3376 §4.1.6: "Routers adopt the QRV value from the most recently received Query as their own
+ * [Robustness Variable] value, unless that most recently received QRV was zero, in which case the
+ * receivers use the default [Robustness Variable] value".
+ * RFC 3376 §4.1.7: "Multicast routers that are not the current querier adopt the QQI value from the most
+ * recently received Query as their own [Query Interval] value, unless that most recently received QQI
+ * was zero, in which case the receiving routers use the default [Query Interval] value."
+ * The dependent intervals are then recomputed with the §8 formulas (the QRI and LMQI stay configured).
+ */
+export function adoptedTimers(c: SnoopingConfig, qrv: number, qqiSec: number): EffectiveTimers {
+  const base = configuredTimers(c);
+  const rv = qrv > 0 ? qrv : base.robustness;
+  const qi = qqiSec > 0 ? qqiSec * SECOND_MS : base.queryIntervalMs;
+  if (rv === base.robustness && qi === base.queryIntervalMs) return base;
+  const qri = base.queryResponseIntervalMs;
+  return {
+    ...base,
+    robustness: rv,
+    queryIntervalMs: qi,
+    gmiMs: rv * qi + qri,
+    oqpiMs: rv * qi + qri / 2,
+    startupQueryIntervalMs: qi / 4,
+    startupQueryCount: rv,
+    lmqc: rv,
+    lmqtMs: base.lmqiMs * rv,
+    olderHostPresentMs: rv * qi + qri,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deadline queue
+
+/** What a timer belongs to; the engine dispatches on it. */
+export const TimerKind = {
+  Source: 0,        // owner: SourceRecord — RFC 3376 §6.3 source timer
+  Group: 1,         // owner: PortGroup — §6.2.2 group timer
+  Rexmit: 2,        // owner: PortGroup — §6.6.3 group(-and-source)-specific query retransmissions
+  V1Host: 3,        // owner: PortGroup — §7.3.2 IGMPv1 Host Present timer
+  V2Host: 4,        // owner: PortGroup — §7.3.2 IGMPv2 Host Present timer
+  GeneralQuery: 5,  // owner: VlanQuerier — own General Query (§6.1 / RFC 2236 §3)
+  OtherQuerier: 6,  // owner: VlanQuerier — Other Querier Present timer (§6.6.2)
+  ProxyQuerier: 7,  // owner: VlanQuerier — a 0.0.0.0 querier was heard recently
+  Router: 8,        // owner: RouterLearning — learned router port
+  Policy: 9,        // owner: engine — end of the startup flood window
+  Solicit: 10,      // owner: engine — MRD solicitation at start
+} as const;
+export type TimerKind = (typeof TimerKind)[keyof typeof TimerKind];
+
+/**
+ * A restartable timer. `due` is the absolute expiry (ms) or -1 when stopped.
+ * Created once per owner and re-armed; never shared.
+ */
+export class Timer {
+  /** Absolute expiry time in ms, or -1 when not running. */
+  due = -1;
+  /** Time of this timer's live entry in the heap, or -1 (internal to DeadlineQueue). */
+  queued = -1;
+  constructor(readonly kind: TimerKind, readonly owner: unknown) {}
+
+  get running(): boolean {
+    return this.due >= 0;
+  }
+
+  /** Milliseconds left at `now` (0 when stopped or past due). */
+  remaining(now: number): number {
+    return this.due < 0 ? 0 : Math.max(0, this.due - now);
+  }
+}
+
+interface Entry {
+  at: number;
+  seq: number;
+  timer: Timer;
+}
+
+/**
+ * Min-heap of deadlines with lazy re-arming: pushing later deadlines does not add heap entries;
+ * a timer that was postponed is re-queued when its old entry surfaces. So a membership timer
+ * refreshed by every report costs O(1), and the heap holds about one entry per running timer.
+ * Ties are broken by insertion order, so runs are deterministic.
+ */
+export class DeadlineQueue {
+  private heap: Entry[] = [];
+  private seq = 0;
+
+  /** Start or restart `t` to expire at `due`. */
+  arm(t: Timer, due: number): void {
+    t.due = due;
+    if (t.queued < 0 || due < t.queued) {
+      t.queued = due;
+      this.push({ at: due, seq: this.seq++, timer: t });
+    }
+  }
+
+  /** Stop `t`; its heap entry is dropped when it surfaces. */
+  stop(t: Timer): void {
+    t.due = -1;
+  }
+
+  /** Earliest due time of a running timer, or Infinity. */
+  next(): number {
+    for (;;) {
+      const e = this.heap[0];
+      if (e === undefined) return Infinity;
+      const t = e.timer;
+      if (e.at !== t.queued) { this.pop(); continue; }
+      if (t.due < 0) { this.pop(); t.queued = -1; continue; }
+      if (t.due > e.at) { this.pop(); t.queued = t.due; this.push({ at: t.due, seq: this.seq++, timer: t }); continue; }
+      return e.at;
+    }
+  }
+
+  /**
+   * The next timer whose due time is ≤ now, stopped (due = -1) before it is returned so the handler
+   * may re-arm it; null when nothing is due. Timers come out in due-time order.
+   */
+  popDue(now: number): { timer: Timer; at: number } | null {
+    for (;;) {
+      const e = this.heap[0];
+      if (e === undefined || e.at > now) return null;
+      this.pop();
+      const t = e.timer;
+      if (e.at !== t.queued) continue;       // superseded by an earlier entry
+      t.queued = -1;
+      if (t.due < 0) continue;               // stopped
+      if (t.due > e.at) {                    // postponed while queued: re-queue at the real time
+        t.queued = t.due;                    // (if that is ≤ now it surfaces again, in time order)
+        this.push({ at: t.due, seq: this.seq++, timer: t });
+        continue;
+      }
+      const at = t.due;
+      t.due = -1;
+      return { timer: t, at };
+    }
+  }
+
+  /** Heap entries, live or stale (for tests and the benchmark). */
+  get size(): number {
+    return this.heap.length;
+  }
+
+  private push(e: Entry): void {
+    const h = this.heap;
+    h.push(e);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!less(h[i]!, h[p]!)) break;
+      [h[i], h[p]] = [h[p]!, h[i]!];
+      i = p;
+    }
+  }
+
+  private pop(): void {
+    const h = this.heap;
+    const last = h.pop()!;
+    if (h.length === 0) return;
+    h[0] = last;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < h.length && less(h[l]!, h[m]!)) m = l;
+      if (r < h.length && less(h[r]!, h[m]!)) m = r;
+      if (m === i) break;
+      [h[i], h[m]] = [h[m]!, h[i]!];
+      i = m;
+    }
+  }
+}
+
+function less(a: Entry, b: Entry): boolean {
+  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+}

@@ -1,0 +1,224 @@
+// Shared pieces of the wire layer: the Result type, the error type, and address text conversions.
+//
+// Contract (smoltcp style): `parse` functions never throw, whatever the bytes; they return
+// `{ ok: false, error }` with a named reason instead. `emit` functions may throw only on a
+// programming error in the representation (an address that is not an address, a field out of range).
+// Addresses are text, as in the table commands: IPv4 dotted quad, IPv6 RFC 5952 form, MAC aa:bb:cc:dd:ee:ff.
+
+export type Result<T, E = WireError> = { ok: true; value: T } | { ok: false; error: E };
+
+export type WireLayer = 'ethernet' | 'ipv4' | 'ipv6' | 'igmp' | 'mld' | 'pim' | 'mrd' | 'frame';
+
+/** Why a parse failed. One name per reason, so that every reason can have a counter. */
+export type WireErrorReason =
+  | 'truncated'          // fewer bytes than the header or a length field says
+  | 'bad-version'        // IP version / PIM version is not the one expected
+  | 'bad-header-length'  // IPv4 IHL < 5, or an option runs past the header
+  | 'bad-length'         // a message length no version matches (e.g. a 10-octet IGMP query, RFC 3376 §7.1)
+  | 'unknown-type'       // a message type this layer does not know
+  | 'not-control'        // an IP protocol / next header that is not IGMP, ICMPv6 or PIM
+  | 'bad-checksum'       // only when the caller asked for verification
+  | 'fragmented';        // a fragment: control messages are never fragmented
+
+export interface WireError {
+  layer: WireLayer;
+  reason: WireErrorReason;
+  detail?: string;
+}
+
+export function ok<T>(value: T): { ok: true; value: T } {
+  return { ok: true, value };
+}
+
+export function fail(layer: WireLayer, reason: WireErrorReason, detail?: string): { ok: false; error: WireError } {
+  return detail === undefined ? { ok: false, error: { layer, reason } } : { ok: false, error: { layer, reason, detail } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// IPv4 addresses
+
+/** Read 4 bytes at `off` as dotted-quad text. The caller has checked the length. */
+export function ipv4At(b: Uint8Array, off: number): string {
+  return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
+}
+
+/** Parse dotted-quad text into an unsigned 32-bit number, or null when it is not an IPv4 address. */
+export function ipv4ToU32(s: string): number | null {
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46 /* . */) {
+      if (digits === 0 || dots === 3) return null;
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && part === 0) return null; // no leading zeros ("01" is ambiguous: octal in inet_aton)
+      part = part * 10 + (c - 48);
+      digits++;
+      if (part > 255) return null;
+    } else {
+      return null;
+    }
+  }
+  if (digits === 0 || dots !== 3) return null;
+  return value * 256 + part;
+}
+
+export function u32ToIpv4(n: number): string {
+  return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
+/** Write dotted-quad text at `off`. Throws on text that is not an IPv4 address (a programming error). */
+export function writeIpv4(b: Uint8Array, off: number, s: string): void {
+  const n = ipv4ToU32(s);
+  if (n === null) throw new TypeError(`not an IPv4 address: ${JSON.stringify(s)}`);
+  b[off] = n >>> 24;
+  b[off + 1] = (n >>> 16) & 255;
+  b[off + 2] = (n >>> 8) & 255;
+  b[off + 3] = n & 255;
+}
+
+/** 224.0.0.0/4 (RFC 5771). */
+export function isIpv4Multicast(s: string): boolean {
+  const n = ipv4ToU32(s);
+  return n !== null && n >>> 28 === 0xe;
+}
+
+/** 224.0.0.0/24, the Local Network Control Block (RFC 5771 §4): never snooped (RFC 4541 §2.1.2(2)). */
+export function isIpv4LocalMulticast(s: string): boolean {
+  const n = ipv4ToU32(s);
+  return n !== null && n >>> 8 === 0xe00000;
+}
+
+// ---------------------------------------------------------------------------------------------
+// IPv6 addresses
+
+/** Read 16 bytes at `off` as RFC 5952 text (lower case, longest zero run of ≥ 2 groups as "::"). */
+export function ipv6At(b: Uint8Array, off: number): string {
+  const g: number[] = [];
+  for (let i = 0; i < 8; i++) g.push((b[off + 2 * i]! << 8) | b[off + 2 * i + 1]!);
+  // RFC 5952 §4.2.3: shorten the longest run of zero groups (the first one on a tie), only if ≥ 2 long.
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8;) {
+    if (g[i] !== 0) { i++; continue; }
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
+    i = j;
+  }
+  if (bestLen < 2) return g.map((x) => x.toString(16)).join(':');
+  const head = g.slice(0, bestStart).map((x) => x.toString(16)).join(':');
+  const tail = g.slice(bestStart + bestLen).map((x) => x.toString(16)).join(':');
+  return `${head}::${tail}`;
+}
+
+/** Parse IPv6 text (with "::" and an optional embedded IPv4 tail) into 16 bytes, or null. */
+export function parseIpv6(s: string): Uint8Array | null {
+  const halves = s.split('::');
+  if (halves.length > 2) return null;
+  const parseGroups = (part: string): number[] | null => {
+    if (part === '') return [];
+    const out: number[] = [];
+    const items = part.split(':');
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
+      if (i === items.length - 1 && item.includes('.')) {
+        const v4 = ipv4ToU32(item);
+        if (v4 === null) return null;
+        out.push(v4 >>> 16, v4 & 0xffff);
+      } else {
+        if (!/^[0-9a-fA-F]{1,4}$/.test(item)) return null;
+        out.push(parseInt(item, 16));
+      }
+    }
+    return out;
+  };
+  const head = parseGroups(halves[0]!);
+  const tail = halves.length === 2 ? parseGroups(halves[1]!) : [];
+  if (head === null || tail === null) return null;
+  const groups: number[] = [];
+  if (halves.length === 2) {
+    const fill = 8 - head.length - tail.length;
+    if (fill < 1) return null;
+    groups.push(...head, ...new Array<number>(fill).fill(0), ...tail);
+  } else {
+    if (head.length !== 8) return null;
+    groups.push(...head);
+  }
+  const out = new Uint8Array(16);
+  for (let i = 0; i < 8; i++) {
+    out[2 * i] = groups[i]! >>> 8;
+    out[2 * i + 1] = groups[i]! & 255;
+  }
+  return out;
+}
+
+export function writeIpv6(b: Uint8Array, off: number, s: string): void {
+  const a = parseIpv6(s);
+  if (a === null) throw new TypeError(`not an IPv6 address: ${JSON.stringify(s)}`);
+  b.set(a, off);
+}
+
+// ---------------------------------------------------------------------------------------------
+// MAC addresses
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+export function macAt(b: Uint8Array, off: number): string {
+  return `${HEX[b[off]!]}:${HEX[b[off + 1]!]}:${HEX[b[off + 2]!]}:${HEX[b[off + 3]!]}:${HEX[b[off + 4]!]}:${HEX[b[off + 5]!]}`;
+}
+
+export function parseMac(s: string): Uint8Array | null {
+  const m = /^([0-9a-fA-F]{2})[:-]([0-9a-fA-F]{2})[:-]([0-9a-fA-F]{2})[:-]([0-9a-fA-F]{2})[:-]([0-9a-fA-F]{2})[:-]([0-9a-fA-F]{2})$/.exec(s);
+  if (m === null) return null;
+  return Uint8Array.from(m.slice(1, 7).map((x) => parseInt(x, 16)));
+}
+
+export function writeMac(b: Uint8Array, off: number, s: string): void {
+  const a = parseMac(s);
+  if (a === null) throw new TypeError(`not a MAC address: ${JSON.stringify(s)}`);
+  b.set(a, off);
+}
+
+/** RFC 1112 §6.4: 01:00:5e followed by the low-order 23 bits of the IPv4 group. */
+export function ipv4MulticastMac(group: string): string {
+  const n = ipv4ToU32(group);
+  if (n === null) throw new TypeError(`not an IPv4 address: ${JSON.stringify(group)}`);
+  return `01:00:5e:${HEX[(n >>> 16) & 0x7f]}:${HEX[(n >>> 8) & 255]}:${HEX[n & 255]}`;
+}
+
+/** RFC 2464 §7: 33:33 followed by the low-order 32 bits of the IPv6 group. */
+export function ipv6MulticastMac(group: string): string {
+  const a = parseIpv6(group);
+  if (a === null) throw new TypeError(`not an IPv6 address: ${JSON.stringify(group)}`);
+  return `33:33:${HEX[a[12]!]}:${HEX[a[13]!]}:${HEX[a[14]!]}:${HEX[a[15]!]}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Big-endian field access (bounds are the caller's business: check lengths first)
+
+export function u16At(b: Uint8Array, off: number): number {
+  return (b[off]! << 8) | b[off + 1]!;
+}
+
+export function writeU16(b: Uint8Array, off: number, v: number): void {
+  b[off] = (v >>> 8) & 255;
+  b[off + 1] = v & 255;
+}
+
+export function u32At(b: Uint8Array, off: number): number {
+  return ((b[off]! << 24) | (b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!) >>> 0;
+}
+
+export function writeU32(b: Uint8Array, off: number, v: number): void {
+  b[off] = (v >>> 24) & 255;
+  b[off + 1] = (v >>> 16) & 255;
+  b[off + 2] = (v >>> 8) & 255;
+  b[off + 3] = v & 255;
+}

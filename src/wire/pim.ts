@@ -1,0 +1,85 @@
+// PIMv2 (RFC 7761 §4.9): only what router-port detection needs, the Hello message (§4.9.2).
+// Linux marks the port of a PIMv2 Hello to 224.0.0.13 as a router port (br_multicast_pim).
+//
+//    0                   1                   2                   3
+//    0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+//   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//   |PIM Ver| Type  |   Reserved    |           Checksum            |
+//   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//   Hello options, repeated:
+//   |        Option Type            |         Option Length         |
+//   |                         Option Value …                        |
+
+import { internetChecksum } from './checksum.js';
+import { fail, ok, type Result, u16At, u32At, writeU16, writeU32 } from './common.js';
+
+export const Field = { VER_TYPE: 0, RESERVED: 1, CHECKSUM: 2, OPTIONS: 4 } as const;
+export const HEADER_LEN = 4;
+export const VERSION = 2;
+
+export const MessageType = { HELLO: 0 } as const;
+
+/** RFC 7761 §4.9.2 Hello option types. */
+export const HelloOption = {
+  HOLDTIME: 1,        // 2 octets, seconds; 0xffff = never time out, 0 = neighbor is going away
+  DR_PRIORITY: 19,    // 4 octets
+  GENERATION_ID: 20,  // 4 octets
+} as const;
+
+/** ALL-PIM-ROUTERS (RFC 7761 §4.9.2: Hellos are sent to 224.0.0.13 / ff02::d). */
+export const ALL_PIM_ROUTERS_V4 = '224.0.0.13';
+export const ALL_PIM_ROUTERS_V6 = 'ff02::d';
+
+export interface PimHello {
+  type: 'hello';
+  holdtimeSec: number | null;
+  drPriority: number | null;
+  generationId: number | null;
+}
+export interface PimOther { type: 'other'; pimType: number }
+export type PimRepr = PimHello | PimOther;
+
+export function parse(b: Uint8Array): Result<PimRepr> {
+  if (b.length < HEADER_LEN) return fail('pim', 'truncated');
+  const vt = b[Field.VER_TYPE]!;
+  if (vt >>> 4 !== VERSION) return fail('pim', 'bad-version');
+  const pimType = vt & 0x0f;
+  if (pimType !== MessageType.HELLO) return ok({ type: 'other', pimType });
+  const hello: PimHello = { type: 'hello', holdtimeSec: null, drPriority: null, generationId: null };
+  for (let p: number = Field.OPTIONS; p + 4 <= b.length;) {
+    const t = u16At(b, p);
+    const len = u16At(b, p + 2);
+    if (p + 4 + len > b.length) return fail('pim', 'truncated', `option ${t}`);
+    if (t === HelloOption.HOLDTIME && len === 2) hello.holdtimeSec = u16At(b, p + 4);
+    else if (t === HelloOption.DR_PRIORITY && len === 4) hello.drPriority = u32At(b, p + 4);
+    else if (t === HelloOption.GENERATION_ID && len === 4) hello.generationId = u32At(b, p + 4);
+    p += 4 + len;
+  }
+  return ok(hello);
+}
+
+/** Emit a message; the checksum covers the PIM message only (IPv4, RFC 7761 §4.9). */
+export function emit(repr: PimRepr): Uint8Array {
+  if (repr.type === 'other') {
+    const out = new Uint8Array(HEADER_LEN);
+    out[Field.VER_TYPE] = (VERSION << 4) | (repr.pimType & 0x0f);
+    writeU16(out, Field.CHECKSUM, internetChecksum(out));
+    return out;
+  }
+  const opts: Array<[number, number, number]> = [];
+  if (repr.holdtimeSec !== null) opts.push([HelloOption.HOLDTIME, 2, repr.holdtimeSec]);
+  if (repr.drPriority !== null) opts.push([HelloOption.DR_PRIORITY, 4, repr.drPriority]);
+  if (repr.generationId !== null) opts.push([HelloOption.GENERATION_ID, 4, repr.generationId]);
+  const out = new Uint8Array(HEADER_LEN + opts.reduce((n, [, len]) => n + 4 + len, 0));
+  out[Field.VER_TYPE] = (VERSION << 4) | MessageType.HELLO;
+  let p: number = Field.OPTIONS;
+  for (const [t, len, v] of opts) {
+    writeU16(out, p, t);
+    writeU16(out, p + 2, len);
+    if (len === 2) writeU16(out, p + 4, v);
+    else writeU32(out, p + 4, v);
+    p += 4 + len;
+  }
+  writeU16(out, Field.CHECKSUM, internetChecksum(out));
+  return out;
+}

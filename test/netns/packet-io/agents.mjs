@@ -1,0 +1,79 @@
+// Host-side helpers run inside a host namespace (ip netns exec <ns> node agents.mjs ...). One JSON line out.
+//
+//   tcp-server <bindIp> <port>               {"type":"listening"} then {"type":"received",bytes,sha256}
+//   tcp-client <ip> <port> <bytes>           {"type":"sent",bytes,sha256,ms}
+//   udp-send   <ip> <port> <count> <hex>     {"type":"sent",count}   (payload = hex marker + index; ip may be a broadcast)
+
+import { createHash, randomFillSync } from 'node:crypto';
+import dgram from 'node:dgram';
+import net from 'node:net';
+
+const [mode, ...args] = process.argv.slice(2);
+const out = (m) => process.stdout.write(JSON.stringify(m) + '\n');
+const fail = (e) => {
+  out({ type: 'error', message: String(e?.message ?? e) });
+  process.exit(1);
+};
+
+if (mode === 'tcp-server') {
+  const [host, port] = args;
+  const server = net.createServer((sock) => {
+    server.close();
+    const hash = createHash('sha256');
+    let bytes = 0;
+    sock.on('data', (b) => {
+      bytes += b.length;
+      hash.update(b);
+    });
+    sock.on('end', () => {
+      out({ type: 'received', bytes, sha256: hash.digest('hex') });
+      sock.end(() => process.exit(0));
+    });
+    sock.on('error', fail);
+  });
+  server.on('error', fail);
+  server.listen(Number(port), host, () => out({ type: 'listening' }));
+} else if (mode === 'tcp-client') {
+  const [host, port, total] = args;
+  const want = Number(total);
+  const chunk = Buffer.alloc(256 * 1024);
+  const hash = createHash('sha256');
+  const t0 = performance.now();
+  const sock = net.connect(Number(port), host);
+  let sent = 0;
+  const pump = () => {
+    while (sent < want) {
+      const n = Math.min(chunk.length, want - sent);
+      randomFillSync(chunk, 0, n);
+      const piece = Buffer.from(chunk.subarray(0, n)); // copy: the chunk is refilled before the write completes
+      hash.update(piece);
+      sent += n;
+      if (!sock.write(piece)) return sock.once('drain', pump);
+    }
+    sock.end();
+  };
+  sock.on('connect', pump);
+  sock.on('error', fail);
+  sock.on('close', () => out({ type: 'sent', bytes: sent, sha256: hash.digest('hex'), ms: performance.now() - t0 }));
+} else if (mode === 'udp-send') {
+  const [host, port, count, hex] = args;
+  const sock = dgram.createSocket('udp4');
+  const marker = Buffer.from(hex, 'hex');
+  let i = 0;
+  const next = () => {
+    if (i >= Number(count)) {
+      sock.close();
+      out({ type: 'sent', count: i });
+      return;
+    }
+    const idx = Buffer.alloc(4);
+    idx.writeUInt32BE(i++);
+    sock.send(Buffer.concat([marker, idx]), Number(port), host, (e) => (e ? fail(e) : setImmediate(next)));
+  };
+  sock.bind(() => {
+    sock.setBroadcast(true); // a broadcast destination draws no ICMP reply (which would quote the marker back)
+    next();
+  });
+} else {
+  fail(`unknown mode ${mode}`);
+}

@@ -1,0 +1,89 @@
+// The addon's argument checks, attach validation and cross-thread wake-up: no root and no interfaces needed.
+
+import { existsSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+import { loadPacketAddon, packetAddonPath, type PacketLayout } from '../../../src/io/packet-addon.js';
+
+const built = process.platform === 'linux' && existsSync(packetAddonPath());
+if (!built) console.warn(`[unit] packet addon tests skipped: ${packetAddonPath()} not built (npm run build:native)`);
+
+function layout(over: Partial<PacketLayout> = {}): { memory: WebAssembly.Memory; layout: PacketLayout } {
+  const maxBatch = 8;
+  const slotStride = 2048;
+  const slots = 65536;
+  const desc = slots + maxBatch * slotStride;
+  const txCounts = desc + maxBatch * 32;
+  const txLists = txCounts + 256;
+  const pages = Math.ceil((txLists + 64 * 16) / 65536);
+  return {
+    memory: new WebAssembly.Memory({ initial: pages, maximum: pages }),
+    layout: { desc, descStride: 32, slots, slotStride, slotHeadroom: 64, slotSize: slotStride - 64, txCounts, txLists, txListStride: 16, maxBatch, ...over },
+  };
+}
+
+describe.skipIf(!built)('packet addon (no privileges)', () => {
+  const addon = built ? loadPacketAddon() : (undefined as never);
+
+  it('validates the layout against the memory', () => {
+    const { memory, layout: l } = layout();
+    expect(() => addon.attach(memory.buffer, l)).not.toThrow();
+    expect(() => addon.attach(memory.buffer, { ...l, slotHeadroom: 2 })).toThrow(/slotHeadroom must be >= 4/);
+    expect(() => addon.attach(memory.buffer, { ...l, descStride: 16 })).toThrow(/descStride must be >= 32/);
+    expect(() => addon.attach(memory.buffer, { ...l, txLists: memory.buffer.byteLength })).toThrow(/exceed the memory/);
+    expect(() => addon.attach(memory.buffer, { ...l, desc: l.slots })).toThrow(/overlaps the frame slots/);
+    const { desc: _omit, ...missing } = l;
+    expect(() => addon.attach(memory.buffer, missing as PacketLayout)).toThrow(/layout.desc is missing/);
+    expect(() => addon.attach(new SharedArrayBuffer(16) as unknown as ArrayBuffer, l)).toThrow(/ArrayBuffer/);
+  });
+
+  it('checks arguments with clear messages', () => {
+    expect(() => addon.openPort('x', 64)).toThrow(/port index 64 out of range/);
+    expect(() => addon.openPort('a-name-that-is-too-long', 0)).toThrow(/must be 1..15 characters/);
+    expect(() => addon.inject(0, new Uint8Array(4))).toThrow(/frame length/);
+    expect(() => addon.setOffloads('lo', { bogus: true } as never)).toThrow(/unknown offload 'bogus'/);
+    expect(addon.portStats(63)).toBeNull();
+    expect(addon.linkState('lo')).toMatchObject({ up: true, ifindex: 1 });
+  });
+
+  it('receive() with no ports returns 0 at once for timeout 0, and on wake', () => {
+    const { memory, layout: l } = layout();
+    addon.attach(memory.buffer, l);
+    expect(addon.receive(8, 0)).toBe(0);
+    const fd = addon.wakeFd();
+    addon.wake(fd);
+    const t0 = performance.now();
+    expect(addon.receive(8, 5000)).toBe(0);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(() => addon.wake(0)).toThrow(/not an eventfd/);
+  });
+
+  it('loads in a worker thread (own instance) and is woken from the main thread', async () => {
+    const src = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const a = require(workerData.path);
+      const m = new WebAssembly.Memory({ initial: 4, maximum: 4 });
+      a.attach(m.buffer, { desc: 65536, descStride: 32, slots: 131072, slotStride: 2048, slotHeadroom: 64,
+        txCounts: 70000, txLists: 71000, txListStride: 16, maxBatch: 8 });
+      parentPort.postMessage({ fd: a.wakeFd() });
+      const t0 = Date.now();
+      const n = a.receive(8, 20000);           // blocks until the main thread wakes us
+      parentPort.postMessage({ n, ms: Date.now() - t0 });
+    `;
+    const w = new Worker(src, { eval: true, workerData: { path: packetAddonPath() } });
+    const msgs: { fd?: number; n?: number; ms?: number }[] = [];
+    const done = new Promise<void>((resolve, reject) => {
+      w.on('message', (m) => {
+        msgs.push(m);
+        if (m.fd !== undefined) setTimeout(() => addon.wake(m.fd), 100);
+        if (m.n !== undefined) resolve();
+      });
+      w.on('error', reject);
+    });
+    await done;
+    await w.terminate();
+    expect(msgs[0]!.fd).not.toBe(addon.wakeFd()); // a separate instance with its own eventfd
+    expect(msgs[1]).toMatchObject({ n: 0 });
+    expect(msgs[1]!.ms).toBeLessThan(10_000);
+  });
+});

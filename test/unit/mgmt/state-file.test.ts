@@ -1,0 +1,47 @@
+import { describe, it, expect, beforeEach } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { saveState, loadState, type StateBody } from '../../../src/mgmt/state-file.js';
+
+const body: StateBody = { savedAtMs: 1_700_000_000_000, ports: ['p1', 'p2'], snooping: { groups: [{ g: '239.1.1.1' }] } };
+
+describe('state file', () => {
+  let dir: string;
+  let path: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'igmpsw-state-'));
+    path = join(dir, 'sub', 'state.json');
+  });
+
+  it('round-trips and leaves no temp file behind, mode 0600', () => {
+    saveState(path, body);
+    expect(loadState(path)).toEqual({ ok: true, body });
+    expect(readdirSync(join(dir, 'sub'))).toEqual(['state.json']);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+  });
+
+  it('reports a missing file as missing', () => {
+    const r = loadState(path);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.missing).toBe(true);
+  });
+
+  it.each([
+    ['truncated', (t: string) => t.slice(0, t.length / 2)],
+    ['not JSON', () => 'garbage'],
+    ['another format', (t: string) => t.replace('igmpswitch-state', 'other')],
+    ['a newer version', (t: string) => t.replace('"version":1', '"version":99')],
+    ['an edited body', (t: string) => t.replace('239.1.1.1', '239.1.1.2')],
+    ['a malformed body', (t: string) => t.replace('"ports":["p1","p2"]', '"ports":[1,2]')],
+  ])('rejects %s, never trusting it', (_name, mutate) => {
+    saveState(path, body);
+    writeFileSync(path, mutate(readFileSync(path, 'utf8')));
+    const r = loadState(path);
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.missing).toBe(false);
+      expect(r.reason).toContain(path);
+    }
+  });
+});

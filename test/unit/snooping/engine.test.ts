@@ -1,0 +1,303 @@
+// Engine behaviour beyond the RFC tables: fast leave with host tracking, limits, policy,
+// message validation, static groups, the MDB diff, persistence, reconfiguration, stats and events.
+
+import { describe, expect, it } from 'vitest';
+import { defaultPortConfig } from '../../../src/snooping/config.js';
+import { buildIpv4Frame, decodeControlFrame } from '../../../src/wire/control-frame.js';
+import * as ipv6 from '../../../src/wire/ipv6.js';
+import * as ethernet from '../../../src/wire/ethernet.js';
+import * as mld from '../../../src/wire/mld.js';
+import { RecordType as R } from '../../../src/wire/igmp.js';
+import { Harness, ip, mask } from './harness.js';
+
+const G = '239.1.1.1';
+
+describe('fast leave with explicit host tracking', () => {
+  it('a fast-leave port shared by two hosts keeps the group until the last one leaves', () => {
+    const h = new Harness({ querier: { enabled: true, address: '192.0.2.254', version: 3 }, ports: [{ index: 1, fastLeave: true }, { index: 2 }] });
+    h.advance(20_000);
+    h.v2Report(G, 1, ip(11));
+    h.v2Report(G, 1, ip(12));
+    expect(h.pg(G, 1)!.hosts).toEqual([ip(11), ip(12)]);
+    h.clearSent();
+    h.leave(G, 1, ip(11));
+    expect(h.dp.mdbForwards(0, G, ip(100), 1)).toBe(true);       // host .12 still wants it
+    expect(h.pg(G, 1)!.groupTimerMs).toBe(260_000);              // nothing lowered
+    h.leave(G, 1, ip(12));
+    expect(h.pg(G, 1)).toBeUndefined();                          // gone at once
+    expect(h.dp.mdbForwards(0, G, ip(100), 1)).toBe(false);
+    expect(h.queries()).toEqual([]);                             // fast leave: no group-specific queries
+    expect(h.events.filter((e) => e.type === 'leave')).toEqual([{ type: 'leave', vlan: 0, group: G, port: 1, portName: 'swp1', reason: 'fast-leave' }]);
+  });
+
+  it('IGMPv3 on a fast-leave port: a BLOCK drops only sources no remaining host wants', () => {
+    const h = new Harness({ ports: [{ index: 1, fastLeave: true }] });
+    h.record(R.MODE_IS_INCLUDE, G, [ip(1), ip(2)], 1, ip(11));
+    h.record(R.MODE_IS_INCLUDE, G, [ip(2)], 1, ip(12));
+    h.record(R.BLOCK_OLD_SOURCES, G, [ip(1), ip(2)], 1, ip(11));
+    expect(h.xy(G, 1)).toEqual({ mode: 'include', X: [ip(2)], Y: [] });
+    expect(h.pg(G, 1)!.sources[0]!.timerMs).toBe(260_000);
+    h.record(R.CHANGE_TO_INCLUDE_MODE, G, [], 1, ip(12));
+    expect(h.pg(G, 1)).toBeUndefined();
+  });
+
+  it('IGMPv3 EXCLUDE host leaving while an INCLUDE host stays: INCLUDE with that host\'s sources', () => {
+    const h = new Harness({ ports: [{ index: 1, fastLeave: true }] });
+    h.record(R.MODE_IS_EXCLUDE, G, [], 1, ip(11));
+    h.record(R.MODE_IS_INCLUDE, G, [ip(5)], 1, ip(12));
+    h.record(R.CHANGE_TO_INCLUDE_MODE, G, [], 1, ip(11));
+    expect(h.xy(G, 1)).toEqual({ mode: 'include', X: [ip(5)], Y: [] });
+  });
+});
+
+describe('limits', () => {
+  it('per-port maxGroups: new joins past the limit are refused and counted; existing ones untouched', () => {
+    const h = new Harness({ ports: [{ index: 1, maxGroups: 2 }, { index: 2 }] });
+    h.v2Report('239.0.0.1', 1);
+    h.v2Report('239.0.0.2', 1);
+    h.v2Report('239.0.0.3', 1);
+    h.v2Report('239.0.0.3', 1);
+    h.v2Report('239.0.0.3', 2);
+    expect(h.engine.groups().map((g) => [g.group, g.ports.map((p) => p.port)])).toEqual([
+      ['239.0.0.1', [1]], ['239.0.0.2', [1]], ['239.0.0.3', [2]],
+    ]);
+    expect(h.engine.stats().rejects['port-limit']).toBe(2);
+    expect(h.events.filter((e) => e.type === 'limit')).toEqual([{ type: 'limit', scope: 'port', port: 1, portName: 'swp1', limit: 2 }]);
+    h.v2Report('239.0.0.1', 1);                                      // refresh of an existing one is fine
+    expect(h.engine.stats().rejects['port-limit']).toBe(2);
+    expect(h.dp.policy.mode).toBeDefined();                          // snooping never turned off
+  });
+
+  it('overall maxGroups', () => {
+    const h = new Harness({ config: { maxGroups: 1 } });
+    h.v2Report('239.0.0.1', 1);
+    h.v2Report('239.0.0.1', 2);
+    expect(h.engine.stats()).toMatchObject({ memberships: 1, rejects: expect.objectContaining({ 'global-limit': 1 }) });
+    h.leave('239.0.0.1', 1);
+    h.advance(2_000);
+    h.v2Report('239.0.0.1', 2);
+    expect(h.engine.stats().memberships).toBe(1);
+    expect(h.pg('239.0.0.1', 2)).toBeDefined();
+  });
+
+  it('at most 64 sources per port-group; the rest are refused and counted', () => {
+    const h = new Harness();
+    const many = Array.from({ length: 70 }, (_, i) => `10.0.${i >> 8}.${(i & 255) + 1}`);
+    h.record(R.MODE_IS_INCLUDE, G, many, 1);
+    expect(h.pg(G, 1)!.sources.length).toBe(64);
+    expect(h.engine.stats().rejects['source-limit']).toBe(6);
+  });
+
+  it('reportRateLimit: membership messages per second per port', () => {
+    const h = new Harness({ config: { reportRateLimit: 2 } });
+    for (let i = 1; i <= 4; i++) h.v2Report(`239.0.0.${i}`, 1);
+    expect(h.engine.groups().length).toBe(2);
+    expect(h.engine.stats().rejects['rate-limit']).toBe(2);
+    h.advance(1_000);
+    h.v2Report('239.0.0.9', 1);
+    expect(h.engine.groups().length).toBe(3);
+  });
+});
+
+describe('policy', () => {
+  it('startup: flood until startupFloodMs after the first query, then snoop', () => {
+    const h = new Harness({ querier: { enabled: true, address: '192.0.2.254', version: 3 } });
+    expect(h.dp.policy).toEqual({ unregistered: 'routers', mode: 'flood' });
+    h.advance(9_999);
+    expect(h.dp.policy.mode).toBe('flood');
+    h.advance(1);
+    expect(h.dp.policy.mode).toBe('snoop');
+    expect(h.events.filter((e) => e.type === 'policy').map((e) => e.type === 'policy' && e.reason)).toEqual(['startup', 'snooping']);
+  });
+
+  it('no querier: flood (noQuerier flood) until a query is observed, plus the window', () => {
+    const h = new Harness();
+    h.advance(60_000);
+    expect(h.dp.policy.mode).toBe('flood');
+    h.query({ version: 3 }, 3, '192.0.2.1');
+    h.advance(9_999);
+    expect(h.dp.policy.mode).toBe('flood');
+    h.advance(1);
+    expect(h.dp.policy.mode).toBe('snoop');
+    h.advance(255_000);                                               // querier gone → flood again
+    expect(h.dp.policy.mode).toBe('flood');
+  });
+
+  it('noQuerier filter: snoop after startupFloodMs even without any query', () => {
+    const h = new Harness({ config: { noQuerier: 'filter', startupFloodMs: 5_000, unregistered: 'drop' } });
+    expect(h.dp.policy.mode).toBe('flood');
+    h.advance(5_000);
+    expect(h.dp.policy).toEqual({ unregistered: 'drop', mode: 'snoop' });
+  });
+
+  it('per-port flags and router ports are emitted', () => {
+    const h = new Harness({ ports: [{ index: 1, floodAll: true }, { index: 2, floodReports: true, floodUnregistered: false }] });
+    expect([h.dp.floodAll, h.dp.floodReports, h.dp.floodUnregistered]).toEqual([mask(1), mask(2), mask(1)]);
+  });
+
+  it('disabled snooping: flood, nothing learned, MDB cleared', () => {
+    const h = new Harness({ config: { enabled: false } });
+    h.v2Report(G, 1);
+    expect(h.dp.policy.mode).toBe('flood');
+    expect(h.engine.groups()).toEqual([]);
+    expect(h.engine.stats().rejects.disabled).toBe(1);
+  });
+});
+
+describe('message validation', () => {
+  it('reports for 224.0.0.x are ignored; non-multicast groups too', () => {
+    const h = new Harness();
+    h.v2Report('224.0.0.251', 1);
+    h.record(R.MODE_IS_EXCLUDE, '224.0.0.9', [], 1);
+    h.v2Report('10.1.1.1', 1);
+    expect(h.engine.groups()).toEqual([]);
+    expect(h.engine.stats().rejects).toMatchObject({ 'local-group': 2, 'invalid-group': 1 });
+  });
+
+  it('IGMPv3 reports are accepted with or without Router Alert, to 224.0.0.22 or 224.0.0.1', () => {
+    const h = new Harness();
+    h.v3([{ recordType: R.MODE_IS_EXCLUDE, group: '239.0.0.1', sources: [] }], 1, { dst: '224.0.0.22', routerAlert: true });
+    h.v3([{ recordType: R.MODE_IS_EXCLUDE, group: '239.0.0.2', sources: [] }], 1, { dst: '224.0.0.22', routerAlert: false });
+    h.v3([{ recordType: R.MODE_IS_EXCLUDE, group: '239.0.0.3', sources: [] }], 1, { dst: '224.0.0.1', routerAlert: true });
+    h.v3([{ recordType: R.MODE_IS_EXCLUDE, group: '239.0.0.4', sources: [] }], 1, { dst: '224.0.0.1', routerAlert: false });
+    expect(h.engine.groups().length).toBe(4);
+  });
+
+  it('IGMPv3 sources 0.0.0.0 and multicast are refused; unknown record types ignored', () => {
+    const h = new Harness();
+    h.v3([
+      { recordType: R.MODE_IS_INCLUDE, group: G, sources: ['0.0.0.0', '239.9.9.9', ip(1)] },
+      { recordType: 9, group: G, sources: [ip(2)] },
+    ], 1);
+    expect(h.xy(G, 1)).toEqual({ mode: 'include', X: [ip(1)], Y: [] });
+    expect(h.engine.stats().rejects).toMatchObject({ 'invalid-source': 2, 'unknown-record': 1 });
+    expect(h.engine.stats().rx).toMatchObject({ igmp_v3_report: 1, igmp_v3_record_is_in: 1, igmp_v3_record_unknown: 1 });
+  });
+
+  it('messages from unknown ports are refused; MLD is counted only', () => {
+    const h = new Harness();
+    h.v2Report(G, 9);
+    expect(h.engine.groups()).toEqual([]);
+    const body = mld.emit({ type: 'report', version: 1, group: 'ff05::1' }, { src: 'fe80::1', dst: 'ff05::1' });
+    const frame = ethernet.emit({ dst: '33:33:00:00:00:01', src: '02:00:00:00:00:01', vlan: null, pcp: 0, ethertype: 0x86dd },
+      ipv6.emit({ src: 'fe80::1', dst: 'ff05::1', hopLimit: 1, nextHeader: 58, routerAlert: true }, body));
+    h.receiveFrame(frame, 1);
+    expect(h.engine.stats().rx.mld_v1_report).toBe(1);
+    expect(h.engine.stats().rejects).toMatchObject({ 'unknown-port': 1, 'ipv6-not-snooped': 1 });
+  });
+
+  it('decode errors are counted by layer and reason', () => {
+    const h = new Harness();
+    const bad = buildIpv4Frame({ srcMac: '02:00:00:00:00:01', src: ip(1), dst: '224.0.0.22', vlan: 0, protocol: 2, payload: new Uint8Array([0x99, 0, 0, 0, 0, 0, 0, 0]) });
+    const d = decodeControlFrame(bad, 14);
+    expect(d.ok).toBe(false);
+    if (!d.ok) h.engine.noteDecodeError(d.error);
+    expect(h.engine.stats().decodeErrors).toEqual({ 'igmp:unknown-type': 1 });
+  });
+});
+
+describe('MDB', () => {
+  it('emits only the difference; refreshes emit nothing', () => {
+    const h = new Harness();
+    h.v2Report(G, 1);
+    const n = h.dp.batches.length;
+    h.advance(60_000);
+    h.v2Report(G, 1);
+    h.record(R.MODE_IS_EXCLUDE, G, [], 1);
+    expect(h.dp.batches.length).toBe(n);
+    h.v2Report(G, 2);
+    expect(h.dp.batches.at(-1)).toEqual([{ op: 'mdbSet', vlan: 0, group: G, source: null, ports: mask(1, 2) }]);
+  });
+
+  it('INCLUDE-only groups are registered with an empty (*,G) plus (S,G) entries', () => {
+    const h = new Harness();
+    h.record(R.MODE_IS_INCLUDE, G, [ip(1)], 1);
+    expect([...h.dp.mdb]).toEqual([[`0|${G}|*`, 0n], [`0|${G}|${ip(1)}`, mask(1)]]);
+  });
+
+  it('VLANs are separate', () => {
+    const h = new Harness();
+    h.v2Report(G, 1, ip(1), 10);
+    h.v2Report(G, 2, ip(2), 20);
+    expect(h.dp.mdb.get(`10|${G}|*`)).toBe(mask(1));
+    expect(h.dp.mdb.get(`20|${G}|*`)).toBe(mask(2));
+  });
+
+  it('static groups: (*,G) and (S,G) entries, merged with learned state', () => {
+    const h = new Harness({ config: { staticGroups: [{ port: 3, vlan: 0, group: G, source: null }, { port: 2, vlan: 0, group: G, source: ip(5) }] } });
+    expect(h.dp.mdb.get(`0|${G}|*`)).toBe(mask(3));
+    expect(h.dp.mdb.get(`0|${G}|${ip(5)}`)).toBe(mask(2, 3));
+    h.record(R.MODE_IS_EXCLUDE, G, [ip(5)], 1);
+    expect(h.dp.mdb.get(`0|${G}|*`)).toBe(mask(1, 3));
+    expect(h.dp.mdb.get(`0|${G}|${ip(5)}`)).toBe(mask(2, 3));
+    expect(h.engine.groups()[0]!.static).toEqual([{ port: 3, portName: 'swp3', source: null }, { port: 2, portName: 'swp2', source: ip(5) }]);
+  });
+});
+
+describe('persistence and reconfiguration', () => {
+  it('snapshot → JSON → restore gives the same state, views and MDB', () => {
+    const a = new Harness({ ports: [{ index: 1, fastLeave: true }, { index: 2 }, { index: 3 }] });
+    a.record(R.MODE_IS_INCLUDE, G, [ip(1), ip(2)], 1, ip(11));
+    a.record(R.MODE_IS_EXCLUDE, G, [ip(3)], 2);
+    a.v2Report('239.2.2.2', 2, ip(2), 7);
+    a.query({ version: 3 }, 3, '192.0.2.100');
+    a.advance(30_000);
+    const snap = JSON.parse(JSON.stringify(a.engine.snapshot()));
+
+    const b = new Harness({ ports: [{ index: 1, fastLeave: true }, { index: 2 }, { index: 3 }], start: 1_000_000 });
+    b.next = b.engine.restore(snap, b.now);
+    expect(b.engine.groups()).toEqual(a.engine.groups());
+    expect(b.engine.routers()).toEqual(a.engine.routers());
+    expect(new Map(b.dp.mdb)).toEqual(new Map(a.dp.mdb));
+    // timers continue from where they were
+    b.advance(229_999);
+    expect([b.xy(G, 1).mode, b.xy(G, 2).mode]).toEqual(['include', 'exclude']);
+    b.advance(1);
+    expect([b.pg(G, 1), b.pg(G, 2)]).toEqual([undefined, undefined]);
+  });
+
+  it('restore matches ports by name and skips ports that are gone', () => {
+    const a = new Harness();
+    a.v2Report(G, 1);
+    a.v2Report(G, 3);
+    const snap = a.engine.snapshot();
+    const b = new Harness({ ports: [{ index: 5, name: 'swp1' }, { index: 6, name: 'other' }] });
+    b.engine.restore(snap, 0);
+    expect(b.engine.groups()[0]!.ports.map((p) => [p.port, p.portName])).toEqual([[5, 'swp1']]);
+  });
+
+  it('reconfigure keeps the state of remaining ports and drops removed ports', () => {
+    const h = new Harness();
+    h.v2Report(G, 1);
+    h.v2Report(G, 2);
+    h.query({ version: 3 }, 2, '192.0.2.100');
+    h.reconfigure({ ports: [defaultPortConfig(1, 'swp1'), defaultPortConfig(3, 'swp3')] });
+    expect(h.engine.groups()[0]!.ports.map((p) => p.port)).toEqual([1]);
+    expect(h.dp.mdb.get(`0|${G}|*`)).toBe(mask(1));
+    expect(h.dp.routerPorts).toBe(0n);
+    expect(h.events).toContainEqual({ type: 'leave', vlan: 0, group: G, port: 2, portName: 'swp2', reason: 'port-removed' });
+    expect(h.pg(G, 1)!.groupTimerMs).toBe(260_000);
+  });
+
+  it('reconfigure: enabling the querier starts queries; disabling snooping clears everything', () => {
+    const h = new Harness();
+    h.v2Report(G, 1);
+    h.reconfigure({ config: { querier: { enabled: true, address: '192.0.2.254', version: 3 } } });
+    expect(h.queries().map((q) => q.at)).toEqual([0]);
+    h.reconfigure({ config: { enabled: false } });
+    expect(h.engine.groups()).toEqual([]);
+    expect(h.dp.mdb.size).toBe(0);
+    expect(h.dp.policy.mode).toBe('flood');
+    h.advance(500_000);
+    expect(h.queries().length).toBe(1);
+  });
+});
+
+describe('events and stats', () => {
+  it('logs state changes, not packets', () => {
+    const h = new Harness();
+    for (let i = 0; i < 10; i++) h.v2Report(G, 1);
+    expect(h.events.filter((e) => e.type === 'join').length).toBe(1);
+    expect(h.engine.stats().rx.igmp_v2_report).toBe(10);
+  });
+});

@@ -1,0 +1,241 @@
+// Test harness for the snooping engine: a fake clock, a fake data plane that applies the
+// TableCommands exactly as the contract in src/snooping/forwarding.ts says, frame capture, and
+// message builders that go through the real wire layer (emit → frame → decodeControlFrame).
+
+import type { McastMode, PortMask, TableCommand, UnregisteredPolicy } from '../../../src/dataplane/commands.js';
+import { defaultPortConfig, defaultSnoopingConfig, type PortSnoopingConfig, type SnoopingConfig } from '../../../src/snooping/config.js';
+import { type SnoopingEvent, SnoopingEngine } from '../../../src/snooping/engine.js';
+import { isIpv4LocalMulticast } from '../../../src/wire/common.js';
+import { buildIgmpFrame, buildIpv4Frame, type ControlFrame, decodeControlFrame, l3OffsetOf } from '../../../src/wire/control-frame.js';
+import { type GroupRecord, type IgmpQuery, type IgmpRepr } from '../../../src/wire/igmp.js';
+import * as mrd from '../../../src/wire/mrd.js';
+import * as pim from '../../../src/wire/pim.js';
+
+export const QUERIER_MAC = '02:00:00:00:00:fe';
+
+/** Applies table commands; answers "would a frame from S to G in VLAN V reach port P". */
+export class FakeDataPlane {
+  readonly mdb = new Map<string, bigint>();
+  routerPorts = 0n;
+  policy: { unregistered: UnregisteredPolicy; mode: McastMode } = { unregistered: 'routers', mode: 'flood' };
+  floodAll = 0n;
+  floodReports = 0n;
+  floodUnregistered = 0n;
+  readonly batches: TableCommand[][] = [];
+
+  apply(commands: readonly TableCommand[]): void {
+    this.batches.push([...commands]);
+    for (const c of commands) {
+      switch (c.op) {
+        case 'mdbSet': this.mdb.set(key(c.vlan, c.group, c.source), c.ports); break;
+        case 'mdbDelete':
+          if (!this.mdb.delete(key(c.vlan, c.group, c.source))) throw new Error(`mdbDelete of a missing entry ${key(c.vlan, c.group, c.source)}`);
+          break;
+        case 'mdbClear': this.mdb.clear(); break;
+        case 'routerPorts': this.routerPorts = c.ports; break;
+        case 'policy': this.policy = { unregistered: c.unregistered, mode: c.mode }; break;
+        case 'portFlags': this.floodAll = c.floodAll; this.floodReports = c.floodReports; this.floodUnregistered = c.floodUnregistered; break;
+        default: break;
+      }
+    }
+  }
+
+  /** The MDB decision alone: (S,G) entry, else (*,G) entry, else undefined (unregistered). */
+  entry(vlan: number, group: string, source: string): PortMask | undefined {
+    return this.mdb.get(key(vlan, group, source)) ?? this.mdb.get(key(vlan, group, null));
+  }
+
+  /** Does the MDB send S→G to `port` (ignoring router ports, flags and policy)? */
+  mdbForwards(vlan: number, group: string, source: string, port: number): boolean {
+    const e = this.entry(vlan, group, source);
+    return e !== undefined && ((e >> BigInt(port)) & 1n) === 1n;
+  }
+
+  /** The full decision for a UDP frame S→G entering on `ingress`. */
+  delivers(o: { vlan?: number; group: string; source: string; port: number; ingress: number }): boolean {
+    if (o.port === o.ingress) return false;
+    const has = (m: bigint) => ((m >> BigInt(o.port)) & 1n) === 1n;
+    if (this.policy.mode === 'flood' || isIpv4LocalMulticast(o.group)) return true;
+    if (has(this.floodAll) || has(this.routerPorts)) return true;
+    const e = this.entry(o.vlan ?? 0, o.group, o.source);
+    if (e !== undefined) return has(e);
+    if (this.policy.unregistered === 'flood') return has(this.floodUnregistered);
+    return false;
+  }
+}
+
+function key(vlan: number, group: string, source: string | null): string {
+  return `${vlan}|${group}|${source ?? '*'}`;
+}
+
+export interface SentFrame {
+  at: number;
+  ports: PortMask;
+  frame: Uint8Array;
+  decoded: ControlFrame;
+}
+
+export interface HarnessOptions {
+  config?: Partial<SnoopingConfig>;
+  querier?: Partial<SnoopingConfig['querier']>;
+  ports?: Array<Partial<PortSnoopingConfig> & { index: number }>;
+  start?: number;
+  random?: () => number;
+}
+
+export function makeConfig(o: HarnessOptions = {}): SnoopingConfig {
+  const base = defaultSnoopingConfig();
+  return { ...base, ...o.config, querier: { ...base.querier, ...o.config?.querier, ...o.querier } };
+}
+
+export function makePorts(o: HarnessOptions = {}): PortSnoopingConfig[] {
+  const specs = o.ports ?? [{ index: 1 }, { index: 2 }, { index: 3 }];
+  return specs.map((p) => ({ ...defaultPortConfig(p.index, `swp${p.index}`), ...p }));
+}
+
+/** An engine wired to a fake data plane, a frame recorder and a fake clock. */
+export class Harness {
+  readonly dp = new FakeDataPlane();
+  readonly sent: SentFrame[] = [];
+  readonly events: SnoopingEvent[] = [];
+  readonly engine: SnoopingEngine;
+  config: SnoopingConfig;
+  ports: PortSnoopingConfig[];
+  now: number;
+  next = Infinity;
+
+  constructor(o: HarnessOptions = {}) {
+    this.config = makeConfig(o);
+    this.ports = makePorts(o);
+    this.now = o.start ?? 0;
+    this.engine = new SnoopingEngine({
+      config: this.config,
+      ports: this.ports,
+      tables: this.dp,
+      frames: {
+        send: (ports, frame) => {
+          const d = decodeControlFrame(frame, l3OffsetOf(frame));
+          if (!d.ok) throw new Error(`engine sent an undecodable frame: ${JSON.stringify(d.error)}`);
+          this.sent.push({ at: this.now, ports, frame, decoded: d.value });
+        },
+      },
+      random: o.random ?? (() => 0),
+      log: (e) => this.events.push(e),
+      querierMac: QUERIER_MAC,
+    });
+    this.next = this.engine.tick(this.now);
+  }
+
+  /** Move the fake clock forward by `ms`, calling tick at every deadline on the way. */
+  advance(ms: number): void {
+    const target = this.now + ms;
+    while (this.next <= target) {
+      this.now = Math.max(this.now, this.next);
+      this.next = this.engine.tick(this.now);
+    }
+    this.now = target;
+    this.next = this.engine.tick(this.now);
+  }
+
+  /** Feed a complete frame through decodeControlFrame and into the engine. */
+  receiveFrame(frame: Uint8Array, port: number, vlan = 0): void {
+    const d = decodeControlFrame(frame, l3OffsetOf(frame));
+    if (!d.ok) throw new Error(`test built an undecodable frame: ${JSON.stringify(d.error)}`);
+    this.next = this.engine.receive(d.value, port, vlan, this.now);
+  }
+
+  igmp(message: IgmpRepr, port: number, o: { src?: string; dst?: string; vlan?: number; routerAlert?: boolean; ttl?: number } = {}): void {
+    const dst = o.dst ?? (message.type === 'v3-report' ? '224.0.0.22' : message.type === 'leave' ? '224.0.0.2'
+      : message.type === 'query' ? (message.group === '0.0.0.0' ? '224.0.0.1' : message.group) : message.group);
+    const frame = buildIgmpFrame({
+      srcMac: `02:00:00:00:00:${(port & 0xff).toString(16).padStart(2, '0')}`, src: o.src ?? `192.0.2.${port}`, dst,
+      vlan: o.vlan ?? 0, ttl: o.ttl, routerAlert: o.routerAlert, message,
+    });
+    this.receiveFrame(frame, port, o.vlan ?? 0);
+  }
+
+  v2Report(group: string, port: number, src?: string, vlan = 0): void {
+    this.igmp({ type: 'report', version: 2, group }, port, { src, vlan });
+  }
+
+  v1Report(group: string, port: number, src?: string): void {
+    this.igmp({ type: 'report', version: 1, group }, port, { src });
+  }
+
+  leave(group: string, port: number, src?: string, vlan = 0): void {
+    this.igmp({ type: 'leave', group }, port, { src, vlan });
+  }
+
+  v3(records: GroupRecord[], port: number, o: { src?: string; dst?: string; routerAlert?: boolean; vlan?: number } = {}): void {
+    this.igmp({ type: 'v3-report', records }, port, o);
+  }
+
+  record(recordType: number, group: string, sources: string[], port: number, src?: string): void {
+    this.v3([{ recordType, group, sources }], port, { src });
+  }
+
+  query(q: Partial<IgmpQuery> & { version: 1 | 2 | 3 }, port: number, src: string, vlan = 0): void {
+    const full: IgmpQuery = {
+      type: 'query', group: '0.0.0.0', maxRespDs: q.version === 1 ? 0 : 100, suppress: false,
+      qrv: q.version === 3 ? 2 : 0, qqiSec: q.version === 3 ? 125 : 0, sources: [], ...q,
+    };
+    this.igmp(full, port, { src, vlan });
+  }
+
+  pimHello(port: number, src: string, holdtimeSec: number | null = 105): void {
+    this.receiveFrame(buildIpv4Frame({
+      srcMac: '02:00:00:00:01:00', src, dst: pim.ALL_PIM_ROUTERS_V4, vlan: 0, protocol: 103, routerAlert: false,
+      payload: pim.emit({ type: 'hello', holdtimeSec, drPriority: 1, generationId: 7 }),
+    }), port);
+  }
+
+  mrd(message: mrd.MrdRepr, port: number, src: string): void {
+    this.receiveFrame(buildIpv4Frame({
+      srcMac: '02:00:00:00:01:01', src, dst: message.type === 'solicitation' ? mrd.ALL_ROUTERS_V4 : mrd.ALL_SNOOPERS_V4,
+      vlan: 0, protocol: 2, payload: mrd.emit(message),
+    }), port);
+  }
+
+  reconfigure(o: { config?: Partial<SnoopingConfig>; ports?: PortSnoopingConfig[] }): void {
+    this.config = { ...this.config, ...o.config, querier: { ...this.config.querier, ...o.config?.querier } };
+    if (o.ports) this.ports = o.ports;
+    this.next = this.engine.reconfigure(this.config, this.ports, this.now);
+  }
+
+  /** The port-group view of (vlan, group) on `port`. */
+  pg(group: string, port: number, vlan = 0) {
+    return this.engine.groups().find((g) => g.vlan === vlan && g.group === group)?.ports.find((p) => p.port === port);
+  }
+
+  /** X (or A in INCLUDE mode): forwarded sources; Y: excluded sources. Sorted. */
+  xy(group: string, port: number, vlan = 0): { mode: string | undefined; X: string[]; Y: string[] } {
+    const p = this.pg(group, port, vlan);
+    return {
+      mode: p?.mode,
+      X: (p?.sources ?? []).filter((s) => s.forwarding).map((s) => s.address).sort(),
+      Y: (p?.sources ?? []).filter((s) => !s.forwarding).map((s) => s.address).sort(),
+    };
+  }
+
+  /** Queries sent, decoded. */
+  queries(): Array<{ at: number; ports: PortMask; q: IgmpQuery; dst: string; ttl: number; routerAlert: boolean }> {
+    const out = [];
+    for (const s of this.sent) {
+      if (s.decoded.kind === 'igmp' && s.decoded.message.type === 'query') {
+        out.push({ at: s.at, ports: s.ports, q: s.decoded.message, dst: s.decoded.dst, ttl: s.decoded.ttl, routerAlert: s.decoded.routerAlert });
+      }
+    }
+    return out;
+  }
+
+  clearSent(): void {
+    this.sent.length = 0;
+  }
+}
+
+export function mask(...ports: number[]): bigint {
+  return ports.reduce((m, p) => m | (1n << BigInt(p)), 0n);
+}
+
+/** 192.0.2.<n> */
+export const ip = (n: number): string => `192.0.2.${n}`;
