@@ -16,6 +16,8 @@ export default defineConfig({
         test: {
           name: 'netns',
           include: ['test/netns/**/*.test.ts'],
+          // Prints once why the namespace tests skip (not root, no iproute2, …) and removes leftovers of crashed runs.
+          globalSetup: ['test/netns/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 60_000,
           fileParallelism: false,

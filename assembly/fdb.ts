@@ -10,7 +10,7 @@
 //
 // The VALID bit keeps the key of (VLAN 0, 00:00:00:00:00:00) distinct from an empty slot.
 
-import { mix64, slotsForCapacity } from "./hash";
+import { hashKey, indexShift, slotsForCapacity } from "./hash";
 
 const KEY: usize = 0;
 const LAST_SEEN: usize = 8;
@@ -31,6 +31,7 @@ const DEFAULT_AGING_MS: u32 = 300_000;
 
 let base: usize = 0;
 let mask: u32 = 0;
+let shift: u32 = 32;
 let capacity: u32 = 0;
 let count: u32 = 0;
 let agingMs: u32 = DEFAULT_AGING_MS;
@@ -42,6 +43,7 @@ export function fdbBytes(cap: u32): usize {
 export function fdbPlace(at: usize, cap: u32): void {
   base = at;
   mask = slotsForCapacity(cap) - 1;
+  shift = indexShift(mask + 1);
   capacity = cap;
   count = 0;
   memory.fill(at, 0, fdbBytes(cap));
@@ -56,7 +58,7 @@ export function fdbPlace(at: usize, cap: u32): void {
 }
 
 @inline function home(key: u64): u32 {
-  return <u32>mix64(key) & mask;
+  return hashKey(key) >>> shift;
 }
 
 /** An entry not seen for longer than the aging time; 0 disables aging. */
@@ -91,7 +93,8 @@ export function fdbLearn(key: u64, port: u32, now: u32): i32 {
     const e = slotAt(i);
     const k = load<u64>(e, KEY);
     if (k == key) {
-      store<u32>(e, now, LAST_SEEN);
+      // Most frames come from a known address on the same port within the same millisecond: no store then.
+      if (load<u32>(e, LAST_SEEN) != now) store<u32>(e, now, LAST_SEEN);
       if (<u32>load<u16>(e, PORT) == port) return LEARN_REFRESHED;
       store<u16>(e, <u16>port, PORT);
       return LEARN_MOVED;
@@ -173,6 +176,16 @@ export function fdbCount(): u32 {
 
 export function fdbCapacity(): u32 {
   return capacity;
+}
+
+/** The longest distance of any entry from its home slot: a health figure for the hash (small when it spreads well). */
+export function fdbLongestProbe(): u32 {
+  let longest: u32 = 0;
+  for (let i: u32 = 0; i <= mask; i++) {
+    const key = load<u64>(slotAt(i), KEY);
+    if (key != 0) longest = max(longest, (i - home(key)) & mask);
+  }
+  return longest;
 }
 
 // ---- reading entries for management: iterate with fdbNext(0), fdbNext(slot + 1), … until -1 ----

@@ -23,11 +23,11 @@ export {
 } from "./ports";
 export { setReportRate } from "./ratelimit";
 export {
-  fdbCapacity, fdbCount, fdbNext, fdbSetAgingMs as setFdbAgingMs, fdbSlotLastSeen, fdbSlotMac,
+  fdbCapacity, fdbCount, fdbLongestProbe, fdbNext, fdbSetAgingMs as setFdbAgingMs, fdbSlotLastSeen, fdbSlotMac,
   fdbSlotPort, fdbSlotVlan,
 } from "./fdb";
 export {
-  mdbCapacity, mdbClear, mdbCount, mdbDelete, mdbNext, mdbSlotFlags, mdbSlotGroup, mdbSlotPorts,
+  mdbCapacity, mdbClear, mdbCount, mdbDelete, mdbLongestProbe, mdbNext, mdbSlotFlags, mdbSlotGroup, mdbSlotPorts,
   mdbSlotSource, mdbSlotSourceCount, mdbSlotVlan,
 } from "./mdb";
 

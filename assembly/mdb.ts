@@ -5,7 +5,7 @@
 // cache line, so a probe costs one line):
 //
 //   0  u64 ports      egress bitmap (0 for a placeholder)
-//   8  u32 hash       full 32-bit hash; home slot = hash & mask; compared before the key
+//   8  u32 hash       full 32-bit hash; home slot = hash >>> shift; compared before the key
 //  12  u16 vlanState  OCCUPIED | VLAN id; 0 = empty slot
 //  14  u16 flags      REGISTERED: a (*,G) the control plane set; SOURCE_SPECIFIC: an (S,G)
 //  16  u32 sgCount    on a (*,G): how many (S,G) entries exist for the same (VLAN, G)
@@ -17,7 +17,7 @@
 // placeholder (not REGISTERED, no ports) that exists to say "look up (S,G) first"; deleting the last (S,G) of G
 // removes it. Lookup (mdbResolve): (*,G) → if it counts (S,G) entries, (S,G) first → else the (*,G)'s own ports.
 
-import { mix64, slotsForCapacity } from "./hash";
+import { hashKey, indexShift, slotsForCapacity } from "./hash";
 
 const PORTS: usize = 0;
 const HASH: usize = 8;
@@ -36,6 +36,7 @@ export const FLAG_SOURCE_SPECIFIC: u16 = 2;
 
 let base: usize = 0;
 let mask: u32 = 0;
+let shift: u32 = 32;
 let capacity: u32 = 0;
 let count: u32 = 0;
 
@@ -46,6 +47,7 @@ export function mdbBytes(cap: u32): usize {
 export function mdbPlace(at: usize, cap: u32): void {
   base = at;
   mask = slotsForCapacity(cap) - 1;
+  shift = indexShift(mask + 1);
   capacity = cap;
   count = 0;
   memory.fill(at, 0, mdbBytes(cap));
@@ -57,23 +59,25 @@ export function mdbPlace(at: usize, cap: u32): void {
 
 /** Hash of (VLAN, group, source) given as little-endian u64 words of the 16-byte addresses. */
 @inline function keyHash(vlan: u32, g0: u64, g1: u64, s0: u64, s1: u64): u32 {
-  const x = (g0 * 0x9e3779b97f4a7c15) ^ (g1 * 0xc2b2ae3d27d4eb4f) ^ (s0 * 0x165667b19e3779f9) ^
-    (s1 * 0x27d4eb2f165667c5) ^ (<u64>vlan * 0x94d049bb133111eb);
-  return <u32>(mix64(x) >>> 32);
+  // Fold the five words into one (rotations keep equal words in different places from cancelling), then hash.
+  // For an IPv4 (*,G) only g1 (the group) and the VLAN are non-zero.
+  return hashKey(g1 ^ rotl<u64>(g0, 17) ^ rotl<u64>(s1 * 0xc2b2ae3d27d4eb4f, 31) ^ rotl<u64>(s0, 47) ^ <u64>vlan);
 }
 
-/** The entry for the key, or 0. */
-function find(vlan: u32, g0: u64, g1: u64, s0: u64, s1: u64): usize {
+/** The entry for the key, or 0. Inlined: each call site then folds its constant zero source into the hash. */
+@inline function find(vlan: u32, g0: u64, g1: u64, s0: u64, s1: u64): usize {
   const h = keyHash(vlan, g0, g1, s0, s1);
   const state = <u16>vlan | OCCUPIED;
-  let i = h & mask;
+  let i = h >>> shift;
   while (true) {
     const e = slotAt(i);
     const st = load<u16>(e, VLAN_STATE);
     if (st == 0) return 0;
-    if (load<u32>(e, HASH) == h && st == state &&
-      load<u64>(e, GROUP) == g0 && load<u64>(e, GROUP + 8) == g1 &&
-      load<u64>(e, SOURCE) == s0 && load<u64>(e, SOURCE + 8) == s1) return e;
+    // One test for the whole key: the engine compiles chains of && into a compare-and-branch per field.
+    const diff = <u64>(load<u32>(e, HASH) ^ h) | <u64>(st ^ state) |
+      (load<u64>(e, GROUP) ^ g0) | (load<u64>(e, GROUP + 8) ^ g1) |
+      (load<u64>(e, SOURCE) ^ s0) | (load<u64>(e, SOURCE + 8) ^ s1);
+    if (diff == 0) return e;
     i = (i + 1) & mask;
   }
   return 0;
@@ -82,7 +86,7 @@ function find(vlan: u32, g0: u64, g1: u64, s0: u64, s1: u64): usize {
 /** Claim an empty slot for the key (the caller checked it is absent and that there is room). */
 function insert(vlan: u32, g0: u64, g1: u64, s0: u64, s1: u64, ports: u64, flags: u16, sgCount: u32): usize {
   const h = keyHash(vlan, g0, g1, s0, s1);
-  let i = h & mask;
+  let i = h >>> shift;
   while (load<u16>(slotAt(i), VLAN_STATE) != 0) i = (i + 1) & mask;
   const e = slotAt(i);
   store<u64>(e, ports, PORTS);
@@ -106,7 +110,7 @@ function remove(e: usize): void {
     j = (j + 1) & mask;
     const next = slotAt(j);
     if (load<u16>(next, VLAN_STATE) == 0) break;
-    const h = load<u32>(next, HASH) & mask;
+    const h = load<u32>(next, HASH) >>> shift;
     if (((j - h) & mask) >= ((j - hole) & mask)) {
       memory.copy(slotAt(hole), next, MDB_ENTRY_SIZE);
       hole = j;
@@ -121,11 +125,19 @@ function remove(e: usize): void {
  * unregistered (RFC 4541 2.1.2(3): no reported group matches). A placeholder (*,G) is returned for a source that
  * has no (S,G) entry: the group is known, this source has no listeners, so its ports are empty.
  */
-export function mdbResolve(vlan: u32, g0: u64, g1: u64, s0: u64, s1: u64): usize {
+@inline export function mdbResolve(vlan: u32, g0: u64, g1: u64, s0: u64, s1: u64): usize {
   const star = find(vlan, g0, g1, 0, 0);
   if (star == 0 || load<u32>(star, SG_COUNT) == 0) return star;
   const sg = find(vlan, g0, g1, s0, s1);
   return sg != 0 ? sg : star;
+}
+
+/**
+ * Load from the slot where a lookup of (vlan, group) with no source starts, so that it is in the cache when the
+ * lookup comes (see pipeline.ts, warmGroupSlots). The value means nothing.
+ */
+@inline export function touchGroupHome(vlan: u32, g0: u64, g1: u64): u32 {
+  return <u32>load<u16>(slotAt(keyHash(vlan, g0, g1, 0, 0) >>> shift), VLAN_STATE);
 }
 
 /** True for an (S,G) entry (false for a (*,G) or placeholder). */
@@ -216,6 +228,16 @@ export function mdbCount(): u32 {
 
 export function mdbCapacity(): u32 {
   return capacity;
+}
+
+/** The longest distance of any entry from its home slot: a health figure for the hash (small when it spreads well). */
+export function mdbLongestProbe(): u32 {
+  let longest: u32 = 0;
+  for (let i: u32 = 0; i <= mask; i++) {
+    const e = slotAt(i);
+    if (load<u16>(e, VLAN_STATE) != 0) longest = max(longest, (i - (load<u32>(e, HASH) >>> shift)) & mask);
+  }
+  return longest;
 }
 
 // ---- reading entries for management: iterate with mdbNext(0), mdbNext(slot + 1), … until -1 ----

@@ -41,7 +41,7 @@ export const ETHERTYPE_IPV6: u16 = 0x86dd;
  * (IEEE Std 802) and a zero source is not a station. Such frames are neither learned nor forwarded.
  */
 @inline export function sourceIsInvalid(p: usize): bool {
-  return isGroupAddress(p, SRC) || (load<u32>(p, SRC) | <u32>load<u16>(p, SRC + 4)) == 0;
+  return isGroupAddress(p, SRC) | ((load<u32>(p, SRC) | <u32>load<u16>(p, SRC + 4)) == 0);
 }
 
 /**
@@ -49,8 +49,8 @@ export const ETHERTYPE_IPV6: u16 = 0x86dd;
  * (STP, LACP, 802.1X, LLDP, …) are consumed by the bridge and "shall not be forwarded".
  */
 @inline export function isReservedLinkLocal(p: usize): bool {
-  // 01 80 c2 00 as a little-endian u32, then 00 and 00..0f.
-  return load<u32>(p, DST) == 0x00c28001 && load<u8>(p, DST + 4) == 0 && load<u8>(p, DST + 5) <= 0x0f;
+  // 01 80 c2 00 as a little-endian u32, then 00 and 00..0f (high nibble of the last byte zero).
+  return (load<u32>(p, DST) == 0x00c28001) & ((load<u16>(p, DST + 4) & 0xf0ff) == 0);
 }
 
 /** RFC 1112 §6.4: IPv4 group MACs are 01-00-5E followed by the low 23 bits of the group. */

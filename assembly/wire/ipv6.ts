@@ -56,7 +56,7 @@ const MAX_EXTENSION_HEADERS: u32 = 8;
 /** ff02::1, the link-scope all-nodes address (RFC 4291 §2.7.1); RFC 4541 §3: always forwarded on all ports. */
 @inline export function dstIsAllNodes(p: usize): bool {
   // Bytes ff 02 00.. and ..00 01 as little-endian u64s.
-  return load<u64>(p, DST) == 0x02ff && load<u64>(p, DST + 8) == 0x0100000000000000;
+  return ((load<u64>(p, DST) ^ 0x02ff) | (load<u64>(p, DST + 8) ^ 0x0100000000000000)) == 0;
 }
 
 /**
@@ -64,12 +64,12 @@ const MAX_EXTENSION_HEADERS: u32 = 8;
  * of DST". `eth` is the frame's first byte.
  */
 @inline export function macMatchesGroup(eth: usize, p: usize): bool {
-  return load<u16>(eth, 0) == 0x3333 && load<u32>(eth, 2) == load<u32>(p, DST + 12);
+  return (load<u16>(eth, 0) == 0x3333) & (load<u32>(eth, 2) == load<u32>(p, DST + 12));
 }
 
 /** Version 6, and the payload it announces is inside the `avail` bytes of the frame from `p`. */
 export function headerOk(p: usize, avail: u32): bool {
-  return avail >= HEADER_LEN && version(p) == 6 && HEADER_LEN + payloadLength(p) <= avail;
+  return avail >= HEADER_LEN && ((version(p) == 6) & (HEADER_LEN + payloadLength(p) <= avail));
 }
 
 /**

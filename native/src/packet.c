@@ -246,7 +246,9 @@ int igs_open_port(igs_ctx *c, const char *ifname, int index, const igs_open_opts
   if (ioctl(fd, SIOCGIFINDEX, &ifr) < 0) goto fail;
   int ifindex = ifr.ifr_ifindex;
 
-  igs_port *p = &c->ports[index];
+  /* Built on the side and stored only on success: a failed open leaves the slot (and its counters) as it was. */
+  igs_port np;
+  igs_port *p = &np;
   memset(p, 0, sizeof *p);
   p->fd = -1;
   p->ifindex = ifindex;
@@ -315,6 +317,7 @@ int igs_open_port(igs_ctx *c, const char *ifname, int index, const igs_open_opts
   (void)getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &ks, &kl);
 
   p->fd = fd;
+  c->ports[index] = np;
   return 0;
 
 fail: {
@@ -324,7 +327,6 @@ fail: {
     igs_set_err(e, err, "openPort(%s): no such network interface", ifname);
   else
     igs_set_err(e, err, "openPort(%s): %s: %s", ifname, step, strerror(err));
-  c->ports[index].fd = -1;
   return -1;
 }
 }
@@ -346,6 +348,7 @@ void igs_close_port(igs_ctx *c, int index) {
   if (index < 0 || index >= IGS_MAX_PORTS) return;
   igs_port *p = &c->ports[index];
   if (p->fd < 0) return;
+  igs_port_stats_refresh(c, index); /* keep the kernel's drop count of the socket's last moments */
   close(p->fd);
   p->fd = -1;
 }

@@ -5,8 +5,9 @@
 //   IP_HDRINCL            we write the IP header: TTL 1, TOS 0xc0, Router Alert (the kernel fills id and checksum)
 //   SO_BINDTODEVICE IF    send out of, and receive from, that interface only
 //   IP_MULTICAST_LOOP 0   our own query must not reach this host's IGMP stack (it would answer, and pollute the list)
-//   IP_ADD_MEMBERSHIP     224.0.0.22 (IGMPv3 reports), and for a group query the group itself (v1/v2 reports go
-//                         to it), because the kernel only delivers multicast to raw sockets for groups it is a member of
+//   IP_ADD_MEMBERSHIP     224.0.0.22 (IGMPv3 reports), for a group query the group itself (v1/v2 reports go to
+//                         it), for listen also 224.0.0.2 (v2 leaves): the kernel only delivers multicast to raw
+//                         sockets for groups the host is a member of
 //
 // raw-socket has no bind(2); none is needed: the header carries the source address (the interface's first IPv4
 // address) and SO_BINDTODEVICE picks the interface. Root (CAP_NET_RAW) is required.
@@ -20,7 +21,7 @@ import { createRequire } from 'node:module';
 import { endianness, networkInterfaces } from 'node:os';
 import { readFileSync } from 'node:fs';
 import {
-  destinationOf, encodePacket, IGMPV3_ROUTERS, parsePacket, probeJoin, probeLeave, probeQuery, type IgmpRepr,
+  ALL_ROUTERS, destinationOf, encodePacket, IGMPV3_ROUTERS, parsePacket, probeJoin, probeLeave, probeQuery, type IgmpRepr,
 } from './probe.js';
 
 // Linux socket option numbers (uapi: asm-generic/socket.h, linux/in.h).
@@ -224,6 +225,7 @@ export async function probeListenRun(o: ListenOptions): Promise<Answer[]> {
   const s = openProbeSocket(o.iface);
   try {
     s.join(IGMPV3_ROUTERS);
+    s.join(ALL_ROUTERS); // IGMPv2 leaves
     const seen: Answer[] = [];
     const t0 = performance.now();
     s.onMessage((from, to, message) => {

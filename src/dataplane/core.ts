@@ -81,6 +81,7 @@ interface CoreExports {
   fdbCount(): number;
   fdbCapacity(): number;
   fdbNext(slot: number): number;
+  fdbLongestProbe(): number;
   fdbSlotVlan(slot: number): number;
   fdbSlotMac(slot: number): bigint;
   fdbSlotPort(slot: number): number;
@@ -92,6 +93,7 @@ interface CoreExports {
   mdbCount(): number;
   mdbCapacity(): number;
   mdbNext(slot: number): number;
+  mdbLongestProbe(): number;
   mdbSlotVlan(slot: number): number;
   mdbSlotPorts(slot: number): bigint;
   mdbSlotFlags(slot: number): number;
@@ -627,6 +629,14 @@ export class Core {
       });
     }
     return entries;
+  }
+
+  /**
+   * How far the worst entry of each table sits from its home slot. Small (tens) when the hash spreads the keys;
+   * large values mean long probes on every lookup.
+   */
+  tableHealth(): { fdbLongestProbe: number; mdbLongestProbe: number } {
+    return { fdbLongestProbe: this.#x.fdbLongestProbe() >>> 0, mdbLongestProbe: this.#x.mdbLongestProbe() >>> 0 };
   }
 
   resetCounters(): void {

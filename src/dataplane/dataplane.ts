@@ -21,6 +21,8 @@ export interface DataPlaneEvents {
   punt: [PuntedFrame];
   portOpened: [PortOpened];
   portError: [{ index: number; name: string; message: string }];
+  link: [{ kind: 'down' | 'up' | 'gone' | 'back'; index: number; name: string }];
+  warn: [string];
   commandsFailed: [number];
   fatal: [string];
 }
@@ -88,6 +90,8 @@ export class DataPlane extends EventEmitter<DataPlaneEvents> implements TableSin
       }
       case 'portOpened': this.emit('portOpened', msg.port); break;
       case 'portError': this.emit('portError', msg); break;
+      case 'link': this.emit('link', { kind: msg.kind, index: msg.index, name: msg.name }); break;
+      case 'warn': this.emit('warn', msg.message); break;
       case 'commandsFailed': this.emit('commandsFailed', msg.count); break;
       case 'reply': {
         const p = this.pending.get(msg.id);
@@ -131,8 +135,8 @@ export class DataPlane extends EventEmitter<DataPlaneEvents> implements TableSin
     this.post({ type: 'inject', ports, frame });
   }
 
-  openPort(index: number, name: string): void { this.post({ type: 'openPort', index, name }); }
-  closePort(index: number): void { this.post({ type: 'closePort', index }); }
+  addPort(index: number, name: string): void { this.post({ type: 'addPort', index, name }); }
+  removePort(index: number): void { this.post({ type: 'removePort', index }); }
 
   counters<T = unknown>(): Promise<T> { return this.request((id) => ({ type: 'request', id, what: 'counters' })); }
   fdb<T = unknown>(): Promise<T> { return this.request((id) => ({ type: 'request', id, what: 'fdb' })); }

@@ -24,8 +24,8 @@ export const PUNT_META_WORDS = 7;
 export type ToWorker =
   | { type: 'commands'; list: TableCommand[] }
   | { type: 'inject'; ports: bigint; frame: Uint8Array }
-  | { type: 'openPort'; index: number; name: string }
-  | { type: 'closePort'; index: number }
+  | { type: 'addPort'; index: number; name: string }
+  | { type: 'removePort'; index: number }
   | { type: 'request'; id: number; what: 'counters' | 'fdb' | 'mdb' }
   | { type: 'trace'; id: number; port: number; frame: Uint8Array }
   | { type: 'stop' };
@@ -35,6 +35,8 @@ export type FromWorker =
   | PuntBatch
   | { type: 'portOpened'; port: PortOpened }
   | { type: 'portError'; index: number; name: string; message: string }
+  | { type: 'link'; kind: 'down' | 'up' | 'gone' | 'back'; index: number; name: string }
+  | { type: 'warn'; message: string }
   | { type: 'reply'; id: number; result: unknown; error?: string }
   | { type: 'commandsFailed'; count: number }
   | { type: 'stopped' }

@@ -7,60 +7,49 @@
 import { workerData, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { loadCore, type Core } from './core.js';
 import { loadPacketAddon } from '../io/packet-addon.js';
+import { PortSet, type PortInfo } from '../io/ports.js';
+import { LinkMonitor } from '../io/link-monitor.js';
 import { PUNT_META_WORDS, type FromWorker, type ToWorker, type WorkerParams, type PortOpened } from './messages.js';
 import type { TableCommand } from './commands.js';
 
 const params = workerData.params as WorkerParams;
-const port = workerData.port as MessagePort;
+const channel = workerData.port as MessagePort;
 
-/** How long one receive() may block when idle; bounds FDB aging latency, not command latency (eventfd wakes). */
-const IDLE_POLL_MS = 250;
+/** Longest a receive() blocks when idle; link polling and FDB aging run at least this often. Commands wake it at once. */
+const IDLE_POLL_MS = 100;
 /** FDB sweep period. */
 const FDB_SWEEP_MS = 1_000;
+/** Link-state poll period (netlink notifications make most changes immediate anyway). */
+const LINK_POLL_MS = 200;
 
 function send(msg: FromWorker, transfer?: ArrayBuffer[]): void {
-  port.postMessage(msg, transfer ?? []);
+  channel.postMessage(msg, transfer ?? []);
 }
 
-const startMs = Date.now();
-/** Milliseconds since the worker started: fits the core's u32 clock for 49 days, then wraps (the core compares with wrap-safe arithmetic). */
-function nowMs(): number {
-  return (Date.now() - startMs) >>> 0;
-}
-
-let core: Core;
 const addon = loadPacketAddon();
-let openedMask = 0n;
-let upMask = ~0n & 0xffff_ffff_ffff_ffffn;
+let core: Core;
+let ports!: PortSet;
+let monitor!: LinkMonitor;
+/** Ports the control plane allows (it drops ports by link state too; the core gets open ∧ allowed). */
+let allowedMask = (1n << 64n) - 1n;
 
 function applyActive(): void {
-  core.setActivePorts(openedMask & upMask);
+  let up = 0n;
+  for (const p of ports.ports) if (p.open && monitor.isUp(p.index)) up |= 1n << BigInt(p.index);
+  core.setActivePorts(up & allowedMask);
 }
 
-function openPort(index: number, name: string): PortOpened | null {
-  try {
-    const info = addon.openPort(name, index);
-    openedMask |= 1n << BigInt(index);
-    applyActive();
-    return { index, name, ifindex: info.ifindex, mac: info.mac, mtu: info.mtu };
-  } catch (err) {
-    send({ type: 'portError', index, name, message: (err as Error).message });
-    return null;
-  }
-}
-
-function closePort(index: number): void {
-  openedMask &= ~(1n << BigInt(index));
-  applyActive();
-  try { addon.closePort(index); } catch { /* already gone */ }
-  core.fdbFlush(index);
+function opened(p: PortInfo): PortOpened {
+  return { index: p.index, name: p.name, ifindex: p.ifindex, mac: p.mac, mtu: p.mtu };
 }
 
 function applyCommands(list: TableCommand[]): void {
   const rest: TableCommand[] = [];
   for (const c of list) {
-    if (c.op === 'activePorts') { upMask = c.ports; applyActive(); } else rest.push(c);
+    if (c.op === 'activePorts') allowedMask = c.ports;
+    else rest.push(c);
   }
+  applyActive();
   const failed = core.applyCommands(rest);
   if (failed > 0) send({ type: 'commandsFailed', count: failed });
 }
@@ -90,72 +79,93 @@ function forwardPunts(): void {
   send({ type: 'punt', frames: frames.buffer, meta }, [frames.buffer, meta.buffer]);
 }
 
-function handle(msg: ToWorker): boolean {
+function ioStats(): Record<number, unknown> {
+  const out: Record<number, unknown> = {};
+  for (const p of ports.ports) if (p.open) out[p.index] = addon.portStats(p.index);
+  return out;
+}
+
+/** Returns false when the worker must stop. */
+function handle(msg: ToWorker, nowMs: number): boolean {
   switch (msg.type) {
     case 'commands': applyCommands(msg.list); break;
     case 'inject':
-      for (let i = 0; i < 64; i++) {
-        if ((msg.ports >> BigInt(i)) & 1n && (openedMask >> BigInt(i)) & 1n) {
-          try { addon.inject(i, msg.frame); } catch { /* counted by the addon */ }
+      for (const p of ports.ports) {
+        if (p.open && (msg.ports >> BigInt(p.index)) & 1n) {
+          try { addon.inject(p.index, msg.frame); } catch { /* counted by the addon (injectErrors) */ }
         }
       }
       break;
-    case 'openPort': {
-      const p = openPort(msg.index, msg.name);
-      if (p) send({ type: 'portOpened', port: p });
+    case 'addPort':
+      try {
+        ports.addSpec({ index: msg.index, name: msg.name });
+        const info = ports.open(msg.index);
+        monitor.check();
+        applyActive();
+        send({ type: 'portOpened', port: opened(info) });
+      } catch (err) {
+        send({ type: 'portError', index: msg.index, name: msg.name, message: (err as Error).message });
+      }
       break;
-    }
-    case 'closePort': closePort(msg.index); break;
+    case 'removePort':
+      try { ports.removeSpec(msg.index); } catch (err) { send({ type: 'warn', message: (err as Error).message }); }
+      core.fdbFlush(msg.index);
+      applyActive();
+      break;
     case 'request': {
       let result: unknown;
       if (msg.what === 'counters') result = { core: core.counters(), io: ioStats() };
-      else if (msg.what === 'fdb') result = core.fdbEntries(nowMs());
+      else if (msg.what === 'fdb') result = core.fdbEntries(nowMs);
       else result = core.mdbEntries();
       send({ type: 'reply', id: msg.id, result });
       break;
     }
-    case 'trace': {
+    case 'trace':
       try {
-        send({ type: 'reply', id: msg.id, result: core.trace(msg.port, msg.frame, nowMs()) });
+        send({ type: 'reply', id: msg.id, result: core.trace(msg.port, msg.frame, nowMs) });
       } catch (err) {
         send({ type: 'reply', id: msg.id, result: null, error: (err as Error).message });
       }
       break;
-    }
     case 'stop': return false;
   }
   return true;
-}
-
-function ioStats(): Record<number, unknown> {
-  const out: Record<number, unknown> = {};
-  for (let i = 0; i < 64; i++) if ((openedMask >> BigInt(i)) & 1n) out[i] = addon.portStats(i);
-  return out;
 }
 
 function run(): void {
   core = loadCore({ maxBatch: params.maxBatch, fdbCapacity: params.fdbCapacity, mdbCapacity: params.mdbCapacity });
   core.setFdbAgingMs(params.fdbAgingMs);
   addon.attach(core.memory.buffer, core.layout);
-  if (params.cpu !== null && typeof addon.pinThread === 'function') addon.pinThread(params.cpu);
-  const opened: PortOpened[] = [];
-  for (const p of params.ports) {
-    const o = openPort(p.index, p.name);
-    if (o) opened.push(o);
-  }
-  send({ type: 'ready', wakeFd: addon.wakeFd(), ports: opened });
+  if (params.cpu !== null) addon.pinThread(params.cpu);
+  ports = new PortSet(params.ports, { addon, warn: (message) => send({ type: 'warn', message }) });
+  ports.openAll(); // all or nothing: a missing interface is a start-up error that names it
+  monitor = new LinkMonitor(ports, { intervalMs: 0, netlink: true });
+  monitor.on('change', (c) => {
+    send({ type: 'link', kind: c.kind, index: c.index, name: c.name });
+    if (c.kind === 'gone') core.fdbFlush(c.index);
+  });
+  monitor.on('reopenFailed', (e) => send({ type: 'warn', message: e.message }));
+  monitor.start();
+  applyActive();
+  send({ type: 'ready', wakeFd: addon.wakeFd(), ports: ports.ports.map(opened) });
 
-  let lastSweep = nowMs();
+  let lastSweep = addon.nowMs();
+  let lastLinkPoll = lastSweep;
   for (;;) {
-    for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
-      if (!handle(m.message as ToWorker)) return;
+    const before = addon.nowMs();
+    for (let m = receiveMessageOnPort(channel); m !== undefined; m = receiveMessageOnPort(channel)) {
+      if (!handle(m.message as ToWorker, before)) return;
     }
     const n = addon.receive(params.maxBatch, IDLE_POLL_MS);
-    const now = nowMs();
+    const now = addon.nowMs();
     if (n > 0) {
       core.process(n, now);
       addon.transmit();
       forwardPunts();
+    }
+    if (monitor.service().length > 0 || ((now - lastLinkPoll) >>> 0) >= LINK_POLL_MS) {
+      if (((now - lastLinkPoll) >>> 0) >= LINK_POLL_MS) { monitor.check(); lastLinkPoll = now; }
+      applyActive();
     }
     if (((now - lastSweep) >>> 0) >= FDB_SWEEP_MS) {
       core.fdbAge(now);
@@ -167,8 +177,9 @@ function run(): void {
 try {
   run();
 } catch (err) {
-  send({ type: 'fatal', message: (err as Error).stack ?? String(err) });
+  send({ type: 'fatal', message: (err as Error).message });
 } finally {
-  for (let i = 0; i < 64; i++) if ((openedMask >> BigInt(i)) & 1n) { try { addon.closePort(i); } catch { /* ignore */ } }
+  try { (monitor as LinkMonitor | undefined)?.stop(); } catch { /* ignore */ }
+  try { (ports as PortSet | undefined)?.closeAll(); } catch (err) { send({ type: 'warn', message: (err as Error).message }); }
   send({ type: 'stopped' });
 }

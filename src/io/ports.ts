@@ -100,6 +100,29 @@ export class PortSet {
     }
   }
 
+  /** Add a port (configuration reload); it is opened by open(). */
+  addSpec(spec: PortSpec): void {
+    if (this.#specs.has(spec.index) || this.byName(spec.name)) {
+      throw new PortError(`port ${spec.name}: index ${spec.index} or name already in use`, spec.name, 'ERR_IGS_ARG');
+    }
+    this.#specs.set(spec.index, spec);
+  }
+
+  /** Remove a port (configuration reload): close it and restore its interface settings. */
+  removeSpec(index: number): void {
+    const spec = this.#specs.get(index);
+    if (!spec) return;
+    if (this.isOpen(index)) this.close(index);
+    this.#specs.delete(index);
+    this.#info.delete(index);
+    const saved = this.#saved.get(spec.name);
+    this.#saved.delete(spec.name);
+    const link = this.#addon.linkState(spec.name);
+    if (saved && link && link.ifindex === saved.ifindex) {
+      try { this.#addon.setOffloads(spec.name, saved.settings); } catch (e) { this.#opts.warn?.(errMessage(e)); }
+    }
+  }
+
   get addon(): PacketAddon {
     return this.#addon;
   }

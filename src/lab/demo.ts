@@ -309,7 +309,8 @@ function summary(r: DemoResult, kind: DemoSwitch): string {
     lines.push(`  ${t.name}: its sockets received ${t.app}, its wire carried ${t.wire} frames (${pct(t.wire, r.hubTotal)} of the hub's)`);
   }
   const hub = r.hubTotal * r.totals.length;
-  lines.push(`  ${kind} delivered ${wire} frames to the receivers where a hub would have delivered ${hub}: ${pct(hub - wire, hub)} less.`);
+  const verdict = wire < hub * 0.98 ? `${pct(hub - wire, hub)} less` : 'as much as a hub (it was flooding: no querier yet, or no filtering)';
+  lines.push(`  ${kind} delivered ${wire} frames to the receivers where a hub would have delivered ${hub}: ${verdict}.`);
   return lines.join('\n');
 }
 

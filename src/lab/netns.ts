@@ -233,3 +233,20 @@ export async function labUnavailableReason(): Promise<string | null> {
   }
   return null;
 }
+
+/** Can this kernel create 802.1Q sub-interfaces (ip link type vlan)? Probed in a throw-away namespace. */
+export async function vlanSupported(): Promise<boolean> {
+  const ns = nsName(newRunTag(), 'vlanprobe');
+  try {
+    await run('ip', ['netns', 'add', ns]);
+    await ip(ns, ['link', 'add', 'd0', 'type', 'dummy']).catch(() =>
+      ip(ns, ['link', 'add', 'd0', 'type', 'veth', 'peer', 'name', 'd1']),
+    );
+    const r = await ip(ns, ['link', 'add', 'link', 'd0', 'name', 'd0.10', 'type', 'vlan', 'id', '10'], { allowFail: true });
+    return r.code === 0;
+  } catch {
+    return false;
+  } finally {
+    await run('ip', ['netns', 'del', ns], { allowFail: true });
+  }
+}

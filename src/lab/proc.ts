@@ -73,6 +73,11 @@ export interface SpawnOptions {
   label?: string;
   /** Keep at most this many lines of output in memory (default 20 000). */
   maxLines?: number;
+  /**
+   * Run in its own process group and signal the whole group (for tools that fork workers and do not pass
+   * signals on, such as trafgen).
+   */
+  processGroup?: boolean;
 }
 
 export interface ExitStatus {
@@ -92,15 +97,18 @@ export class LabProcess {
   private readonly listeners = new Set<LineListener>();
   private status: ExitStatus | null = null;
   private readonly maxLines: number;
+  private readonly group: boolean;
 
   constructor(cmd: string, args: readonly string[], opts: SpawnOptions = {}) {
     this.argv = [cmd, ...args];
     this.label = opts.label ?? cmd;
     this.maxLines = opts.maxLines ?? 20_000;
+    this.group = opts.processGroup ?? false;
     this.child = spawn(cmd, args as string[], {
       env: opts.env ?? process.env,
       cwd: opts.cwd,
       stdio: ['pipe', 'pipe', 'pipe'],
+      detached: this.group,
     });
     liveProcesses.add(this);
     ensureHooks();
@@ -241,7 +249,17 @@ export class LabProcess {
   }
 
   signal(sig: NodeJS.Signals = 'SIGTERM'): void {
-    if (this.running && this.child.pid) {
+    if (!this.child.pid) return;
+    if (this.group) {
+      // The group may outlive its leader (forked workers): signal it even after the leader exited.
+      try {
+        process.kill(-this.child.pid, sig);
+        return;
+      } catch {
+        /* no such group: fall through */
+      }
+    }
+    if (this.running) {
       try {
         process.kill(this.child.pid, sig);
       } catch {

@@ -33,6 +33,11 @@ export interface IgmpswitchOptions {
   echo?: NodeJS.WritableStream | null;
   /** Keep the temporary directory (config, socket, state, log) after stop. */
   keepDir?: boolean;
+  /**
+   * Script run by node instead of <root>/bin/igmpswitch.js, with the same arguments (`run --config FILE`).
+   * For tests of the harness itself with a stand-in daemon; the daemon-built check is skipped.
+   */
+  cli?: string;
 }
 
 export interface SwitchStop extends ExitStatus {
@@ -79,8 +84,22 @@ export interface DaemonStatus {
   reason: string | null;
 }
 
+/**
+ * The CLI script the harness runs: IGMPSWITCH_LAB_CLI if set (e.g. a build in another directory, such as
+ * `tsc --outDir .lab-dist` → .lab-dist/cli/main.js), else <root>/bin/igmpswitch.js.
+ */
+export function labCliPath(): string {
+  return process.env['IGMPSWITCH_LAB_CLI'] || cliPath();
+}
+
 /** Is the daemon built? It needs dist/daemon.js (the daemon) and dist/cli/main.js (what bin/ loads). */
 export function daemonStatus(): DaemonStatus {
+  const alt = process.env['IGMPSWITCH_LAB_CLI'];
+  if (alt) {
+    return existsSync(alt)
+      ? { available: true, reason: null }
+      : { available: false, reason: `IGMPSWITCH_LAB_CLI=${alt} does not exist` };
+  }
   const root = projectRoot();
   const missing = ['dist/daemon.js', 'dist/cli/main.js'].filter((f) => !existsSync(join(root, f)));
   if (missing.length === 0) return { available: true, reason: null };
@@ -97,6 +116,11 @@ export function generatedConfig(ports: readonly string[], dir: string): ConfigOb
     management: { socket: join(dir, 'igmpswitch.sock') },
     state: { file: join(dir, 'state.json') },
   };
+}
+
+/** The YAML text written for a config object. */
+export function configYaml(config: ConfigObject, comment = ''): string {
+  return `# written by src/lab/switch.ts${comment ? ` ${comment}` : ''}\n${stringify(config)}`;
 }
 
 export function deepMerge(base: ConfigObject, extra: ConfigObject): ConfigObject {
@@ -126,18 +150,17 @@ export async function startIgmpswitch(
   ports: readonly string[],
   opts: IgmpswitchOptions = {},
 ): Promise<SwitchProcess> {
-  const st = daemonStatus();
-  if (!st.available) throw new Error(st.reason!);
+  if (!opts.cli) {
+    const st = daemonStatus();
+    if (!st.available) throw new Error(st.reason!);
+  }
   const dir = mkdtempSync(join(tmpdir(), 'igmpswitch-lab-'));
   const base = generatedConfig(ports, dir);
   const config =
     typeof opts.config === 'function' ? opts.config(base) : opts.config ? deepMerge(base, opts.config) : base;
   const configPath = join(dir, 'igmpswitch.yaml');
-  writeFileSync(
-    configPath,
-    `# written by src/lab/switch.ts for a namespace lab${ns ? ` (switch namespace ${ns})` : ''}\n${stringify(config)}`,
-  );
-  const args = [...(opts.nodeArgs ?? []), cliPath(), 'run', '--config', configPath];
+  writeFileSync(configPath, configYaml(config, `for a namespace lab${ns ? ` (switch namespace ${ns})` : ''}`));
+  const args = [...(opts.nodeArgs ?? []), opts.cli ?? labCliPath(), 'run', '--config', configPath];
   const proc = nsSpawn(ns, nodeBin(), args, {
     cpu: opts.cpu ?? null,
     cwd: opts.nodeArgs?.some((a) => a.startsWith('--cpu-prof')) ? dir : projectRoot(),
@@ -251,7 +274,7 @@ export async function managementRequest(
 
 /** Run `node bin/igmpswitch.js ARGS` inside ns and parse its stdout as JSON. */
 export async function cliJson(ns: string | null, args: readonly string[], timeoutMs = 10_000): Promise<unknown> {
-  const r = await nsExec(ns, nodeBin(), [cliPath(), ...args], { timeoutMs });
+  const r = await nsExec(ns, nodeBin(), [labCliPath(), ...args], { timeoutMs });
   try {
     return JSON.parse(r.stdout);
   } catch {

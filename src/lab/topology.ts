@@ -292,7 +292,14 @@ export async function createLab(opts: LabOptions): Promise<Lab> {
       let l3 = hostIfname;
       if (spec.vlan !== undefined) {
         l3 = `${hostIfname}.${spec.vlan}`;
-        await ip(hns, ['link', 'add', 'link', hostIfname, 'name', l3, 'type', 'vlan', 'id', String(spec.vlan)]);
+        try {
+          await ip(hns, ['link', 'add', 'link', hostIfname, 'name', l3, 'type', 'vlan', 'id', String(spec.vlan)]);
+        } catch (e) {
+          if (/Unknown device type/i.test((e as Error).message)) {
+            throw new Error(`host ${spec.name}: this kernel has no 802.1Q support (ip link type vlan; module 8021q), so VLAN hosts cannot be built`);
+          }
+          throw e;
+        }
       }
       const ipv4 = spec.ipv4 ?? `192.0.2.${n}/24`;
       if (!ipv4.includes('/')) throw new Error(`host ${spec.name}: ipv4 needs a prefix length, e.g. ${ipv4}/24`);

@@ -64,12 +64,15 @@ export function translateRecord(mode: CompatMode, recordType: number, sources: R
   return { recordType, sources };
 }
 
+const IS_EX_EMPTY: Translated = { recordType: RecordType.MODE_IS_EXCLUDE, sources: EMPTY };
+const TO_IN_EMPTY: Translated = { recordType: RecordType.CHANGE_TO_INCLUDE_MODE, sources: EMPTY };
+
 /** IGMPv1/v2 report ≡ IS_EX({}). */
 export function translateOlderReport(): Translated {
-  return { recordType: RecordType.MODE_IS_EXCLUDE, sources: EMPTY };
+  return IS_EX_EMPTY;
 }
 
 /** IGMPv2 Leave ≡ TO_IN({}); ignored in IGMPv1 mode. */
 export function translateLeave(mode: CompatMode): Translated | null {
-  return mode === 1 ? null : { recordType: RecordType.CHANGE_TO_INCLUDE_MODE, sources: EMPTY };
+  return mode === 1 ? null : TO_IN_EMPTY;
 }

@@ -1,7 +1,17 @@
 // The snooping engine: the face of src/snooping.
 //
-// Every RFC rule implemented and every deliberate deviation from Linux / OVS is listed in
-// src/snooping/README.md (keep the two in step). Organisation follows OVS lib/mcast-snooping.c:
+// RFC rules implemented (details and section quotes in README.md and beside the code):
+//   RFC 3376 §4.1.1/§4.1.7 float codes, §4.1.6/§4.1.7 QRV/QQI adoption, §4.2.12 unknown records ignored,
+//   §6.2–§6.3 group/source timers, §6.4.1 and §6.4.2 every row, §6.5 EXCLUDE→INCLUDE on group timer
+//   expiry, §6.6.1 lowering on S-clear queries, §6.6.2 election (lowest IP), §6.6.3.1 Q(G) and
+//   §6.6.3.2 Q(G,S) with LMQC retransmissions and S-flag split, §7.1 version by length, §7.3.2 older
+//   host compatibility, §8 timers; RFC 2236 §2/§3/§4; RFC 4541 §2.1.1/§2.1.2(1)(2)(3)(7); RFC 4286 MRD
+//   §3/§4/§5; RFC 7761 §4.9.2 PIM Hello; RFC 2113 Router Alert.
+// Deliberate deviations from Linux / OVS, with reasons, are numbered in README.md; the main ones:
+//   0.0.0.0 never wins the election; per port-group §7.3.2 compat timers (Linux has none); sources
+//   always honoured; MRD interval/Termination honoured and a Solicitation sent; limits refuse and
+//   never disable snooping; one router-port set for all VLANs; startup flood window after first query.
+// (Keep this header and README.md in step.) Organisation follows OVS lib/mcast-snooping.c:
 //   timers.ts      timer values (RFC 3376 §8 names) and the deadline queue
 //   membership.ts  per (VLAN, G, port) group records and the RFC 3376 §6.4 tables, expiry (§6.3, §6.5)
 //   compat.ts      §7.3.2 Older Version Host Present timers and message translation
@@ -26,6 +36,7 @@ import { buildMrdSolicitationFrame, type ControlFrame } from '../wire/control-fr
 import { type GroupRecord, type IgmpQuery, isKnownRecordType } from '../wire/igmp.js';
 import { compatMode, type CompatMode, noteOlderHost, translateLeave, translateOlderReport, translateRecord, type Translated } from './compat.js';
 import type { PortSnoopingConfig, SnoopingConfig } from './config.js';
+import { ChurnMap } from './churn-map.js';
 import { bit, desiredEntries, MdbMirror, type StaticGroupPorts } from './forwarding.js';
 import { HostTable } from './hosts.js';
 import { GroupLimits, MAX_HOSTS_PER_PORT_GROUP, MAX_SOURCES_PER_PORT_GROUP, RateLimiter } from './limits.js';
@@ -151,7 +162,7 @@ export class SnoopingEngine {
   private readonly querierMac: string;
 
   private readonly queue = new DeadlineQueue();
-  private readonly groups_ = new Map<string, GroupState>();
+  private readonly groups_ = new ChurnMap<string, GroupState>();
   private readonly mdb = new MdbMirror();
   private statics = new Map<string, { vlan: number; group: string; ports: StaticGroupPorts }>();
   private readonly dirty = new Set<string>();
@@ -169,7 +180,10 @@ export class SnoopingEngine {
   private firstQueryAt: number | null = null;
   private policy: PolicyDecision | null = null;
   private routerMask: bigint | null = null;
+  private routerVersion = -1;
+  private routerEnabled = false;
   private portFlags: string | null = null;
+  private portFlagsDirty = true;
   private readonly policyTimer: Timer;
   private readonly solicitTimer: Timer;
   private readonly mctx: MembershipContext & { now: number; gmiMs: number };
@@ -221,6 +235,7 @@ export class SnoopingEngine {
     this.countRx(msg);
     const pc = this.portCfg.get(port);
     if (pc === undefined) this.reject('unknown-port');
+    else if (!Number.isInteger(vlan) || vlan < 0 || vlan > 4095) this.reject('bad-vlan');
     else if (!this.config.enabled) this.reject('disabled');
     else this.dispatch(msg, pc, vlan);
     return this.leave();
@@ -255,6 +270,7 @@ export class SnoopingEngine {
     this.config = config;
     this.portCfg.clear();
     for (const p of ports) this.portCfg.set(p.index, p);
+    this.portFlagsDirty = true;
     for (const [index, old] of prevPorts) {
       const cur = this.portCfg.get(index);
       if (cur === undefined) {
@@ -285,7 +301,8 @@ export class SnoopingEngine {
       for (const e of snapshot.groups) {
         const pc = resolve(e.port, e.portName);
         if (pc === undefined || ipv4ToU32(e.group) === null || !this.validGroup(e.group, false)) continue;
-        const pg = this.createPortGroup(e.vlan, e.group, pc);
+        if (!Number.isInteger(e.vlan) || e.vlan < 0 || e.vlan > 4095) continue;
+        const pg = this.createPortGroup(e.vlan, e.group, pc, false);
         if (pg === null) continue;
         const at = (ms: number) => this.now + Math.max(0, ms);
         pg.mode = e.mode === 'exclude' ? 'exclude' : 'include';
@@ -643,9 +660,11 @@ export class SnoopingEngine {
     }
     this.setCtx(pg);
     applyRecord(this.mctx, pg, t.recordType, t.sources);
-    const actions = this.deferred;
-    this.deferred = [];
-    for (const a of actions) a();
+    if (this.deferred.length > 0) {
+      const actions = this.deferred;
+      this.deferred = [];
+      for (const a of actions) a();
+    }
     if (this.alive(pg) && pg.empty) this.deletePortGroup(pg, 'expired');
   }
 
@@ -662,7 +681,7 @@ export class SnoopingEngine {
   private actionSendGroupQuery(pg: PortGroup): void {
     const pc = this.portCfg.get(pg.port);
     const vlan = pg.group.vlan;
-    if (pc?.fastLeave) {
+    if (pc?.fastLeave && pg.hosts !== null) {
       this.deferred.push(() => {
         if (!this.alive(pg) || pg.mode !== 'exclude' || pg.hosts === null) return;
         if (this.hostsWantExclude(pg)) return;
@@ -680,7 +699,7 @@ export class SnoopingEngine {
     if (sources.length === 0) return;
     const pc = this.portCfg.get(pg.port);
     const vlan = pg.group.vlan;
-    if (pc?.fastLeave) {
+    if (pc?.fastLeave && pg.hosts !== null) {
       this.deferred.push(() => {
         if (!this.alive(pg) || pg.hosts === null) return;
         const gmi = this.timers(vlan).gmiMs;
@@ -712,7 +731,7 @@ export class SnoopingEngine {
     return this.groups_.get(groupKey(vlan, group))?.ports.get(port);
   }
 
-  private createPortGroup(vlan: number, group: string, pc: PortSnoopingConfig): PortGroup | null {
+  private createPortGroup(vlan: number, group: string, pc: PortSnoopingConfig, log = true): PortGroup | null {
     const verdict = this.limits.check(pc.index, pc.maxGroups, this.config.maxGroups);
     if (verdict !== 'ok') {
       this.reject(verdict);
@@ -732,7 +751,7 @@ export class SnoopingEngine {
     g.ports.set(pc.index, pg);
     this.limits.add(pc.index);
     this.dirty.add(key);
-    this.logFn({ type: 'join', vlan, group, port: pc.index, portName: pc.name });
+    if (log) this.logFn({ type: 'join', vlan, group, port: pc.index, portName: pc.name });
     return pg;
   }
 
@@ -801,9 +820,22 @@ export class SnoopingEngine {
   private configureRouters(): void {
     const ports = [...this.portCfg.values()];
     this.routerPorts.configure(ports.filter((p) => p.router === 'static').map((p) => p.index), ports.filter((p) => p.router === 'never').map((p) => p.index));
+    if (this.config.querierGuard) {
+      // Learnings (and an elected querier) from ports that are no longer trusted do not count.
+      for (const l of this.routerPorts.learnings()) if (!this.portCfg.get(l.port)?.trusted) this.routerPorts.forget(l);
+      for (const vq of this.querier_.vlans.values()) {
+        if (vq.other !== null && !this.portCfg.get(vq.other.port)?.trusted) {
+          this.queue.stop(vq.otherTimer);
+          this.querier_.otherExpired(vq);
+        }
+      }
+    }
   }
 
   private syncRouterPorts(): void {
+    if (this.routerPorts.version === this.routerVersion && this.config.enabled === this.routerEnabled) return;
+    this.routerVersion = this.routerPorts.version;
+    this.routerEnabled = this.config.enabled;
     const mask = this.config.enabled ? this.routerPorts.mask() : 0n;
     if (mask === this.routerMask) return;
     const before = this.routerMask ?? 0n;
@@ -833,6 +865,8 @@ export class SnoopingEngine {
   }
 
   private syncPortFlags(): void {
+    if (!this.portFlagsDirty) return;
+    this.portFlagsDirty = false;
     const cmd = portFlagsCommand(this.portCfg.values());
     const key = `${cmd.floodAll}/${cmd.floodReports}/${cmd.floodUnregistered}`;
     if (key === this.portFlags) return;
@@ -902,16 +936,22 @@ export class SnoopingEngine {
     switch (msg.kind) {
       case 'igmp': {
         const m = msg.message;
-        if (m.type === 'query') rx[`igmp_v${m.version}_query`]++;
-        else if (m.type === 'report') rx[`igmp_v${m.version}_report`]++;
+        if (m.type === 'report') {
+          if (m.version === 2) rx.igmp_v2_report++;
+          else rx.igmp_v1_report++;
+        } else if (m.type === 'v3-report') rx.igmp_v3_report++;
         else if (m.type === 'leave') rx.igmp_v2_leave++;
-        else rx.igmp_v3_report++;
+        else if (m.version === 3) rx.igmp_v3_query++;
+        else if (m.version === 2) rx.igmp_v2_query++;
+        else rx.igmp_v1_query++;
         return;
       }
       case 'mld': {
         const m = msg.message;
-        if (m.type === 'query') rx[`mld_v${m.version}_query`]++;
-        else if (m.type === 'report') rx.mld_v1_report++;
+        if (m.type === 'query') {
+          if (m.version === 2) rx.mld_v2_query++;
+          else rx.mld_v1_query++;
+        } else if (m.type === 'report') rx.mld_v1_report++;
         else if (m.type === 'done') rx.mld_done++;
         else rx.mld_v2_report++;
         return;
@@ -921,7 +961,9 @@ export class SnoopingEngine {
         else rx.pim_other++;
         return;
       case 'mrd':
-        rx[`mrd_${msg.message.type}`]++;
+        if (msg.message.type === 'advertisement') rx.mrd_advertisement++;
+        else if (msg.message.type === 'solicitation') rx.mrd_solicitation++;
+        else rx.mrd_termination++;
         return;
     }
   }

@@ -18,6 +18,7 @@
 // instead of being treated as unregistered.
 
 import type { TableCommand } from '../dataplane/commands.js';
+import { ChurnMap } from './churn-map.js';
 import type { GroupState } from './membership.js';
 
 /** Static (configured) ports of one (VLAN, G). */
@@ -72,7 +73,7 @@ interface Installed {
 
 /** What the data plane has (as far as the commands we sent say). */
 export class MdbMirror {
-  private readonly installed = new Map<string, Installed>();
+  private readonly installed = new ChurnMap<string, Installed>();
 
   /** Bring (vlan, group) to `desired`, appending the commands needed to `out`. */
   sync(key: string, vlan: number, group: string, desired: Map<string, bigint>, out: TableCommand[]): void {

@@ -153,7 +153,7 @@ export class Querier {
     return this.vlans.get(vlan)?.timers ?? configuredTimers(this.cfg);
   }
 
-  private params(vq: VlanQuerier, maxRespMs: number): QueryParams {
+  private params(maxRespMs: number): QueryParams {
     const c = this.cfg;
     return {
       version: c.querier.version,
@@ -204,7 +204,7 @@ export class Querier {
   generalQueryDue(vq: VlanQuerier): void {
     if (vq.role !== 'querier') return;
     const t = vq.timers;
-    this.sendQuery(vq, this.host.allPorts(), generalQuery(this.params(vq, t.queryResponseIntervalMs)),
+    this.sendQuery(vq, this.host.allPorts(), generalQuery(this.params(t.queryResponseIntervalMs)),
       this.cfg.querier.version === 3 ? 'igmp_v3_general_query' : 'igmp_v2_general_query');
     this.host.queryActivity();
     if (vq.startupLeft > 0) vq.startupLeft--;
@@ -339,7 +339,7 @@ export class Querier {
     const t = vq.timers;
     const version = this.cfg.querier.version;
     const ports = bit(pg.port);
-    const params = this.params(vq, t.lmqiMs);
+    const params = this.params(t.lmqiMs);
     const g = pg.group.address;
     let sentGroup = false;
     if (pg.groupQueriesLeft > 0) {

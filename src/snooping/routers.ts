@@ -38,10 +38,13 @@ export class RouterPorts {
   private readonly perPort = new Map<number, number>();
   private staticMask = 0n;
   private neverMask = 0n;
+  /** Bumped whenever the mask may have changed (lets the engine skip recomputing it). */
+  version = 0;
 
   constructor(private readonly queue: DeadlineQueue) {}
 
   configure(staticPorts: Iterable<number>, neverPorts: Iterable<number>): void {
+    this.version++;
     this.staticMask = 0n;
     for (const p of staticPorts) this.staticMask |= 1n << BigInt(p);
     this.neverMask = 0n;
@@ -66,6 +69,7 @@ export class RouterPorts {
       l = new RouterLearning(key, port, via, vlan, address);
       this.learned.set(key, l);
       this.perPort.set(port, (this.perPort.get(port) ?? 0) + 1);
+      this.version++;
     }
     this.queue.arm(l.timer, due);
     return l;
@@ -82,6 +86,7 @@ export class RouterPorts {
     if (this.learned.get(l.key) !== l) return;
     this.queue.stop(l.timer);
     this.learned.delete(l.key);
+    this.version++;
     const n = (this.perPort.get(l.port) ?? 1) - 1;
     if (n <= 0) this.perPort.delete(l.port);
     else this.perPort.set(l.port, n);

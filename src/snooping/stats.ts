@@ -22,6 +22,7 @@ export const TX_COUNTERS: readonly TxCounter[] = [
 
 export const REJECT_REASONS = [
   'unknown-port',      // a message from a port not in the configuration
+  'bad-vlan',          // a VLAN id outside 0..4095 (0 = untagged)
   'disabled',          // snooping is disabled
   'local-group',       // 224.0.0.0/24 (RFC 4541 §2.1.2(2), Linux: ipv4_is_local_multicast)
   'invalid-group',     // not an IPv4 multicast address

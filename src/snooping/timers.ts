@@ -141,9 +141,12 @@ interface Entry {
 export class DeadlineQueue {
   private heap: Entry[] = [];
   private seq = 0;
+  /** Running timers that have a heap entry; the rest of the heap is stale. */
+  private useful = 0;
 
   /** Start or restart `t` to expire at `due`. */
   arm(t: Timer, due: number): void {
+    if (!(t.queued >= 0 && t.due >= 0)) this.useful++;
     t.due = due;
     if (t.queued < 0 || due < t.queued) {
       t.queued = due;
@@ -151,9 +154,13 @@ export class DeadlineQueue {
     }
   }
 
-  /** Stop `t`; its heap entry is dropped when it surfaces. */
+  /** Stop `t`; its heap entry is dropped when it surfaces or at the next compaction. */
   stop(t: Timer): void {
+    if (t.queued >= 0 && t.due >= 0) this.useful--;
     t.due = -1;
+    // Stopped timers of deleted memberships would otherwise stay in the heap until their old due
+    // time (up to a GMI away): with join/leave churn the heap would grow by the churn rate × GMI.
+    if (this.heap.length > 1024 && this.heap.length > 4 * this.useful) this.compact();
   }
 
   /** Earliest due time of a running timer, or Infinity. */
@@ -189,6 +196,7 @@ export class DeadlineQueue {
       }
       const at = t.due;
       t.due = -1;
+      this.useful--;
       return { timer: t, at };
     }
   }
@@ -196,6 +204,19 @@ export class DeadlineQueue {
   /** Heap entries, live or stale (for tests and the benchmark). */
   get size(): number {
     return this.heap.length;
+  }
+
+  /** Drop stale entries and rebuild the heap: O(n), after at least 3n/4 stops, so O(1) amortised. */
+  private compact(): void {
+    const kept: Entry[] = [];
+    for (const e of this.heap) {
+      const t = e.timer;
+      if (e.at !== t.queued) continue;
+      if (t.due < 0) { t.queued = -1; continue; }
+      kept.push(e);
+    }
+    kept.sort((a, b) => (less(a, b) ? -1 : 1));
+    this.heap = kept;
   }
 
   private push(e: Entry): void {

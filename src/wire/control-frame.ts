@@ -56,19 +56,20 @@ function decodeV4(frame: Uint8Array, off: number, srcMac: string): Result<Contro
   if (!ip.ok) return ip;
   const { repr, headerLen, fragment } = ip.value;
   if (fragment) return fail('ipv4', 'fragmented');
-  const body = frame.subarray(off + headerLen, off + headerLen + repr.payloadLen);
-  const common: Common = { family: 4, src: repr.src, dst: repr.dst, ttl: repr.ttl, routerAlert: repr.routerAlert, srcMac };
+  const start = off + headerLen;
+  const end = start + repr.payloadLen;
   if (repr.protocol === ipv4.Protocol.IGMP) {
-    if (body.length >= 1 && mrd.isMrdIgmpType(body[0]!)) {
-      const m = mrd.parse(body, 4);
-      return m.ok ? ok({ ...common, kind: 'mrd', message: m.value }) : m;
+    if (end > start && mrd.isMrdIgmpType(frame[start]!)) {
+      const m = mrd.parse(frame.subarray(start, end), 4);
+      return m.ok ? ok({ kind: 'mrd', family: 4, src: repr.src, dst: repr.dst, ttl: repr.ttl, routerAlert: repr.routerAlert, srcMac, message: m.value }) : m;
     }
-    const m = igmp.parse(body);
-    return m.ok ? ok({ ...common, kind: 'igmp', message: m.value }) : m;
+    // The hot path (every membership report): no subarray, one object literal.
+    const m = igmp.parseAt(frame, start, end);
+    return m.ok ? ok({ kind: 'igmp', family: 4, src: repr.src, dst: repr.dst, ttl: repr.ttl, routerAlert: repr.routerAlert, srcMac, message: m.value }) : m;
   }
   if (repr.protocol === ipv4.Protocol.PIM) {
-    const m = pim.parse(body);
-    return m.ok ? ok({ ...common, kind: 'pim', message: m.value }) : m;
+    const m = pim.parse(frame.subarray(start, end));
+    return m.ok ? ok({ kind: 'pim', family: 4, src: repr.src, dst: repr.dst, ttl: repr.ttl, routerAlert: repr.routerAlert, srcMac, message: m.value }) : m;
   }
   return fail('ipv4', 'not-control', `protocol ${repr.protocol}`);
 }
@@ -78,18 +79,18 @@ function decodeV6(frame: Uint8Array, off: number, srcMac: string): Result<Contro
   if (!ip.ok) return ip;
   const { repr, upperOffset, upperLen } = ip.value;
   const body = frame.subarray(upperOffset, upperOffset + upperLen);
-  const common: Common = { family: 6, src: repr.src, dst: repr.dst, ttl: repr.hopLimit, routerAlert: repr.routerAlert, srcMac };
+  const { src, dst, hopLimit: ttl, routerAlert } = repr;
   if (repr.nextHeader === ipv6.NextHeader.ICMPV6) {
     if (body.length >= 1 && mrd.isMrdIcmpv6Type(body[0]!)) {
       const m = mrd.parse(body, 6);
-      return m.ok ? ok({ ...common, kind: 'mrd', message: m.value }) : m;
+      return m.ok ? ok({ kind: 'mrd', family: 6, src, dst, ttl, routerAlert, srcMac, message: m.value }) : m;
     }
     const m = mld.parse(body);
-    return m.ok ? ok({ ...common, kind: 'mld', message: m.value }) : m;
+    return m.ok ? ok({ kind: 'mld', family: 6, src, dst, ttl, routerAlert, srcMac, message: m.value }) : m;
   }
   if (repr.nextHeader === ipv6.NextHeader.PIM) {
     const m = pim.parse(body);
-    return m.ok ? ok({ ...common, kind: 'pim', message: m.value }) : m;
+    return m.ok ? ok({ kind: 'pim', family: 6, src, dst, ttl, routerAlert, srcMac, message: m.value }) : m;
   }
   return fail('ipv6', 'not-control', `next header ${repr.nextHeader}`);
 }

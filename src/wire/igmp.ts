@@ -170,42 +170,51 @@ export interface ParseOptions {
 
 /** Parse one IGMP message occupying all of `b` (slice it to the IP payload first). */
 export function parse(b: Uint8Array, opts: ParseOptions = {}): Result<IgmpRepr> {
-  if (b.length < V2_LEN) return fail('igmp', 'truncated');
-  if (opts.verifyChecksum && !verifyInternetChecksum(b)) return fail('igmp', 'bad-checksum');
-  const type = b[Field.TYPE]!;
+  return parseAt(b, 0, b.length, opts);
+}
+
+/**
+ * Parse the IGMP message in bytes [off, end) of `b` without slicing (the control-frame decoder's
+ * path: a `subarray` per frame costs more than the rest of the parse).
+ */
+export function parseAt(b: Uint8Array, off: number, end: number, opts: ParseOptions = {}): Result<IgmpRepr> {
+  const len = end - off;
+  if (len < V2_LEN || end > b.length) return fail('igmp', 'truncated');
+  if (opts.verifyChecksum && !verifyInternetChecksum(b, off, end)) return fail('igmp', 'bad-checksum');
+  const type = b[off + Field.TYPE]!;
   switch (type) {
     case MessageType.MEMBERSHIP_QUERY:
-      return parseQuery(b);
+      return parseQuery(b, off, len);
     case MessageType.V1_MEMBERSHIP_REPORT:
-      return ok({ type: 'report', version: 1, group: ipv4At(b, Field.GROUP) });
+      return ok({ type: 'report', version: 1, group: ipv4At(b, off + Field.GROUP) });
     case MessageType.V2_MEMBERSHIP_REPORT:
-      return ok({ type: 'report', version: 2, group: ipv4At(b, Field.GROUP) });
+      return ok({ type: 'report', version: 2, group: ipv4At(b, off + Field.GROUP) });
     case MessageType.V2_LEAVE_GROUP:
-      return ok({ type: 'leave', group: ipv4At(b, Field.GROUP) });
+      return ok({ type: 'leave', group: ipv4At(b, off + Field.GROUP) });
     case MessageType.V3_MEMBERSHIP_REPORT:
-      return parseV3Report(b);
+      return parseV3Report(b, off, end);
     default:
       return fail('igmp', 'unknown-type', `type 0x${type.toString(16)}`);
   }
 }
 
-function parseQuery(b: Uint8Array): Result<IgmpRepr> {
-  const code = b[Field.MAX_RESP_CODE]!;
-  const group = ipv4At(b, Field.GROUP);
+function parseQuery(b: Uint8Array, off: number, len: number): Result<IgmpRepr> {
+  const code = b[off + Field.MAX_RESP_CODE]!;
+  const group = ipv4At(b, off + Field.GROUP);
   // RFC 3376 §7.1: "Query messages that do not match any of the above conditions (e.g., a Query of
   // length 10 octets) MUST be silently ignored."
-  if (b.length === V2_LEN) {
+  if (len === V2_LEN) {
     return ok({
       type: 'query', version: code === 0 ? 1 : 2, maxRespDs: code, group,
       suppress: false, qrv: 0, qqiSec: 0, sources: [],
     });
   }
-  if (b.length < V3_QUERY_MIN_LEN) return fail('igmp', 'bad-length', `query of ${b.length} octets`);
-  const n = u16At(b, Field.NUM_SOURCES);
-  if (b.length < Field.SOURCES + 4 * n) return fail('igmp', 'truncated', 'query sources');
+  if (len < V3_QUERY_MIN_LEN) return fail('igmp', 'bad-length', `query of ${len} octets`);
+  const n = u16At(b, off + Field.NUM_SOURCES);
+  if (len < Field.SOURCES + 4 * n) return fail('igmp', 'truncated', 'query sources');
   const sources: string[] = [];
-  for (let i = 0; i < n; i++) sources.push(ipv4At(b, Field.SOURCES + 4 * i));
-  const flags = b[Field.RESV_S_QRV]!; // §4.1.4: Resv bits are ignored on reception
+  for (let i = 0; i < n; i++) sources.push(ipv4At(b, off + Field.SOURCES + 4 * i));
+  const flags = b[off + Field.RESV_S_QRV]!; // §4.1.4: Resv bits are ignored on reception
   return ok({
     type: 'query',
     version: 3,
@@ -213,26 +222,26 @@ function parseQuery(b: Uint8Array): Result<IgmpRepr> {
     group,
     suppress: (flags & 0x08) !== 0,
     qrv: flags & 0x07,
-    qqiSec: decodeFloat8(b[Field.QQIC]!),
+    qqiSec: decodeFloat8(b[off + Field.QQIC]!),
     sources,
   });
 }
 
-function parseV3Report(b: Uint8Array): Result<IgmpRepr> {
-  const m = u16At(b, Field.NUM_RECORDS);
+function parseV3Report(b: Uint8Array, off: number, end: number): Result<IgmpRepr> {
+  const m = u16At(b, off + Field.NUM_RECORDS);
   const records: GroupRecord[] = [];
-  let p: number = Field.RECORDS;
+  let p: number = off + Field.RECORDS;
   for (let r = 0; r < m; r++) {
-    if (p + RECORD_HEADER_LEN > b.length) return fail('igmp', 'truncated', `record ${r}`);
+    if (p + RECORD_HEADER_LEN > end) return fail('igmp', 'truncated', `record ${r}`);
     const recordType = b[p + RecordField.TYPE]!;
     const auxWords = b[p + RecordField.AUX_DATA_LEN]!; // §4.2.6: in 32-bit words
     const n = u16At(b, p + RecordField.NUM_SOURCES);
-    const end = p + RECORD_HEADER_LEN + 4 * n + 4 * auxWords;
-    if (end > b.length) return fail('igmp', 'truncated', `record ${r} sources`);
+    const recEnd = p + RECORD_HEADER_LEN + 4 * n + 4 * auxWords;
+    if (recEnd > end) return fail('igmp', 'truncated', `record ${r} sources`);
     const sources: string[] = [];
     for (let i = 0; i < n; i++) sources.push(ipv4At(b, p + RecordField.SOURCES + 4 * i));
     records.push({ recordType, group: ipv4At(b, p + RecordField.GROUP), sources });
-    p = end; // §4.2.10: auxiliary data is skipped
+    p = recEnd; // §4.2.10: auxiliary data is skipped
   }
   return ok({ type: 'v3-report', records });
 }

@@ -11,7 +11,6 @@ import {
   daemonStatus,
   hasCommand,
   labUnavailableReason,
-  sweepStale,
   type Lab,
   type LabOptions,
   type SwitchKind,
@@ -20,15 +19,8 @@ import {
 /** Why namespace tests cannot run here, or null. Printed once when the harness loads. */
 export const labSkipReason: string | null = await labUnavailableReason();
 
-if (labSkipReason) {
-  console.warn(`[netns] skipping the namespace tests: ${labSkipReason}`);
-} else {
-  // Leftovers of earlier runs that crashed (their owner pid is gone).
-  const swept = await sweepStale();
-  if (swept.namespaces.length || swept.links.length) {
-    console.warn(`[netns] removed leftovers of crashed runs: ${[...swept.namespaces, ...swept.links].join(' ')}`);
-  }
-}
+// (test/netns/global-setup.ts says it once for the whole project and sweeps leftovers of crashed runs.)
+if (labSkipReason) console.warn(`[netns] skipping: ${labSkipReason}`);
 
 export interface SwitchUnderTest {
   kind: Exclude<SwitchKind, 'none'>;

@@ -68,15 +68,18 @@ describe.skipIf(skip !== null)(`probe against a Linux host${skip ? ` (skipped: $
   });
 
   it('joins and leaves are heard by a listener on the other side', async () => {
-    const listening = probe(nsB, ['listen', '--iface', ifB, '--wait', '7', '--json']);
+    const listening = probe(nsB, ['listen', '--iface', ifB, '--wait', '9', '--json']);
     await new Promise((r) => setTimeout(r, 3000)); // the listener's node + tsx start-up
     const join = await probe(nsA, ['join', '--iface', ifA, '--group', '239.7.7.7']);
     expect(join.stdout).toBe(`sent v3 report: to_ex 239.7.7.7 {} from ${addrA} on ${ifA} to 224.0.0.22\n`);
-    const leave = await probe(nsA, ['leave', '--iface', ifA, '--group', '232.7.7.7', '--source', '10.9.9.9']);
-    expect(leave.code).toBe(0);
-    const heard = json(await listening).messages!.filter((m) => m.from === addrA).map((m) => m.message.records);
-    expect(heard).toContainEqual([{ recordType: 4, group: '239.7.7.7', sources: [] }]);
-    expect(heard).toContainEqual([{ recordType: 6, group: '232.7.7.7', sources: ['10.9.9.9'] }]);
+    expect((await probe(nsA, ['leave', '--iface', ifA, '--group', '232.7.7.7', '--source', '10.9.9.9'])).code).toBe(0);
+    expect((await probe(nsA, ['leave', '--iface', ifA, '--group', '239.7.7.7', '--version', '2'])).code).toBe(0);
+    const heard = json(await listening).messages!.filter((m) => m.from === addrA);
+    expect(heard).toContainEqual(expect.objectContaining({
+      to: '224.0.0.22', message: { type: 'v3-report', records: [{ recordType: 4, group: '239.7.7.7', sources: [] }] } }));
+    expect(heard).toContainEqual(expect.objectContaining({
+      message: { type: 'v3-report', records: [{ recordType: 6, group: '232.7.7.7', sources: ['10.9.9.9'] }] } }));
+    expect(heard).toContainEqual(expect.objectContaining({ to: '224.0.0.2', message: { type: 'leave', group: '239.7.7.7' } }));
   });
 
   // Last: an IGMPv2 query puts the host into IGMPv2 compatibility mode for a while.

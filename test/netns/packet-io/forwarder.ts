@@ -27,6 +27,8 @@ export interface ForwarderConfig {
   netlink?: boolean;
   /** Pin the worker thread to this CPU. */
   cpu?: number;
+  /** Receive only (benchmark: isolates the receive cost). */
+  noTransmit?: boolean;
 }
 
 const out = (msg: unknown) => process.stdout.write(JSON.stringify(msg) + '\n');
@@ -125,7 +127,7 @@ if (isMainThread) {
         }
       }
       for (let q = 0; q < n; q++) u32[(layout.txCounts >> 2) + q] = counts[q]!;
-      addon.transmit();
+      if (!cfg.noTransmit) addon.transmit();
       frames += got;
       batches++;
     }

@@ -293,6 +293,46 @@ describe('persistence and reconfiguration', () => {
   });
 });
 
+describe('edge cases', () => {
+  it('VLAN ids outside 0..4095 are refused', () => {
+    const h = new Harness();
+    const d = decodeControlFrame(buildIpv4Frame({ srcMac: '02:00:00:00:00:01', src: ip(1), dst: G, vlan: 0, protocol: 2,
+      payload: new Uint8Array([0x16, 0, 0xf9, 0xfc, 239, 1, 1, 1]) }), 14);
+    if (!d.ok) throw new Error('decode');
+    h.engine.receive(d.value, 1, 4096, 0);
+    h.engine.receive(d.value, 1, -1, 0);
+    expect(h.engine.stats().rejects['bad-vlan']).toBe(2);
+    expect(h.engine.groups()).toEqual([]);
+  });
+
+  it('withdrawing trust (querierGuard) drops router ports and the querier learned on that port', () => {
+    const h = new Harness({ config: { querierGuard: true }, ports: [{ index: 1, trusted: true }, { index: 2 }] });
+    h.query({ version: 3 }, 1, '192.0.2.1');
+    h.pimHello(1, '192.0.2.1');
+    expect(h.dp.routerPorts).toBe(mask(1));
+    h.reconfigure({ ports: [{ ...defaultPortConfig(1, 'swp1'), trusted: false }, defaultPortConfig(2, 'swp2')] });
+    expect(h.dp.routerPorts).toBe(0n);
+    expect(h.engine.querier()[0]!.other).toBeNull();
+  });
+
+  it('fast leave turned on after the join: hosts heard before are unknown, so the first leave ends it (as Linux)', () => {
+    const h = new Harness();
+    h.v2Report(G, 1, ip(11));
+    h.reconfigure({ ports: [{ ...defaultPortConfig(1, 'swp1'), fastLeave: true }, defaultPortConfig(2, 'swp2'), defaultPortConfig(3, 'swp3')] });
+    h.leave(G, 1, ip(12));
+    expect(h.pg(G, 1)).toBeUndefined();
+  });
+
+  it('restore does not log a join per restored membership', () => {
+    const a = new Harness();
+    a.v2Report(G, 1);
+    const b = new Harness();
+    b.engine.restore(a.engine.snapshot(), 0);
+    expect(b.events.filter((e) => e.type === 'join')).toEqual([]);
+    expect(b.pg(G, 1)).toBeDefined();
+  });
+});
+
 describe('events and stats', () => {
   it('logs state changes, not packets', () => {
     const h = new Harness();

@@ -71,6 +71,32 @@ describe('layout', () => {
   });
 });
 
+describe('hash spread', () => {
+  it('keeps probes short for sequential groups and sequential MAC addresses', () => {
+    const core = loadCore({ maxBatch: 256, fdbCapacity: 4096, mdbCapacity: 11_000 });
+    core.setActivePorts(0b11n);
+    for (let i = 0; i < 10_000; i++) {
+      core.mdbSet(0, `239.${(i >> 16) & 0xff}.${(i >> 8) & 0xff}.${i & 0xff}`, null, 1n);
+      if (i % 10 === 0) core.mdbSet(0, `239.${(i >> 16) & 0xff}.${(i >> 8) & 0xff}.${i & 0xff}`, `10.0.${(i >> 8) & 0xff}.${i & 0xff}`, 1n);
+    }
+    for (let h = 0; h < 4096; h += 256) {
+      for (let k = 0; k < 256; k++) {
+        const n = h + k;
+        const frame = new Uint8Array(60);
+        frame.set([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0x00, 0x00, 0x00, (n >> 8) & 0xff, n & 0xff, 0x08, 0x06]);
+        core.writeFrame(k, frame, 0);
+      }
+      core.process(256, 1);
+    }
+    expect(core.fdbCount()).toBe(4096);
+    expect(core.mdbCount()).toBe(11_000);
+    const health = core.tableHealth();
+    // A hash that fails to spread these keys gives runs of hundreds or thousands.
+    expect(health.fdbLongestProbe).toBeLessThan(40);
+    expect(health.mdbLongestProbe).toBeLessThan(40);
+  });
+});
+
 describe('address keys', () => {
   it('maps IPv4 to ::ffff:a.b.c.d and back, and prints IPv6 in RFC 5952 form', () => {
     expect(Array.from(addressKey('239.10.10.10'))).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, 239, 10, 10, 10]);

@@ -1,0 +1,216 @@
+// The switches the end-to-end benchmark compares. Each one is started on a fresh lab (bench/e2e.ts builds a
+// new topology for every repetition) and reports the pid whose CPU time is its cost, when it has one.
+
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  daemonStatus,
+  run,
+  type IgmpswitchOptions,
+  type Lab,
+  type LabProcess,
+} from '../src/lab/index.js';
+
+export type ContenderName = 'igmpswitch' | 'linux-bridge' | 'ovs' | 'cforward' | 'cforward-ring';
+
+export const ALL_CONTENDERS: ContenderName[] = ['igmpswitch', 'linux-bridge', 'ovs', 'cforward', 'cforward-ring'];
+
+/** C forwarders: the ceiling of the AF_PACKET I/O method. */
+export const CEILINGS: ContenderName[] = ['cforward', 'cforward-ring'];
+
+export interface Running {
+  /** Process whose CPU time is the switch's cost (null: the kernel does the work, e.g. the Linux bridge). */
+  pid: number | null;
+  /** Forward between exactly these ports (C forwarders only: they have no table, so they are given the ports). */
+  usePorts?(ports: string[]): Promise<void>;
+  stop(): Promise<void>;
+  /** Free-form facts worth printing (versions, modes). */
+  info: string;
+}
+
+export interface Contender {
+  name: ContenderName;
+  description: string;
+  /** Does it filter multicast by IGMP membership (so the bench waits until it does)? */
+  snooping: boolean;
+  /** Offloads (TSO/GSO/tx checksum on hosts, GRO on ports) must be off: it cannot take GSO frames or partial checksums. */
+  offloadsOff: boolean;
+  /** Why it cannot run here, or null. */
+  unavailable(): Promise<string | null>;
+  start(lab: Lab, ports: string[]): Promise<Running>;
+}
+
+export const SWITCH_CPU = 1;
+export const GENERATOR_CPU = 0;
+
+async function hasCmd(cmd: string): Promise<boolean> {
+  return (await run('sh', ['-c', `command -v ${cmd}`], { allowFail: true })).code === 0;
+}
+
+// ------------------------------------------------------------------------------------------------ igmpswitch
+
+/** igmpswitch settings for the bench: snooping with its querier (like the bridge), pinned to SWITCH_CPU. */
+export const IGMPSWITCH_BENCH: IgmpswitchOptions = {
+  cpu: SWITCH_CPU,
+  config: {
+    snooping: {
+      querier: { enabled: true, address: '192.0.2.254', version: 3 },
+      query_response_interval: '1s',
+    },
+    dataplane: { cpu: SWITCH_CPU },
+    logging: { level: 'info' },
+  },
+};
+
+const igmpswitch: Contender = {
+  name: 'igmpswitch',
+  description: 'igmpswitch (Node + Wasm, snooping + querier), pinned to CPU 1',
+  snooping: true,
+  offloadsOff: false,
+  async unavailable() {
+    return daemonStatus().reason;
+  },
+  async start(lab) {
+    await lab.setSwitch('igmpswitch', { igmpswitch: IGMPSWITCH_BENCH });
+    const sw = lab.switch!;
+    return {
+      pid: sw.pid,
+      info: `node ${process.version}`,
+      stop: async () => {
+        await lab.setSwitch('none');
+      },
+    };
+  },
+};
+
+// ------------------------------------------------------------------------------------------------ Linux bridge
+
+const linuxBridge: Contender = {
+  name: 'linux-bridge',
+  description: 'Linux bridge, mcast_snooping 1 + mcast_querier 1 (kernel softirq, not pinned)',
+  snooping: true,
+  offloadsOff: false,
+  async unavailable() {
+    return (await hasCmd('bridge')) ? null : 'iproute2 `bridge` missing';
+  },
+  async start(lab) {
+    await lab.setSwitch('linux-bridge', { linuxBridge: { options: { mcast_snooping: 1, mcast_querier: 1 } } });
+    return {
+      pid: null,
+      info: (await run('uname', ['-r'])).stdout.trim(),
+      stop: async () => {
+        await lab.setSwitch('none');
+      },
+    };
+  },
+};
+
+// ------------------------------------------------------------------------------------------------ Open vSwitch
+
+const OVS_SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';
+
+const ovs: Contender = {
+  name: 'ovs',
+  description: 'Open vSwitch userspace (datapath_type=netdev, mcast_snooping_enable, flood-unregistered off), pinned to CPU 1',
+  snooping: true,
+  offloadsOff: true,
+  async unavailable() {
+    for (const c of ['ovsdb-server', 'ovs-vswitchd', 'ovs-vsctl', 'ovsdb-tool']) {
+      if (!(await hasCmd(c))) return `${c} missing (bench/setup.sh installs openvswitch-switch)`;
+    }
+    if (!existsSync(OVS_SCHEMA)) return `${OVS_SCHEMA} missing`;
+    if (!existsSync('/dev/net/tun')) return '/dev/net/tun missing (ovs-vswitchd needs it for the bridge port)';
+    return null;
+  },
+  async start(lab, ports) {
+    // Its own run directory: nothing of a system OVS is touched, and no kernel module is needed.
+    const dir = mkdtempSync(join(tmpdir(), 'igmpswitch-ovs-'));
+    const env = { ...process.env, OVS_RUNDIR: dir, OVS_LOGDIR: dir, OVS_DBDIR: dir, OVS_SYSCONFDIR: dir };
+    const procs: LabProcess[] = [];
+    const stop = async (): Promise<void> => {
+      for (const p of procs.reverse()) await p.stop('SIGTERM', 3_000);
+      rmSync(dir, { recursive: true, force: true });
+    };
+    try {
+      await run('ovsdb-tool', ['create', join(dir, 'conf.db'), OVS_SCHEMA], { env });
+      const db = lab.spawnSwitch('ovsdb-server', [
+        join(dir, 'conf.db'), `--remote=punix:${join(dir, 'db.sock')}`, `--pidfile=${join(dir, 'ovsdb-server.pid')}`,
+        `--unixctl=${join(dir, 'ovsdb-server.ctl')}`, `--log-file=${join(dir, 'ovsdb-server.log')}`,
+      ], { env, label: 'ovsdb-server' });
+      procs.push(db);
+      const vsctl = (...a: string[]): Promise<unknown> =>
+        lab.execSwitch('ovs-vsctl', [`--db=unix:${join(dir, 'db.sock')}`, '--timeout=20', ...a], { env, timeoutMs: 30_000 });
+      for (let i = 0; ; i++) {
+        try {
+          await vsctl('--no-wait', 'init');
+          break;
+        } catch (e) {
+          if (i > 50) throw e;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+      const vswitchd = lab.spawnSwitch('ovs-vswitchd', [
+        `unix:${join(dir, 'db.sock')}`, `--pidfile=${join(dir, 'ovs-vswitchd.pid')}`,
+        `--unixctl=${join(dir, 'ovs-vswitchd.ctl')}`, `--log-file=${join(dir, 'ovs-vswitchd.log')}`,
+      ], { env, cpu: SWITCH_CPU, label: 'ovs-vswitchd' });
+      procs.push(vswitchd);
+      await vsctl('add-br', 'br0', '--', 'set', 'bridge', 'br0', 'datapath_type=netdev');
+      for (const p of ports) await vsctl('add-port', 'br0', p);
+      await vsctl('set', 'Bridge', 'br0', 'mcast_snooping_enable=true',
+        'other_config:mcast-snooping-disable-flood-unregistered=true');
+      const version = (await run('ovs-vswitchd', ['--version'])).stdout.split('\n')[0] ?? 'ovs';
+      return { pid: vswitchd.pid, info: version, stop };
+    } catch (e) {
+      await stop();
+      throw e;
+    }
+  },
+};
+
+// ------------------------------------------------------------------------------------------------ C forwarders
+
+export function cforwardBinary(): string {
+  return join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, 'bin', 'cforward');
+}
+
+function cforwardContender(name: 'cforward' | 'cforward-ring', ring: boolean): Contender {
+  return {
+    name,
+    description: ring
+      ? 'C AF_PACKET forwarder, TPACKET_V3 RX ring (1 ms block timeout) + sendmmsg, batch 64, pinned to CPU 1'
+      : 'C AF_PACKET forwarder, recvmmsg/sendmmsg batch 64, pinned to CPU 1',
+    snooping: false,
+    offloadsOff: true,
+    async unavailable() {
+      return existsSync(cforwardBinary()) ? null : `${cforwardBinary()} not built (bench/run.sh builds it with gcc)`;
+    },
+    async start(lab, ports) {
+      let proc: LabProcess | null = null;
+      const launch = async (ps: string[]): Promise<void> => {
+        if (proc) await proc.stop('SIGTERM', 2_000);
+        proc = lab.spawnSwitch(cforwardBinary(), [...(ring ? ['-r'] : []), '-b', '64', ...ps], { cpu: SWITCH_CPU, label: name });
+        await proc.waitForJson((o) => o['event'] === 'ready', 5_000, 'cforward ready');
+        running.pid = proc.pid;
+      };
+      const running: Running = {
+        pid: null,
+        info: ring ? 'tpacket_v3' : 'recvmmsg',
+        usePorts: launch,
+        stop: async () => {
+          if (proc) await proc.stop('SIGTERM', 2_000);
+        },
+      };
+      await launch(ports);
+      return running;
+    },
+  };
+}
+
+export const CONTENDERS: Record<ContenderName, Contender> = {
+  igmpswitch,
+  'linux-bridge': linuxBridge,
+  ovs,
+  cforward: cforwardContender('cforward', false),
+  'cforward-ring': cforwardContender('cforward-ring', true),
+};

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# npm run bench: the end-to-end benchmark (root; not part of the tests).
+#   npm run bench                 3 repetitions, all contenders and scenarios (~15 min on 2 vCPUs)
+#   npm run bench -- --quick      1 repetition, short windows
+#   npm run bench -- --help       the other options (bench/e2e.ts)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" != 0 ]; then
+  echo "npm run bench: run as root (it builds network namespaces and installs its tools): sudo npm run bench" >&2
+  exit 1
+fi
+
+bash bench/setup.sh
+
+# The ceiling: the C AF_PACKET forwarder, rebuilt when its source changed.
+mkdir -p bench/bin bench/results
+if [ ! -x bench/bin/cforward ] || [ bench/cforward.c -nt bench/bin/cforward ]; then
+  gcc -O2 -Wall -o bench/bin/cforward bench/cforward.c
+fi
+
+if [ ! -f dist/daemon.js ]; then
+  echo "bench: dist/daemon.js is missing; igmpswitch will be skipped (npm run build first)" >&2
+fi
+
+exec node --import tsx bench/e2e.ts "$@"

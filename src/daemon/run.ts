@@ -1,0 +1,125 @@
+// `igmpswitch run --config FILE`: the daemon's process lifecycle. Starts the switch, the control socket and the
+// metrics endpoint, logs one "forwarding" line when frames flow, reloads on SIGHUP (or `igmpswitch reload`), and on
+// SIGTERM/SIGINT saves memberships, restores interface settings and exits 0.
+
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { loadConfig } from '../config/load.js';
+import { ConfigError } from '../config/errors.js';
+import { diffConfig } from '../config/diff.js';
+import type { Config } from '../config/schema.js';
+import { createLogger, reconfigureLogger } from '../mgmt/log.js';
+import { startControlServer, type ControlServer } from '../mgmt/control-socket.js';
+import { startMetricsServer, type MetricsServer } from '../mgmt/metrics.js';
+import type { ReloadResult } from '../mgmt/api.js';
+import { Switch } from './switch.js';
+import { SwitchManagement } from './management.js';
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export interface DaemonOptions {
+  configPath: string;
+}
+
+export async function runDaemon(opts: DaemonOptions): Promise<void> {
+  let config: Config;
+  let warnings;
+  try {
+    ({ config, warnings } = loadConfig(opts.configPath));
+  } catch (err) {
+    process.stderr.write(`igmpswitch: ${err instanceof ConfigError ? 'invalid configuration:\n' : ''}${(err as Error).message}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const log = createLogger(config.logging);
+  for (const w of warnings) log.warn({ event: 'config-warning', key: w.keyPath }, `${w.file}:${w.line ?? '?'}:${w.col ?? '?'}: ${w.keyPath}: ${w.message}`);
+
+  let sw: Switch;
+  try {
+    sw = await Switch.start(config, log);
+  } catch (err) {
+    log.error({ event: 'start-failed' }, (err as Error).message);
+    process.stderr.write(`igmpswitch: cannot start: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+    return;
+  }
+
+  const version = packageVersion();
+  let metrics: MetricsServer | null = null;
+  let ctl: ControlServer | null = null;
+  let reloading = false;
+
+  const reload = async (): Promise<ReloadResult> => {
+    if (reloading) throw new Error('a reload is already running');
+    reloading = true;
+    try {
+      let next: Config;
+      try {
+        next = loadConfig(opts.configPath).config;
+      } catch (err) {
+        log.error({ event: 'reload-refused', file: opts.configPath }, `reload refused, the running configuration stays:\n${(err as Error).message}`);
+        throw new Error(`reload refused, the running configuration stays:\n${(err as Error).message}`);
+      }
+      const before = sw.config;
+      const changes = sw.reload(next); // throws (nothing applied) when a change needs a restart
+      reconfigureLogger(log, next.logging);
+      if (JSON.stringify(before.metrics) !== JSON.stringify(next.metrics)) {
+        await metrics?.close();
+        metrics = null;
+        if (next.metrics.enabled) metrics = await startMetricsServer(next.metrics.listen, () => api.metrics(), { logger: log });
+      }
+      log.info({ event: 'config-reloaded', file: opts.configPath, changes }, `configuration reloaded: ${changes.length} change(s)`);
+      void diffConfig;
+      return { ok: true, changes };
+    } catch (err) {
+      log.error({ event: 'reload-failed' }, (err as Error).message);
+      throw err;
+    } finally {
+      reloading = false;
+    }
+  };
+
+  const api = new SwitchManagement(sw, reload, version);
+
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ event: 'stopping', signal }, `stopping (${signal})`);
+    const hardStop = setTimeout(() => { log.error('stop took too long; exiting'); process.exit(1); }, 8_000);
+    hardStop.unref();
+    try { await ctl?.close(); } catch { /* ignore */ }
+    try { await metrics?.close(); } catch { /* ignore */ }
+    try { await sw.stop(); } catch (err) { log.error((err as Error).message); }
+    log.info({ event: 'stopped' }, 'stopped; interface settings restored');
+    clearTimeout(hardStop);
+    process.exit(process.exitCode ?? 0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGHUP', () => { reload().catch(() => { /* logged */ }); });
+
+  try {
+    ctl = await startControlServer({ path: config.management.socket, mode: config.management.socket_mode, api, log });
+    if (config.metrics.enabled) metrics = await startMetricsServer(config.metrics.listen, () => api.metrics(), { logger: log });
+  } catch (err) {
+    log.error({ event: 'start-failed' }, (err as Error).message);
+    process.exitCode = 1;
+    await shutdown('start-failed');
+    return;
+  }
+
+  log.info({
+    event: 'forwarding', version, ports: [...sw.ports.values()].map((p) => p.name),
+    snooping: config.snooping.enabled, querier: config.snooping.querier.enabled ? config.snooping.querier.address : null,
+    socket: config.management.socket, metrics: metrics ? `${metrics.host}:${metrics.port}` : null,
+  }, 'forwarding');
+}
+
+export type { Logger };

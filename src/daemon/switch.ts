@@ -1,0 +1,282 @@
+// The running switch: the data-plane worker, the snooping engine and the state file, wired together.
+// Data flows one way: punted frames → engine → table commands → worker. Management reads through
+// `SwitchManagement` (management.ts); nothing here speaks a management protocol.
+
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import { DataPlane, type PuntedFrame } from '../dataplane/dataplane.js';
+import type { PortOpened } from '../dataplane/messages.js';
+import { loadPacketAddon } from '../io/packet-addon.js';
+import { SnoopingEngine, type SnoopingEvent, type SnoopingSnapshot } from '../snooping/engine.js';
+import { decodeControlFrame } from '../wire/control-frame.js';
+import { assignPortIndices, toEngineConfig, toWorkerParams } from '../config/engine.js';
+import { diffConfig, describeChange, needsRestart } from '../config/diff.js';
+import type { Config } from '../config/schema.js';
+import { loadState, saveState, type StateBody } from '../mgmt/state-file.js';
+
+/** Monotonic milliseconds: the engine's clock. */
+export function monotonicMs(): number {
+  return performance.now();
+}
+
+/** Shortest gap between two state-file writes; grows with the file (a write never takes more than ~5% of the time). */
+const STATE_SAVE_MIN_INTERVAL_MS = 500;
+
+export interface ControlFrameTap {
+  (frame: { time: number; port: string; bytes: Uint8Array }): void;
+}
+
+export class PortStartError extends Error {
+  override readonly name = 'PortStartError';
+}
+
+export class Switch {
+  readonly startedAt = monotonicMs();
+  config: Config;
+  portIndex: Map<string, number>;
+  readonly ports = new Map<number, PortOpened>();
+  readonly linkUp = new Map<number, boolean>();
+  readonly engine: SnoopingEngine;
+  private timer: NodeJS.Timeout | null = null;
+  private deadline = Infinity;
+  private stateDirty = false;
+  private stateTimer: NodeJS.Timeout | null = null;
+  private stateInterval = STATE_SAVE_MIN_INTERVAL_MS;
+  private readonly taps = new Set<ControlFrameTap>();
+  private stopping = false;
+
+  private constructor(readonly dataplane: DataPlane, config: Config, portIndex: Map<string, number>,
+    opened: PortOpened[], private readonly log: Logger) {
+    this.config = config;
+    this.portIndex = portIndex;
+    for (const p of opened) { this.ports.set(p.index, p); this.linkUp.set(p.index, true); }
+    const eng = toEngineConfig(config, portIndex);
+    this.engine = new SnoopingEngine({
+      config: eng.snooping,
+      ports: eng.ports,
+      tables: dataplane,
+      frames: dataplane,
+      random: Math.random,
+      log: (e) => this.logEngineEvent(e),
+      querierMac: opened[0]?.mac ?? '02:00:00:00:00:01',
+    });
+  }
+
+  /** Opens the ports, starts the worker and the engine, restores persisted memberships. */
+  static async start(config: Config, log: Logger): Promise<Switch> {
+    const portIndex = assignPortIndices(null, config.ports.map((p) => p.name));
+    const addon = loadPacketAddon();
+    const missing = config.ports.filter((p) => addon.linkState(p.name) === null).map((p) => p.name);
+    if (missing.length > 0) {
+      throw new PortStartError(`${missing.length === 1 ? 'interface' : 'interfaces'} not found: ${missing.join(', ')} ` +
+        '(every name under `ports` must be an existing network interface)');
+    }
+    const { dataplane, ports } = await DataPlane.start(toWorkerParams(config, portIndex));
+    const sw = new Switch(dataplane, config, portIndex, ports, log);
+    sw.wire();
+    sw.restoreState();
+    sw.schedule(sw.engine.tick(monotonicMs()));
+    return sw;
+  }
+
+  private wire(): void {
+    const dp = this.dataplane;
+    dp.on('punt', (f) => this.onPunt(f));
+    dp.on('warn', (m) => this.log.warn(m));
+    dp.on('commandsFailed', (n) => this.log.warn({ event: 'table-full', commands: n },
+      `${n} table update(s) refused: the MDB is full (dataplane.mdb_capacity)`));
+    dp.on('portOpened', (p) => {
+      this.ports.set(p.index, p);
+      this.linkUp.set(p.index, true);
+      this.log.info({ event: 'port-up', port: p.name, index: p.index, mac: p.mac, mtu: p.mtu }, `port ${p.name} added`);
+    });
+    dp.on('portError', (e) => this.log.error({ event: 'port-error', port: e.name, index: e.index }, e.message));
+    dp.on('link', (c) => this.onLink(c));
+    dp.on('fatal', (m) => {
+      if (this.stopping) return;
+      this.log.fatal({ event: 'dataplane-fatal' }, m);
+      process.exitCode = 1;
+      process.kill(process.pid, 'SIGTERM');
+    });
+  }
+
+  // ---- control frames ----
+
+  private onPunt(f: PuntedFrame): void {
+    const name = this.ports.get(f.port)?.name ?? `#${f.port}`;
+    if (this.taps.size > 0) {
+      const time = performance.timeOrigin + performance.now();
+      for (const tap of this.taps) tap({ time, port: name, bytes: f.bytes });
+    }
+    const decoded = decodeControlFrame(f.bytes, f.l3Offset);
+    const now = monotonicMs();
+    if (!decoded.ok) {
+      this.engine.noteDecodeError(decoded.error);
+      return;
+    }
+    this.schedule(this.engine.receive(decoded.value, f.port, f.vlan, now));
+    this.markDirty();
+  }
+
+  tap(fn: ControlFrameTap): () => void {
+    this.taps.add(fn);
+    return () => { this.taps.delete(fn); };
+  }
+
+  // ---- timers ----
+
+  private schedule(deadline: number): void {
+    if (this.stopping) return;
+    if (deadline >= this.deadline && this.timer) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.deadline = deadline;
+    if (!Number.isFinite(deadline)) { this.timer = null; return; }
+    const delay = Math.max(0, Math.ceil(deadline - monotonicMs()));
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.deadline = Infinity;
+      this.schedule(this.engine.tick(monotonicMs()));
+      this.markDirty();
+    }, Math.min(delay, 2 ** 31 - 1));
+  }
+
+  // ---- ports ----
+
+  private onLink(c: { kind: 'down' | 'up' | 'gone' | 'back'; index: number; name: string }): void {
+    const up = c.kind === 'up' || c.kind === 'back';
+    this.linkUp.set(c.index, up);
+    if (up) this.log.info({ event: 'port-up', port: c.name, index: c.index, reason: c.kind }, `port ${c.name} up`);
+    else this.log.warn({ event: 'port-down', port: c.name, index: c.index, reason: c.kind },
+      `port ${c.name} ${c.kind === 'gone' ? 'disappeared (interface removed); the other ports keep forwarding' : 'down'}`);
+  }
+
+  // ---- state file ----
+
+  private restoreState(): void {
+    const path = this.config.state.file;
+    if (!path) return;
+    const r = loadState(path);
+    if (!r.ok) {
+      if (!r.missing) this.log.warn({ event: 'state-ignored', file: path }, `state file ignored: ${r.reason}`);
+      return;
+    }
+    const downMs = Math.max(0, Date.now() - r.body.savedAtMs);
+    try {
+      const snapshot = agedSnapshot(r.body.snooping as SnoopingSnapshot, downMs);
+      this.schedule(this.engine.restore(snapshot, monotonicMs()));
+      const n = this.engine.stats().memberships;
+      this.log.info({ event: 'state-restored', file: path, memberships: n, downMs },
+        `restored ${n} membership(s) from ${path} (down ${Math.round(downMs)} ms)`);
+    } catch (err) {
+      this.log.warn({ event: 'state-ignored', file: path }, `state file ignored: ${(err as Error).message}`);
+    }
+  }
+
+  private markDirty(): void {
+    if (!this.config.state.file || this.stopping) return;
+    this.stateDirty = true;
+    if (this.stateTimer) return;
+    this.stateTimer = setTimeout(() => { this.stateTimer = null; this.saveStateNow(); }, this.stateInterval);
+  }
+
+  saveStateNow(): void {
+    const path = this.config.state.file;
+    if (!path || !this.stateDirty) return;
+    this.stateDirty = false;
+    const t0 = monotonicMs();
+    const body: StateBody = {
+      savedAtMs: Date.now(),
+      ports: [...this.ports.values()].map((p) => p.name),
+      snooping: this.engine.snapshot(),
+    };
+    try {
+      saveState(path, body);
+    } catch (err) {
+      this.log.error({ event: 'state-save-failed', file: path }, `cannot save state: ${(err as Error).message}`);
+    }
+    this.stateInterval = Math.max(STATE_SAVE_MIN_INTERVAL_MS, 20 * (monotonicMs() - t0));
+  }
+
+  // ---- reload ----
+
+  /** Applies a new configuration; learned memberships and FDB entries of remaining ports are kept. */
+  reload(next: Config): string[] {
+    const changes = diffConfig(this.config, next);
+    const restartOnly = changes.filter((c) => c.restart);
+    if (restartOnly.length > 0) {
+      throw new Error(`these changes need a restart and were not applied: ${restartOnly.map(describeChange).join('; ')}`);
+    }
+    const oldIndex = this.portIndex;
+    const newIndex = assignPortIndices(oldIndex, next.ports.map((p) => p.name));
+    const addon = loadPacketAddon();
+    const missing = next.ports.filter((p) => !oldIndex.has(p.name) && addon.linkState(p.name) === null).map((p) => p.name);
+    if (missing.length > 0) throw new Error(`interface not found: ${missing.join(', ')}`);
+    for (const [name, index] of oldIndex) {
+      if (!newIndex.has(name)) { this.dataplane.removePort(index); this.ports.delete(index); this.linkUp.delete(index); }
+    }
+    for (const [name, index] of newIndex) if (!oldIndex.has(name)) this.dataplane.addPort(index, name);
+    this.config = next;
+    this.portIndex = newIndex;
+    const eng = toEngineConfig(next, newIndex);
+    this.schedule(this.engine.reconfigure(eng.snooping, eng.ports, monotonicMs()));
+    this.markDirty();
+    void needsRestart;
+    return changes.map(describeChange);
+  }
+
+  // ---- stop ----
+
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.saveStateNow();
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.stateTimer) clearTimeout(this.stateTimer);
+    await this.dataplane.stop();
+  }
+
+  portName(index: number): string {
+    for (const [name, i] of this.portIndex) if (i === index) return name;
+    return `#${index}`;
+  }
+
+  private logEngineEvent(e: SnoopingEvent): void {
+    const { type, ...fields } = e;
+    const msg = engineEventMessage(e);
+    if (type === 'limit') this.log.warn({ event: type, ...fields }, msg);
+    else this.log.info({ event: type, ...fields }, msg);
+  }
+}
+
+function engineEventMessage(e: SnoopingEvent): string {
+  const at = (g: { group: string; vlan: number; portName: string }) =>
+    `${g.group} on ${g.portName}${g.vlan ? ` vlan ${g.vlan}` : ''}`;
+  switch (e.type) {
+    case 'join': return `join ${at(e)}`;
+    case 'leave': return `leave ${at(e)} (${e.reason})`;
+    case 'compat': return `${at(e)}: IGMPv${e.version} compatibility mode`;
+    case 'router-port': return `router port ${e.state === 'added' ? 'learned' : 'lost'}: ${e.portName}`;
+    case 'querier-elected': return `querier ${e.address} on ${e.portName}${e.vlan ? ` vlan ${e.vlan}` : ''}`;
+    case 'querier-lost': return `querier ${e.address} lost${e.vlan ? ` on vlan ${e.vlan}` : ''}`;
+    case 'own-querier': return `own querier ${e.address}: ${e.role}${e.vlan ? ` on vlan ${e.vlan}` : ''}`;
+    case 'policy': return `multicast ${e.mode === 'snoop' ? 'filtering' : 'flooding'} (${e.reason}); unregistered → ${e.unregistered}`;
+    case 'limit': return `${e.scope === 'port' ? `port ${e.portName}` : 'switch'} reached its group limit (${e.limit}); new joins refused`;
+  }
+}
+
+/** The snapshot with every remaining time shortened by the time the switch was down. */
+export function agedSnapshot(s: SnoopingSnapshot, downMs: number): SnoopingSnapshot {
+  const left = (ms: number) => (ms > 0 ? Math.max(1, ms - downMs) : ms);
+  return {
+    ...s,
+    groups: s.groups.map((g) => ({
+      ...g,
+      groupTimerMs: left(g.groupTimerMs),
+      v1HostMs: left(g.v1HostMs),
+      v2HostMs: left(g.v2HostMs),
+      sources: g.sources.map(([a, ms]) => [a, left(ms)] as [string, number]),
+      hosts: g.hosts.map(([h, mode, src, age]) => [h, mode, src, age + downMs] as typeof g.hosts[number]),
+    })),
+    routers: s.routers.map((r) => ({ ...r, remainingMs: left(r.remainingMs) })),
+  };
+}

@@ -1,0 +1,75 @@
+// DeadlineQueue against a naive model: random arm / stop / run-until sequences over a few hundred
+// timers (enough to trigger compaction), checking firing order, times and next().
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { adoptedTimers, configuredTimers, DeadlineQueue, Timer, TimerKind } from '../../../src/snooping/timers.js';
+import { defaultSnoopingConfig } from '../../../src/snooping/config.js';
+
+type Op = { op: 'arm'; t: number; due: number } | { op: 'stop'; t: number } | { op: 'run'; until: number };
+
+describe('DeadlineQueue', () => {
+  it('fires exactly the running timers, in due order, at their due times (vs a naive model)', () => {
+    const N = 300;
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      { weight: 5, arbitrary: fc.record({ op: fc.constant('arm' as const), t: fc.nat(N - 1), due: fc.nat(10_000) }) },
+      { weight: 3, arbitrary: fc.record({ op: fc.constant('stop' as const), t: fc.nat(N - 1) }) },
+      { weight: 1, arbitrary: fc.record({ op: fc.constant('run' as const), until: fc.nat(600) }) },
+    );
+    fc.assert(fc.property(fc.array(op, { maxLength: 3_000 }), (ops) => {
+      const q = new DeadlineQueue();
+      const timers = Array.from({ length: N }, (_, i) => new Timer(TimerKind.Source, i));
+      const model = new Map<number, number>(); // timer → due
+      let now = 0;
+      for (const o of ops) {
+        if (o.op === 'arm') {
+          const due = now + o.due;
+          q.arm(timers[o.t]!, due);
+          model.set(o.t, due);
+        } else if (o.op === 'stop') {
+          q.stop(timers[o.t]!);
+          model.delete(o.t);
+        } else {
+          const until = now + o.until;
+          const want = [...model].filter(([, d]) => d <= until).sort((a, b) => a[1] - b[1]);
+          const got: Array<[number, number]> = [];
+          for (let r = q.popDue(until); r !== null; r = q.popDue(until)) got.push([r.timer.owner as number, r.at]);
+          expect(got.map(([, at]) => at)).toEqual(want.map(([, d]) => d));
+          expect(new Set(got.map(([t]) => t))).toEqual(new Set(want.map(([t]) => t)));
+          for (const [t] of got) model.delete(t);
+          now = until;
+        }
+        const earliest = Math.min(...model.values());
+        expect(q.next()).toBe(earliest);
+        for (const [t, d] of model) expect(timers[t]!.due).toBe(d);
+      }
+      expect(q.size).toBeLessThanOrEqual(Math.max(1_100, 5 * model.size + 50));
+    }), { numRuns: 60 });
+  });
+
+  it('stays small under churn (stopped timers are compacted away)', () => {
+    const q = new DeadlineQueue();
+    const keep = Array.from({ length: 100 }, () => new Timer(TimerKind.Group, null));
+    keep.forEach((t, i) => q.arm(t, 1_000_000 + i));
+    for (let i = 0; i < 100_000; i++) {
+      const t = new Timer(TimerKind.Group, null);
+      q.arm(t, 260_000 + i);
+      q.stop(t);
+    }
+    expect(q.size).toBeLessThan(1_200);
+    expect(q.next()).toBe(1_000_000);
+  });
+});
+
+describe('timer values', () => {
+  it('configured timers follow the config; LMQT = LMQI × LMQC', () => {
+    const t = configuredTimers(defaultSnoopingConfig());
+    expect(t).toMatchObject({ gmiMs: 260_000, oqpiMs: 255_000, startupQueryIntervalMs: 31_250, lmqtMs: 2_000, olderHostPresentMs: 260_000 });
+  });
+
+  it('adopted QRV/QQI recompute the RFC 3376 §8 formulas', () => {
+    expect(adoptedTimers(defaultSnoopingConfig(), 4, 30)).toMatchObject({
+      robustness: 4, queryIntervalMs: 30_000, gmiMs: 130_000, oqpiMs: 125_000, lmqc: 4, lmqtMs: 4_000, startupQueryCount: 4,
+    });
+  });
+});
