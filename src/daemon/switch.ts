@@ -74,6 +74,7 @@ export class Switch {
     const { dataplane, ports } = await DataPlane.start(toWorkerParams(config, portIndex));
     const sw = new Switch(dataplane, config, portIndex, ports, log);
     sw.wire();
+    sw.applyDataplaneSettings();
     sw.restoreState();
     sw.schedule(sw.engine.tick(monotonicMs()));
     return sw;
@@ -98,6 +99,13 @@ export class Switch {
       process.exitCode = 1;
       process.kill(process.pid, 'SIGTERM');
     });
+  }
+
+  /** Settings the data plane enforces by itself (no engine involved). */
+  private applyDataplaneSettings(): void {
+    const rate = this.config.snooping.report_rate_limit;
+    // Burst: one second's worth, at least a full v3 report round of a busy host.
+    this.dataplane.apply([{ op: 'reportRate', perSecond: rate, burst: Math.max(rate, 16) }]);
   }
 
   // ---- control frames ----
@@ -217,6 +225,7 @@ export class Switch {
     for (const [name, index] of newIndex) if (!oldIndex.has(name)) this.dataplane.addPort(index, name);
     this.config = next;
     this.portIndex = newIndex;
+    this.applyDataplaneSettings();
     const eng = toEngineConfig(next, newIndex);
     this.schedule(this.engine.reconfigure(eng.snooping, eng.ports, monotonicMs()));
     this.markDirty();

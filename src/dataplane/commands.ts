@@ -29,6 +29,8 @@ export type TableCommand =
   | { op: 'portFlags'; floodAll: PortMask; floodReports: PortMask; floodUnregistered: PortMask }
   /** Ports whose frames the data plane accepts and to which it may send (others are down or removed). */
   | { op: 'activePorts'; ports: PortMask }
+  /** Membership reports/leaves accepted per port per second in the data plane (token bucket); 0 = no limit. */
+  | { op: 'reportRate'; perSecond: number; burst: number }
   /** Forget learned MAC addresses, on one port or everywhere. */
   | { op: 'fdbFlush'; port: number | null };
 

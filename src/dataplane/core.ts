@@ -515,6 +515,9 @@ export class Core {
         case 'fdbFlush':
           this.fdbFlush(c.port);
           break;
+        case 'reportRate':
+          this.setReportRate(c.perSecond, c.burst);
+          break;
       }
     }
     return failed;
