@@ -40,6 +40,11 @@ let shift: u32 = 32;
 let capacity: u32 = 0;
 let count: u32 = 0;
 
+/** A table larger than this (a typical per-core L2) misses the cache on lookups of random groups. */
+const CACHE_RESIDENT_BYTES: usize = 512 * 1024;
+/** Whether the table is too large to stay in cache, so lookups gain from touching slots ahead (pipeline.ts). */
+export let mdbOutgrowsCache: bool = false;
+
 export function mdbBytes(cap: u32): usize {
   return <usize>slotsForCapacity(cap) * MDB_ENTRY_SIZE;
 }
@@ -50,6 +55,7 @@ export function mdbPlace(at: usize, cap: u32): void {
   shift = indexShift(mask + 1);
   capacity = cap;
   count = 0;
+  mdbOutgrowsCache = mdbBytes(cap) > CACHE_RESIDENT_BYTES;
   memory.fill(at, 0, mdbBytes(cap));
 }
 

@@ -250,7 +250,7 @@ const mix = (() => {
   return Object.entries(counts).map(([k, v]) => `${k} ${(v / 100).toFixed(0)}%`).join(', ');
 })();
 console.error(`mix: ${mix}; ${PORTS} ports, router on port ${ROUTER_PORT}, ${HOSTS} hosts; node ${process.version}; ` +
-  `${cpus().length} CPUs (${cpus()[0]?.model ?? '?'} ${cpus()[0]?.speed ?? '?'} MHz), load average ${loadavg()[0]!.toFixed(1)}`);
+  `${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load average ${loadavg()[0]!.toFixed(1)}`);
 const rows: Row[] = [];
 for (const groups of GROUP_COUNTS) rows.push(...await runGroups(groups));
 console.table(rows);

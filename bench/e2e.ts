@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   createLab,
+  labCliPath,
   labUnavailableReason,
   ping,
   readCpuTime,
@@ -399,6 +400,15 @@ async function runContender(c: Contender, rep: number, o: Options, dir: string, 
 
 // ------------------------------------------------------------------------------------------------ main
 
+/** The commit measured, with "-dirty" when the working tree has changes. */
+function gitDescribe(): string {
+  try {
+    return execFileSync('git', ['describe', '--always', '--dirty'], { encoding: 'utf8', cwd: import.meta.dirname }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
 function machine(): BenchResults['machine'] {
   const cpuList = cpus();
   let kernel = '';
@@ -451,7 +461,10 @@ async function main(): Promise<void> {
   const results: BenchResults = {
     date: new Date().toISOString(),
     machine: machine(),
-    options: { ...o, switchCpu: SWITCH_CPU, generatorCpu: GENERATOR_CPU, cforward: cforwardBinary() },
+    options: {
+      ...o, switchCpu: SWITCH_CPU, generatorCpu: GENERATOR_CPU, cforward: cforwardBinary(),
+      igmpswitchCli: labCliPath(), commit: gitDescribe(),
+    },
     contenders: contenders.map((c) => ({ name: c.name, description: c.description, offloadsOff: c.offloadsOff })),
     notes,
     samples: [],

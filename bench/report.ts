@@ -126,6 +126,7 @@ export function renderTable(r: BenchResults): string {
   L.push(`igmpswitch end-to-end benchmark — ${r.date}`);
   L.push(`machine: ${r.machine.cpus} × ${r.machine.model}, Linux ${r.machine.kernel}, Node ${r.machine.node}; ` +
     `load average ${r.machine.loadavgStart} at start, ${r.machine.loadavgEnd} at end`);
+  L.push(`commit ${String(r.options['commit'] ?? '?')}; igmpswitch run as ${String(r.options['igmpswitchCli'] ?? 'bin/igmpswitch.js')}`);
   L.push(`switch on CPU ${String(r.options['switchCpu'])}, trafgen --cpus 1 on CPU ${String(r.options['generatorCpu'])}; ` +
     `${String(r.options['reps'])} repetition(s) of ${String(r.options['windowS'])} s windows, contenders alternating`);
   L.push('ratios: ×bridge = median / Linux bridge median; ×ceiling = median / best C AF_PACKET forwarder median');

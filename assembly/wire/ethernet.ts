@@ -32,10 +32,6 @@ export const ETHERTYPE_IPV6: u16 = 0x86dd;
   return (load<u8>(p + off) & 1) != 0;
 }
 
-@inline export function isBroadcast(p: usize): bool {
-  return load<u32>(p, DST) == 0xffffffff && load<u16>(p, DST + 4) == 0xffff;
-}
-
 /**
  * A source address must be an individual address and not all zeros: group addresses never originate frames
  * (IEEE Std 802) and a zero source is not a station. Such frames are neither learned nor forwarded.

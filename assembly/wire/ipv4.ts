@@ -18,7 +18,7 @@
 //
 // `p` is the first header byte. The fixed-field accessors are safe once `avail >= MIN_HEADER_LEN`; `headerOk`
 // is the full check (version, IHL, total length) after which header length and total length may be trusted.
-// Addresses are returned raw (little-endian load of network-order bytes); `dstHost` gives host order.
+// Addresses are read raw (little-endian loads of network-order bytes): they are compared and hashed, not printed.
 
 import { checksumOk, fold } from "../checksum";
 import { DST as ETH_DST } from "./ethernet";
@@ -63,10 +63,6 @@ const MORE_FRAGMENTS_AND_OFFSET: u16 = 0x3fff;
 
 @inline export function protocol(p: usize): u8 {
   return load<u8>(p, PROTOCOL);
-}
-
-@inline export function dstHost(p: usize): u32 {
-  return bswap<u32>(load<u32>(p, DST));
 }
 
 /** RFC 5771 §2: multicast addresses are 224.0.0.0/4 ("1110" in the high-order bits). */

@@ -287,7 +287,11 @@ export async function createLab(opts: LabOptions): Promise<Lab> {
       addArgs.push('type', 'veth', 'peer', 'name', hostIfname, 'netns', hns);
       if (spec.mac) addArgs.push('address', spec.mac);
       await ip(switchNs, addArgs);
-      if (!switchNs) rootLinks.push(port);
+      if (!switchNs) {
+        rootLinks.push(port);
+        // No IPv6 on switch ports in the current namespace either (no link-local address, no MLD/RS of their own).
+        await sysctl(null, { [`net.ipv6.conf.${port}.disable_ipv6`]: 1 }).catch(() => {});
+      }
       ports.push(port);
       let l3 = hostIfname;
       if (spec.vlan !== undefined) {

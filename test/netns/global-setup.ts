@@ -9,7 +9,7 @@ export default async function setup(): Promise<void> {
     console.warn(`[netns] the namespace tests will be skipped: ${reason}`);
     return;
   }
-  for (const prefix of ['igs', 'igd', 'igb']) {
+  for (const prefix of ['igs', 'igd', 'igb', 'igt']) {
     const swept = await sweepStale(prefix);
     const all = [...swept.namespaces, ...swept.links];
     if (all.length) console.warn(`[netns] removed leftovers of crashed runs: ${all.join(' ')}`);

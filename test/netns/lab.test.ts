@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import {
   createLab,
   createNetns,
+  ipJson,
   listNetns,
   ping,
   readSysctl,
@@ -100,6 +101,22 @@ describe.skipIf(labSkipReason !== null || !vlanOk)('lab VLAN hosts (802.1Q sub-i
     expect(lab().host('v1').ifname).toBe('eth0.10');
     const rv = await ping(lab().host('v1'), '198.51.100.2', { count: 3, intervalS: 0.05 });
     expect(rv.received).toBe(3);
+  });
+});
+
+describe.skipIf(labSkipReason !== null)('switch ports in the current namespace (switchNs: false)', () => {
+  it('bridges, and destroy() removes the root-namespace links', async () => {
+    const lab = await createLab({ hosts: [{ name: 'a' }, { name: 'b' }], switch: 'linux-bridge', switchNs: false, prefix: 'igt' });
+    try {
+      expect(lab.switchNs).toBeNull();
+      const links = await ipJson<{ ifname: string }[]>(null, ['link', 'show']);
+      expect(links.map((l) => l.ifname)).toEqual(expect.arrayContaining([...lab.ports, lab.bridge!]));
+      if (pingAvailable) expect((await ping(lab.host('a'), lab.host('b').addr, { count: 2, intervalS: 0.1 })).received).toBe(2);
+    } finally {
+      await lab.destroy();
+    }
+    const after = (await ipJson<{ ifname: string }[]>(null, ['link', 'show'])).map((l) => l.ifname);
+    expect(after.filter((n) => n.startsWith(lab.id))).toEqual([]);
   });
 });
 

@@ -32,8 +32,12 @@ const arbitraryInput = fc.record({
   flags: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 0xffff })),
 });
 
-describe('process on arbitrary input', () => {
-  const core = newCore({ maxBatch: MAX_BATCH, fdbCapacity: 16, mdbCapacity: 16 });
+// A small MDB, and one too large for the cache, which turns on the warm-up pass over the batch (pipeline.ts).
+describe.each([
+  { tables: 'small tables', mdbCapacity: 16, runs: 400 },
+  { tables: 'an MDB larger than the cache', mdbCapacity: 20_000, runs: 150 },
+])('process on arbitrary input, $tables', ({ mdbCapacity, runs }) => {
+  const core = newCore({ maxBatch: MAX_BATCH, fdbCapacity: 16, mdbCapacity });
   core.setActivePorts(ACTIVE);
   core.setRouterPorts(0b1000n);
   core.setReportRate(1000, 1000);
@@ -84,7 +88,7 @@ describe('process on arbitrary input', () => {
         if (listed !== v.ports) return false;
       }
       return punts === punted && [...queued.keys()].every((i) => i < inputs.length);
-    }), { numRuns: 400 });
+    }), { numRuns: runs });
   });
 
   it('counts one received frame per input', () => {
@@ -103,6 +107,5 @@ describe('process on arbitrary input', () => {
 });
 
 function sameBytes(a: Uint8Array, b: Uint8Array, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if (a[i] !== b[i]) return false;
-  return true;
+  return Buffer.from(a.buffer, a.byteOffset + from, to - from).equals(Buffer.from(b.buffer, b.byteOffset + from, to - from));
 }

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs the Debian packages igmpswitch's build, demo and tests need, only when something is missing
+# (so a prepared machine pays nothing). Used by .ci/run and by `npm start` / `npm test` (scripts/bootstrap.sh).
+#   ip, bridge: iproute2 (namespaces, veth, the Linux bridge)   sysctl: procps   ping: iputils-ping
+#   ethtool, tcpdump: port checks and captures in tests         python3, make, g++: node-gyp builds the addon
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+
+need=(
+  ip:iproute2
+  bridge:iproute2
+  sysctl:procps
+  ping:iputils-ping
+  ethtool:ethtool
+  tcpdump:tcpdump
+  python3:python3
+  make:make
+  g++:g++
+)
+
+missing=()
+for pair in "${need[@]}"; do
+  cmd="${pair%%:*}"
+  pkg="${pair#*:}"
+  if ! command -v "$cmd" >/dev/null 2>&1 && ! [ -x "/usr/sbin/$cmd" ] && ! [ -x "/sbin/$cmd" ]; then
+    missing+=("$pkg")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+mapfile -t pkgs < <(printf '%s\n' "${missing[@]}" | sort -u)
+if [ "$(id -u)" != 0 ]; then
+  echo "igmpswitch: missing Debian packages (${pkgs[*]}); run as root (sudo) so they can be installed" >&2
+  exit 1
+fi
+echo "igmpswitch: installing ${pkgs[*]}"
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${pkgs[@]}" </dev/null

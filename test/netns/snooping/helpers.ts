@@ -1,0 +1,531 @@
+// Helpers for the IGMP snooping namespace tests (test/netns/snooping/*.test.ts), on top of the lab library
+// (src/lab/) and test/netns/harness.ts:
+//
+//   * frame builders written independently of src/wire (a black-box test must not share the product's bugs):
+//     IPv4 with or without Router Alert, UDP with any (spoofed) source, IGMP queries/reports/leaves, PIM hellos,
+//     with RFC 1071 checksums (or deliberately wrong ones);
+//   * PktAgent: a Python AF_PACKET agent (pktagent.py) per host namespace that sends those frames byte for byte
+//     and captures every IPv4 frame with a kernel timestamp, so tests count what really reached a host;
+//   * polling with deadlines (waitUntil), and typed access to the daemon's management API.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Lab, LabHost, LabProcess, SwitchProcess } from '../../../src/lab/index.js';
+import type { GroupRow, QuerierView, RouterRow, StatsView, PortRow, TraceResult } from '../../../src/mgmt/api.js';
+
+export const PKTAGENT = fileURLToPath(new URL('./pktagent.py', import.meta.url));
+
+// ------------------------------------------------------------------------------------------------ bytes
+
+export function hex(b: Uint8Array): string {
+  return Buffer.from(b).toString('hex');
+}
+
+export function fromHex(s: string): Uint8Array {
+  return new Uint8Array(Buffer.from(s.replace(/[^0-9a-fA-F]/g, ''), 'hex'));
+}
+
+export function ipBytes(a: string): number[] {
+  const p = a.split('.').map(Number);
+  if (p.length !== 4 || p.some((x) => !Number.isInteger(x) || x < 0 || x > 255)) throw new Error(`bad IPv4 address ${a}`);
+  return p;
+}
+
+/** RFC 1071 Internet checksum over b (the checksum field must be zero when computing). */
+export function inetChecksum(b: Uint8Array): number {
+  let sum = 0;
+  for (let i = 0; i + 1 < b.length; i += 2) sum += (b[i]! << 8) | b[i + 1]!;
+  if (b.length & 1) sum += b[b.length - 1]! << 8;
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return ~sum & 0xffff;
+}
+
+/** Verifies a message whose checksum field is filled in: the sum over everything is 0xffff. */
+export function checksumOk(b: Uint8Array): boolean {
+  return inetChecksum(b) === 0;
+}
+
+function setChecksum(b: Uint8Array, at: number): Uint8Array {
+  b[at] = 0;
+  b[at + 1] = 0;
+  const c = inetChecksum(b);
+  b[at] = c >> 8;
+  b[at + 1] = c & 0xff;
+  return b;
+}
+
+/** 01:00:5e + the low 23 bits of the group (RFC 1112 §6.4). */
+export function multicastMac(group: string): string {
+  const g = ipBytes(group);
+  return ['01', '00', '5e', (g[1]! & 0x7f).toString(16), g[2]!.toString(16), g[3]!.toString(16)]
+    .map((x) => x.padStart(2, '0'))
+    .join(':');
+}
+
+function macBytes(mac: string): number[] {
+  const p = mac.split(':').map((x) => parseInt(x, 16));
+  if (p.length !== 6 || p.some((x) => !Number.isInteger(x) || x < 0 || x > 255)) throw new Error(`bad MAC ${mac}`);
+  return p;
+}
+
+export interface Ipv4FrameSpec {
+  srcMac: string;
+  /** Default: the multicast MAC of dst. */
+  dstMac?: string;
+  src: string;
+  dst: string;
+  protocol: number;
+  payload: Uint8Array;
+  ttl?: number;
+  tos?: number;
+  /** Add the IPv4 Router Alert option (RFC 2113), as hosts and routers do for IGMP. */
+  routerAlert?: boolean;
+  id?: number;
+}
+
+let ipId = 1;
+
+/** A complete Ethernet II frame carrying one IPv4 packet (header checksum computed). */
+export function ipv4Frame(s: Ipv4FrameSpec): Uint8Array {
+  const opt = s.routerAlert ? [0x94, 0x04, 0x00, 0x00] : [];
+  const ihl = 20 + opt.length;
+  const total = ihl + s.payload.length;
+  const ip = new Uint8Array(ihl);
+  ip[0] = 0x40 | (ihl / 4);
+  ip[1] = s.tos ?? 0;
+  ip[2] = total >> 8;
+  ip[3] = total & 0xff;
+  const id = s.id ?? (ipId++ & 0xffff);
+  ip[4] = id >> 8;
+  ip[5] = id & 0xff;
+  ip[8] = s.ttl ?? 1;
+  ip[9] = s.protocol;
+  ip.set(ipBytes(s.src), 12);
+  ip.set(ipBytes(s.dst), 16);
+  ip.set(opt, 20);
+  setChecksum(ip, 10);
+  const frame = new Uint8Array(14 + total);
+  frame.set(macBytes(s.dstMac ?? multicastMac(s.dst)), 0);
+  frame.set(macBytes(s.srcMac), 6);
+  frame[12] = 0x08;
+  frame[13] = 0x00;
+  frame.set(ip, 14);
+  frame.set(s.payload, 14 + ihl);
+  return frame;
+}
+
+/**
+ * A UDP datagram from any (possibly spoofed) source, as the selftests' `$MZ -t udp "dp=4096,sp=2048"` sends
+ * it (UDP checksum 0 = none, allowed for IPv4).
+ */
+export function udpFrame(s: { srcMac: string; src: string; dst: string; sport?: number; dport?: number; ttl?: number; size?: number }): Uint8Array {
+  const len = 8 + (s.size ?? 18);
+  const udp = new Uint8Array(len);
+  const sp = s.sport ?? 2048;
+  const dp = s.dport ?? 4096;
+  udp[0] = sp >> 8;
+  udp[1] = sp & 0xff;
+  udp[2] = dp >> 8;
+  udp[3] = dp & 0xff;
+  udp[4] = len >> 8;
+  udp[5] = len & 0xff;
+  return ipv4Frame({ srcMac: s.srcMac, src: s.src, dst: s.dst, protocol: 17, payload: udp, ttl: s.ttl ?? 64 });
+}
+
+// ------------------------------------------------------------------------------------------------ IGMP / PIM
+
+/**
+ * The IGMPv3 report payloads of tools/testing/selftests/net/forwarding/bridge_igmp.sh (torvalds/linux), byte for
+ * byte, checksums included: one record each for group 239.10.10.10, sources in 192.0.2.0/24.
+ */
+export const SELFTEST = {
+  /** MODE_IS_INCLUDE {.1 .2 .3} */
+  IS_INC: '22:00:9d:de:00:00:00:01:01:00:00:03:ef:0a:0a:0a:c0:00:02:01:c0:00:02:02:c0:00:02:03',
+  /** MODE_IS_INCLUDE {.10 .11 .12} */
+  IS_INC2: '22:00:9d:c3:00:00:00:01:01:00:00:03:ef:0a:0a:0a:c0:00:02:0a:c0:00:02:0b:c0:00:02:0c',
+  /** MODE_IS_INCLUDE {.20 .30} */
+  IS_INC3: '22:00:5f:b4:00:00:00:01:01:00:00:02:ef:0a:0a:0a:c0:00:02:14:c0:00:02:1e',
+  /** ALLOW_NEW_SOURCES {.10 .11 .12} */
+  ALLOW: '22:00:99:c3:00:00:00:01:05:00:00:03:ef:0a:0a:0a:c0:00:02:0a:c0:00:02:0b:c0:00:02:0c',
+  /** ALLOW_NEW_SOURCES {.20 .30} */
+  ALLOW2: '22:00:5b:b4:00:00:00:01:05:00:00:02:ef:0a:0a:0a:c0:00:02:14:c0:00:02:1e',
+  /** MODE_IS_EXCLUDE {.1 .2 .20 .21} */
+  IS_EXC: '22:00:da:b6:00:00:00:01:02:00:00:04:ef:0a:0a:0a:c0:00:02:01:c0:00:02:02:c0:00:02:14:c0:00:02:15',
+  /** MODE_IS_EXCLUDE {.20 .30} */
+  IS_EXC2: '22:00:5e:b4:00:00:00:01:02:00:00:02:ef:0a:0a:0a:c0:00:02:14:c0:00:02:1e',
+  /** CHANGE_TO_EXCLUDE_MODE {.1 .20 .30} */
+  TO_EXC: '22:00:9a:b1:00:00:00:01:04:00:00:03:ef:0a:0a:0a:c0:00:02:01:c0:00:02:14:c0:00:02:1e',
+  /** BLOCK_OLD_SOURCES {.1 .20 .30} */
+  BLOCK: '22:00:98:b1:00:00:00:01:06:00:00:03:ef:0a:0a:0a:c0:00:02:01:c0:00:02:14:c0:00:02:1e',
+} as const;
+export type SelftestPacket = keyof typeof SELFTEST;
+
+export const RECORD = { IS_IN: 1, IS_EX: 2, TO_IN: 3, TO_EX: 4, ALLOW: 5, BLOCK: 6 } as const;
+
+/** An IGMPv3 report with one record per entry (checksum computed unless badChecksum). */
+export function igmpv3Report(records: { type: number; group: string; sources?: string[] }[], opts: { badChecksum?: boolean } = {}): Uint8Array {
+  const parts: number[] = [0x22, 0, 0, 0, 0, 0, records.length >> 8, records.length & 0xff];
+  for (const r of records) {
+    const src = r.sources ?? [];
+    parts.push(r.type, 0, src.length >> 8, src.length & 0xff, ...ipBytes(r.group));
+    for (const s of src) parts.push(...ipBytes(s));
+  }
+  const b = setChecksum(new Uint8Array(parts), 2);
+  if (opts.badChecksum) b[3] ^= 0x5a;
+  return b;
+}
+
+/** IGMPv1 (0x12) / v2 (0x16) report, or v2 leave (0x17). */
+export function igmpv2Message(type: 0x12 | 0x16 | 0x17, group: string, opts: { badChecksum?: boolean } = {}): Uint8Array {
+  const b = setChecksum(new Uint8Array([type, 0, 0, 0, ...ipBytes(group)]), 2);
+  if (opts.badChecksum) b[3] ^= 0x5a;
+  return b;
+}
+
+/** RFC 3376 §4.1.1 Max Resp Code / QQIC encoding (exact below 128, floating point above). */
+export function encodeCode(v: number): number {
+  if (v < 128) return v;
+  for (let exp = 0; exp < 8; exp++) {
+    const mant = Math.floor(v / (1 << (exp + 3))) - 16;
+    if (mant >= 0 && mant < 16) return 0x80 | (exp << 4) | mant;
+  }
+  return 0xff;
+}
+
+/** IGMPv3 query (general when group is 0.0.0.0). maxRespDs in tenths of a second, qqiS in seconds. */
+export function igmpv3Query(o: { group?: string; maxRespDs?: number; qrv?: number; qqiS?: number; sFlag?: boolean; sources?: string[] } = {}): Uint8Array {
+  const src = o.sources ?? [];
+  const b = new Uint8Array(12 + 4 * src.length);
+  b[0] = 0x11;
+  b[1] = encodeCode(o.maxRespDs ?? 100);
+  b.set(ipBytes(o.group ?? '0.0.0.0'), 4);
+  b[8] = (o.sFlag ? 0x08 : 0) | ((o.qrv ?? 2) & 7);
+  b[9] = encodeCode(o.qqiS ?? 125);
+  b[10] = src.length >> 8;
+  b[11] = src.length & 0xff;
+  src.forEach((s, i) => b.set(ipBytes(s), 12 + 4 * i));
+  return setChecksum(b, 2);
+}
+
+/** PIMv2 Hello (RFC 7761 §4.9.2) with a Holdtime option. */
+export function pimHello(holdtimeS = 105): Uint8Array {
+  const b = new Uint8Array([0x20, 0, 0, 0, 0, 1, 0, 2, holdtimeS >> 8, holdtimeS & 0xff]);
+  return setChecksum(b, 2);
+}
+
+export interface IgmpFrameOpts {
+  ttl?: number;
+  routerAlert?: boolean;
+  tos?: number;
+}
+
+/** An IGMP message in a frame from a host (src IP/MAC) to dst. Defaults: TTL 1, Router Alert, TOS 0xc0. */
+export function igmpFrame(host: { mac: string; addr: string }, dst: string, payload: Uint8Array, o: IgmpFrameOpts = {}): Uint8Array {
+  return ipv4Frame({
+    srcMac: host.mac,
+    src: host.addr,
+    dst,
+    protocol: 2,
+    payload,
+    ttl: o.ttl ?? 1,
+    tos: o.tos ?? 0xc0,
+    routerAlert: o.routerAlert ?? true,
+  });
+}
+
+/**
+ * A selftest report exactly as bridge_igmp.sh sends it: `$MZ h1 -c 1 -b 01:00:5e:00:00:01 -B 224.0.0.1 -t ip
+ * "proto=2,p=<HEX>"`: to 224.0.0.1, no Router Alert, no TOS; TTL as the selftest's mausezahn would (255).
+ */
+export function selftestFrame(host: { mac: string; addr: string }, pkt: SelftestPacket): Uint8Array {
+  return igmpFrame(host, '224.0.0.1', fromHex(SELFTEST[pkt]), { ttl: 255, routerAlert: false, tos: 0 });
+}
+
+export function pimHelloFrame(host: { mac: string; addr: string }, holdtimeS = 105): Uint8Array {
+  return ipv4Frame({ srcMac: host.mac, src: host.addr, dst: '224.0.0.13', protocol: 103, payload: pimHello(holdtimeS), ttl: 1, tos: 0xc0 });
+}
+
+// ------------------------------------------------------------------------------------------------ packet agent
+
+/** One captured IPv4 frame. */
+export interface PktEvent {
+  /** Wall-clock ms (kernel receive timestamp). */
+  t: number;
+  /** Sent by this host (true) or received (false). */
+  out: boolean;
+  src: string;
+  dst: string;
+  proto: number;
+  /** IGMP type (proto 2), UDP destination port (17), PIM type (103), else 0. */
+  info: number;
+  ttl: number;
+}
+
+export interface EventFilter {
+  since?: number;
+  out?: boolean;
+  src?: string;
+  dst?: string;
+  proto?: number;
+  info?: number;
+  after?: number;
+  before?: number;
+}
+
+/** The AF_PACKET agent in one host namespace. */
+export class PktAgent {
+  private readonly cache: PktEvent[] = [];
+  private next = 0;
+  private seq = 1;
+  private readonly pending = new Map<number, (o: Record<string, unknown>) => void>();
+
+  private constructor(readonly host: LabHost, readonly process: LabProcess) {
+    process.onLine((line, stream) => {
+      if (stream !== 'stdout' || !line.startsWith('{')) return;
+      let o: Record<string, unknown>;
+      try {
+        o = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        return;
+      }
+      const id = o['id'];
+      if (typeof id === 'number') {
+        const fn = this.pending.get(id);
+        if (fn) {
+          this.pending.delete(id);
+          fn(o);
+        }
+      }
+    });
+  }
+
+  static async start(host: LabHost): Promise<PktAgent> {
+    // maxLines: replies carry events and are parsed once, here; keep little output in memory.
+    const proc = host.spawn('python3', ['-u', PKTAGENT, '--iface', host.link], { label: `${host.name}:pkt`, maxLines: 50 });
+    const agent = new PktAgent(host, proc);
+    await proc.waitFor((line) => line.includes('"type":"ready"') || undefined, 15_000, 'pktagent ready');
+    return agent;
+  }
+
+  private call(op: Record<string, unknown>, timeoutMs = 15_000): Promise<Record<string, unknown>> {
+    const id = this.seq++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`${this.host.name}: pktagent ${String(op['op'])} timed out\n${this.process.tail()}`));
+      }, timeoutMs);
+      this.pending.set(id, (o) => {
+        clearTimeout(timer);
+        if (o['error']) reject(new Error(`${this.host.name}: pktagent: ${String(o['error'])}`));
+        else resolve(o);
+      });
+      if (!this.process.running) {
+        clearTimeout(timer);
+        reject(new Error(`${this.host.name}: pktagent is not running\n${this.process.tail()}`));
+        return;
+      }
+      this.process.send(JSON.stringify({ id, ...op }));
+    });
+  }
+
+  /** Send complete Ethernet frames, gapUs apart; returns the wall-clock send window. */
+  async send(frames: Uint8Array[], gapUs = 0): Promise<{ t0: number; t1: number }> {
+    const r = await this.call({ op: 'send', frames: frames.map(hex), gapUs }, 30_000 + (frames.length * gapUs) / 1000);
+    return { t0: Number(r['t0']), t1: Number(r['t1']) };
+  }
+
+  /** Fetch new captured events; returns all events captured so far. */
+  async events(): Promise<PktEvent[]> {
+    const r = await this.call({ op: 'events', since: this.next });
+    for (const e of r['events'] as [number, number, string, string, number, number, number][]) {
+      this.cache.push({ t: e[0], out: e[1] === 1, src: e[2], dst: e[3], proto: e[4], info: e[5], ttl: e[6] });
+    }
+    this.next = Number(r['next']);
+    return this.cache;
+  }
+
+  /** Index to count from: everything captured up to now is before it. */
+  async mark(): Promise<number> {
+    return (await this.events()).length;
+  }
+
+  async select(f: EventFilter): Promise<PktEvent[]> {
+    const all = await this.events();
+    return all.slice(f.since ?? 0).filter((e) =>
+      (f.out === undefined || e.out === f.out) &&
+      (f.src === undefined || e.src === f.src) &&
+      (f.dst === undefined || e.dst === f.dst) &&
+      (f.proto === undefined || e.proto === f.proto) &&
+      (f.info === undefined || e.info === f.info) &&
+      (f.after === undefined || e.t > f.after) &&
+      (f.before === undefined || e.t < f.before));
+  }
+
+  async count(f: EventFilter): Promise<number> {
+    return (await this.select(f)).length;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.process.running) return;
+    try {
+      await this.call({ op: 'quit' }, 2_000);
+    } catch {
+      /* kill below */
+    }
+    await this.process.stop('SIGTERM', 1_000);
+  }
+}
+
+// ------------------------------------------------------------------------------------------------ waiting
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * Poll fn every intervalMs until it returns a value other than undefined/false/null, or throw after timeoutMs with
+ * the last value seen (describe() turns it into text).
+ */
+export async function waitUntil<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false | null> | T | undefined | false | null,
+  timeoutMs = 5_000,
+  intervalMs = 50,
+  describe?: () => Promise<string> | string,
+): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    last = await fn();
+    if (last !== undefined && last !== false && last !== null) return last as T;
+    if (Date.now() > until) {
+      const d = describe ? await describe() : JSON.stringify(last);
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${d}`);
+    }
+    await sleep(intervalMs);
+  }
+}
+
+// ------------------------------------------------------------------------------------------------ management
+
+export function sw(lab: Lab): SwitchProcess {
+  if (!lab.switch) throw new Error('igmpswitch is not running in this lab');
+  return lab.switch;
+}
+
+export async function groups(lab: Lab): Promise<GroupRow[]> {
+  return (await sw(lab).request('groups')) as GroupRow[];
+}
+
+export async function groupRow(lab: Lab, group: string, port: string): Promise<GroupRow | undefined> {
+  return (await groups(lab)).find((g) => g.group === group && g.port === port && g.vlan === 0);
+}
+
+export async function querier(lab: Lab): Promise<QuerierView> {
+  return (await sw(lab).request('querier')) as QuerierView;
+}
+
+export async function routers(lab: Lab): Promise<RouterRow[]> {
+  return (await sw(lab).request('routers')) as RouterRow[];
+}
+
+export async function stats(lab: Lab): Promise<StatsView> {
+  return (await sw(lab).request('stats')) as StatsView;
+}
+
+export async function ports(lab: Lab): Promise<PortRow[]> {
+  return (await sw(lab).request('ports')) as PortRow[];
+}
+
+export async function trace(lab: Lab, params: { in: string; dst: string; src?: string }): Promise<TraceResult> {
+  return (await sw(lab).request('trace', params)) as TraceResult;
+}
+
+/** The switch filters by membership now (not flooding: startup window over, a querier exists or no_querier: filter). */
+export async function waitSnooping(lab: Lab, timeoutMs = 10_000): Promise<QuerierView> {
+  return waitUntil('snooping to filter (show querier: mode snoop)', async () => {
+    const q = await querier(lab);
+    return q.snoopingActive ? q : undefined;
+  }, timeoutMs, 100, async () => JSON.stringify(await querier(lab)));
+}
+
+/** Source rows of a group record as { address: {blocked, timerMs} }. */
+export function sourceMap(row: GroupRow | undefined): Map<string, { blocked: boolean; timerMs: number | null }> {
+  return new Map((row?.sources ?? []).map((s) => [s.address, { blocked: s.blocked, timerMs: s.timerMs }]));
+}
+
+export function num(v: unknown): number {
+  return typeof v === 'string' ? Number(v) : typeof v === 'number' ? v : 0;
+}
+
+/** A temporary directory removed by the returned function. */
+export function tempDir(prefix = 'igmpswitch-snoop-'): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Daemon log lines (pino JSON) with the given event name. */
+export function logEvents(lab: Lab, event: string): Record<string, unknown>[] {
+  return sw(lab).logs().filter((l) => l['event'] === event);
+}
+
+// ------------------------------------------------------------------------------------------------ S,G forwarding
+
+export interface ForwardingCheck {
+  /** Sources expected to reach the receiver, and those expected not to. */
+  forwarded: string[];
+  blocked: string[];
+}
+
+export interface ForwardingResult {
+  sent: number;
+  received: Map<string, number>;
+}
+
+/**
+ * Send `perSource` UDP datagrams to group from each source (spoofed by the sender agent, as the selftests do with
+ * mausezahn -A) and count per source what each receiver agent captured. Waits until every source expected to pass
+ * has arrived at every receiver (or 3 s), then a further settle time for stragglers of the blocked ones.
+ */
+export async function sgForwarding(
+  sender: PktAgent,
+  receivers: PktAgent[],
+  group: string,
+  sources: string[],
+  expectForwarded: (receiver: PktAgent, src: string) => boolean,
+  perSource = 10,
+  dport = 4096,
+): Promise<Map<PktAgent, ForwardingResult>> {
+  const marks = await Promise.all(receivers.map((r) => r.mark()));
+  const frames: Uint8Array[] = [];
+  for (let i = 0; i < perSource; i++) {
+    for (const s of sources) frames.push(udpFrame({ srcMac: sender.host.mac, src: s, dst: group, dport }));
+  }
+  await sender.send(frames, 200);
+  const countAll = async (): Promise<Map<PktAgent, ForwardingResult>> => {
+    const out = new Map<PktAgent, ForwardingResult>();
+    for (const [i, r] of receivers.entries()) {
+      const ev = await r.select({ since: marks[i], out: false, dst: group, proto: 17, info: dport });
+      const received = new Map<string, number>(sources.map((s) => [s, 0]));
+      for (const e of ev) if (received.has(e.src)) received.set(e.src, received.get(e.src)! + 1);
+      out.set(r, { sent: perSource, received });
+    }
+    return out;
+  };
+  const until = Date.now() + 3_000;
+  for (;;) {
+    const c = await countAll();
+    const done = receivers.every((r) => sources.every((s) => !expectForwarded(r, s) || c.get(r)!.received.get(s)! >= perSource));
+    if (done || Date.now() > until) break;
+    await sleep(50);
+  }
+  await sleep(250);
+  return countAll();
+}
+
+/** Format per-source counts for messages. */
+export function fmtCounts(m: Map<string, number>, sent: number): string {
+  return [...m.entries()].map(([s, n]) => `${s}: ${n}/${sent}`).join(', ');
+}

@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+# Packet agent for the snooping namespace tests (test/netns/snooping/helpers.ts drives it).
+#
+#   python3 pktagent.py --iface eth0
+#
+# Runs inside a host namespace. It
+#   * captures every IPv4 frame on the interface (AF_PACKET, both directions) with a kernel receive timestamp
+#     and keeps a compact record per frame;
+#   * sends complete Ethernet frames given as hex (AF_PACKET, so source addresses, TTL, options and checksums
+#     are exactly what the test built: spoofed sources, IGMP without Router Alert, bad checksums, ...).
+#
+# stdin, one JSON object per line:  {"id":N,"op":"send","frames":[hex,...],"gapUs":0}
+#                                   {"id":N,"op":"events","since":K}   {"id":N,"op":"quit"}
+# stdout: {"type":"ready",...} once, then one {"id":N,...} reply per command.
+# An event is [t_ms, out, src, dst, proto, info, ttl]: t_ms wall-clock ms (kernel timestamp), out 1 for frames this
+# host sent, info = IGMP type (proto 2), UDP destination port (proto 17), PIM type (proto 103), else 0.
+
+import json
+import os
+import select
+import socket
+import struct
+import sys
+import time
+
+ETH_P_IP = 0x0800
+ETH_P_ALL = 0x0003
+SOL_SOCKET = 1
+SO_TIMESTAMPNS = 35
+SO_RCVBUF = 8
+PACKET_OUTGOING = 4
+
+
+def main():
+    args = sys.argv[1:]
+    iface = 'eth0'
+    if '--iface' in args:
+        iface = args[args.index('--iface') + 1]
+
+    cap = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+    cap.bind((iface, ETH_P_ALL))
+    cap.setsockopt(SOL_SOCKET, SO_TIMESTAMPNS, 1)
+    try:
+        cap.setsockopt(SOL_SOCKET, SO_RCVBUF, 4 * 1024 * 1024)
+    except OSError:
+        pass
+    cap.setblocking(False)
+
+    tx = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    tx.bind((iface, 0))
+
+    events = []
+    stdin_fd = sys.stdin.fileno()
+    buf = b''
+    out = sys.stdout
+
+    def reply(obj):
+        out.write(json.dumps(obj, separators=(',', ':')) + '\n')
+        out.flush()
+
+    def drain():
+        while True:
+            try:
+                data, anc, _flags, addr = cap.recvmsg(256, socket.CMSG_SPACE(16))
+            except BlockingIOError:
+                return
+            except InterruptedError:
+                continue
+            now = time.time() * 1000.0
+            t = now
+            for level, typ, cdata in anc:
+                if level == SOL_SOCKET and typ == SO_TIMESTAMPNS and len(cdata) >= 16:
+                    sec, nsec = struct.unpack('qq', cdata[:16])
+                    kt = sec * 1000.0 + nsec / 1e6
+                    # Use the kernel timestamp unless it is on another clock (some TX paths).
+                    if abs(kt - now) < 5000:
+                        t = kt
+            if len(data) < 34:
+                continue
+            etype = struct.unpack('!H', data[12:14])[0]
+            off = 14
+            if etype == 0x8100 and len(data) >= 38:
+                etype = struct.unpack('!H', data[16:18])[0]
+                off = 18
+            if etype != ETH_P_IP:
+                continue
+            ihl = (data[off] & 0x0F) * 4
+            ttl = data[off + 8]
+            proto = data[off + 9]
+            src = socket.inet_ntoa(data[off + 12:off + 16])
+            dst = socket.inet_ntoa(data[off + 16:off + 20])
+            l4 = off + ihl
+            info = 0
+            if proto == 2 and len(data) > l4:
+                info = data[l4]
+            elif proto == 17 and len(data) >= l4 + 4:
+                info = struct.unpack('!H', data[l4 + 2:l4 + 4])[0]
+            elif proto == 103 and len(data) > l4:
+                info = data[l4] & 0x0F
+            events.append([round(t, 3), 1 if addr[2] == PACKET_OUTGOING else 0, src, dst, proto, info, ttl])
+
+    reply({'type': 'ready', 'iface': iface, 'pid': os.getpid()})
+    while True:
+        r, _, _ = select.select([cap, stdin_fd], [], [], 1.0)
+        if cap in r:
+            drain()
+        if stdin_fd in r:
+            chunk = os.read(stdin_fd, 1 << 20)
+            if not chunk:
+                return
+            buf += chunk
+            while b'\n' in buf:
+                line, buf = buf.split(b'\n', 1)
+                if not line.strip():
+                    continue
+                cmd = json.loads(line)
+                op = cmd.get('op')
+                cid = cmd.get('id')
+                if op == 'send':
+                    gap = float(cmd.get('gapUs', 0)) / 1e6
+                    sent = 0
+                    t0 = time.time() * 1000.0
+                    for i, h in enumerate(cmd['frames']):
+                        if i and gap > 0:
+                            time.sleep(gap)
+                        tx.send(bytes.fromhex(h))
+                        sent += 1
+                    drain()
+                    reply({'id': cid, 'sent': sent, 't0': t0, 't1': time.time() * 1000.0})
+                elif op == 'events':
+                    drain()
+                    since = int(cmd.get('since', 0))
+                    reply({'id': cid, 'events': events[since:], 'next': len(events), 'now': time.time() * 1000.0})
+                elif op == 'quit':
+                    reply({'id': cid, 'ok': True})
+                    return
+                else:
+                    reply({'id': cid, 'error': 'unknown op %r' % op})
+
+
+if __name__ == '__main__':
+    try:
+        main()
+    except KeyboardInterrupt:
+        pass
