@@ -369,7 +369,7 @@ function ipv6Multicast(frame: usize, ip: usize, avail: u32, port: u32, flags: u3
     return;
   }
   const upper = ipv6.upperLayer(ip);
-  if (upper < 0) {
+  if (upper == -1) { // -1 only: a protocol number ≥ 128 in bits 24-31 makes a valid result negative as an i32
     drop(DROP_IPV6_HEADER);
     return;
   }

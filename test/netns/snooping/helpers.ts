@@ -83,6 +83,8 @@ export interface Ipv4FrameSpec {
   /** Add the IPv4 Router Alert option (RFC 2113), as hosts and routers do for IGMP. */
   routerAlert?: boolean;
   id?: number;
+  /** Spoil the IPv4 header checksum. */
+  badHeaderChecksum?: boolean;
 }
 
 let ipId = 1;
@@ -106,6 +108,7 @@ export function ipv4Frame(s: Ipv4FrameSpec): Uint8Array {
   ip.set(ipBytes(s.dst), 16);
   ip.set(opt, 20);
   setChecksum(ip, 10);
+  if (s.badHeaderChecksum) ip[11] ^= 0x5a;
   const frame = new Uint8Array(14 + total);
   frame.set(macBytes(s.dstMac ?? multicastMac(s.dst)), 0);
   frame.set(macBytes(s.srcMac), 6);
@@ -219,6 +222,7 @@ export interface IgmpFrameOpts {
   ttl?: number;
   routerAlert?: boolean;
   tos?: number;
+  badHeaderChecksum?: boolean;
 }
 
 /** An IGMP message in a frame from a host (src IP/MAC) to dst. Defaults: TTL 1, Router Alert, TOS 0xc0. */
@@ -232,6 +236,7 @@ export function igmpFrame(host: { mac: string; addr: string }, dst: string, payl
     ttl: o.ttl ?? 1,
     tos: o.tos ?? 0xc0,
     routerAlert: o.routerAlert ?? true,
+    badHeaderChecksum: o.badHeaderChecksum,
   });
 }
 
@@ -471,23 +476,87 @@ export function logEvents(lab: Lab, event: string): Record<string, unknown>[] {
   return sw(lab).logs().filter((l) => l['event'] === event);
 }
 
-// ------------------------------------------------------------------------------------------------ S,G forwarding
+// ------------------------------------------------------------------------------------------------ forwarding checks
 
-export interface ForwardingCheck {
-  /** Sources expected to reach the receiver, and those expected not to. */
-  forwarded: string[];
-  blocked: string[];
+/** A stream of test datagrams: from sender's agent, with source src (default: the sender's own address), to group. */
+export interface Flow {
+  sender: PktAgent;
+  src?: string;
+  group: string;
+  dport?: number;
 }
 
-export interface ForwardingResult {
-  sent: number;
-  received: Map<string, number>;
+export function flowSrc(f: Flow): string {
+  return f.src ?? f.sender.host.addr;
+}
+
+export function flowName(f: Flow): string {
+  return `(${flowSrc(f)}, ${f.group}${f.dport && f.dport !== 4096 ? `:${f.dport}` : ''})`;
+}
+
+/** What each receiver captured of each flow (index = position in flows). */
+export type FlowCounts = Map<PktAgent, number[]>;
+
+/**
+ * Send `perFlow` UDP datagrams of every flow (interleaved, 200 µs apart; one agent per sender, in parallel) and count
+ * per receiver what arrived. Waits until each receiver has every flow it should get (or 3 s), then 250 ms more for
+ * stragglers of the ones it should not get.
+ */
+export async function flowForwarding(
+  flows: Flow[],
+  receivers: PktAgent[],
+  expectFn: (receiver: PktAgent, flow: Flow) => boolean,
+  perFlow = 10,
+): Promise<FlowCounts> {
+  const marks = await Promise.all(receivers.map((r) => r.mark()));
+  const bySender = new Map<PktAgent, Uint8Array[]>();
+  for (let i = 0; i < perFlow; i++) {
+    for (const f of flows) {
+      const list = bySender.get(f.sender) ?? [];
+      list.push(udpFrame({ srcMac: f.sender.host.mac, src: flowSrc(f), dst: f.group, dport: f.dport ?? 4096 }));
+      bySender.set(f.sender, list);
+    }
+  }
+  await Promise.all([...bySender.entries()].map(([a, frames]) => a.send(frames, 200)));
+  const countAll = async (): Promise<FlowCounts> => {
+    const out: FlowCounts = new Map();
+    for (const [i, r] of receivers.entries()) {
+      const ev = await r.select({ since: marks[i], out: false, proto: 17 });
+      out.set(r, flows.map((f) => ev.filter((e) => e.src === flowSrc(f) && e.dst === f.group && e.info === (f.dport ?? 4096)).length));
+    }
+    return out;
+  };
+  const until = Date.now() + 3_000;
+  for (;;) {
+    const c = await countAll();
+    const done = receivers.every((r) => flows.every((f, i) => !expectFn(r, f) || c.get(r)![i]! >= perFlow));
+    if (done || Date.now() > until) break;
+    await sleep(50);
+  }
+  await sleep(250);
+  return countAll();
+}
+
+/** Assert the counts: "receives" ≥ 80 % of what was sent, "does not receive" ≤ 2 %. */
+export function checkFlows(
+  counts: FlowCounts,
+  flows: Flow[],
+  expectFn: (receiver: PktAgent, flow: Flow) => boolean,
+  perFlow: number,
+  expect: (v: number, msg: string) => { toBeGreaterThanOrEqual(n: number): void; toBeLessThanOrEqual(n: number): void },
+): void {
+  for (const [r, c] of counts) {
+    const all = flows.map((f, i) => `${flowName(f)}: ${c[i]}/${perFlow}`).join(', ');
+    flows.forEach((f, i) => {
+      if (expectFn(r, f)) expect(c[i]!, `${r.host.name} must receive ${flowName(f)} [${all}]`).toBeGreaterThanOrEqual(Math.ceil(0.8 * perFlow));
+      else expect(c[i]!, `${r.host.name} must not receive ${flowName(f)} [${all}]`).toBeLessThanOrEqual(Math.floor(0.02 * perFlow));
+    });
+  }
 }
 
 /**
  * Send `perSource` UDP datagrams to group from each source (spoofed by the sender agent, as the selftests do with
- * mausezahn -A) and count per source what each receiver agent captured. Waits until every source expected to pass
- * has arrived at every receiver (or 3 s), then a further settle time for stragglers of the blocked ones.
+ * mausezahn -A) and count per source what each receiver agent captured.
  */
 export async function sgForwarding(
   sender: PktAgent,
@@ -496,36 +565,28 @@ export async function sgForwarding(
   sources: string[],
   expectForwarded: (receiver: PktAgent, src: string) => boolean,
   perSource = 10,
-  dport = 4096,
-): Promise<Map<PktAgent, ForwardingResult>> {
-  const marks = await Promise.all(receivers.map((r) => r.mark()));
-  const frames: Uint8Array[] = [];
-  for (let i = 0; i < perSource; i++) {
-    for (const s of sources) frames.push(udpFrame({ srcMac: sender.host.mac, src: s, dst: group, dport }));
-  }
-  await sender.send(frames, 200);
-  const countAll = async (): Promise<Map<PktAgent, ForwardingResult>> => {
-    const out = new Map<PktAgent, ForwardingResult>();
-    for (const [i, r] of receivers.entries()) {
-      const ev = await r.select({ since: marks[i], out: false, dst: group, proto: 17, info: dport });
-      const received = new Map<string, number>(sources.map((s) => [s, 0]));
-      for (const e of ev) if (received.has(e.src)) received.set(e.src, received.get(e.src)! + 1);
-      out.set(r, { sent: perSource, received });
-    }
-    return out;
-  };
-  const until = Date.now() + 3_000;
-  for (;;) {
-    const c = await countAll();
-    const done = receivers.every((r) => sources.every((s) => !expectForwarded(r, s) || c.get(r)!.received.get(s)! >= perSource));
-    if (done || Date.now() > until) break;
-    await sleep(50);
-  }
-  await sleep(250);
-  return countAll();
+): Promise<Map<PktAgent, { sent: number; received: Map<string, number> }>> {
+  const flows = sources.map((src) => ({ sender, src, group }));
+  const c = await flowForwarding(flows, receivers, (r, f) => expectForwarded(r, f.src!), perSource);
+  const out = new Map<PktAgent, { sent: number; received: Map<string, number> }>();
+  for (const [r, n] of c) out.set(r, { sent: perSource, received: new Map(sources.map((s, i) => [s, n[i]!])) });
+  return out;
 }
 
 /** Format per-source counts for messages. */
 export function fmtCounts(m: Map<string, number>, sent: number): string {
   return [...m.entries()].map(([s, n]) => `${s}: ${n}/${sent}`).join(', ');
+}
+
+/**
+ * Timing of a stream's end at a receiver: the time of the last datagram to group captured after `from`, once the
+ * stream has been silent there for quietMs (the sender keeps sending). Returns null if nothing at all arrived after
+ * `from`.
+ */
+export async function streamEnd(agent: PktAgent, group: string, from: number, since: number, quietMs = 1_000, timeoutMs = 8_000): Promise<{ last: number | null; after: number }> {
+  return waitUntil(`the stream to ${group} to stop at ${agent.host.name}`, async () => {
+    const ev = await agent.select({ since, out: false, dst: group, proto: 17, after: from });
+    const last = ev.at(-1)?.t ?? null;
+    return Date.now() - (last ?? from) > quietMs ? { last, after: ev.length } : undefined;
+  }, timeoutMs, 50);
 }
