@@ -24,7 +24,7 @@ import { limiterBytes, limiterPlace } from "./ratelimit";
  * 68 KiB per slot: the largest GSO frame (IPv4/IPv6 payload up to 65535 octets plus the IP header, Ethernet header
  * and two VLAN tags) after the headroom, with room to spare; a multiple of the 4 KiB page.
  */
-export const SLOT_STRIDE: u32 = 69632;
+export const SLOT_STRIDE: u32 = 69632 + 64;
 /** Native receives at slot + headroom, so a stripped VLAN tag can be re-inserted in front (4 bytes per tag). */
 export const SLOT_HEADROOM: u32 = 128;
 /** Bytes a frame may occupy from slot + headroom. */

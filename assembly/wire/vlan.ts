@@ -38,13 +38,18 @@ const VID_MASK: u16 = 0x0fff;
  * tag is cut short by the end of the frame.
  */
 export function walkTags(p: usize, len: u32): i32 {
+  // Straight-line: most frames are untagged, and the engine keeps a loop's stack check and counter even for two
+  // iterations.
+  const outer = bswap<u16>(load<u16>(p + <usize>ETHERTYPE));
+  if (!isTagTpid(outer)) return <i32>ETHERTYPE;
+  // The tag itself and the field after it must both be inside the frame.
   let off = <u32>ETHERTYPE;
-  let vid: u32 = 0;
-  for (let tags: u32 = 0; tags < MAX_TAGS; tags++) {
-    if (!isTagTpid(bswap<u16>(load<u16>(p + <usize>off)))) break;
-    // The tag itself and the field after it must both be inside the frame.
+  if (off + TAG_LEN + 2 > len) return -1;
+  const vid = <u32>tagVid(p, off);
+  off += TAG_LEN;
+  // At most MAX_TAGS (2) tags: a third TPID is left as the EtherType.
+  if (isTagTpid(bswap<u16>(load<u16>(p + <usize>off)))) {
     if (off + TAG_LEN + 2 > len) return -1;
-    if (tags == 0) vid = <u32>tagVid(p, off);
     off += TAG_LEN;
   }
   return <i32>((vid << 16) | off);

@@ -8,7 +8,8 @@
 // Each host runs a capture agent (pktagent.py); h1's captures its own outgoing stream, so "what was sent in a window"
 // and "what arrived" come from the same clock.
 
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -16,7 +17,7 @@ import {
 } from '../../../src/lab/index.js';
 import { labSkipReason, useLab } from '../harness.js';
 import {
-  PktAgent, groupRow, groups, logEvents, ports, querier, sleep, sw, tempDir, waitSnooping, waitUntil,
+  PktAgent, groupRow, groups, logEvents, ports, querier, sleep, sw, waitSnooping, waitUntil,
 } from './helpers.js';
 
 const skip = labSkipReason ?? daemonStatus().reason;
@@ -153,8 +154,13 @@ describe.skipIf(skip !== null)(`faults: link down/up and a vanishing interface${
 });
 
 describe.skipIf(skip !== null)(`faults: kill -9 and the state file${skip ? ` (skipped: ${skip})` : ''}`, () => {
-  const tmp = tempDir();
-  const stateFile = join(tmp.dir, 'state.json');
+  // Created in beforeAll (registered before useLab's, so it runs first), never at collection time: a skipped or
+  // filtered-out suite leaves nothing behind.
+  const dir = join(tmpdir(), `igmpswitch-snoop-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  const stateFile = join(dir, 'state.json');
+  beforeAll(() => {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  });
   // No querier anywhere and no_querier: filter, so nothing but the state file can restore a membership: the switch
   // sends no query at start (a query round would make h2 report again), and it filters at once (startup_flood 0)
   // instead of flooding, so a stream reaching h2 after the restart proves the membership was restored. The long
@@ -166,6 +172,8 @@ describe.skipIf(skip !== null)(`faults: kill -9 and the state file${skip ? ` (sk
         query_interval: '60s', query_response_interval: '1s',
       },
       state: { file: stateFile },
+      // A fixed control socket, as in production: after kill -9 the restarted daemon finds the old one left behind.
+      management: { socket: join(dir, 'ctl.sock') },
     },
     echo,
   };
@@ -188,7 +196,7 @@ describe.skipIf(skip !== null)(`faults: kill -9 and the state file${skip ? ` (sk
     } catch {
       /* the lab was never built */
     }
-    tmp.remove();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('kill -9, restart on the same state file: memberships are back at once and the stream resumes without a query', async () => {
@@ -233,6 +241,7 @@ describe.skipIf(skip !== null)(`faults: kill -9 and the state file${skip ? ` (sk
     // Listed straight after "forwarding".
     const restored = await groupRow(l, G, p2);
     expect(restored, `${G} on ${p2} right after the restart: ${JSON.stringify(await groups(l))}`).toBeDefined();
+    expect(sw(l).logs().some((e) => e['msg'] === 'removed stale control socket'), 'the stale control socket was replaced').toBe(true);
     const log = logEvents(l, 'state-restored')[0];
     expect(log, 'state-restored log line').toBeDefined();
     expect(Number(log!['memberships'])).toBeGreaterThanOrEqual(1);

@@ -8,9 +8,6 @@
 //     and captures every IPv4 frame with a kernel timestamp, so tests count what really reached a host;
 //   * polling with deadlines (waitUntil), and typed access to the daemon's management API.
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Lab, LabHost, LabProcess, SwitchProcess } from '../../../src/lab/index.js';
 import type { GroupRow, QuerierView, RouterRow, StatsView, PortRow, TraceResult } from '../../../src/mgmt/api.js';
@@ -463,12 +460,6 @@ export function sourceMap(row: GroupRow | undefined): Map<string, { blocked: boo
 
 export function num(v: unknown): number {
   return typeof v === 'string' ? Number(v) : typeof v === 'number' ? v : 0;
-}
-
-/** A temporary directory removed by the returned function. */
-export function tempDir(prefix = 'igmpswitch-snoop-'): { dir: string; remove: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** Daemon log lines (pino JSON) with the given event name. */
