@@ -13,6 +13,7 @@ import { assignPortIndices, toEngineConfig, toWorkerParams } from '../config/eng
 import { diffConfig, describeChange, needsRestart } from '../config/diff.js';
 import type { Config } from '../config/schema.js';
 import { loadState, saveState, type StateBody } from '../mgmt/state-file.js';
+import { clearRecord, restoreLeftovers, settingsRecordPath, writeRecord } from './interface-settings.js';
 
 /** Monotonic milliseconds: the engine's clock. */
 export function monotonicMs(): number {
@@ -71,7 +72,10 @@ export class Switch {
       throw new PortStartError(`${missing.length === 1 ? 'interface' : 'interfaces'} not found: ${missing.join(', ')} ` +
         '(every name under `ports` must be an existing network interface)');
     }
+    const record = settingsRecordPath(config.state.file);
+    restoreLeftovers(record, addon, log);
     const { dataplane, ports } = await DataPlane.start(toWorkerParams(config, portIndex));
+    try { writeRecord(record, dataplane.changedSettings); } catch (err) { log.warn((err as Error).message); }
     const sw = new Switch(dataplane, config, portIndex, ports, log);
     sw.wire();
     sw.applyDataplaneSettings();
@@ -241,7 +245,8 @@ export class Switch {
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.stateTimer) clearTimeout(this.stateTimer);
-    await this.dataplane.stop();
+    await this.dataplane.stop(); // the worker restores interface settings as it closes the ports
+    clearRecord(settingsRecordPath(this.config.state.file));
   }
 
   portName(index: number): string {

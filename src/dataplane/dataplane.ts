@@ -5,7 +5,7 @@ import { Worker, MessageChannel, type MessagePort } from 'node:worker_threads';
 import { EventEmitter } from 'node:events';
 import { loadPacketAddon } from '../io/packet-addon.js';
 import type { FrameSink, PortMask, TableCommand, TableSink } from './commands.js';
-import { PUNT_META_WORDS, type FromWorker, type PortOpened, type ToWorker, type WorkerParams } from './messages.js';
+import { PUNT_META_WORDS, type ChangedSettings, type FromWorker, type PortOpened, type ToWorker, type WorkerParams } from './messages.js';
 
 /** One punted control frame, as the control plane receives it. */
 export interface PuntedFrame {
@@ -37,6 +37,8 @@ export class DataPlane extends EventEmitter<DataPlaneEvents> implements TableSin
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
   private stopped = false;
+  /** Interface settings the worker changed at start (their original values), for crash recovery. */
+  changedSettings: ChangedSettings = {};
 
   private constructor(params: WorkerParams, readonly ready: Promise<PortOpened[]>, setup: (dp: DataPlane) => void) {
     super();
@@ -73,6 +75,7 @@ export class DataPlane extends EventEmitter<DataPlaneEvents> implements TableSin
     switch (msg.type) {
       case 'ready':
         this.wakeFd = msg.wakeFd;
+        this.changedSettings = msg.changedSettings;
         resolveReady(msg.ports);
         break;
       case 'punt': {

@@ -31,7 +31,7 @@ export type ToWorker =
   | { type: 'stop' };
 
 export type FromWorker =
-  | { type: 'ready'; wakeFd: number; ports: PortOpened[] }
+  | { type: 'ready'; wakeFd: number; ports: PortOpened[]; changedSettings: ChangedSettings }
   | PuntBatch
   | { type: 'portOpened'; port: PortOpened }
   | { type: 'portError'; index: number; name: string; message: string }
@@ -49,3 +49,6 @@ export interface PortOpened {
   mac: string;
   mtu: number;
 }
+
+/** Interface settings the worker changed (originals, to restore), by interface name. */
+export type ChangedSettings = Record<string, { ifindex: number; offloads: Record<string, boolean> }>;

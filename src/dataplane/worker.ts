@@ -9,7 +9,7 @@ import { loadCore, type Core } from './core.js';
 import { loadPacketAddon } from '../io/packet-addon.js';
 import { PortSet, type PortInfo } from '../io/ports.js';
 import { LinkMonitor } from '../io/link-monitor.js';
-import { PUNT_META_WORDS, type FromWorker, type ToWorker, type WorkerParams, type PortOpened } from './messages.js';
+import { PUNT_META_WORDS, type ChangedSettings, type FromWorker, type ToWorker, type WorkerParams, type PortOpened } from './messages.js';
 import type { TableCommand } from './commands.js';
 
 const params = workerData.params as WorkerParams;
@@ -147,7 +147,8 @@ function run(): void {
   monitor.on('reopenFailed', (e) => send({ type: 'warn', message: e.message }));
   monitor.start();
   applyActive();
-  send({ type: 'ready', wakeFd: addon.wakeFd(), ports: ports.ports.map(opened) });
+  send({ type: 'ready', wakeFd: addon.wakeFd(), ports: ports.ports.map(opened),
+    changedSettings: ports.savedSettings() as ChangedSettings });
 
   let lastSweep = addon.nowMs();
   let lastLinkPoll = lastSweep;
