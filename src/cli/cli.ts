@@ -77,7 +77,9 @@ Options:
       const mod = await importOptional<{ runDaemon(opts: { configPath: string }): Promise<void> }>(
         '../daemon.js', 'the daemon (src/daemon.ts)');
       await mod.runDaemon({ configPath: path.resolve(configPath) });
-      return 0;
+      // runDaemon returns once the switch is forwarding (it then runs until a signal) or after a start-up failure,
+      // which it reports through process.exitCode (1); keep that status.
+      return typeof process.exitCode === 'number' ? process.exitCode : 0;
     },
   },
 
