@@ -35,6 +35,16 @@ let shift: u32 = 32;
 let capacity: u32 = 0;
 let count: u32 = 0;
 let agingMs: u32 = DEFAULT_AGING_MS;
+/**
+ * A known address on the same port is re-stamped only when its stamp is at least this old: learning then costs no
+ * store for almost every frame (and leaves the entry's cache line clean). At most 1 s, and 1/16 of the aging time
+ * so that a short aging time still ages by traffic seen within it.
+ */
+let refreshMs: u32 = refreshFor(DEFAULT_AGING_MS);
+
+@inline function refreshFor(aging: u32): u32 {
+  return min<u32>(1000, aging >>> 4);
+}
 
 export function fdbBytes(cap: u32): usize {
   return <usize>slotsForCapacity(cap) * FDB_ENTRY_SIZE;
@@ -93,9 +103,12 @@ export function fdbLearn(key: u64, port: u32, now: u32): i32 {
     const e = slotAt(i);
     const k = load<u64>(e, KEY);
     if (k == key) {
-      // Most frames come from a known address on the same port within the same millisecond: no store then.
-      if (load<u32>(e, LAST_SEEN) != now) store<u32>(e, now, LAST_SEEN);
-      if (<u32>load<u16>(e, PORT) == port) return LEARN_REFRESHED;
+      if (<u32>load<u16>(e, PORT) == port) {
+        // Most frames come from a known address on the same port it was stamped on recently: no store then.
+        if (now - load<u32>(e, LAST_SEEN) >= refreshMs) store<u32>(e, now, LAST_SEEN);
+        return LEARN_REFRESHED;
+      }
+      store<u32>(e, now, LAST_SEEN);
       store<u16>(e, <u16>port, PORT);
       return LEARN_MOVED;
     }
@@ -168,6 +181,7 @@ export function fdbFlush(port: i32): u32 {
 
 export function fdbSetAgingMs(ms: u32): void {
   agingMs = ms;
+  refreshMs = refreshFor(ms);
 }
 
 export function fdbCount(): u32 {

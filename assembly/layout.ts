@@ -4,7 +4,7 @@
 //   slots        maxBatch × SLOT_STRIDE   frames; native receives at slot + SLOT_HEADROOM
 //   descriptors  maxBatch × 32            written by native (docs/architecture.md, "RX descriptor")
 //   verdicts     maxBatch × 16            written by process()
-//   tx counts    64 × u32                 per egress port
+//   tx counts    64 × u32                 per egress port, then 64 × u32 TX cursors (the core's own)
 //   tx lists     64 × txListStride        u16 frame indices per egress port
 //   punt list    u32 count + maxBatch × u16  frames punted by the last batch, in order
 //   fdb, mdb     hash tables sized from their capacities
@@ -66,6 +66,8 @@ export let slotsBase: usize = 0;
 export let descBase: usize = 0;
 export let verdictsBase: usize = 0;
 export let txCountsBase: usize = 0;
+/** Per port, where its TX list takes the next frame index during a batch (u32 addresses; the core's own). */
+export let txCursorsBase: usize = 0;
 export let txListsBase: usize = 0;
 export let txListStride: u32 = 0;
 export let puntListBase: usize = 0;
@@ -91,7 +93,9 @@ function planLayout(batch: u32, fdbCapacity: u32, mdbCapacity: u32, commit: bool
   const verdicts = at;
   at = alignUp(at + <usize>batch * VERDICT_STRIDE, REGION_ALIGN);
   const txCounts = at;
-  at = alignUp(at + <usize>MAX_PORTS * 4, REGION_ALIGN);
+  // Followed by the core's own TX cursors (one u32 address per port; pipeline.ts), which native never reads.
+  const txCursors = at + <usize>MAX_PORTS * 4;
+  at = alignUp(txCursors + <usize>MAX_PORTS * 4, REGION_ALIGN);
   const txLists = at;
   at = alignUp(at + <usize>MAX_PORTS * listStride, REGION_ALIGN);
   const puntList = at;
@@ -112,6 +116,7 @@ function planLayout(batch: u32, fdbCapacity: u32, mdbCapacity: u32, commit: bool
     descBase = desc;
     verdictsBase = verdicts;
     txCountsBase = txCounts;
+    txCursorsBase = txCursors;
     txListsBase = txLists;
     txListStride = listStride;
     puntListBase = puntList;
@@ -122,6 +127,10 @@ function planLayout(batch: u32, fdbCapacity: u32, mdbCapacity: u32, commit: bool
     scratchBase = scratch;
     regionsEnd = at;
     memory.fill(slots, 0, at - slots);
+    // TX cursors start at their lists (the batch loop moves them and resets the ones it moved).
+    for (let p: u32 = 0; p < MAX_PORTS; p++) {
+      store<u32>(txCursors + (<usize>p << 2), <u32>(txLists + <usize>(p * listStride)));
+    }
     fdbPlace(fdb, fdbCapacity);
     mdbPlace(mdb, mdbCapacity);
     limiterPlace(limiter);

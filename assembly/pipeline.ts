@@ -33,7 +33,7 @@ import { checksumOk, icmpv6ChecksumOk } from "./checksum";
 import { fdbKey, fdbLearn, fdbLookup, LEARN_FULL, LEARN_MOVED, LEARN_NEW } from "./fdb";
 import {
   DESC_FLAG_CSUM_PARTIAL, DESC_FLAG_TRUNCATED, DESC_FLAGS, DESC_FRAME, DESC_LENGTH, DESC_PORT, DESC_STRIDE,
-  descBase, maxBatch, PUNT_LIST_INDICES, puntListBase, slotAddress, SLOT_STRIDE, txCountsBase, txListsBase,
+  descBase, maxBatch, PUNT_LIST_INDICES, puntListBase, slotAddress, SLOT_STRIDE, txCountsBase, txCursorsBase, txListsBase,
   txListStride, VERDICT_ACTION, VERDICT_PORTS, VERDICT_STRIDE, verdictsBase,
 } from "./layout";
 import { entryIsSourceSpecific, entryPorts, mdbOutgrowsCache, mdbResolve, touchGroupHome } from "./mdb";
@@ -494,13 +494,14 @@ function decide(frame: usize, len: u32, port: u32, flags: u32, row: usize, now: 
   }
   if (tracing) return 0;
   touchedPorts |= ports;
+  // Queue on each egress port through its cursor (layout.ts): load, store, store per copy; the counts native reads
+  // are written once per batch (countTransmitted).
   while (ports != 0) {
-    const p = <u32>ctz(ports);
+    const at = txCursorsBase + (<usize>ctz(ports) << 2);
     ports &= ports - 1;
-    const countAt = txCountsBase + (<usize>p << 2);
-    const queued = load<u32>(countAt);
-    store<u16>(txListsBase + <usize>(p * txListStride) + (<usize>queued << 1), <u16>i);
-    store<u32>(countAt, queued + 1);
+    const next = load<u32>(at);
+    store<u16>(<usize>next, <u16>i);
+    store<u32>(at, next + 2);
   }
   if (action >= ACTION_PUNT) {
     countEvent(row, EVENT_PUNT);
@@ -574,8 +575,9 @@ function countTransmitted(): void {
   while (ports != 0) {
     const p = <u32>ctz(ports);
     ports &= ports - 1;
-    const queued = load<u32>(txCountsBase + (<usize>p << 2));
     const list = txListsBase + <usize>(p * txListStride);
+    const queued = (load<u32>(txCursorsBase + (<usize>p << 2)) - <u32>list) >>> 1;
+    store<u32>(txCountsBase + (<usize>p << 2), queued);
     let bytes: u64 = 0;
     for (let k: u32 = 0; k < queued; k++) {
       const i = <u32>load<u16>(list + (<usize>k << 1));
@@ -591,8 +593,10 @@ function countTransmitted(): void {
 function resetTxCounts(): void {
   let ports = touchedPorts;
   while (ports != 0) {
-    store<u32>(txCountsBase + (<usize>ctz(ports) << 2), 0);
+    const p = <u32>ctz(ports);
     ports &= ports - 1;
+    store<u32>(txCountsBase + (<usize>p << 2), 0);
+    store<u32>(txCursorsBase + (<usize>p << 2), <u32>(txListsBase + <usize>(p * txListStride)));
   }
   touchedPorts = 0;
 }

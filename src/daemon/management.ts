@@ -22,7 +22,7 @@ export class SwitchManagement implements ManagementApi {
 
   /** Brings the engine's timers up to now, so views show current remaining times. */
   private engine() {
-    this.sw.engine.tick(monotonicMs());
+    this.sw.tick();
     return this.sw.engine;
   }
 

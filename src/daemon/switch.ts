@@ -137,6 +137,11 @@ export class Switch {
 
   // ---- timers ----
 
+  /** Runs what is due now and re-arms the timer (management views call it so remaining times are current). */
+  tick(): void {
+    this.schedule(this.engine.tick(monotonicMs()));
+  }
+
   private schedule(deadline: number): void {
     if (this.stopping) return;
     if (deadline >= this.deadline && this.timer) return;

@@ -143,7 +143,7 @@ export class TcpLoop {
   }
 }
 
-/** The daemon's log lines at level ≥ error (pino: 50 error, 60 fatal). */
+/** The daemon's log lines at level error or fatal (the daemon writes pino levels as labels; numbers just in case). */
 export function errorLogs(lab: Lab): Record<string, unknown>[] {
-  return sw(lab).logs().filter((l) => typeof l['level'] === 'number' && (l['level'] as number) >= 50);
+  return sw(lab).logs().filter((l) => l['level'] === 'error' || l['level'] === 'fatal' || (typeof l['level'] === 'number' && l['level'] >= 50));
 }
