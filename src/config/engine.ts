@@ -63,7 +63,9 @@ export function toEngineConfig(config: Config, portIndex: ReadonlyMap<string, nu
     unregistered: s.unregistered,
     noQuerier: s.no_querier,
     startupFloodMs: s.startup_flood,
-    maxGroups: s.max_groups,
+    // 0 means "as many as the data plane can hold": the engine must never accept memberships the MDB cannot
+    // install (it would list groups whose traffic the data plane treats as unregistered).
+    maxGroups: s.max_groups > 0 ? Math.min(s.max_groups, config.dataplane.mdb_capacity) : config.dataplane.mdb_capacity,
     querierGuard: s.querier_guard,
     reportRateLimit: s.report_rate_limit,
     querier: { enabled: s.querier.enabled, address: s.querier.address, version: s.querier.version },

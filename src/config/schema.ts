@@ -211,7 +211,8 @@ const SnoopingObject = z.strictObject({
   }),
   max_groups: doc(int(0, 16_777_216).default(0), {
     unit: 'memberships',
-    description: 'Memberships overall; `0` = no limit other than `dataplane.mdb_capacity`.',
+    description: 'Memberships overall; past it new joins are refused and counted (snooping stays on). `0` = ' +
+      '`dataplane.mdb_capacity`: never more than the data plane can install.',
   }),
   querier_guard: doc(z.boolean().default(false), {
     description: 'Believe queries, PIM hellos and MRD advertisements only from ports with `trusted: true` ' +

@@ -88,8 +88,7 @@ export class Switch {
     const dp = this.dataplane;
     dp.on('punt', (f) => this.onPunt(f));
     dp.on('warn', (m) => this.log.warn(m));
-    dp.on('commandsFailed', (n) => this.log.warn({ event: 'table-full', commands: n },
-      `${n} table update(s) refused: the MDB is full (dataplane.mdb_capacity)`));
+    dp.on('commandsFailed', (n) => this.noteTableFull(n));
     dp.on('portOpened', (p) => {
       this.ports.set(p.index, p);
       this.linkUp.set(p.index, true);
@@ -103,6 +102,20 @@ export class Switch {
       process.exitCode = 1;
       process.kill(process.pid, 'SIGTERM');
     });
+  }
+
+  private tableFullCount = 0;
+  private tableFullLoggedAt = -Infinity;
+
+  /** MDB full: logged at most every 10 s with the count since the last line (a flood must not flood the log). */
+  private noteTableFull(n: number): void {
+    this.tableFullCount += n;
+    const now = monotonicMs();
+    if (now - this.tableFullLoggedAt < 10_000) return;
+    this.log.warn({ event: 'table-full', commands: this.tableFullCount },
+      `${this.tableFullCount} table update(s) refused: the MDB is full (dataplane.mdb_capacity)`);
+    this.tableFullLoggedAt = now;
+    this.tableFullCount = 0;
   }
 
   /** Settings the data plane enforces by itself (no engine involved). */
