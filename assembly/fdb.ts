@@ -10,6 +10,7 @@
 //
 // The VALID bit keeps the key of (VLAN 0, 00:00:00:00:00:00) distinct from an empty slot.
 
+import { zeroRange } from "./zero";
 import { hashKey, indexShift, slotsForCapacity } from "./hash";
 
 const KEY: usize = 0;
@@ -56,7 +57,7 @@ export function fdbPlace(at: usize, cap: u32): void {
   shift = indexShift(mask + 1);
   capacity = cap;
   count = 0;
-  memory.fill(at, 0, fdbBytes(cap));
+  zeroRange(at, fdbBytes(cap));
 }
 
 @inline export function fdbKey(vlan: u32, mac: u64): u64 {

@@ -15,6 +15,7 @@
 // Each region's offset is exported through a getter (index.ts), so neither TypeScript nor C hard-codes one.
 // `planLayout` is the single definition: `requiredBytes` runs it without committing, `init` commits it.
 
+import { zeroRange } from "./zero";
 import { countersBytes, countersPlace, MAX_PORTS } from "./counters";
 import { fdbBytes, fdbPlace } from "./fdb";
 import { mdbBytes, mdbPlace } from "./mdb";
@@ -126,7 +127,7 @@ function planLayout(batch: u32, fdbCapacity: u32, mdbCapacity: u32, commit: bool
     countersRegion = counters;
     scratchBase = scratch;
     regionsEnd = at;
-    memory.fill(slots, 0, at - slots);
+    zeroRange(slots, at - slots);
     // TX cursors start at their lists (the batch loop moves them and resets the ones it moved).
     for (let p: u32 = 0; p < MAX_PORTS; p++) {
       store<u32>(txCursors + (<usize>p << 2), <u32>(txLists + <usize>(p * listStride)));

@@ -17,6 +17,7 @@
 // placeholder (not REGISTERED, no ports) that exists to say "look up (S,G) first"; deleting the last (S,G) of G
 // removes it. Lookup (mdbResolve): (*,G) → if it counts (S,G) entries, (S,G) first → else the (*,G)'s own ports.
 
+import { zeroRange } from "./zero";
 import { hashKey, indexShift, slotsForCapacity } from "./hash";
 
 const PORTS: usize = 0;
@@ -56,7 +57,7 @@ export function mdbPlace(at: usize, cap: u32): void {
   capacity = cap;
   count = 0;
   mdbOutgrowsCache = mdbBytes(cap) > CACHE_RESIDENT_BYTES;
-  memory.fill(at, 0, mdbBytes(cap));
+  zeroRange(at, mdbBytes(cap));
 }
 
 @inline function slotAt(i: u32): usize {
@@ -224,7 +225,7 @@ export function mdbDelete(vlan: u32, groupPtr: usize, sourcePtr: usize): bool {
 }
 
 export function mdbClear(): void {
-  memory.fill(base, 0, <usize>(mask + 1) << ENTRY_SHIFT);
+  zeroRange(base, <usize>(mask + 1) << ENTRY_SHIFT); // untouched pages stay untouched (zero.ts)
   count = 0;
 }
 

@@ -5,6 +5,12 @@
 // groups (one in ten groups also has an (S,G) entry for the sending host), 5 % IGMP (v2 reports, the selftest
 // IGMPv3 IS_INC report, general queries from the router port). 512 hosts on 7 ports, a router on port 7.
 //
+// What one sample is: one process() call over a batch whose frames were just rewritten (untimed), i.e. the cost of
+// deciding and queueing a freshly received batch: frames are in cache (as after the kernel's copy), the FDB and the
+// MDB are as warm as the previous batch left them, and the multicast groups are new draws each time. With 100 k
+// groups the MDB (32 MB) is far larger than the caches, so most multicast lookups miss to memory. Figures are per
+// frame (sample / batch). PATHS=1 adds a per-path table (batch 256 of one kind of frame only).
+//
 // Quote the median (p50): on a shared machine the mean includes other processes' preemptions.
 // What is timed is process() alone. Before each timed batch (untimed, like the kernel's copy into the slots) the
 // multicast frames are given fresh groups drawn uniformly from all installed groups, so MDB lookups hit a table much
@@ -30,6 +36,9 @@ const SINGLE_CALLS = 64;
 /** Frames of the batch-1 rotation live side by side in slot 0. */
 const SINGLE_SPACING = 256;
 const BENCH_TIME_MS = Number(process.env.BENCH_TIME_MS ?? 1500);
+/** PATHS=1 adds a table per path (batch 256 of one kind of frame). */
+const PATHS = process.env.PATHS === '1';
+const pathRows: { groups: number; path: string; 'ns/frame p50': string; 'ns/frame min': string; samples: number }[] = [];
 
 type Kind = 'known' | 'unknown' | 'multicast' | 'igmp';
 
@@ -67,20 +76,24 @@ interface Sample {
   host: number;
 }
 
-function sample(random: () => number, groups: number): Sample {
+/** Where each kind's share of the mix starts in [0, 1) (a forced kind draws r inside its own band). */
+const KIND_AT: Record<Kind, number> = { known: 0.2, unknown: 0.45, multicast: 0.7, igmp: 0.99 };
+
+function sample(random: () => number, groups: number, only?: Kind): Sample {
   const r = random();
   const a = Math.floor(random() * HOSTS);
   const port = hostPort(a);
-  if (r < 0.40) {
+  const k = only ? KIND_AT[only] : r;
+  if (k < 0.40) {
     let b = Math.floor(random() * HOSTS);
     while (hostPort(b) === port) b = (b + 1) % HOSTS;
     return { kind: 'known', frame: udp(hostMac(b), hostMac(a), hostIp(a), hostIp(b)), port, host: a };
   }
-  if (r < 0.50) {
+  if (k < 0.50) {
     const dst = `02:00:00:ff:${hex2(Math.floor(random() * 256))}:${hex2(Math.floor(random() * 256))}`;
     return { kind: 'unknown', frame: udp(dst, hostMac(a), hostIp(a), '10.9.9.9'), port, host: a };
   }
-  if (r < 0.95) {
+  if (k < 0.95) {
     const g = groupAddress(Math.floor(random() * groups));
     return { kind: 'multicast', frame: udp(ipv4GroupMac(g), hostMac(a), hostIp(a), g), port, host: a };
   }
@@ -210,6 +223,20 @@ async function runGroups(groups: number): Promise<Row[]> {
     };
     bench.add(`batch ${n}`, () => core.process(n, nowMs), { beforeEach: refreshBatch, beforeAll: refreshBatch });
   }
+  // Per path (PATHS=1, batch 256): a batch of one kind only, refreshed the same way. Only the sum over the mix is
+  // the headline figure; this says where its time goes.
+  const pathKinds: Kind[] = PATHS ? ['known', 'unknown', 'multicast', 'igmp'] : [];
+  for (const kind of pathKinds) {
+    const frames = Array.from({ length: MAX_BATCH }, () => sample(random, groups, kind));
+    const mc = frames.flatMap((f, i) => (f.kind === 'multicast' ? [core.slotAddress(i) + L.slotHeadroom] : []));
+    const refresh = () => {
+      frames.forEach((f, i) => core.writeFrame(i, f.frame, f.port));
+      for (const at of mc) refresher.refresh(at);
+    };
+    bench.add(`path ${kind}`, () => {
+      core.process(MAX_BATCH, nowMs);
+    }, { beforeEach: refresh, beforeAll: refresh });
+  }
   await bench.run();
 
   const stats = (name: string) => {
@@ -233,6 +260,10 @@ async function runGroups(groups: number): Promise<Row[]> {
       samples: s.samples,
     });
   }
+  for (const kind of pathKinds) {
+    const p = stats(`path ${kind}`);
+    pathRows.push({ groups, path: kind, 'ns/frame p50': (p.p50 / MAX_BATCH).toFixed(1), 'ns/frame min': (p.min / MAX_BATCH).toFixed(1), samples: p.samples });
+  }
   // Sanity: the mix really took the paths it claims.
   const c = core.counters();
   const drops = Object.entries(c.totals.drops).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ');
@@ -254,3 +285,4 @@ console.error(`mix: ${mix}; ${PORTS} ports, router on port ${ROUTER_PORT}, ${HOS
 const rows: Row[] = [];
 for (const groups of GROUP_COUNTS) rows.push(...await runGroups(groups));
 console.table(rows);
+if (pathRows.length) console.table(pathRows);

@@ -3,6 +3,8 @@
 #   npm run bench                 3 repetitions, all contenders and scenarios (~15 min on 2 vCPUs)
 #   npm run bench -- --quick      1 repetition, short windows
 #   npm run bench -- --help       the other options (bench/e2e.ts)
+# Then scenarios (f) and (g), the daemon's control plane with 10 k and 100 k groups (bench/control-plane-e2e.ts;
+# ~1 min). IGMPSWITCH_BENCH_CP=0 skips them; IGMPSWITCH_BENCH_CP_ARGS passes options to that script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,4 +25,10 @@ if [ ! -f dist/daemon.js ]; then
   echo "bench: dist/daemon.js is missing; igmpswitch will be skipped (npm run build first)" >&2
 fi
 
-exec node --import tsx bench/e2e.ts "$@"
+node --import tsx bench/e2e.ts "$@"
+
+case " $* " in *" --help "*|*" -h "*) exit 0 ;; esac
+if [ "${IGMPSWITCH_BENCH_CP:-1}" != 0 ] && [ -f dist/daemon.js ]; then
+  # shellcheck disable=SC2086
+  node --import tsx bench/control-plane-e2e.ts ${IGMPSWITCH_BENCH_CP_ARGS:-}
+fi

@@ -114,7 +114,25 @@ export class DataPlane extends EventEmitter<DataPlaneEvents> implements TableSin
 
   private post(msg: ToWorker): void {
     if (this.stopped) return;
+    // Table commands queued before this message go first: the worker sees everything in call order.
+    if (this.queued.length > 0) this.flushCommands();
     this.port.postMessage(msg);
+    if (this.wakeFd >= 0) this.addon.wake(this.wakeFd);
+  }
+
+  /**
+   * Table commands wait for the end of the current task (a microtask), then go in one message with one wake-up:
+   * a punt message of N reports used to cost N postMessage calls and N eventfd writes (each waking the worker),
+   * which bounded the reports absorbed per second. Nothing waits longer than the task that queued it.
+   */
+  private queued: TableCommand[] = [];
+  private flushScheduled = false;
+
+  private flushCommands(): void {
+    const list = this.queued;
+    this.queued = [];
+    if (list.length === 0 || this.stopped) return;
+    this.port.postMessage({ type: 'commands', list } satisfies ToWorker);
     if (this.wakeFd >= 0) this.addon.wake(this.wakeFd);
   }
 
@@ -131,7 +149,15 @@ export class DataPlane extends EventEmitter<DataPlaneEvents> implements TableSin
   }
 
   apply(commands: readonly TableCommand[]): void {
-    if (commands.length > 0) this.post({ type: 'commands', list: [...commands] });
+    if (commands.length === 0 || this.stopped) return;
+    for (const c of commands) this.queued.push(c);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(() => {
+        this.flushScheduled = false;
+        this.flushCommands();
+      });
+    }
   }
 
   send(ports: PortMask, frame: Uint8Array): void {

@@ -123,7 +123,8 @@ export class TcpLoop {
   private stopping = false;
   private readonly done: Promise<void>;
 
-  constructor(from: LabHost, to: LabHost, bytes: number, port = 5301) {
+  /** `pauseMs` between transfers (0: back to back). */
+  constructor(from: LabHost, to: LabHost, bytes: number, port = 5301, pauseMs = 0) {
     this.done = (async () => {
       let i = 0;
       while (!this.stopping) {
@@ -133,6 +134,7 @@ export class TcpLoop {
           this.errors.push((e as Error).message.slice(0, 500));
           await sleep(200);
         }
+        if (pauseMs > 0 && !this.stopping) await sleep(pauseMs);
       }
     })();
   }

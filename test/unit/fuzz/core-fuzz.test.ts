@@ -119,6 +119,7 @@ class FuzzCore {
     this.oracle.settings = s;
     this.buckets.set(s.rate, s.burst);
     this.fdb.entries.clear();
+    this.fdb.setAging(s.fdbAgingMs);
   }
 
   private same(from: number, to: number): boolean {

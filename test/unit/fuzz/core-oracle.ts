@@ -112,7 +112,13 @@ interface FdbModelEntry {
 
 export class FdbModel {
   readonly entries = new Map<string, FdbModelEntry>();
+  /** A known address on the same port is re-stamped only when its stamp is at least this old (assembly/fdb.ts). */
+  refreshMs = 1000;
   constructor(readonly capacity: number) {}
+
+  setAging(agingMs: number): void {
+    this.refreshMs = Math.min(1000, agingMs >>> 4);
+  }
 
   static key(vlan: number, b: Uint8Array, at: number): string {
     return `${vlan}|${b[at]},${b[at + 1]},${b[at + 2]},${b[at + 3]},${b[at + 4]},${b[at + 5]}`;
@@ -121,8 +127,11 @@ export class FdbModel {
   learn(key: string, port: number, now: number): 'refreshed' | 'new' | 'moved' | 'full' {
     const e = this.entries.get(key);
     if (e) {
+      if (e.port === port) {
+        if (((now - e.lastSeen) >>> 0) >= this.refreshMs) e.lastSeen = now;
+        return 'refreshed';
+      }
       e.lastSeen = now;
-      if (e.port === port) return 'refreshed';
       e.port = port;
       return 'moved';
     }
