@@ -272,13 +272,43 @@ export class Switch {
     return `#${index}`;
   }
 
+  // Membership churn (join/leave/compat) is logged one line per change up to MEMBERSHIP_LOG_PER_SECOND lines per
+  // second; past that, one summary line per second says how many were not logged one by one. A report storm
+  // (thousands of joins per second) must not turn the log into the bottleneck or bury the other events.
+  private churnWindowStart = -Infinity;
+  private churnLogged = 0;
+  private churnSuppressed: Record<string, number> = {};
+
   private logEngineEvent(e: SnoopingEvent): void {
     const { type, ...fields } = e;
+    if (type === 'join' || type === 'leave' || type === 'compat') {
+      const now = monotonicMs();
+      if (now - this.churnWindowStart >= 1_000) this.flushChurn(now);
+      if (this.churnLogged >= MEMBERSHIP_LOG_PER_SECOND) {
+        this.churnSuppressed[type] = (this.churnSuppressed[type] ?? 0) + 1;
+        return;
+      }
+      this.churnLogged++;
+    }
     const msg = engineEventMessage(e);
     if (type === 'limit') this.log.warn({ event: type, ...fields }, msg);
     else this.log.info({ event: type, ...fields }, msg);
   }
+
+  private flushChurn(now: number): void {
+    const counts = Object.entries(this.churnSuppressed);
+    if (counts.length > 0) {
+      this.log.info({ event: 'membership-summary', ...this.churnSuppressed },
+        `membership changes not logged one by one in the last second: ${counts.map(([k, v]) => `${v} ${k}`).join(', ')}`);
+    }
+    this.churnWindowStart = now;
+    this.churnLogged = 0;
+    this.churnSuppressed = {};
+  }
 }
+
+/** Membership events logged one per line each second before they are summarised. */
+const MEMBERSHIP_LOG_PER_SECOND = 200;
 
 function engineEventMessage(e: SnoopingEvent): string {
   const at = (g: { group: string; vlan: number; portName: string }) =>
