@@ -14,6 +14,8 @@ import {
   scratchBase,
   SCRATCH_BYTES, slotsBase, SLOT_HEADROOM, SLOT_SIZE, SLOT_STRIDE, txCountsBase, txListsBase, txListStride,
   verdictsBase, VERDICT_STRIDE,
+  DESC_FLAG_CSUM_PARTIAL, DESC_FLAG_GSO, DESC_FLAG_TRUNCATED, DESC_FLAGS, DESC_FRAME, DESC_LENGTH, DESC_PORT, DESC_TIME, DESC_VNET,
+  VERDICT_ACTION, VERDICT_L3_OFFSET, VERDICT_PORTS, VERDICT_PUNT, VERDICT_REASON, VERDICT_VLAN,
 } from "./layout";
 
 export { init, requiredBytes } from "./layout";
@@ -61,6 +63,22 @@ export function layoutSlotHeadroom(): u32 { return SLOT_HEADROOM; }
 export function layoutSlotSize(): u32 { return SLOT_SIZE; }
 export function layoutDesc(): usize { return descBase; }
 export function layoutDescStride(): u32 { return DESC_STRIDE; }
+// Field offsets and flag bits, so that neither TypeScript nor C repeats them (the native addon takes them at attach).
+export function layoutDescFrame(): u32 { return <u32>DESC_FRAME; }
+export function layoutDescLength(): u32 { return <u32>DESC_LENGTH; }
+export function layoutDescPort(): u32 { return <u32>DESC_PORT; }
+export function layoutDescFlags(): u32 { return <u32>DESC_FLAGS; }
+export function layoutDescTime(): u32 { return <u32>DESC_TIME; }
+export function layoutDescVnet(): u32 { return <u32>DESC_VNET; }
+export function layoutFlagTruncated(): u32 { return DESC_FLAG_TRUNCATED; }
+export function layoutFlagCsumPartial(): u32 { return DESC_FLAG_CSUM_PARTIAL; }
+export function layoutFlagGso(): u32 { return DESC_FLAG_GSO; }
+export function layoutVerdictPorts(): u32 { return <u32>VERDICT_PORTS; }
+export function layoutVerdictAction(): u32 { return <u32>VERDICT_ACTION; }
+export function layoutVerdictReason(): u32 { return <u32>VERDICT_REASON; }
+export function layoutVerdictPunt(): u32 { return <u32>VERDICT_PUNT; }
+export function layoutVerdictL3Offset(): u32 { return <u32>VERDICT_L3_OFFSET; }
+export function layoutVerdictVlan(): u32 { return <u32>VERDICT_VLAN; }
 export function layoutVerdicts(): usize { return verdictsBase; }
 export function layoutVerdictStride(): u32 { return VERDICT_STRIDE; }
 export function layoutTxCounts(): usize { return txCountsBase; }

@@ -37,6 +37,10 @@ export const DESC_FRAME: usize = 0;
 export const DESC_LENGTH: usize = 4;
 export const DESC_PORT: usize = 8;
 export const DESC_FLAGS: usize = 10;
+/** Receive time of the batch, ms (written by native). */
+export const DESC_TIME: usize = 12;
+/** The kernel's virtio_net_hdr (PACKET_VNET_HDR), handed back unchanged on transmit. */
+export const DESC_VNET: usize = 16;
 export const DESC_FLAG_TRUNCATED: u32 = 1;
 /** The L4 checksum was left for offload: it cannot be verified here. */
 export const DESC_FLAG_CSUM_PARTIAL: u32 = 2;

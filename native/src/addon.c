@@ -223,7 +223,17 @@ static napi_value js_attach(napi_env env, napi_callback_info info) {
       get_layout_u32(env, lo, "txCounts", &L.tx_counts, -1) < 0 ||
       get_layout_u32(env, lo, "txLists", &L.tx_lists, -1) < 0 ||
       get_layout_u32(env, lo, "txListStride", &L.tx_list_stride, -1) < 0 ||
-      get_layout_u32(env, lo, "maxBatch", &L.max_batch, -1) < 0)
+      get_layout_u32(env, lo, "maxBatch", &L.max_batch, -1) < 0 ||
+      /* Descriptor fields and flags: given by the module (assembly/layout.ts), never hard-coded here. */
+      get_layout_u32(env, lo, "descFrame", &L.d_offset, -1) < 0 ||
+      get_layout_u32(env, lo, "descLength", &L.d_length, -1) < 0 ||
+      get_layout_u32(env, lo, "descPort", &L.d_port, -1) < 0 ||
+      get_layout_u32(env, lo, "descFlags", &L.d_flags, -1) < 0 ||
+      get_layout_u32(env, lo, "descTime", &L.d_time, -1) < 0 ||
+      get_layout_u32(env, lo, "descVnet", &L.d_vnet, -1) < 0 ||
+      get_layout_u32(env, lo, "flagTruncated", &L.f_truncated, -1) < 0 ||
+      get_layout_u32(env, lo, "flagCsumPartial", &L.f_csum_partial, -1) < 0 ||
+      get_layout_u32(env, lo, "flagGso", &L.f_gso, -1) < 0)
     return NULL;
   igs_err e;
   if (igs_attach(&a->ctx, data, len, &L, &e) < 0) return throw_igs(env, &e);
@@ -815,10 +825,6 @@ NAPI_MODULE_INIT() {
   napi_create_object(env, &k);
   add_const(env, k, "MAX_PORTS", IGS_MAX_PORTS);
   add_const(env, k, "VNET_HDR_LEN", IGS_VNET_LEN);
-  add_const(env, k, "DESC_MIN_STRIDE", IGS_D_MIN_STRIDE);
-  add_const(env, k, "FLAG_TRUNCATED", IGS_F_TRUNCATED);
-  add_const(env, k, "FLAG_CSUM_PARTIAL", IGS_F_CSUM_PARTIAL);
-  add_const(env, k, "FLAG_GSO", IGS_F_GSO);
   napi_object_freeze(env, k);
   set_prop(env, exports, "constants", k);
   return exports;

@@ -33,17 +33,8 @@
 #define IGS_VNET_FIELD 12
 
 /* RX descriptor fields (docs/architecture.md, "RX descriptor"). */
-#define IGS_D_OFFSET 0
-#define IGS_D_LENGTH 4
-#define IGS_D_PORT 8
-#define IGS_D_FLAGS 10
-#define IGS_D_TIME 12
-#define IGS_D_VNET 16
-#define IGS_D_MIN_STRIDE 32
-
-#define IGS_F_TRUNCATED 0x1
-#define IGS_F_CSUM_PARTIAL 0x2
-#define IGS_F_GSO 0x4
+/* Descriptor field offsets and flag bits are not defined here: the Wasm module exports them (assembly/layout.ts)
+ * and attach() takes them with the rest of the layout, so the layout has one source of truth. */
 
 /* virtio_net_hdr field offsets inside the 10-byte header (little-endian on every host we build for). */
 #define IGS_VH_FLAGS 0
@@ -62,6 +53,9 @@ typedef struct igs_layout {
   uint32_t slot_cap; /* bytes receivable at slot + headroom: min(slotSize, slotStride - slotHeadroom) */
   uint32_t tx_counts, tx_lists, tx_list_stride;
   uint32_t max_batch; /* number of descriptors == number of slots */
+  /* Descriptor fields (byte offsets within a descriptor) and flag bits, from the module. */
+  uint32_t d_offset, d_length, d_port, d_flags, d_time, d_vnet;
+  uint32_t f_truncated, f_csum_partial, f_gso;
 } igs_layout;
 
 /* Per-port counters. Plain uint64_t: only the thread that owns the addon instance touches them. */

@@ -104,8 +104,16 @@ int igs_attach(igs_ctx *c, uint8_t *base, size_t len, const igs_layout *in, igs_
                 L.max_batch);
     return -1;
   }
-  if (L.desc_stride < IGS_D_MIN_STRIDE) {
-    igs_set_err(e, 0, "attach: layout.descStride must be >= %d, got %u", IGS_D_MIN_STRIDE, L.desc_stride);
+  /* Every descriptor field must lie inside the descriptor, and the vnet field must hold a virtio_net_hdr. */
+  if ((uint64_t)L.d_offset + 4 > L.desc_stride || (uint64_t)L.d_length + 4 > L.desc_stride ||
+      (uint64_t)L.d_port + 2 > L.desc_stride || (uint64_t)L.d_flags + 2 > L.desc_stride ||
+      (uint64_t)L.d_time + 4 > L.desc_stride || (uint64_t)L.d_vnet + IGS_VNET_FIELD > L.desc_stride) {
+    igs_set_err(e, 0, "attach: a descriptor field lies outside layout.descStride (%u)", L.desc_stride);
+    return -1;
+  }
+  if (L.f_truncated == 0 || L.f_csum_partial == 0 || L.f_gso == 0 || L.f_truncated > 0xffff ||
+      L.f_csum_partial > 0xffff || L.f_gso > 0xffff) {
+    igs_set_err(e, 0, "%s", "attach: descriptor flag bits must be non-zero 16-bit values");
     return -1;
   }
   /* The kernel strips 802.1Q tags into PACKET_AUXDATA; putting one back moves the MAC addresses 4 bytes left. */
@@ -174,7 +182,7 @@ int igs_attach(igs_ctx *c, uint8_t *base, size_t len, const igs_layout *in, igs_
   for (uint32_t f = 0; f < n; f++) {
     uint8_t *d = base + L.desc + (size_t)f * L.desc_stride;
     uint8_t *s = base + L.slots + (size_t)f * L.slot_stride + L.slot_headroom;
-    c->rx_iov[2 * f].iov_base = d + IGS_D_VNET;
+    c->rx_iov[2 * f].iov_base = d + L.d_vnet;
     c->rx_iov[2 * f].iov_len = IGS_VNET_LEN;
     c->rx_iov[2 * f + 1].iov_base = s;
     c->rx_iov[2 * f + 1].iov_len = L.slot_cap;
@@ -357,7 +365,7 @@ void igs_close_port(igs_ctx *c, int index) {
 /* receive                                                                                                 */
 
 /* Put a tag the kernel stripped back in front of the EtherType: move dst+src MAC 4 bytes left. */
-static inline void restore_vlan(uint8_t *d, uint8_t **frame, uint32_t *len, uint16_t tpid, uint16_t tci) {
+static inline void restore_vlan(uint8_t *vh, uint8_t **frame, uint32_t *len, uint16_t tpid, uint16_t tci) {
   uint8_t *f = *frame;
   memmove(f - 4, f, 12);
   f -= 4;
@@ -366,7 +374,6 @@ static inline void restore_vlan(uint8_t *d, uint8_t **frame, uint32_t *len, uint
   *frame = f;
   *len += 4;
   /* The vnet header's offsets are relative to the frame start the kernel saw (untagged). */
-  uint8_t *vh = d + IGS_D_VNET;
   if (vh[IGS_VH_FLAGS] & 1 /* VIRTIO_NET_HDR_F_NEEDS_CSUM */)
     wr16(vh + IGS_VH_CSUM_START, (uint16_t)(rd16(vh + IGS_VH_CSUM_START) + 4));
   uint16_t hl = rd16(vh + IGS_VH_HDR_LEN);
@@ -407,17 +414,17 @@ static uint32_t rx_port(igs_ctx *c, int pi, uint32_t first, uint32_t cnt, uint32
     uint16_t flags = 0;
     if ((mh->msg_flags & MSG_TRUNC) || total > L->slot_cap) {
       len = L->slot_cap < total ? L->slot_cap : total;
-      flags |= IGS_F_TRUNCATED;
+      flags |= (uint16_t)L->f_truncated;
       p->st.rx_truncated++;
     }
-    uint8_t *vh = d + IGS_D_VNET;
+    uint8_t *vh = d + L->d_vnet;
     wr16(vh + IGS_VNET_LEN, 0); /* num_buffers: we use the 10-byte header */
     if (vh[IGS_VH_FLAGS] & 1) {
-      flags |= IGS_F_CSUM_PARTIAL;
+      flags |= (uint16_t)L->f_csum_partial;
       p->st.rx_csum_partial++;
     }
     if (vh[IGS_VH_GSO_TYPE] != 0) {
-      flags |= IGS_F_GSO;
+      flags |= (uint16_t)L->f_gso;
       p->st.rx_gso++;
     }
     for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
@@ -429,15 +436,15 @@ static uint32_t rx_port(igs_ctx *c, int pi, uint32_t first, uint32_t cnt, uint32
       /* Old kernels set no VLAN_VALID bit and only a non-zero TCI; a priority tag (VID 0) has the bit. */
       if (((aux.tp_status & TP_STATUS_VLAN_VALID) || aux.tp_vlan_tci) && len >= 12) {
         uint16_t tpid = (aux.tp_status & TP_STATUS_VLAN_TPID_VALID) ? aux.tp_vlan_tpid : ETH_P_8021Q;
-        restore_vlan(d, &frame, &len, tpid, aux.tp_vlan_tci);
+        restore_vlan(vh, &frame, &len, tpid, aux.tp_vlan_tci);
         p->st.rx_vlan_restored++;
       }
     }
-    wr32(d + IGS_D_OFFSET, (uint32_t)(frame - c->base));
-    wr32(d + IGS_D_LENGTH, len);
-    wr16(d + IGS_D_PORT, (uint16_t)pi);
-    wr16(d + IGS_D_FLAGS, flags);
-    wr32(d + IGS_D_TIME, now);
+    wr32(d + L->d_offset, (uint32_t)(frame - c->base));
+    wr32(d + L->d_length, len);
+    wr16(d + L->d_port, (uint16_t)pi);
+    wr16(d + L->d_flags, flags);
+    wr32(d + L->d_time, now);
     p->st.rx_bytes += len;
   }
   p->st.rx_frames += (uint64_t)r;
@@ -600,14 +607,14 @@ uint32_t igs_transmit(igs_ctx *c) {
         continue;
       }
       uint8_t *d = c->base + L->desc + (size_t)idx * L->desc_stride;
-      uint32_t off = rd32(d + IGS_D_OFFSET), len = rd32(d + IGS_D_LENGTH);
+      uint32_t off = rd32(d + L->d_offset), len = rd32(d + L->d_length);
       /* Bounds check: a corrupt descriptor must never make us send bytes from outside Wasm memory. */
       if (len == 0 || (uint64_t)off + len > c->mem_len) {
         p->st.tx_invalid++;
         continue;
       }
       struct iovec *iov = &c->tx_iov[2 * m];
-      iov[0].iov_base = d + IGS_D_VNET;
+      iov[0].iov_base = d + L->d_vnet;
       iov[0].iov_len = IGS_VNET_LEN;
       iov[1].iov_base = c->base + off;
       iov[1].iov_len = len;

@@ -13,13 +13,6 @@ import type { McastMode, PortMask, TableCommand, UnregisteredPolicy } from './co
 const WASM_PAGE = 65536;
 const DEFAULT_WASM_URL = new URL('../../build/igmpswitch.wasm', import.meta.url);
 
-/** RX descriptor fields (docs/architecture.md, "RX descriptor"). */
-const DESC = { frame: 0, length: 4, port: 8, flags: 10, timeMs: 12 } as const;
-/** Verdict fields (docs/architecture.md, "Verdicts"). */
-const VERDICT = { ports: 0, action: 8, reason: 9, punt: 10, l3Offset: 12, vlan: 14 } as const;
-
-/** Descriptor flags (docs/architecture.md). */
-export const DescriptorFlag = { truncated: 1, csumPartial: 2, gso: 4 } as const;
 
 /** MDB entry flags (assembly/mdb.ts). */
 const MDB_REGISTERED = 1;
@@ -42,6 +35,21 @@ interface CoreExports {
   layoutSlotSize(): number;
   layoutDesc(): number;
   layoutDescStride(): number;
+  layoutDescFrame(): number;
+  layoutDescLength(): number;
+  layoutDescPort(): number;
+  layoutDescFlags(): number;
+  layoutDescTime(): number;
+  layoutDescVnet(): number;
+  layoutFlagTruncated(): number;
+  layoutFlagCsumPartial(): number;
+  layoutFlagGso(): number;
+  layoutVerdictPorts(): number;
+  layoutVerdictAction(): number;
+  layoutVerdictReason(): number;
+  layoutVerdictPunt(): number;
+  layoutVerdictL3Offset(): number;
+  layoutVerdictVlan(): number;
   layoutVerdicts(): number;
   layoutVerdictStride(): number;
   layoutTxCounts(): number;
@@ -120,6 +128,16 @@ export interface CoreOptions {
 export interface CoreLayout {
   desc: number;
   descStride: number;
+  /** Descriptor field offsets and flag bits (the addon's attach takes them too). */
+  descFrame: number;
+  descLength: number;
+  descPort: number;
+  descFlags: number;
+  descTime: number;
+  descVnet: number;
+  flagTruncated: number;
+  flagCsumPartial: number;
+  flagGso: number;
   slots: number;
   slotStride: number;
   slotHeadroom: number;
@@ -130,6 +148,13 @@ export interface CoreLayout {
   maxBatch: number;
   verdicts: number;
   verdictStride: number;
+  /** Verdict field offsets. */
+  verdictPorts: number;
+  verdictAction: number;
+  verdictReason: number;
+  verdictPunt: number;
+  verdictL3Offset: number;
+  verdictVlan: number;
   /** u32 count of the frames the last batch punted… */
   puntList: number;
   /** …and their u16 frame indices. */
@@ -273,6 +298,15 @@ function readLayout(x: CoreExports): CoreLayout {
   return Object.freeze({
     desc: u(x.layoutDesc()),
     descStride: u(x.layoutDescStride()),
+    descFrame: u(x.layoutDescFrame()),
+    descLength: u(x.layoutDescLength()),
+    descPort: u(x.layoutDescPort()),
+    descFlags: u(x.layoutDescFlags()),
+    descTime: u(x.layoutDescTime()),
+    descVnet: u(x.layoutDescVnet()),
+    flagTruncated: u(x.layoutFlagTruncated()),
+    flagCsumPartial: u(x.layoutFlagCsumPartial()),
+    flagGso: u(x.layoutFlagGso()),
     slots: u(x.layoutSlots()),
     slotStride: u(x.layoutSlotStride()),
     slotHeadroom: u(x.layoutSlotHeadroom()),
@@ -283,6 +317,12 @@ function readLayout(x: CoreExports): CoreLayout {
     maxBatch: u(x.layoutMaxBatch()),
     verdicts: u(x.layoutVerdicts()),
     verdictStride: u(x.layoutVerdictStride()),
+    verdictPorts: u(x.layoutVerdictPorts()),
+    verdictAction: u(x.layoutVerdictAction()),
+    verdictReason: u(x.layoutVerdictReason()),
+    verdictPunt: u(x.layoutVerdictPunt()),
+    verdictL3Offset: u(x.layoutVerdictL3Offset()),
+    verdictVlan: u(x.layoutVerdictVlan()),
     puntList: u(x.layoutPuntList()),
     puntListIndices: u(x.layoutPuntListIndices()),
     fdb: u(x.layoutFdb()),
@@ -407,35 +447,35 @@ export class Core {
   }
 
   puntPort(k: number): number {
-    return this.view.getUint16(this.#descriptorField(k, DESC.port), true);
+    return this.view.getUint16(this.#descriptorField(k, this.layout.descPort), true);
   }
 
   puntLength(k: number): number {
-    return this.view.getUint32(this.#descriptorField(k, DESC.length), true);
+    return this.view.getUint32(this.#descriptorField(k, this.layout.descLength), true);
   }
 
   /** The punted frame's bytes: a view into its slot, valid until the next batch. */
   puntBytes(k: number): Uint8Array {
-    const at = this.view.getUint32(this.#descriptorField(k, DESC.frame), true);
+    const at = this.view.getUint32(this.#descriptorField(k, this.layout.descFrame), true);
     return this.bytes.subarray(at, at + this.puntLength(k));
   }
 
   puntVlan(k: number): number {
-    return this.view.getUint16(this.#verdictField(k, VERDICT.vlan), true);
+    return this.view.getUint16(this.#verdictField(k, this.layout.verdictVlan), true);
   }
 
   puntL3Offset(k: number): number {
-    return this.view.getUint16(this.#verdictField(k, VERDICT.l3Offset), true);
+    return this.view.getUint16(this.#verdictField(k, this.layout.verdictL3Offset), true);
   }
 
   /** Index into names.punt (igmp, mld, pim, mrd). */
   puntClass(k: number): number {
-    return this.view.getUint8(this.#verdictField(k, VERDICT.punt));
+    return this.view.getUint8(this.#verdictField(k, this.layout.verdictPunt));
   }
 
   /** Whether the frame was also forwarded (PUNT_AND_FORWARD) rather than only punted. */
   puntForwarded(k: number): boolean {
-    return this.names.action![this.view.getUint8(this.#verdictField(k, VERDICT.action))] === 'punt_and_forward';
+    return this.names.action![this.view.getUint8(this.#verdictField(k, this.layout.verdictAction))] === 'punt_and_forward';
   }
 
   /** Address of frame slot i (the frame goes at slot + slotHeadroom). */
@@ -456,23 +496,23 @@ export class Core {
   /** Write descriptor i as the native side would. */
   writeDescriptor(i: number, frameAddress: number, length: number, port: number, flags = 0, timeMs = 0): void {
     const d = this.layout.desc + i * this.layout.descStride;
-    this.view.setUint32(d + DESC.frame, frameAddress, true);
-    this.view.setUint32(d + DESC.length, length, true);
-    this.view.setUint16(d + DESC.port, port, true);
-    this.view.setUint16(d + DESC.flags, flags, true);
-    this.view.setUint32(d + DESC.timeMs, timeMs, true);
+    this.view.setUint32(d + this.layout.descFrame, frameAddress, true);
+    this.view.setUint32(d + this.layout.descLength, length, true);
+    this.view.setUint16(d + this.layout.descPort, port, true);
+    this.view.setUint16(d + this.layout.descFlags, flags, true);
+    this.view.setUint32(d + this.layout.descTime, timeMs, true);
   }
 
   verdict(i: number): Verdict {
     const v = this.layout.verdicts + i * this.layout.verdictStride;
     const names = this.names;
     return {
-      ports: this.view.getBigUint64(v + VERDICT.ports, true),
-      action: names.action![this.view.getUint8(v + VERDICT.action)] ?? 'invalid',
-      reason: names.drop![this.view.getUint8(v + VERDICT.reason)] ?? 'invalid',
-      punt: names.punt![this.view.getUint8(v + VERDICT.punt)] ?? 'invalid',
-      l3Offset: this.view.getUint16(v + VERDICT.l3Offset, true),
-      vlan: this.view.getUint16(v + VERDICT.vlan, true),
+      ports: this.view.getBigUint64(v + this.layout.verdictPorts, true),
+      action: names.action![this.view.getUint8(v + this.layout.verdictAction)] ?? 'invalid',
+      reason: names.drop![this.view.getUint8(v + this.layout.verdictReason)] ?? 'invalid',
+      punt: names.punt![this.view.getUint8(v + this.layout.verdictPunt)] ?? 'invalid',
+      l3Offset: this.view.getUint16(v + this.layout.verdictL3Offset, true),
+      vlan: this.view.getUint16(v + this.layout.verdictVlan, true),
     };
   }
 

@@ -28,6 +28,17 @@ export interface PacketLayout {
   txListStride: number;
   /** Number of descriptors and slots; receive() never fills more. */
   maxBatch: number;
+  /** Descriptor field offsets (bytes within a descriptor) and flag bits, as the Wasm module exports them. */
+  descFrame: number;
+  descLength: number;
+  descPort: number;
+  descFlags: number;
+  descTime: number;
+  /** The 12-byte virtio_net_hdr field. */
+  descVnet: number;
+  flagTruncated: number;
+  flagCsumPartial: number;
+  flagGso: number;
   /** Not used by the addon; accepted so the core's layout object can be passed as is. */
   verdicts?: number;
   verdictStride?: number;
@@ -176,16 +187,10 @@ export interface PacketAddon {
   readonly constants: {
     readonly MAX_PORTS: number;
     readonly VNET_HDR_LEN: number;
-    readonly DESC_MIN_STRIDE: number;
-    readonly FLAG_TRUNCATED: number;
-    readonly FLAG_CSUM_PARTIAL: number;
-    readonly FLAG_GSO: number;
   };
 }
 
 /** RX descriptor field offsets (docs/architecture.md); for tests and tools, the core uses its own. */
-export const DESC = { OFFSET: 0, LENGTH: 4, PORT: 8, FLAGS: 10, TIME: 12, VNET: 16 } as const;
-export const FRAME_FLAGS = { TRUNCATED: 1, CSUM_PARTIAL: 2, GSO: 4 } as const;
 export const MAX_PORTS = 64;
 
 /** Where the built addon lives: native/build/Release relative to the package root (works from src/ and dist/). */

@@ -114,15 +114,15 @@ if (isMainThread) {
       counts.fill(0, 0, n);
       for (let i = 0; i < got; i++) {
         const d = layout.desc + i * layout.descStride;
-        const inPort = u16[(d + 8) >> 1]!;
+        const inPort = u16[(d + layout.descPort) >> 1]!;
         for (let q = 0; q < n; q++) {
           if (q === inPort) continue;
           u16[((layout.txLists + q * layout.txListStride) >> 1) + counts[q]!] = i;
           counts[q]!++;
         }
         if (marker) {
-          const off = u32[d >> 2]!;
-          const len = u32[(d + 4) >> 2]!;
+          const off = u32[(d + layout.descFrame) >> 2]!;
+          const len = u32[(d + layout.descLength) >> 2]!;
           if (bytes.subarray(off, off + len).indexOf(marker) >= 0) markerByPort[inPort]!++;
         }
       }

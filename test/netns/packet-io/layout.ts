@@ -2,6 +2,17 @@
 // One helper so every fixture computes offsets the same way.
 
 import type { PacketLayout } from '../../../src/io/packet-addon.js';
+import { loadCore } from '../../../src/dataplane/core.js';
+
+/** Descriptor field offsets and flag bits come from the Wasm module itself (one source of truth). */
+function moduleFields(): Pick<PacketLayout, 'descFrame' | 'descLength' | 'descPort' | 'descFlags' | 'descTime' | 'descVnet' |
+  'flagTruncated' | 'flagCsumPartial' | 'flagGso'> {
+  const l = loadCore({ maxBatch: 1, fdbCapacity: 16, mdbCapacity: 16 }).layout;
+  return {
+    descFrame: l.descFrame, descLength: l.descLength, descPort: l.descPort, descFlags: l.descFlags, descTime: l.descTime,
+    descVnet: l.descVnet, flagTruncated: l.flagTruncated, flagCsumPartial: l.flagCsumPartial, flagGso: l.flagGso,
+  };
+}
 
 export interface TestLayoutOptions {
   maxBatch?: number;
@@ -44,6 +55,7 @@ export function makeTestLayout(o: TestLayoutOptions = {}): TestLayout {
       txLists,
       txListStride,
       maxBatch,
+      ...moduleFields(),
     },
     pages: Math.ceil(at / 65536),
   };

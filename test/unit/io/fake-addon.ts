@@ -31,7 +31,7 @@ export class FakeAddon {
   get addon(): PacketAddon {
     const self = this;
     const impl: Partial<PacketAddon> = {
-      constants: { MAX_PORTS: 64, VNET_HDR_LEN: 10, DESC_MIN_STRIDE: 32, FLAG_TRUNCATED: 1, FLAG_CSUM_PARTIAL: 2, FLAG_GSO: 4 },
+      constants: { MAX_PORTS: 64, VNET_HDR_LEN: 10 },
       linkState(name: string): LinkState | null {
         const f = self.ifs.get(name);
         return f ? { ifindex: f.ifindex, up: f.up, adminUp: f.up, running: f.up, carrier: f.up, mtu: 1500 } : null;

@@ -3,7 +3,6 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DescriptorFlag } from '../../../src/dataplane/core.js';
 import { ETHERTYPE_IPV4, l2Frame, multicastData } from './frames.js';
 import { decide, newCore, ports, PORTS_0_TO_3, runBatch } from './harness.js';
 
@@ -31,7 +30,7 @@ describe('descriptor and frame checks', () => {
 
   it('drops TRUNCATED frames as oversize', () => {
     const core = newCore();
-    expect(decide(core, l2Frame(BROADCAST, A), 0, DescriptorFlag.truncated)).toMatchObject({ action: 'drop', reason: 'oversize' });
+    expect(decide(core, l2Frame(BROADCAST, A), 0, core.layout.flagTruncated)).toMatchObject({ action: 'drop', reason: 'oversize' });
   });
 
   it('drops a descriptor that points outside its own slot', () => {
