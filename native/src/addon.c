@@ -564,42 +564,44 @@ static napi_value offloads_object(napi_env env, const igs_features *f) {
   return out;
 }
 
-static napi_value js_get_offloads(napi_env env, napi_callback_info info) {
+/* Every feature by its kernel name: { active, requested, changeable }. */
+static napi_value features_object(napi_env env, const igs_features *f) {
+  napi_value out;
+  napi_create_object(env, &out);
+  for (uint32_t i = 0; i < f->count; i++) {
+    if (f->names[i][0] == 0) continue;
+    napi_value o;
+    napi_create_object(env, &o);
+    set_bool(env, o, "active", igs_fbit(f->active, (int)i));
+    set_bool(env, o, "requested", igs_fbit(f->requested, (int)i));
+    set_bool(env, o, "changeable", igs_fbit(f->available, (int)i));
+    set_prop(env, out, f->names[i], o);
+  }
+  return out;
+}
+
+/* Shared by getOffloads and features: read an interface's features and render them. */
+static napi_value read_features(napi_env env, napi_callback_info info, const char *fn,
+                                napi_value (*render)(napi_env, const igs_features *)) {
   size_t argc = 1;
   napi_value argv[1];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   char name[IFNAMSIZ];
-  if (argc < 1 || get_ifname(env, argv[0], name, "getOffloads") < 0) return NULL;
+  if (argc < 1 || get_ifname(env, argv[0], name, fn) < 0) return NULL;
   igs_features f;
   igs_err e;
   if (igs_features_get(&get_addon(env)->ctx, name, &f, &e) < 0) return throw_igs(env, &e);
-  napi_value out = offloads_object(env, &f);
+  napi_value out = render(env, &f);
   igs_features_free(&f);
   return out;
 }
 
+static napi_value js_get_offloads(napi_env env, napi_callback_info info) {
+  return read_features(env, info, "getOffloads", offloads_object);
+}
+
 static napi_value js_features(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  char name[IFNAMSIZ];
-  if (argc < 1 || get_ifname(env, argv[0], name, "features") < 0) return NULL;
-  igs_features f;
-  igs_err e;
-  if (igs_features_get(&get_addon(env)->ctx, name, &f, &e) < 0) return throw_igs(env, &e);
-  napi_value out;
-  napi_create_object(env, &out);
-  for (uint32_t i = 0; i < f.count; i++) {
-    if (f.names[i][0] == 0) continue;
-    napi_value o;
-    napi_create_object(env, &o);
-    set_bool(env, o, "active", igs_fbit(f.active, (int)i));
-    set_bool(env, o, "requested", igs_fbit(f.requested, (int)i));
-    set_bool(env, o, "changeable", igs_fbit(f.available, (int)i));
-    set_prop(env, out, f.names[i], o);
-  }
-  igs_features_free(&f);
-  return out;
+  return read_features(env, info, "features", features_object);
 }
 
 /*

@@ -6,7 +6,6 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { loadConfig } from '../config/load.js';
 import { ConfigError } from '../config/errors.js';
-import { diffConfig } from '../config/diff.js';
 import type { Config } from '../config/schema.js';
 import { createLogger, reconfigureLogger } from '../mgmt/log.js';
 import { startControlServer, type ControlServer } from '../mgmt/control-socket.js';
@@ -75,7 +74,6 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
         if (next.metrics.enabled) metrics = await startMetricsServer(next.metrics.listen, () => api.metrics(), { logger: log });
       }
       log.info({ event: 'config-reloaded', file: opts.configPath, changes }, `configuration reloaded: ${changes.length} change(s)`);
-      void diffConfig;
       return { ok: true, changes };
     } catch (err) {
       log.error({ event: 'reload-failed' }, (err as Error).message);

@@ -10,7 +10,7 @@ import { loadPacketAddon } from '../io/packet-addon.js';
 import { SnoopingEngine, type SnoopingEvent, type SnoopingSnapshot } from '../snooping/engine.js';
 import { decodeControlFrame } from '../wire/control-frame.js';
 import { assignPortIndices, toEngineConfig, toWorkerParams } from '../config/engine.js';
-import { diffConfig, describeChange, needsRestart } from '../config/diff.js';
+import { diffConfig, describeChange } from '../config/diff.js';
 import type { Config } from '../config/schema.js';
 import { loadState, saveState, type StateBody } from '../mgmt/state-file.js';
 import { clearRecord, restoreLeftovers, settingsRecordPath, writeRecord } from './interface-settings.js';
@@ -251,7 +251,6 @@ export class Switch {
     const eng = toEngineConfig(next, newIndex);
     this.schedule(this.engine.reconfigure(eng.snooping, eng.ports, monotonicMs()));
     this.markDirty();
-    void needsRestart;
     return changes.map(describeChange);
   }
 

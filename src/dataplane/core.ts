@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { addressKey, isZeroKey, keyToAddress, macToText } from './address.js';
 import type { McastMode, PortMask, TableCommand, UnregisteredPolicy } from './commands.js';
+import type { PacketLayout } from '../io/packet-addon.js';
 
 const WASM_PAGE = 65536;
 const DEFAULT_WASM_URL = new URL('../../build/igmpswitch.wasm', import.meta.url);
@@ -122,30 +123,11 @@ export interface CoreOptions {
 }
 
 /**
- * Byte offsets and strides of every region in the core's memory. The first ten fields are what the native addon's
- * `attach` takes (docs/architecture.md); the rest are for the loader and management.
+ * Byte offsets and strides of every region in the core's memory. It is a PacketLayout (what the native addon's
+ * `attach` takes, docs/architecture.md) plus the regions and fields the loader and management use.
  */
-export interface CoreLayout {
-  desc: number;
-  descStride: number;
-  /** Descriptor field offsets and flag bits (the addon's attach takes them too). */
-  descFrame: number;
-  descLength: number;
-  descPort: number;
-  descFlags: number;
-  descTime: number;
-  descVnet: number;
-  flagTruncated: number;
-  flagCsumPartial: number;
-  flagGso: number;
-  slots: number;
-  slotStride: number;
-  slotHeadroom: number;
+export interface CoreLayout extends PacketLayout {
   slotSize: number;
-  txCounts: number;
-  txLists: number;
-  txListStride: number;
-  maxBatch: number;
   verdicts: number;
   verdictStride: number;
   /** Verdict field offsets. */
