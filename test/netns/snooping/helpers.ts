@@ -10,9 +10,14 @@
 
 import { fileURLToPath } from 'node:url';
 import type { Lab, LabHost, LabProcess, SwitchProcess } from '../../../src/lab/index.js';
+import { internetChecksum, ipv6PseudoHeaderSum } from '../../../src/wire/checksum.js';
+import { ipv6MulticastMac } from '../../../src/wire/common.js';
+import * as ethernet from '../../../src/wire/ethernet.js';
+import * as ipv6 from '../../../src/wire/ipv6.js';
 import type { GroupRow, QuerierView, RouterRow, StatsView, PortRow, TraceResult } from '../../../src/mgmt/api.js';
 
 export const PKTAGENT = fileURLToPath(new URL('./pktagent.py', import.meta.url));
+export const MLDHOST = fileURLToPath(new URL('./mldhost.py', import.meta.url));
 
 // ------------------------------------------------------------------------------------------------ bytes
 
@@ -132,6 +137,27 @@ export function udpFrame(s: { srcMac: string; src: string; dst: string; sport?: 
   udp[4] = len >> 8;
   udp[5] = len & 0xff;
   return ipv4Frame({ srcMac: s.srcMac, src: s.src, dst: s.dst, protocol: 17, payload: udp, ttl: s.ttl ?? 64 });
+}
+
+/**
+ * A UDP datagram over IPv6 from any (possibly spoofed) source, as `$MZ -6 -t udp "dp=4096,sp=2048"` sends it in
+ * bridge_mld.sh; built with the product's IPv6 and Ethernet emitters (RFC 8200 §8.1: the UDP checksum is mandatory).
+ */
+export function udp6Frame(s: { srcMac: string; src: string; dst: string; sport?: number; dport?: number; hopLimit?: number; size?: number }): Uint8Array {
+  const len = 8 + (s.size ?? 18);
+  const udp = new Uint8Array(len);
+  const view = new DataView(udp.buffer);
+  view.setUint16(0, s.sport ?? 2048);
+  view.setUint16(2, s.dport ?? 4096);
+  view.setUint16(4, len);
+  view.setUint16(6, internetChecksum(udp, 0, len, ipv6PseudoHeaderSum(s.src, s.dst, len, 17)) || 0xffff);
+  const ip = ipv6.emit({ src: s.src, dst: s.dst, hopLimit: s.hopLimit ?? 64, nextHeader: 17, routerAlert: false }, udp);
+  return ethernet.emit({ dst: ipv6MulticastMac(s.dst), src: s.srcMac, vlan: null, pcp: 0, ethertype: ethernet.EtherType.IPV6 }, ip);
+}
+
+/** A test datagram to an IPv4 or IPv6 group. */
+export function udpTo(s: { srcMac: string; src: string; dst: string; dport?: number }): Uint8Array {
+  return s.dst.includes(':') ? udp6Frame(s) : udpFrame(s);
 }
 
 // ------------------------------------------------------------------------------------------------ IGMP / PIM
@@ -276,14 +302,12 @@ export interface EventFilter {
   before?: number;
 }
 
-/** The AF_PACKET agent in one host namespace. */
-export class PktAgent {
-  private readonly cache: PktEvent[] = [];
-  private next = 0;
+/** A Python agent in one host namespace, driven by one JSON object per line each way (replies carry the request id). */
+class JsonLineAgent {
   private seq = 1;
   private readonly pending = new Map<number, (o: Record<string, unknown>) => void>();
 
-  private constructor(readonly host: LabHost, readonly process: LabProcess) {
+  protected constructor(readonly host: LabHost, readonly process: LabProcess) {
     process.onLine((line, stream) => {
       if (stream !== 'stdout' || !line.startsWith('{')) return;
       let o: Record<string, unknown>;
@@ -303,33 +327,53 @@ export class PktAgent {
     });
   }
 
-  static async start(host: LabHost): Promise<PktAgent> {
+  /** Spawn `script` in the host's namespace and wait for its {"type":"ready"} line. */
+  protected static async spawnAgent(host: LabHost, script: string, label: string): Promise<LabProcess> {
     // maxLines: replies carry events and are parsed once, here; keep little output in memory.
-    const proc = host.spawn('python3', ['-u', PKTAGENT, '--iface', host.link], { label: `${host.name}:pkt`, maxLines: 50 });
-    const agent = new PktAgent(host, proc);
-    await proc.waitFor((line) => line.includes('"type":"ready"') || undefined, 15_000, 'pktagent ready');
-    return agent;
+    const proc = host.spawn('python3', ['-u', script, '--iface', host.link], { label: `${host.name}:${label}`, maxLines: 50 });
+    await proc.waitFor((line) => line.includes('"type":"ready"') || undefined, 15_000, `${label} ready`);
+    return proc;
   }
 
-  private call(op: Record<string, unknown>, timeoutMs = 15_000): Promise<Record<string, unknown>> {
+  protected call(op: Record<string, unknown>, timeoutMs = 15_000): Promise<Record<string, unknown>> {
     const id = this.seq++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new Error(`${this.host.name}: pktagent ${String(op['op'])} timed out\n${this.process.tail()}`));
+        reject(new Error(`${this.host.name}: agent ${String(op['op'])} timed out\n${this.process.tail()}`));
       }, timeoutMs);
       this.pending.set(id, (o) => {
         clearTimeout(timer);
-        if (o['error']) reject(new Error(`${this.host.name}: pktagent: ${String(o['error'])}`));
+        if (o['error']) reject(new Error(`${this.host.name}: agent: ${String(o['error'])}`));
         else resolve(o);
       });
       if (!this.process.running) {
         clearTimeout(timer);
-        reject(new Error(`${this.host.name}: pktagent is not running\n${this.process.tail()}`));
+        reject(new Error(`${this.host.name}: agent is not running\n${this.process.tail()}`));
         return;
       }
       this.process.send(JSON.stringify({ id, ...op }));
     });
+  }
+
+  async stop(): Promise<void> {
+    if (!this.process.running) return;
+    try {
+      await this.call({ op: 'quit' }, 2_000);
+    } catch {
+      /* kill below */
+    }
+    await this.process.stop('SIGTERM', 1_000);
+  }
+}
+
+/** The AF_PACKET agent in one host namespace. */
+export class PktAgent extends JsonLineAgent {
+  private readonly cache: PktEvent[] = [];
+  private next = 0;
+
+  static async start(host: LabHost): Promise<PktAgent> {
+    return new PktAgent(host, await JsonLineAgent.spawnAgent(host, PKTAGENT, 'pkt'));
   }
 
   /** Send complete Ethernet frames, gapUs apart; returns the wall-clock send window. */
@@ -368,15 +412,32 @@ export class PktAgent {
   async count(f: EventFilter): Promise<number> {
     return (await this.select(f)).length;
   }
+}
 
-  async stop(): Promise<void> {
-    if (!this.process.running) return;
-    try {
-      await this.call({ op: 'quit' }, 2_000);
-    } catch {
-      /* kill below */
-    }
-    await this.process.stop('SIGTERM', 1_000);
+/** The kernel's MLD listener in one host namespace (mldhost.py): socket calls, the kernel sends the reports. */
+export class MldHost extends JsonLineAgent {
+  static async start(host: LabHost): Promise<MldHost> {
+    return new MldHost(host, await JsonLineAgent.spawnAgent(host, MLDHOST, 'mld'));
+  }
+
+  /** Any-source join: EXCLUDE {} (MCAST_JOIN_GROUP). */
+  async join(group: string): Promise<void> {
+    await this.call({ op: 'join', group });
+  }
+
+  /** Source-specific join: INCLUDE {source, …} (MCAST_JOIN_SOURCE_GROUP). */
+  async joinSource(group: string, source: string): Promise<void> {
+    await this.call({ op: 'join_source', group, source });
+  }
+
+  /** Block a source of a joined group: EXCLUDE {source, …} (MCAST_BLOCK_SOURCE). */
+  async block(group: string, source: string): Promise<void> {
+    await this.call({ op: 'block', group, source });
+  }
+
+  /** Close the group's socket: the kernel sends an MLDv1 Done or an MLDv2 TO_IN({}). */
+  async leave(group: string): Promise<void> {
+    await this.call({ op: 'leave', group });
   }
 }
 
@@ -478,7 +539,10 @@ export interface Flow {
 }
 
 export function flowSrc(f: Flow): string {
-  return f.src ?? f.sender.host.addr;
+  if (f.src !== undefined) return f.src;
+  if (!f.group.includes(':')) return f.sender.host.addr;
+  if (f.sender.host.addr6 === null) throw new Error(`${f.sender.host.name} has no IPv6 address to send to ${f.group} from`);
+  return f.sender.host.addr6;
 }
 
 export function flowName(f: Flow): string {
@@ -504,7 +568,7 @@ export async function flowForwarding(
   for (let i = 0; i < perFlow; i++) {
     for (const f of flows) {
       const list = bySender.get(f.sender) ?? [];
-      list.push(udpFrame({ srcMac: f.sender.host.mac, src: flowSrc(f), dst: f.group, dport: f.dport ?? 4096 }));
+      list.push(udpTo({ srcMac: f.sender.host.mac, src: flowSrc(f), dst: f.group, dport: f.dport ?? 4096 }));
       bySender.set(f.sender, list);
     }
   }
