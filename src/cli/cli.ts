@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { isIPv4, isMulticastIPv4, isUnicastIPv4 } from '../config/address.js';
+import { canonicalIPv6, isIPv4, isMulticastIPv4, isUnicastIPv4 } from '../config/address.js';
 import type { TraceParams } from '../mgmt/api.js';
 import { ControlError, request, stream } from '../mgmt/control-client.js';
 import { openPcapWriter, type PcapWriter } from '../mgmt/pcap.js';
@@ -147,9 +147,12 @@ ${SOCKET_HELP}
     },
     async run(v, _pos, io) {
       const params: TraceParams = { in: requireString(v, 'in', 'trace'), dst: requireString(v, 'dst', 'trace') };
-      if (!isIPv4(params.dst)) throw new UsageError(`--dst must be an IPv4 address, got "${params.dst}"`, 'trace');
+      const isAddress = (a: string) => isIPv4(a) || canonicalIPv6(a) !== null;
+      if (!isAddress(params.dst)) throw new UsageError(`--dst must be an IPv4 address or an IPv6 address, got "${params.dst}"`, 'trace');
       if (typeof v.src === 'string') {
-        if (!isIPv4(v.src)) throw new UsageError(`--src must be an IPv4 address, got "${v.src}"`, 'trace');
+        if (!isAddress(v.src) || isIPv4(v.src) !== isIPv4(params.dst)) {
+          throw new UsageError(`--src must be an address of the same family as --dst, got "${v.src}"`, 'trace');
+        }
         params.src = v.src;
       }
       if (typeof v.vlan === 'string') params.vlan = intOption(v.vlan, '--vlan', 0, 4094, 'trace');

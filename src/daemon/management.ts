@@ -7,8 +7,8 @@ import type { PortStats } from '../io/packet-addon.js';
 import { count, type ControlFrame, type FdbRow, type GroupRow, type ManagementApi, type PortRow, type QuerierView,
   type ReloadResult, type RouterRow, type StatsView, type TraceParams, type TraceResult } from '../mgmt/api.js';
 import type { MetricsSnapshot } from '../mgmt/metrics.js';
-import { buildIpv4Frame } from '../wire/control-frame.js';
-import { ipv4ToU32 } from '../wire/common.js';
+import { buildUdpFrame } from '../wire/control-frame.js';
+import { canonicalIPv6, isIPv4 } from '../config/address.js';
 import { monotonicMs, type Switch } from './switch.js';
 
 export interface DataplaneCounters {
@@ -140,16 +140,19 @@ export class SwitchManagement implements ManagementApi {
   async trace(params: TraceParams): Promise<TraceResult> {
     const inIndex = this.sw.portIndex.get(params.in);
     if (inIndex === undefined) throw new Error(`no port named ${params.in} (ports: ${[...this.sw.portIndex.keys()].join(', ')})`);
-    const g = ipv4ToU32(params.dst);
-    if (g === null) throw new Error(`--dst ${params.dst} is not an IPv4 address`);
-    const src = params.src ?? '192.0.2.100';
-    if (ipv4ToU32(src) === null) throw new Error(`--src ${src} is not an IPv4 address`);
+    // Groups and sources are IPv4 or IPv6 (of the same family); IPv6 text is taken in any form, shown in RFC 5952 form.
+    const v6 = params.dst.includes(':');
+    const dst = v6 ? canonicalIPv6(params.dst) : params.dst;
+    if (dst === null || (!v6 && !isIPv4(dst))) throw new Error(`--dst ${params.dst} is not an IPv4 address or an IPv6 address`);
+    const srcText = params.src ?? (v6 ? '2001:db8::100' : '192.0.2.100');
+    const src = v6 ? canonicalIPv6(srcText) : isIPv4(srcText) ? srcText : null;
+    if (src === null) throw new Error(`--src ${srcText} is not an ${v6 ? 'IPv6' : 'IPv4'} address (the family of --dst)`);
     const vlan = params.vlan ?? 0;
     if (!Number.isInteger(vlan) || vlan < 0 || vlan > 4094) throw new Error(`--vlan ${vlan} is not a VLAN id (0-4094)`);
-    const frame = syntheticUdpFrame(src, params.dst, vlan);
+    const frame = syntheticUdpFrame(src, dst, vlan);
     const d = await this.sw.dataplane.trace<TraceDecision>(inIndex, frame);
     const e = this.engine();
-    const group = e.groups().find((x) => x.vlan === vlan && x.group === params.dst);
+    const group = e.groups().find((x) => x.vlan === vlan && x.group === dst);
     const routers = new Set(e.routers().map((r) => r.port));
     const egress = BigInt(d.ports);
     const ports = this.sw.config.ports.map((p) => {
@@ -158,8 +161,8 @@ export class SwitchManagement implements ManagementApi {
       return { name: p.name, egress: out, why: portWhy(index, out, inIndex, d, group, routers, p, this.sw.linkUp.get(index) ?? false, src) };
     });
     const verdict: TraceResult['verdict'] = d.action === 'drop' ? 'drop' : d.action === 'punt' ? 'punt' : 'forward';
-    const key = d.table === 'mdb-sg' ? { vlan, group: params.dst, source: src }
-      : d.table === 'mdb-g' ? { vlan, group: params.dst, source: null } : null;
+    const key = d.table === 'mdb-sg' ? { vlan, group: dst, source: src }
+      : d.table === 'mdb-g' ? { vlan, group: dst, source: null } : null;
     return { verdict, ...(d.action === 'drop' ? { reason: d.reason } : {}), matched: { table: d.table, key }, ports };
   }
 
@@ -217,9 +220,7 @@ export class SwitchManagement implements ManagementApi {
 
 /** A UDP datagram from `src` to `dst`, as a host on the ingress port would send it (for trace only). */
 function syntheticUdpFrame(src: string, dst: string, vlan: number): Uint8Array {
-  const udp = new Uint8Array(8 + 18);
-  udp[0] = 0x13; udp[1] = 0x88; udp[2] = 0x13; udp[3] = 0x88; udp[5] = udp.length;
-  return buildIpv4Frame({ srcMac: '02:00:00:00:00:fe', src, dst, vlan, ttl: 16, routerAlert: false, protocol: 17, payload: udp });
+  return buildUdpFrame({ srcMac: '02:00:00:00:00:fe', src, dst, vlan, ttl: 16, srcPort: 5000, dstPort: 5000, payload: new Uint8Array(18) });
 }
 
 type GroupLike = { ports: { port: number; mode: 'include' | 'exclude'; sources: { address: string; forwarding: boolean }[] }[];
@@ -232,7 +233,10 @@ function portWhy(index: number, out: boolean, inIndex: number, d: TraceDecision,
   const member = group?.ports.find((x) => x.port === index);
   const stat = group?.static.find((x) => x.port === index);
   if (out) {
-    if (d.table === 'link-local') return 'link-local group 224.0.0.x: flooded to all ports (RFC 4541 2.1.2(2))';
+    if (d.table === 'link-local') {
+      return src.includes(':') ? 'all-nodes group ff02::1: flooded to all ports (RFC 4541 §3)'
+        : 'link-local group 224.0.0.x: flooded to all ports (RFC 4541 2.1.2(2))';
+    }
     if (d.table === 'flood-mode') return 'snooping is not filtering now (no querier / start-up grace): flooded';
     if (member?.mode === 'exclude') return `member in EXCLUDE mode${member.sources.length ? ' (source not excluded)' : ''}`;
     if (member?.mode === 'include') return `member in INCLUDE mode with source ${src}`;

@@ -13,6 +13,7 @@ import * as ipv6 from './ipv6.js';
 import * as mld from './mld.js';
 import * as mrd from './mrd.js';
 import * as pim from './pim.js';
+import * as udp from './udp.js';
 
 interface Common {
   family: 4 | 6;
@@ -275,6 +276,34 @@ export function buildMrdSolicitationFrame(o: SolicitationFrameOptions): Uint8Arr
   return ethernet.emit({
     dst: ipv6MulticastMac(mrd.ALL_ROUTERS_V6), src: o.srcMac, vlan: o.vlan === 0 ? null : o.vlan, pcp: 0,
     ethertype: ethernet.EtherType.IPV6,
+  }, ip);
+}
+
+export interface UdpFrameOptions {
+  srcMac: string;
+  /** 0 = untagged, else the 802.1Q VLAN ID. */
+  vlan: number;
+  /** IPv4 or IPv6 source and (multicast) destination; the family follows the destination. */
+  src: string;
+  dst: string;
+  srcPort: number;
+  dstPort: number;
+  /** IPv4 TTL / IPv6 Hop Limit. */
+  ttl: number;
+  payload: Uint8Array;
+}
+
+/** A UDP datagram to a multicast group, as a host sends it (no Router Alert), over IPv4 or IPv6. */
+export function buildUdpFrame(o: UdpFrameOptions): Uint8Array {
+  const ports = { srcPort: o.srcPort, dstPort: o.dstPort };
+  if (!o.dst.includes(':')) {
+    return buildIpv4Frame({ srcMac: o.srcMac, src: o.src, dst: o.dst, vlan: o.vlan, ttl: o.ttl, routerAlert: false,
+      protocol: udp.PROTOCOL, payload: udp.emit(ports, o.payload) });
+  }
+  const ip = ipv6.emit({ src: o.src, dst: o.dst, hopLimit: o.ttl, nextHeader: udp.PROTOCOL, routerAlert: false },
+    udp.emit(ports, o.payload, { src: o.src, dst: o.dst }));
+  return ethernet.emit({
+    dst: ipv6MulticastMac(o.dst), src: o.srcMac, vlan: o.vlan === 0 ? null : o.vlan, pcp: 0, ethertype: ethernet.EtherType.IPV6,
   }, ip);
 }
 

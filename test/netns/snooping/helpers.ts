@@ -10,10 +10,7 @@
 
 import { fileURLToPath } from 'node:url';
 import type { Lab, LabHost, LabProcess, SwitchProcess } from '../../../src/lab/index.js';
-import { internetChecksum, ipv6PseudoHeaderSum } from '../../../src/wire/checksum.js';
-import { ipv6MulticastMac } from '../../../src/wire/common.js';
-import * as ethernet from '../../../src/wire/ethernet.js';
-import * as ipv6 from '../../../src/wire/ipv6.js';
+import { buildUdpFrame } from '../../../src/wire/control-frame.js';
 import type { GroupRow, QuerierView, RouterRow, StatsView, PortRow, TraceResult } from '../../../src/mgmt/api.js';
 
 export const PKTAGENT = fileURLToPath(new URL('./pktagent.py', import.meta.url));
@@ -141,18 +138,11 @@ export function udpFrame(s: { srcMac: string; src: string; dst: string; sport?: 
 
 /**
  * A UDP datagram over IPv6 from any (possibly spoofed) source, as `$MZ -6 -t udp "dp=4096,sp=2048"` sends it in
- * bridge_mld.sh; built with the product's IPv6 and Ethernet emitters (RFC 8200 §8.1: the UDP checksum is mandatory).
+ * bridge_mld.sh (built by the product's wire layer).
  */
 export function udp6Frame(s: { srcMac: string; src: string; dst: string; sport?: number; dport?: number; hopLimit?: number; size?: number }): Uint8Array {
-  const len = 8 + (s.size ?? 18);
-  const udp = new Uint8Array(len);
-  const view = new DataView(udp.buffer);
-  view.setUint16(0, s.sport ?? 2048);
-  view.setUint16(2, s.dport ?? 4096);
-  view.setUint16(4, len);
-  view.setUint16(6, internetChecksum(udp, 0, len, ipv6PseudoHeaderSum(s.src, s.dst, len, 17)) || 0xffff);
-  const ip = ipv6.emit({ src: s.src, dst: s.dst, hopLimit: s.hopLimit ?? 64, nextHeader: 17, routerAlert: false }, udp);
-  return ethernet.emit({ dst: ipv6MulticastMac(s.dst), src: s.srcMac, vlan: null, pcp: 0, ethertype: ethernet.EtherType.IPV6 }, ip);
+  return buildUdpFrame({ srcMac: s.srcMac, vlan: 0, src: s.src, dst: s.dst, srcPort: s.sport ?? 2048, dstPort: s.dport ?? 4096,
+    ttl: s.hopLimit ?? 64, payload: new Uint8Array(s.size ?? 18) });
 }
 
 /** A test datagram to an IPv4 or IPv6 group. */
