@@ -528,6 +528,9 @@ export class Core {
         case 'policy':
           this.setPolicy(c.unregistered, c.mode);
           break;
+        case 'mldMode':
+          this.setMldSnooping(c.mode === 'snoop');
+          break;
         case 'portFlags':
           this.setPortFlags(c.floodAll, c.floodReports, c.floodUnregistered);
           break;
