@@ -219,6 +219,14 @@ describe('leave processing and LMQT', () => {
     expect(h.pg(G, 2)!.sources.map((s) => [s.address, s.timerMs])).toEqual([[ip(7), 2_000]]);
   });
 
+  it('issue 11.6: the group field of a received IGMPv1 query is ignored (RFC 1112 App. I): a general query', () => {
+    const h = new Harness();
+    h.query({ version: 1 }, 3, '192.0.2.100');
+    h.v2Report(G, 1);
+    h.query({ version: 1, group: G }, 3, '192.0.2.100');
+    expect(h.pg(G, 1)!.groupTimerMs).toBe(260_000);
+  });
+
   it('no querier at all: a leave lowers the group timer to LMQT (as Linux does)', () => {
     const h = new Harness();
     h.v2Report(G, 1);
