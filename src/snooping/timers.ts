@@ -56,20 +56,44 @@ export function configuredTimers(c: SnoopingConfig): EffectiveTimers {
   };
 }
 
+/** The Robustness Variable and Query Interval a non-querier takes over from a query. */
+export interface Adoption {
+  robustness: number;
+  queryIntervalMs: number;
+  /** A value was outside the configured adoption bounds and was clamped to them. */
+  bounded: boolean;
+}
+
 /**
- * Timers of a non-querier that adopted the querier's Robustness Variable and Query Interval.
+ * What a non-querier adopts from the elected querier's QRV and QQI.
  * RFC 3376 §4.1.6: "Routers adopt the QRV value from the most recently received Query as their own
  * [Robustness Variable] value, unless that most recently received QRV was zero, in which case the
  * receivers use the default [Robustness Variable] value".
  * RFC 3376 §4.1.7: "Multicast routers that are not the current querier adopt the QQI value from the most
  * recently received Query as their own [Query Interval] value, unless that most recently received QQI
  * was zero, in which case the receiving routers use the default [Query Interval] value."
- * The dependent intervals are then recomputed with the §8 formulas (the QRI and LMQI stay configured).
+ * Our addition (README, deviation 18): the adopted values are clamped to the configured adoption bounds.
+ */
+export function adoption(c: SnoopingConfig, qrv: number, qqiSec: number): Adoption {
+  const wantRv = qrv > 0 ? qrv : c.robustness;
+  const wantQi = qqiSec > 0 ? qqiSec * SECOND_MS : c.queryIntervalMs;
+  const robustness = qrv > 0 ? clamp(wantRv, c.adoptRobustnessMin, c.adoptRobustnessMax) : wantRv;
+  const queryIntervalMs = qqiSec > 0 ? clamp(wantQi, c.adoptQueryIntervalMinMs, c.adoptQueryIntervalMaxMs) : wantQi;
+  return { robustness, queryIntervalMs, bounded: robustness !== wantRv || queryIntervalMs !== wantQi };
+}
+
+function clamp(v: number, min: number, max: number): number {
+  return Math.min(Math.max(v, min), Math.max(min, max));
+}
+
+/**
+ * Timers of a non-querier that adopted the querier's Robustness Variable and Query Interval
+ * (see `adoption`). The dependent intervals are then recomputed with the §8 formulas (the QRI and
+ * LMQI stay configured).
  */
 export function adoptedTimers(c: SnoopingConfig, qrv: number, qqiSec: number): EffectiveTimers {
   const base = configuredTimers(c);
-  const rv = qrv > 0 ? qrv : base.robustness;
-  const qi = qqiSec > 0 ? qqiSec * SECOND_MS : base.queryIntervalMs;
+  const { robustness: rv, queryIntervalMs: qi } = adoption(c, qrv, qqiSec);
   if (rv === base.robustness && qi === base.queryIntervalMs) return base;
   const qri = base.queryResponseIntervalMs;
   return {
