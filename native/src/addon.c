@@ -11,6 +11,7 @@
  *   wakeFd() -> fd   wake(fd)              linkState(ifname) -> {..} | null         portStats(index) -> {..} | null
  *   getOffloads(ifname) / offloads(ifname) setOffloads(ifname, {gro, lro, ...})   features / setFeatures
  *   watchLinks(on)  linksPending()  linkEvents()                                    nowMs()  pinThread(cpu)
+ *   tryLock(fd) -> bool                    parentDeathSignal(signo)
  */
 #ifndef NAPI_VERSION
 #define NAPI_VERSION 8
@@ -435,6 +436,32 @@ static napi_value js_pin_thread(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* Exclusive, non-blocking flock on a descriptor Node opened (fs.openSync): true = this process holds it now. */
+static napi_value js_try_lock(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uint32_t fd;
+  if (argc < 1 || get_u32(env, argv[0], &fd, "tryLock: fd") < 0) return NULL;
+  igs_err e;
+  int r = igs_try_lock((int)fd, &e);
+  if (r < 0) return throw_igs(env, &e);
+  napi_value out;
+  napi_get_boolean(env, r == 1, &out);
+  return out;
+}
+
+static napi_value js_parent_death_signal(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uint32_t signo;
+  if (argc < 1 || get_u32(env, argv[0], &signo, "parentDeathSignal: signo") < 0) return NULL;
+  igs_err e;
+  if (igs_parent_death_signal((int)signo, &e) < 0) return throw_igs(env, &e);
+  return NULL;
+}
+
 /* ------------------------------------------------------------------------------------------------------ */
 /* stats / link state                                                                                      */
 
@@ -821,6 +848,8 @@ NAPI_MODULE_INIT() {
       {"watchLinks", NULL, js_watch_links, NULL, NULL, NULL, napi_enumerable, NULL},
       {"linksPending", NULL, js_links_pending, NULL, NULL, NULL, napi_enumerable, NULL},
       {"linkEvents", NULL, js_link_events, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"tryLock", NULL, js_try_lock, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"parentDeathSignal", NULL, js_parent_death_signal, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   napi_value k;

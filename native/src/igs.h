@@ -141,6 +141,12 @@ int igs_wake(int fd, igs_err *e);
 void igs_port_stats_refresh(igs_ctx *c, int index);
 uint32_t igs_now_ms(void);
 
+/* process.c */
+/* flock(LOCK_EX|LOCK_NB): 1 = locked, 0 = another open file description holds it, -1 = error (e set). */
+int igs_try_lock(int fd, igs_err *e);
+/* prctl(PR_SET_PDEATHSIG): signal this process when the thread that started it exits; 0 clears it. */
+int igs_parent_death_signal(int signo, igs_err *e);
+
 /* ethtool.c */
 int igs_ctl_fd(igs_ctx *c, igs_err *e);
 typedef struct igs_link {

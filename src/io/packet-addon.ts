@@ -184,6 +184,10 @@ export interface PacketAddon {
   /** True when receive() saw link notifications that linkEvents() has not drained yet. */
   linksPending(): boolean;
   linkEvents(): LinkEvent[];
+  /** flock(fd, LOCK_EX|LOCK_NB) on a descriptor from fs.openSync: true = held by this process now, false = held by another. */
+  tryLock(fd: number): boolean;
+  /** prctl(PR_SET_PDEATHSIG): the kernel sends this signal when the process that started us exits (0 = never). */
+  parentDeathSignal(signo: number): void;
   readonly constants: {
     readonly MAX_PORTS: number;
     readonly VNET_HDR_LEN: number;
