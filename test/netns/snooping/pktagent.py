@@ -4,8 +4,8 @@
 #   python3 pktagent.py --iface eth0
 #
 # Runs inside a host namespace. It
-#   * captures every IPv4 frame on the interface (AF_PACKET, both directions) with a kernel receive timestamp
-#     and keeps a compact record per frame;
+#   * captures every IPv4 and IPv6 frame on the interface (AF_PACKET, both directions) with a kernel receive
+#     timestamp and keeps a compact record per frame;
 #   * sends complete Ethernet frames given as hex (AF_PACKET, so source addresses, TTL, options and checksums
 #     are exactly what the test built: spoofed sources, IGMP without Router Alert, bad checksums, ...).
 #
@@ -13,7 +13,9 @@
 #                                   {"id":N,"op":"events","since":K}   {"id":N,"op":"quit"}
 # stdout: {"type":"ready",...} once, then one {"id":N,...} reply per command.
 # An event is [t_ms, out, src, dst, proto, info, ttl]: t_ms wall-clock ms (kernel timestamp), out 1 for frames this
-# host sent, info = IGMP type (proto 2), UDP destination port (proto 17), PIM type (proto 103), else 0.
+# host sent, info = IGMP type (proto 2), UDP destination port (proto 17), PIM type (proto 103), ICMPv6 type (proto 58,
+# MLD and neighbour discovery), else 0. For IPv6, proto is the upper-layer header after Hop-by-Hop, Routing and
+# Destination Options headers, ttl the Hop Limit, and addresses are in RFC 5952 form.
 
 import json
 import os
@@ -24,6 +26,8 @@ import sys
 import time
 
 ETH_P_IP = 0x0800
+ETH_P_IPV6 = 0x86DD
+IPV6_EXT_HEADERS = (0, 43, 60)
 ETH_P_ALL = 0x0003
 SOL_SOCKET = 1
 SO_TIMESTAMPNS = 35
@@ -82,6 +86,27 @@ def main():
             if etype == 0x8100 and len(data) >= 38:
                 etype = struct.unpack('!H', data[16:18])[0]
                 off = 18
+            if etype == ETH_P_IPV6:
+                if len(data) < off + 40:
+                    continue
+                ttl = data[off + 7]
+                proto = data[off + 6]
+                src = socket.inet_ntop(socket.AF_INET6, data[off + 8:off + 24])
+                dst = socket.inet_ntop(socket.AF_INET6, data[off + 24:off + 40])
+                l4 = off + 40
+                for _ in range(8):
+                    if proto not in IPV6_EXT_HEADERS or len(data) < l4 + 2:
+                        break
+                    proto, l4 = data[l4], l4 + (data[l4 + 1] + 1) * 8
+                info = 0
+                if proto == 17 and len(data) >= l4 + 4:
+                    info = struct.unpack('!H', data[l4 + 2:l4 + 4])[0]
+                elif proto == 58 and len(data) > l4:
+                    info = data[l4]
+                elif proto == 103 and len(data) > l4:
+                    info = data[l4] & 0x0F
+                events.append([round(t, 3), 1 if addr[2] == PACKET_OUTGOING else 0, src, dst, proto, info, ttl])
+                continue
             if etype != ETH_P_IP:
                 continue
             ihl = (data[off] & 0x0F) * 4
