@@ -356,6 +356,7 @@ void igs_close_port(igs_ctx *c, int index) {
   if (index < 0 || index >= IGS_MAX_PORTS) return;
   igs_port *p = &c->ports[index];
   if (p->fd < 0) return;
+  igs_xsk_close(c, index);
   igs_port_stats_refresh(c, index); /* keep the kernel's drop count of the socket's last moments */
   close(p->fd);
   p->fd = -1;
@@ -457,7 +458,7 @@ int igs_receive(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e) {
     return -1;
   }
   uint32_t n = max_frames < c->L.max_batch ? max_frames : c->L.max_batch;
-  struct pollfd pfd[IGS_MAX_PORTS + 2];
+  struct pollfd pfd[2 * IGS_MAX_PORTS + 2];
   int map[IGS_MAX_PORTS];
   int np = 0;
   for (int i = 0; i < IGS_MAX_PORTS; i++) {
@@ -477,6 +478,7 @@ int igs_receive(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e) {
     nl_slot = nfds;
     pfd[nfds++] = (struct pollfd){.fd = c->nl_fd, .events = POLLIN};
   }
+  nfds += igs_xsk_poll_fds(c, pfd + nfds); /* AF_XDP sockets wake the poll too (igs_receive_all reads them) */
   if (timeout_ms < 0) timeout_ms = -1;
   /* One poll per batch for all ports: under load it returns at once (cheap next to the 64 recvs it
    * enables); idle, it is the only thing that blocks, and the eventfd lets another thread cut it short. */
@@ -613,6 +615,7 @@ uint32_t igs_transmit(igs_ctx *c) {
         p->st.tx_invalid++;
         continue;
       }
+      if (p->xsk && igs_xsk_take(c, pi, off, len)) continue; /* on the AF_XDP TX ring, no copy */
       struct iovec *iov = &c->tx_iov[2 * m];
       iov[0].iov_base = d + L->d_vnet;
       iov[0].iov_len = IGS_VNET_LEN;
@@ -628,6 +631,7 @@ uint32_t igs_transmit(igs_ctx *c) {
       mh->msg_flags = 0;
       m++;
     }
+    if (p->xsk) igs_xsk_flush(c, pi);
     if (m) total += send_list(p, c->tx_msgs, m);
   }
   return total;

@@ -68,6 +68,10 @@ export function toEngineConfig(config: Config, portIndex: ReadonlyMap<string, nu
     unregistered: s.unregistered,
     noQuerier: s.no_querier,
     startupFloodMs: s.startup_flood,
+    adoptRobustnessMin: s.adopt_robustness_min,
+    adoptRobustnessMax: s.adopt_robustness_max,
+    adoptQueryIntervalMinMs: s.adopt_query_interval_min,
+    adoptQueryIntervalMaxMs: s.adopt_query_interval_max,
     // 0 means "as many as the data plane can hold": the engine must never accept memberships the MDB cannot
     // install (it would list groups whose traffic the data plane treats as unregistered).
     maxGroups: s.max_groups > 0 ? Math.min(s.max_groups, config.dataplane.mdb_capacity) : config.dataplane.mdb_capacity,

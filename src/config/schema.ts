@@ -7,12 +7,13 @@
 // the socket mode as a number. The object is deeply frozen.
 
 import * as z from 'zod';
-import { deriveTimers } from '../snooping/config.js';
+import { ADOPTION_BOUNDS, deriveTimers } from '../snooping/config.js';
 import { DURATION_SYNTAX, MAX_TIMER_MS, formatDuration, parseDuration } from './duration.js';
 import {
   canonicalIPv6, isIPv4, isLinkLocalMulticastIPv4, isLinkLocalUnicastIPv6, isMulticastIPv4, isSnoopedGroupIPv6,
   isUnicastIPv4, isUnicastIPv6, isValidIfname, parseListen,
 } from './address.js';
+import { isIpv4QuerierAddress } from '../wire/common.js';
 
 /** Documentation attached to a schema node with `.meta()`; read by the reference renderer and the error formatter. */
 export interface FieldDoc {
@@ -85,7 +86,8 @@ const mldQuerierAddress = () => addressString('IPv6 link-local address',
   'IPv6 link-local unicast address in fe80::/10 (RFC 3810 §5.1.14: queries come from a link-local address)',
   isLinkLocalUnicastIPv6);
 const querierAddress = () => checkedString('IPv4 address',
-  'IPv4 address (dotted quad; 0.0.0.0 or a unicast address)', (s) => s === '0.0.0.0' || isUnicastIPv4(s));
+  'IPv4 address (dotted quad; 0.0.0.0 or a unicast address outside 0/8 and 127/8)',
+  (s) => s === '0.0.0.0' || (isIPv4(s) && isIpv4QuerierAddress(s)));
 
 // ---------------------------------------------------------------------------------------------------------------
 // ports
@@ -243,6 +245,22 @@ const SnoopingObject = z.strictObject({
     default: 'query_response_interval',
     description: 'After start, flood multicast until this long after the first query has been seen or sent, ' +
       'so hosts can report before filtering begins. `0` disables.',
+  }),
+  adopt_robustness_min: doc(int(1, 7).default(ADOPTION_BOUNDS.robustnessMin), {
+    description: 'Least Robustness Variable taken over from the elected querier\'s QRV (RFC 3376 §4.1.6); a ' +
+      'smaller QRV is raised to it, so that one query cannot shorten memberships below what the network needs.',
+  }),
+  adopt_robustness_max: doc(int(1, 7).default(ADOPTION_BOUNDS.robustnessMax), {
+    description: 'Greatest Robustness Variable taken over from the elected querier\'s QRV; a larger QRV is ' +
+      'lowered to it (and logged), so that one query cannot silence our querier for hours.',
+  }),
+  adopt_query_interval_min: doc(duration(1_000, 31_744_000).prefault(`${ADOPTION_BOUNDS.queryIntervalMinMs / 1000}s`), {
+    description: 'Least Query Interval taken over from the elected querier\'s QQI (RFC 3376 §4.1.7); a ' +
+      'smaller QQI is raised to it (and logged).',
+  }),
+  adopt_query_interval_max: doc(duration(1_000, 31_744_000).prefault(`${ADOPTION_BOUNDS.queryIntervalMaxMs / 1000}s`), {
+    description: 'Greatest Query Interval taken over from the elected querier\'s QQI; a larger QQI is lowered ' +
+      'to it (and logged). Raise it if your multicast router really queries less often.',
   }),
   max_groups: doc(int(0, 16_777_216).default(0), {
     unit: 'memberships',
@@ -431,6 +449,15 @@ function checkConfig(c: z.output<typeof ConfigObject>, ctx: z.RefinementCtx): vo
     problem(['snooping', 'last_member_query_interval'],
       `expected at most query_interval (${qi})`, s.last_member_query_interval,
       formatDuration(s.last_member_query_interval));
+  }
+  if (s.adopt_robustness_min > s.adopt_robustness_max) {
+    problem(['snooping', 'adopt_robustness_min'], `expected at most adopt_robustness_max (${s.adopt_robustness_max})`,
+      s.adopt_robustness_min);
+  }
+  if (s.adopt_query_interval_min > s.adopt_query_interval_max) {
+    problem(['snooping', 'adopt_query_interval_min'],
+      `expected at most adopt_query_interval_max (${formatDuration(s.adopt_query_interval_max)})`,
+      s.adopt_query_interval_min, formatDuration(s.adopt_query_interval_min));
   }
   if (s.querier.enabled && s.querier.version === 2) {
     for (const key of ['query_response_interval', 'last_member_query_interval'] as const) {

@@ -11,8 +11,10 @@ import { createLogger, reconfigureLogger } from '../mgmt/log.js';
 import { startControlServer, type ControlServer } from '../mgmt/control-socket.js';
 import { startMetricsServer, type MetricsServer } from '../mgmt/metrics.js';
 import type { ReloadResult } from '../mgmt/api.js';
+import { loadPacketAddon } from '../io/packet-addon.js';
 import { Switch } from './switch.js';
 import { SwitchManagement } from './management.js';
+import { InstanceLocks } from './instance-lock.js';
 
 function packageVersion(): string {
   try {
@@ -39,13 +41,29 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   const log = createLogger(config.logging);
   for (const w of warnings) log.warn({ event: 'config-warning', key: w.keyPath }, `${w.file}:${w.line ?? '?'}:${w.col ?? '?'}: ${w.keyPath}: ${w.message}`);
 
+  // Every refusal to start: one JSON log line and one plain line on stderr, exit status 1.
+  const refuse = (err: unknown): void => {
+    const message = (err as Error).message;
+    log.error({ event: 'start-failed' }, message);
+    process.stderr.write(`igmpswitch: cannot start: ${message}\n`);
+    process.exitCode = 1;
+  };
+
+  // Locks first: a refused daemon must not touch the state file, the interface settings or the ports of the one
+  // that holds them.
+  let locks: InstanceLocks;
   let sw: Switch;
+  try {
+    locks = InstanceLocks.acquire(config, loadPacketAddon());
+  } catch (err) {
+    refuse(err);
+    return;
+  }
   try {
     sw = await Switch.start(config, log);
   } catch (err) {
-    log.error({ event: 'start-failed' }, (err as Error).message);
-    process.stderr.write(`igmpswitch: cannot start: ${(err as Error).message}\n`);
-    process.exitCode = 1;
+    locks.release();
+    refuse(err);
     return;
   }
 
@@ -66,7 +84,19 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
         throw new Error(`reload refused, the running configuration stays:\n${(err as Error).message}`);
       }
       const before = sw.config;
-      const changes = sw.reload(next); // throws (nothing applied) when a change needs a restart
+      const beforePorts = new Set(before.ports.map((p) => p.name));
+      const nextPorts = new Set(next.ports.map((p) => p.name));
+      const added = [...nextPorts].filter((n) => !beforePorts.has(n));
+      const removed = [...beforePorts].filter((n) => !nextPorts.has(n));
+      locks.lockPorts(added); // throws (nothing applied) when another igmpswitch holds a new port
+      let changes: string[];
+      try {
+        changes = sw.reload(next); // throws (nothing applied) when a change needs a restart
+      } catch (err) {
+        locks.releasePorts(added);
+        throw err;
+      }
+      locks.releasePorts(removed);
       reconfigureLogger(log, next.logging);
       if (JSON.stringify(before.metrics) !== JSON.stringify(next.metrics)) {
         await metrics?.close();
@@ -95,6 +125,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     try { await ctl?.close(); } catch { /* ignore */ }
     try { await metrics?.close(); } catch { /* ignore */ }
     try { await sw.stop(); } catch (err) { log.error((err as Error).message); }
+    locks.release();
     log.info({ event: 'stopped' }, 'stopped; interface settings restored');
     clearTimeout(hardStop);
     process.exit(process.exitCode ?? 0);
@@ -107,8 +138,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     ctl = await startControlServer({ path: config.management.socket, mode: config.management.socket_mode, api, log });
     if (config.metrics.enabled) metrics = await startMetricsServer(config.metrics.listen, () => api.metrics(), { logger: log });
   } catch (err) {
-    log.error({ event: 'start-failed' }, (err as Error).message);
-    process.exitCode = 1;
+    refuse(err);
     await shutdown('start-failed');
     return;
   }

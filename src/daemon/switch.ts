@@ -290,7 +290,7 @@ export class Switch {
       this.churnLogged++;
     }
     const msg = engineEventMessage(e);
-    if (type === 'limit') this.log.warn({ event: type, ...fields }, msg);
+    if (type === 'limit' || (type === 'querier-timers' && e.bounded)) this.log.warn({ event: type, ...fields }, msg);
     else this.log.info({ event: type, ...fields }, msg);
   }
 
@@ -318,6 +318,8 @@ function engineEventMessage(e: SnoopingEvent): string {
     case 'compat': return `${at(e)}: IGMPv${e.version} compatibility mode`;
     case 'router-port': return `router port ${e.state === 'added' ? 'learned' : 'lost'}: ${e.portName}`;
     case 'querier-elected': return `querier ${e.address} on ${e.portName}${e.vlan ? ` vlan ${e.vlan}` : ''}`;
+    case 'querier-timers': return `querier ${e.address}${e.vlan ? ` vlan ${e.vlan}` : ''} sends QRV ${e.qrv}, QQI ${e.qqiSec}s: ` +
+      `using robustness ${e.robustness}, query interval ${e.queryIntervalMs / 1000}s${e.bounded ? ' (clamped to snooping.adopt_* bounds)' : ''}`;
     case 'querier-lost': return `querier ${e.address} lost${e.vlan ? ` on vlan ${e.vlan}` : ''}`;
     case 'own-querier': return `own querier ${e.address}: ${e.role}${e.vlan ? ` on vlan ${e.vlan}` : ''}`;
     case 'policy': return `multicast ${e.mode === 'snoop' ? 'filtering' : 'flooding'} (${e.reason}); unregistered → ${e.unregistered}`;

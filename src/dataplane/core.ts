@@ -34,6 +34,9 @@ interface CoreExports {
   layoutSlotStride(): number;
   layoutSlotHeadroom(): number;
   layoutSlotSize(): number;
+  layoutUmem(): number;
+  layoutUmemChunks(): number;
+  layoutUmemChunkSize(): number;
   layoutDesc(): number;
   layoutDescStride(): number;
   layoutDescFrame(): number;
@@ -293,6 +296,9 @@ function readLayout(x: CoreExports): CoreLayout {
     slotStride: u(x.layoutSlotStride()),
     slotHeadroom: u(x.layoutSlotHeadroom()),
     slotSize: u(x.layoutSlotSize()),
+    umem: u(x.layoutUmem()),
+    umemChunks: u(x.layoutUmemChunks()),
+    umemChunkSize: u(x.layoutUmemChunkSize()),
     txCounts: u(x.layoutTxCounts()),
     txLists: u(x.layoutTxLists()),
     txListStride: u(x.layoutTxListStride()),

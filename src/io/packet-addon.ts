@@ -21,6 +21,11 @@ export interface PacketLayout {
   slotHeadroom: number;
   /** Usable bytes after the headroom; the addon uses min(slotSize, slotStride - slotHeadroom). Optional. */
   slotSize?: number;
+  /** AF_XDP UMEM region (page-aligned in memory): umemChunks chunks of umemChunkSize (2048 or 4096) bytes.
+   *  Optional: without it (umemChunks 0) openPort() refuses io "af_xdp". */
+  umem?: number;
+  umemChunks?: number;
+  umemChunkSize?: number;
   /** u32 TX count per port (64 ports). */
   txCounts: number;
   /** Per-port lists of u16 frame indices: port p's list at txLists + p * txListStride. */
@@ -51,13 +56,27 @@ export interface OpenPortOptions {
   rcvbuf?: number;
   /** SO_SNDBUF(FORCE) bytes, default 4 MiB. */
   sndbuf?: number;
+  /** "af_xdp": an AF_XDP socket and XDP program beside the AF_PACKET socket (docs/packet-io.md, "AF_XDP"); throws
+   *  (and leaves the port closed) when that cannot be set up. Default "af_packet". */
+  io?: IoBackend;
+  /** XDP attach mode for io "af_xdp": "auto" = native where the driver has it, generic otherwise. */
+  xdpMode?: XdpMode;
+  /** XDP_ZEROCOPY (NICs with zero-copy AF_XDP only; veth has none, so untested here). */
+  zeroCopy?: boolean;
 }
+
+/** The packet I/O method of a port. */
+export type IoBackend = 'af_xdp' | 'af_packet';
+export type XdpMode = 'auto' | 'native' | 'generic';
 
 export interface OpenedPort {
   ifindex: number;
   /** "aa:bb:cc:dd:ee:ff" */
   mac: string;
   mtu: number;
+  io: IoBackend;
+  /** For io "af_xdp": the XDP mode in use ("native", "generic", "native-zerocopy", ...). */
+  xdpMode?: string;
 }
 
 export interface LinkState {
@@ -138,6 +157,17 @@ export interface PortStats {
   /** errno name of the last failure, "" if none. */
   lastRxError: string;
   lastTxError: string;
+  io: IoBackend;
+  xdpMode?: string;
+  /** Frames through the AF_XDP socket (included in rxFrames/txFrames), TX ring overflows. */
+  xskRxFrames: number;
+  xskTxFrames: number;
+  xskTxDrops: number;
+  /** The kernel's XDP_STATISTICS: frames dropped for want of room (RX ring full, fill ring empty), bad TX descriptors. */
+  xskRxDropped: number;
+  xskRxRingFull: number;
+  xskFillEmpty: number;
+  xskTxInvalid: number;
 }
 
 export type LinkEvent =
@@ -184,6 +214,10 @@ export interface PacketAddon {
   /** True when receive() saw link notifications that linkEvents() has not drained yet. */
   linksPending(): boolean;
   linkEvents(): LinkEvent[];
+  /** flock(fd, LOCK_EX|LOCK_NB) on a descriptor from fs.openSync: true = held by this process now, false = held by another. */
+  tryLock(fd: number): boolean;
+  /** prctl(PR_SET_PDEATHSIG): the kernel sends this signal when the process that started us exits (0 = never). */
+  parentDeathSignal(signo: number): void;
   readonly constants: {
     readonly MAX_PORTS: number;
     readonly VNET_HDR_LEN: number;

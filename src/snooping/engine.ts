@@ -10,7 +10,8 @@
 // Deliberate deviations from Linux / OVS, with reasons, are numbered in README.md; the main ones:
 //   0.0.0.0 never wins the election; per port-group §7.3.2 compat timers (Linux has none); sources
 //   always honoured; MRD interval/Termination honoured and a Solicitation sent; limits refuse and
-//   never disable snooping; one router-port set for all VLANs; startup flood window after first query.
+//   never disable snooping; one router-port set for all VLANs; startup flood window after first query;
+//   adopted QRV/QQI clamped to configured bounds; sources in 0/8, 127/8, 224/4, 240/4 never elected.
 // (Keep this header and README.md in step.) Organisation follows OVS lib/mcast-snooping.c:
 //   timers.ts      timer values (RFC 3376 §8 names) and the deadline queue
 //   membership.ts  per (VLAN, G, port) group records and the RFC 3376 §6.4 tables, expiry (§6.3, §6.5)
@@ -75,6 +76,8 @@ export type SnoopingEvent =
   | { type: 'router-port'; port: number; portName: string; state: 'added' | 'removed' }
   | { type: 'querier-elected'; vlan: number; address: string; port: number; portName: string }
   | { type: 'querier-lost'; vlan: number; address: string }
+  /** The elected querier's QRV/QQI (as sent) and what we adopted; `bounded`: clamped to the adoption bounds. */
+  | { type: 'querier-timers'; vlan: number; address: string; qrv: number; qqiSec: number; robustness: number; queryIntervalMs: number; bounded: boolean }
   | { type: 'own-querier'; vlan: number; role: 'querier' | 'non-querier' | 'off'; address: string }
   | { type: 'policy'; mode: McastMode; unregistered: UnregisteredPolicy; reason: PolicyDecision['reason'] }
   | { type: 'limit'; scope: 'port' | 'global'; port: number; portName: string; limit: number };
@@ -208,6 +211,8 @@ export class SnoopingEngine {
       roleChanged: (vlan, role) => this.logFn({ type: 'own-querier', vlan, role, address: this.config.querier.address }),
       otherElected: (vlan, address, port) => this.logFn({ type: 'querier-elected', vlan, address, port, portName: this.portName(port) }),
       otherLost: (vlan, address) => this.logFn({ type: 'querier-lost', vlan, address }),
+      adopted: (vlan, address, qrv, qqiSec, robustness, queryIntervalMs, bounded) =>
+        this.logFn({ type: 'querier-timers', vlan, address, qrv, qqiSec, robustness, queryIntervalMs, bounded }),
     });
     // Timers owned by the engine itself.
     this.policyTimer = new Timer(TimerKind.Policy, this);
@@ -593,6 +598,7 @@ export class SnoopingEngine {
     const vq = this.querier_.vlan(vlan);
     const verdict = this.querier_.onQuery(vq, q, src, pc.index);
     if (verdict === 'proxy') return;
+    if (verdict === 'invalid-source') return this.reject('invalid-querier');
     if (verdict === 'not-elected') return this.reject('not-elected');
     const t = vq.timers;
     if (pc.router === 'never') this.reject('router-never');

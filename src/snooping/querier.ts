@@ -40,13 +40,13 @@
 // With an IGMPv2 own querier there are no source-specific queries: a Send Q(G,X) lowers the source
 // timers as above and sends a v2 Q(G) instead (hosts in v2 mode answer with v2 reports).
 
-import { ipv4ToU32 } from '../wire/common.js';
+import { ipv4ToU32, isIpv4QuerierAddress } from '../wire/common.js';
 import { buildQueryFrame, generalQuery, groupQuery, groupSourceQuery, type QueryParams } from '../wire/control-frame.js';
 import type { IgmpQuery } from '../wire/igmp.js';
 import type { SnoopingConfig } from './config.js';
 import { bit } from './forwarding.js';
 import { lowerGroupTimer, lowerSourceTimers, type PortGroup } from './membership.js';
-import { adoptedTimers, configuredTimers, type DeadlineQueue, type EffectiveTimers, Timer, TimerKind } from './timers.js';
+import { adoptedTimers, adoption, configuredTimers, type DeadlineQueue, type EffectiveTimers, Timer, TimerKind } from './timers.js';
 
 export type TxCounter =
   | 'igmp_v2_general_query' | 'igmp_v3_general_query'
@@ -68,6 +68,8 @@ export interface QuerierHost {
   roleChanged(vlan: number, role: 'querier' | 'non-querier' | 'off'): void;
   otherElected(vlan: number, address: string, port: number): void;
   otherLost(vlan: number, address: string): void;
+  /** The elected querier's QRV/QQI were adopted with values other than ours, or clamped (for the log). */
+  adopted(vlan: number, address: string, qrv: number, qqiSec: number, robustness: number, queryIntervalMs: number, bounded: boolean): void;
 }
 
 /** The querier we currently believe in on a VLAN, other than us. */
@@ -91,6 +93,8 @@ export class VlanQuerier {
   readonly generalTimer: Timer;
   /** Startup queries still to send after the next one (§8.7). */
   startupLeft = 0;
+  /** The querier whose unusual QRV/QQI adoption was last logged (log once per change). */
+  loggedAdoption: string | null = null;
   /** Our role, for views and the log. */
   role: 'querier' | 'non-querier' | 'off' = 'off';
   timers: EffectiveTimers;
@@ -102,7 +106,7 @@ export class VlanQuerier {
   }
 }
 
-export type QueryVerdict = 'elected' | 'proxy' | 'not-elected';
+export type QueryVerdict = 'elected' | 'proxy' | 'not-elected' | 'invalid-source';
 
 /** Address order for the election: lower wins; 0.0.0.0 ranks after every real address. */
 export function electionRank(address: string): number {
@@ -219,6 +223,9 @@ export class Querier {
   onQuery(vq: VlanQuerier, q: IgmpQuery, src: string, port: number): QueryVerdict {
     const now = this.host.now();
     const queue = this.host.queue;
+    // Sources that cannot be a querier (0/8 but 0.0.0.0, 127/8, 224/4, 240/4 with 255.255.255.255)
+    // take no part: they are spoofed or broken, and the lowest address would otherwise win.
+    if (src !== '0.0.0.0' && !isIpv4QuerierAddress(src)) return 'invalid-source';
     this.host.queryActivity();
     const rank = electionRank(src);
     if (rank === Infinity) {
@@ -234,8 +241,10 @@ export class Querier {
       address: src, addressU32: rank, port, version: q.version,
       qrv: q.qrv, qqiSec: q.qqiSec, maxRespDs: q.version === 1 ? 100 : q.maxRespDs,
     };
-    // §4.1.6 / §4.1.7: a non-querier adopts the querier's QRV and QQI (v3 queries carry them).
+    // §4.1.6 / §4.1.7: a non-querier adopts the querier's QRV and QQI (v3 queries carry them), within bounds.
+    const before = vq.timers;
     vq.timers = q.version === 3 ? adoptedTimers(this.cfg, q.qrv, q.qqiSec) : configuredTimers(this.cfg);
+    if (q.version === 3) this.noteAdoption(vq, before, src, q);
     queue.arm(vq.otherTimer, now + vq.timers.oqpiMs);
     if (vq.role === 'querier') {
       queue.stop(vq.generalTimer);
@@ -244,6 +253,21 @@ export class Querier {
     }
     if (fresh) this.host.otherElected(vq.vlan, src, port);
     return 'elected';
+  }
+
+  /**
+   * Log an adoption that is unusual: values that differ from our configuration, or that were clamped.
+   * Only when the adopted values change, so a querier repeating itself is logged once.
+   */
+  private noteAdoption(vq: VlanQuerier, before: EffectiveTimers, src: string, q: IgmpQuery): void {
+    const c = this.cfg;
+    const a = adoption(c, q.qrv, q.qqiSec);
+    const unusual = a.bounded || a.robustness !== c.robustness || a.queryIntervalMs !== c.queryIntervalMs;
+    const changed = before.robustness !== vq.timers.robustness || before.queryIntervalMs !== vq.timers.queryIntervalMs;
+    if (unusual && (changed || vq.loggedAdoption !== src)) {
+      this.host.adopted(vq.vlan, src, q.qrv, q.qqiSec, a.robustness, a.queryIntervalMs, a.bounded);
+    }
+    vq.loggedAdoption = unusual ? src : null;
   }
 
   /** The Other Querier Present timer expired: forget it and, if enabled, resume querying. */

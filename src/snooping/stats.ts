@@ -35,6 +35,7 @@ export const REJECT_REASONS = [
   'untrusted',         // querierGuard: query/PIM/MRD from an untrusted port
   'router-never',      // query/PIM/MRD on a `router: never` port (not learned)
   'not-elected',       // a query from a querier that lost the election
+  'invalid-querier',   // a query from 0/8 (but 0.0.0.0), 127/8, 224/4 or 240/4: never in the election
   'compat-ignored',    // ignored in IGMPv1/v2 compatibility mode (RFC 3376 §7.3.2)
   'unknown-record',    // an IGMPv3 group record of unknown type (RFC 3376 §4.2.12)
   'ipv6-not-snooped',  // MLD / IPv6 PIM / IPv6 MRD: counted, no state yet
