@@ -4,7 +4,7 @@
 // IPv6 text is any RFC 4291 §2.2 form; canonicalIPv6 gives the RFC 5952 form the engine keys state by.
 
 import { isIPv6 } from 'node:net';
-import { ipv6At, parseIpv6 } from '../wire/common.js';
+import { ipv4ToU32, ipv6At, parseIpv6 } from '../wire/common.js';
 import { ALL_NODES } from '../wire/mld.js';
 
 const QUAD = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
@@ -53,9 +53,8 @@ export function canonicalIPv6(text: string): string | null {
 export type GroupClass = 'snooped' | 'local' | 'never-on-link' | 'invalid';
 
 export function classifyGroupIPv4(text: string): GroupClass {
-  if (!isIPv4(text)) return 'invalid';
-  const n = ipv4ToNumber(text);
-  if (n >>> 28 !== 0xe) return 'invalid';
+  const n = ipv4ToU32(text); // the wire layer's parser: as strict as isIPv4, and cheap on the report path
+  if (n === null || n >>> 28 !== 0xe) return 'invalid';
   return n >>> 8 === 0xe00000 ? 'local' : 'snooped';
 }
 
@@ -66,6 +65,15 @@ export function classifyGroupIPv6(text: string): GroupClass {
   // ff02::1 (flags 0, link scope, group id 1): all nodes.
   if (b[1] === 0x02 && b[15] === 1 && b.subarray(2, 15).every((x) => x === 0)) return 'local';
   return 'snooped';
+}
+
+/**
+ * A source the snooping engine keeps in an IPv4 source list: not 0.0.0.0 and not multicast (as Linux
+ * br_multicast_new_group_src). Wider than isUnicastIPv4, which the configuration file uses.
+ */
+export function isGroupSourceIPv4(text: string): boolean {
+  const n = ipv4ToU32(text);
+  return n !== null && n !== 0 && n >>> 28 !== 0xe;
 }
 
 /** ff00::/8 (RFC 4291 §2.7). */

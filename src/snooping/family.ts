@@ -30,10 +30,10 @@
 //     that neighbour discovery keeps working). Counted as 'unspecified-source' (not a drop).
 
 import {
-  classifyGroupIPv4, classifyGroupIPv6, compareIPv6, type GroupClass, isLinkLocalUnicastIPv6, isUnicastIPv4,
+  classifyGroupIPv4, classifyGroupIPv6, compareIPv6, type GroupClass, isGroupSourceIPv4, isLinkLocalUnicastIPv6,
   isUnicastIPv6, isUnspecifiedIPv6, linkLocalFromMac,
 } from '../config/address.js';
-import { ipv4ToU32 } from '../wire/common.js';
+import { ipv4ToU32, isIpv4QuerierAddress, parseIpv6 } from '../wire/common.js';
 import {
   buildMldQueryFrame, buildQueryFrame, type ControlFrame, generalQuery, groupQuery, groupSourceQuery, mldGeneralQuery,
   mldGroupQuery, mldGroupSourceQuery,
@@ -123,6 +123,10 @@ export interface AddressFamily {
    * unspecified source is refused by policing before the election (RFC 3810 §5.1.14).
    */
   isProxyQuerier(address: string): boolean;
+  /** A source that may take part in the querier election (proxy queriers included; see querier.ts). */
+  isQuerierSource(address: string): boolean;
+  /** Election order (RFC 3376 §6.6.2, RFC 3810 §7.6.2: the lowest address wins); a proxy querier ranks Infinity. */
+  electionRank(address: string): number | bigint;
   /** Our querier source when none is configured. */
   defaultQuerierAddress(mac: string): string;
   buildQuery(q: QueryToSend): Uint8Array;
@@ -167,9 +171,16 @@ export const IPV4: AddressFamily = {
   },
   decode: decodeIgmp,
   classifyGroup: classifyGroupIPv4,
-  validSource: isUnicastIPv4,
+  validSource: isGroupSourceIPv4,
   compare: (a, b) => (ipv4ToU32(a) ?? 0) - (ipv4ToU32(b) ?? 0),
   isProxyQuerier: (address) => ipv4ToU32(address) === 0,
+  // 0/8 but 0.0.0.0, 127/8, 224/4, 240/4 and 255.255.255.255 take no part: they are spoofed or broken, and the lowest
+  // address would otherwise win.
+  isQuerierSource: (address) => address === '0.0.0.0' || isIpv4QuerierAddress(address),
+  electionRank(address) {
+    const n = ipv4ToU32(address);
+    return n === null || n === 0 ? Infinity : n;
+  },
   defaultQuerierAddress: () => '0.0.0.0',
   buildQuery(q) {
     const params = { version: q.generation, maxRespDs: Math.round(q.maxRespMs / 100), qrv: q.qrv, qqiSec: q.qqiSec };
@@ -237,6 +248,15 @@ export const IPV6: AddressFamily = {
   validSource: isUnicastIPv6,
   compare: compareIPv6,
   isProxyQuerier: isUnspecifiedIPv6,
+  // Policing already refused queries that do not come from a link-local address (RFC 3810 §5.1.14).
+  isQuerierSource: isLinkLocalUnicastIPv6,
+  electionRank(address) {
+    const b = parseIpv6(address);
+    if (b === null || b.every((x) => x === 0)) return Infinity;
+    let n = 0n;
+    for (const x of b) n = (n << 8n) | BigInt(x);
+    return n;
+  },
   defaultQuerierAddress: linkLocalFromMac,
   buildQuery(q) {
     const params = { version: q.generation === 3 ? 2 as const : 1 as const, maxRespMs: q.maxRespMs, qrv: q.qrv, qqiSec: q.qqiSec };
