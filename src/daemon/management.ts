@@ -4,11 +4,12 @@
 import type { CounterSnapshot } from '../dataplane/core.js';
 import type { FdbEntry, TraceDecision } from '../dataplane/core.js';
 import type { PortStats } from '../io/packet-addon.js';
-import { count, type ControlFrame, type FdbRow, type GroupRow, type ManagementApi, type PortRow, type QuerierView,
+import { count, type ControlFrame, type FdbRow, type GroupRow, type ManagementApi, type MldQuerierView, type PortRow, type QuerierView,
   type ReloadResult, type RouterRow, type StatsView, type TraceParams, type TraceResult } from '../mgmt/api.js';
 import type { MetricsSnapshot } from '../mgmt/metrics.js';
 import { buildUdpFrame } from '../wire/control-frame.js';
 import { canonicalIPv6, isIPv4 } from '../config/address.js';
+import { familyOf } from '../snooping/family.js';
 import { monotonicMs, type Switch } from './switch.js';
 
 export interface DataplaneCounters {
@@ -35,7 +36,7 @@ export class SwitchManagement implements ManagementApi {
     for (const g of this.engine().groups()) {
       for (const p of g.ports) {
         rows.push({
-          vlan: g.vlan, group: g.group, port: p.portName, mode: p.mode, version: p.compat,
+          vlan: g.vlan, group: g.group, port: p.portName, mode: p.mode, version: versionOf(g.group, p.compat),
           timerMs: p.mode === 'exclude' ? Math.round(p.groupTimerMs) : null,
           sources: p.sources.map((s) => ({ address: s.address, timerMs: s.forwarding ? Math.round(s.timerMs) : null, blocked: !s.forwarding })),
           hosts: p.hosts, static: false,
@@ -43,7 +44,7 @@ export class SwitchManagement implements ManagementApi {
       }
       for (const s of g.static) {
         rows.push({
-          vlan: g.vlan, group: g.group, port: s.portName, mode: s.source ? 'include' : 'exclude', version: 3,
+          vlan: g.vlan, group: g.group, port: s.portName, mode: s.source ? 'include' : 'exclude', version: versionOf(g.group, 3),
           timerMs: null, sources: s.source ? [{ address: s.source, timerMs: null, blocked: false }] : [], hosts: [], static: true,
         });
       }
@@ -83,9 +84,9 @@ export class SwitchManagement implements ManagementApi {
 
   async querier(): Promise<QuerierView> {
     const e = this.engine();
-    const q = e.querier().find((v) => v.vlan === 0) ?? e.querier()[0];
+    const q = e.igmp.querier().find((v) => v.vlan === 0) ?? e.igmp.querier()[0];
     const cfg = this.sw.config.snooping;
-    const policy = e.stats().policy;
+    const policy = e.igmp.stats().policy;
     const other = q?.other ?? null;
     return {
       enabled: cfg.querier.enabled, address: cfg.querier.address, version: cfg.querier.version,
@@ -94,6 +95,24 @@ export class SwitchManagement implements ManagementApi {
         : q?.role === 'querier' ? { address: cfg.querier.address, port: '(this switch)', expiresInMs: 0 } : null,
       robustness: cfg.robustness, queryIntervalMs: cfg.query_interval,
       snoopingActive: cfg.enabled && policy?.mode === 'snoop', mode: policy?.mode ?? 'flood', reason: policy?.reason ?? 'starting',
+      mld: this.mldQuerier(),
+    };
+  }
+
+  private mldQuerier(): MldQuerierView {
+    const m = this.sw.engine.mld;
+    const q = m.querier().find((v) => v.vlan === 0) ?? m.querier()[0];
+    const cfg = this.sw.config.snooping;
+    const policy = m.stats().policy;
+    const other = q?.other ?? null;
+    const snooping = cfg.enabled && cfg.mld.enabled;
+    const address = q?.own.address ?? cfg.mld.querier.address ?? '';
+    return {
+      snooping, enabled: cfg.mld.querier.enabled, address, version: cfg.mld.querier.version,
+      state: !cfg.mld.querier.enabled || !snooping ? 'disabled' : q?.role === 'querier' ? 'querier' : 'non-querier',
+      elected: other ? { address: other.address, port: other.portName, expiresInMs: Math.round(other.expiresInMs) }
+        : q?.role === 'querier' ? { address, port: '(this switch)', expiresInMs: 0 } : null,
+      snoopingActive: snooping && policy?.mode === 'snoop', mode: policy?.mode ?? 'flood', reason: policy?.reason ?? 'starting',
     };
   }
 
@@ -123,6 +142,9 @@ export class SwitchManagement implements ManagementApi {
     });
     const engine: Record<string, ReturnType<typeof count>> = {};
     const s = this.engine().stats();
+    const mld = s.families.mld;
+    engine.mld_groups = mld.groups;
+    engine.mld_memberships = mld.memberships;
     for (const [k, v] of Object.entries(s.rx)) engine[`rx_${k}`] = v;
     for (const [k, v] of Object.entries(s.tx)) engine[`tx_${k}`] = v;
     for (const [k, v] of Object.entries(s.rejects)) if (v) engine[`reject_${k}`] = v;
@@ -208,7 +230,7 @@ export class SwitchManagement implements ManagementApi {
         state: q.state === 'querier' ? 'self' : q.elected ? 'other' : 'none',
         address: q.state === 'querier' ? q.address : q.elected?.address ?? null,
         port: q.state === 'querier' ? null : q.elected?.port ?? null,
-        version: q.state === 'querier' ? q.version : (e.querier()[0]?.other?.version ?? null),
+        version: q.state === 'querier' ? q.version : (e.igmp.querier()[0]?.other?.version ?? null),
       },
       engineRejects: s.rejects,
       mdbEntries: s.mdbEntries,
@@ -216,6 +238,11 @@ export class SwitchManagement implements ManagementApi {
       version: this.version,
     };
   }
+}
+
+/** The protocol version a group's compatibility mode (the engine's generation) stands for: IGMPv1..3, MLDv1..2. */
+function versionOf(group: string, generation: 1 | 2 | 3): 1 | 2 | 3 {
+  return familyOf(group).protocolVersion(generation) as 1 | 2 | 3;
 }
 
 /** A UDP datagram from `src` to `dst`, as a host on the ingress port would send it (for trace only). */
