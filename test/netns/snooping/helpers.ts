@@ -350,7 +350,8 @@ class JsonLineAgent {
   protected static async spawnAgent(host: LabHost, script: string, label: string): Promise<LabProcess> {
     // maxLines: replies carry events and are parsed once, here; keep little output in memory.
     const proc = host.spawn('python3', ['-u', script, '--iface', host.link], { label: `${host.name}:${label}`, maxLines: 50 });
-    await proc.waitFor((line) => line.includes('"type":"ready"') || undefined, 15_000, `${label} ready`);
+    // Generous: on a loaded machine (the namespace tests share two CPUs with other work) Python starts slowly.
+    await proc.waitFor((line) => line.includes('"type":"ready"') || undefined, 45_000, `${label} ready`);
     return proc;
   }
 
