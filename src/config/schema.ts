@@ -196,7 +196,9 @@ const SnoopingObject = z.strictObject({
   }),
   router_timeout: doc(duration(1).nullable().default(null), {
     default: 'other_querier_present_interval',
-    description: 'How long a learned router port stays without a new query, PIM hello or MRD advertisement.',
+    description: 'How long a learned router port stays without a new query, PIM hello or MRD advertisement. ' +
+      'Never less than the other querier present interval computed from the QRV and QQI adopted from the ' +
+      'elected querier, so a querier with a long interval keeps its router port between queries.',
   }),
   unregistered: doc(z.enum(['routers', 'flood', 'drop']).default('routers'), {
     description: 'Multicast for a group nobody joined (RFC 4541 2.1.2(3)): `routers` forwards it to router ' +
