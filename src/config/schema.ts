@@ -210,8 +210,10 @@ const SnoopingObject = z.strictObject({
   }),
   startup_flood: doc(duration(0).nullable().default(null), {
     default: 'query_response_interval',
-    description: 'After start, flood multicast until this long after the first query has been seen or sent, ' +
-      'so hosts can report before filtering begins. `0` disables.',
+    description: 'After a cold start, multicast is flooded until the first General Query (sent, or heard from the ' +
+      'elected querier) has had its Max Resp Time to be answered, so hosts can report before filtering begins. ' +
+      '`0` disables this. With `no_querier: filter`, flooding also stops this long after start when no General ' +
+      'Query comes.',
   }),
   adopt_robustness_min: doc(int(1, 7).default(ADOPTION_BOUNDS.robustnessMin), {
     description: 'Least Robustness Variable taken over from the elected querier\'s QRV (RFC 3376 §4.1.6); a ' +

@@ -6,6 +6,8 @@
 import type { SnoopingConfig } from './config.js';
 
 export const SECOND_MS = 1000;
+/** Max Resp Times travel in tenths of a second (RFC 2236 §2.2, RFC 3376 §4.1.1). */
+export const DECISECOND_MS = 100;
 
 /**
  * The timer values in force for one VLAN. They are the configured values, except that a
