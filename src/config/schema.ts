@@ -231,7 +231,9 @@ const SnoopingObject = z.strictObject({
   }),
   router_timeout: doc(duration(1).nullable().default(null), {
     default: 'other_querier_present_interval',
-    description: 'How long a learned router port stays without a new query, PIM hello or MRD advertisement.',
+    description: 'How long a learned router port stays without a new query, PIM hello or MRD advertisement. ' +
+      'Never less than the other querier present interval computed from the QRV and QQI adopted from the ' +
+      'elected querier, so a querier with a long interval keeps its router port between queries.',
   }),
   unregistered: doc(z.enum(['routers', 'flood', 'drop']).default('routers'), {
     description: 'Multicast for a group nobody joined (RFC 4541 2.1.2(3)): `routers` forwards it to router ' +
@@ -243,8 +245,10 @@ const SnoopingObject = z.strictObject({
   }),
   startup_flood: doc(duration(0).nullable().default(null), {
     default: 'query_response_interval',
-    description: 'After start, flood multicast until this long after the first query has been seen or sent, ' +
-      'so hosts can report before filtering begins. `0` disables.',
+    description: 'After a cold start, multicast is flooded until the first General Query (sent, or heard from the ' +
+      'elected querier) has had its Max Resp Time to be answered, so hosts can report before filtering begins. ' +
+      '`0` disables this. With `no_querier: filter`, flooding also stops this long after start when no General ' +
+      'Query comes.',
   }),
   adopt_robustness_min: doc(int(1, 7).default(ADOPTION_BOUNDS.robustnessMin), {
     description: 'Least Robustness Variable taken over from the elected querier\'s QRV (RFC 3376 §4.1.6); a ' +

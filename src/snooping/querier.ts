@@ -42,11 +42,11 @@
 
 import { ipv4ToU32, isIpv4QuerierAddress } from '../wire/common.js';
 import { buildQueryFrame, generalQuery, groupQuery, groupSourceQuery, type QueryParams } from '../wire/control-frame.js';
-import type { IgmpQuery } from '../wire/igmp.js';
+import { type IgmpQuery, V1_QUERY_MAX_RESP_DS } from '../wire/igmp.js';
 import type { SnoopingConfig } from './config.js';
 import { bit } from './forwarding.js';
 import { lowerGroupTimer, lowerSourceTimers, type PortGroup } from './membership.js';
-import { adoptedTimers, adoption, configuredTimers, type DeadlineQueue, type EffectiveTimers, Timer, TimerKind } from './timers.js';
+import { adoptedTimers, adoption, configuredTimers, DECISECOND_MS, type DeadlineQueue, type EffectiveTimers, Timer, TimerKind } from './timers.js';
 
 export type TxCounter =
   | 'igmp_v2_general_query' | 'igmp_v3_general_query'
@@ -62,8 +62,6 @@ export interface QuerierHost {
   /** Every configured port. */
   allPorts(): bigint;
   send(ports: bigint, frame: Uint8Array, counter: TxCounter): void;
-  /** A query was sent or heard (starts the startup flood window). */
-  queryActivity(): void;
   /** Role changes, for the log. */
   roleChanged(vlan: number, role: 'querier' | 'non-querier' | 'off'): void;
   otherElected(vlan: number, address: string, port: number): void;
@@ -91,6 +89,12 @@ export class VlanQuerier {
   readonly proxyTimer: Timer;
   /** Own General Query timer; running while we are the querier. */
   readonly generalTimer: Timer;
+  /**
+   * When the first General Query round on this VLAN ends: the time of the first General Query we sent,
+   * or heard from the querier we follow, plus its Max Resp Time (hosts have answered by then). Null
+   * until then. The startup flood window waits for it (policy.ts).
+   */
+  firstRoundEnd: number | null = null;
   /** Startup queries still to send after the next one (§8.7). */
   startupLeft = 0;
   /** The querier whose unusual QRV/QQI adoption was last logged (log once per change). */
@@ -210,7 +214,7 @@ export class Querier {
     const t = vq.timers;
     this.sendQuery(vq, this.host.allPorts(), generalQuery(this.params(t.queryResponseIntervalMs)),
       this.cfg.querier.version === 3 ? 'igmp_v3_general_query' : 'igmp_v2_general_query');
-    this.host.queryActivity();
+    vq.firstRoundEnd ??= this.host.now() + t.queryResponseIntervalMs;
     if (vq.startupLeft > 0) vq.startupLeft--;
     const gap = vq.startupLeft > 0 ? t.startupQueryIntervalMs : t.queryIntervalMs;
     this.host.queue.arm(vq.generalTimer, this.host.now() + gap);
@@ -226,11 +230,12 @@ export class Querier {
     // Sources that cannot be a querier (0/8 but 0.0.0.0, 127/8, 224/4, 240/4 with 255.255.255.255)
     // take no part: they are spoofed or broken, and the lowest address would otherwise win.
     if (src !== '0.0.0.0' && !isIpv4QuerierAddress(src)) return 'invalid-source';
-    this.host.queryActivity();
     const rank = electionRank(src);
     if (rank === Infinity) {
-      // 0.0.0.0 never wins; it only says that hosts are being queried.
+      // 0.0.0.0 never wins; it only says that hosts are being queried. Its General Queries complete a
+      // round only while no real querier (other or us) queries this VLAN.
       queue.arm(vq.proxyTimer, now + vq.timers.oqpiMs);
+      if (vq.other === null && vq.role !== 'querier') this.noteGeneralQuery(vq, q);
       return 'proxy';
     }
     if (this.ownEnabled() && electionRank(this.cfg.querier.address) <= rank) return 'not-elected';
@@ -239,7 +244,7 @@ export class Querier {
     const fresh = cur === null || cur.addressU32 !== rank;
     vq.other = {
       address: src, addressU32: rank, port, version: q.version,
-      qrv: q.qrv, qqiSec: q.qqiSec, maxRespDs: q.version === 1 ? 100 : q.maxRespDs,
+      qrv: q.qrv, qqiSec: q.qqiSec, maxRespDs: q.version === 1 ? V1_QUERY_MAX_RESP_DS : q.maxRespDs,
     };
     // §4.1.6 / §4.1.7: a non-querier adopts the querier's QRV and QQI (v3 queries carry them), within bounds.
     const before = vq.timers;
@@ -252,7 +257,31 @@ export class Querier {
       this.setRole(vq, 'non-querier');
     }
     if (fresh) this.host.otherElected(vq.vlan, src, port);
+    this.noteGeneralQuery(vq, q);
     return 'elected';
+  }
+
+  /** A General Query of the querier we follow: the first one starts the VLAN's first round. */
+  private noteGeneralQuery(vq: VlanQuerier, q: IgmpQuery): void {
+    if (q.group !== '0.0.0.0' || vq.firstRoundEnd !== null) return;
+    // RFC 2236 §4 / RFC 3376 §7.1: a v1 query's Max Resp Time is 10 s.
+    const maxRespMs = (q.version === 1 ? V1_QUERY_MAX_RESP_DS : q.maxRespDs) * DECISECOND_MS;
+    vq.firstRoundEnd = this.host.now() + maxRespMs;
+  }
+
+  /**
+   * When every VLAN that has a querier (ours, the one we follow, or a proxy) has finished its first
+   * General Query round; null while one of them still waits for its first General Query, or while no
+   * VLAN has a querier. VLANs without any querier do not hold it up: nothing would ever answer there.
+   */
+  firstRoundsEnd(): number | null {
+    let end: number | null = null;
+    for (const vq of this.vlans.values()) {
+      if (vq.role !== 'querier' && vq.other === null && !vq.proxyTimer.running) continue;
+      if (vq.firstRoundEnd === null) return null;
+      end = Math.max(end ?? -Infinity, vq.firstRoundEnd);
+    }
+    return end;
   }
 
   /**
