@@ -3,7 +3,7 @@
 # (so a prepared machine pays nothing). Used by .ci/run and by `npm start` / `npm test` (scripts/bootstrap.sh).
 #   ip, bridge: iproute2 (namespaces, veth, the Linux bridge)   sysctl: procps   ping: iputils-ping
 #   ethtool, tcpdump: port checks and captures in tests         python3, make, g++: node-gyp builds the addon
-#   pimd (frr), igmpproxy, smcrouted (smcroute): real multicast routers for the interop tests (test/netns/interop);
+#   pimd (frr), igmpproxy: real multicast routers for the interop tests (test/netns/interop);
 #   an absolute path is checked as a file (FRR keeps its daemons in /usr/lib/frr, off PATH)
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
@@ -20,7 +20,6 @@ need=(
   g++:g++
   /usr/lib/frr/pimd:frr
   igmpproxy:igmpproxy
-  smcrouted:smcroute
 )
 
 missing=()
