@@ -6,7 +6,8 @@ import type { FdbEntry, TraceDecision } from '../dataplane/core.js';
 import type { PortStats } from '../io/packet-addon.js';
 import { count, type ControlFrame, type FdbRow, type GroupRow, type ManagementApi, type PortRow, type QuerierView,
   type ReloadResult, type RouterRow, type StatsView, type TraceParams, type TraceResult } from '../mgmt/api.js';
-import type { MetricsSnapshot } from '../mgmt/metrics.js';
+import type { Count, IgmpMessageCount, IgmpMessageType, MetricsSnapshot } from '../mgmt/metrics.js';
+import type { TxCounter } from '../snooping/querier.js';
 import { buildIpv4Frame } from '../wire/control-frame.js';
 import { ipv4ToU32 } from '../wire/common.js';
 import { monotonicMs, type Switch } from './switch.js';
@@ -180,16 +181,7 @@ export class SwitchManagement implements ManagementApi {
     for (const g of e.groups()) for (const p of g.ports) groupsPerPort.set(p.port, (groupsPerPort.get(p.port) ?? 0) + 1);
     const s = e.stats();
     const q = await this.querier();
-    const igmp: { direction: 'rx' | 'tx'; type: 'query' | 'report' | 'leave'; version: 1 | 2 | 3; count: number }[] = [];
-    const m = c.core.messages;
-    const add = (direction: 'rx' | 'tx', type: 'query' | 'report' | 'leave', version: 1 | 2 | 3, v: number | undefined) => {
-      igmp.push({ direction, type, version, count: v ?? 0 });
-    };
-    add('rx', 'query', 1, m.igmp_v1_query); add('rx', 'query', 2, m.igmp_v2_query); add('rx', 'query', 3, m.igmp_v3_query);
-    add('rx', 'report', 1, m.igmp_v1_report); add('rx', 'report', 2, m.igmp_v2_report); add('rx', 'report', 3, m.igmp_v3_report);
-    add('rx', 'leave', 2, m.igmp_v2_leave);
-    const tx = s.tx as Record<string, number>;
-    add('tx', 'query', 2, tx.v2_query ?? tx.query_v2); add('tx', 'query', 3, tx.v3_query ?? tx.query_v3);
+    const igmp = igmpMessageCounts(c.core.messages, s.tx);
     return {
       ports: this.sw.config.ports.map((p) => {
         const index = this.sw.portIndex.get(p.name)!;
@@ -213,6 +205,24 @@ export class SwitchManagement implements ManagementApi {
       version: this.version,
     };
   }
+}
+
+/**
+ * igmpswitch_igmp_messages_total: rx from the data plane's message counters (counted once a message passed its
+ * checks), tx from the engine's own-query counters (general, group-specific and group-and-source-specific queries
+ * summed per version). Typed by the counter names, so a renamed counter is a compile error, not a silent 0.
+ */
+export function igmpMessageCounts(rx: Readonly<Record<string, Count>>, tx: Readonly<Record<TxCounter, number>>): IgmpMessageCount[] {
+  const out: IgmpMessageCount[] = [];
+  const add = (direction: 'rx' | 'tx', type: IgmpMessageType, version: 1 | 2 | 3, count: Count | undefined): void => {
+    out.push({ direction, type, version, count: count ?? 0 });
+  };
+  add('rx', 'query', 1, rx.igmp_v1_query); add('rx', 'query', 2, rx.igmp_v2_query); add('rx', 'query', 3, rx.igmp_v3_query);
+  add('rx', 'report', 1, rx.igmp_v1_report); add('rx', 'report', 2, rx.igmp_v2_report); add('rx', 'report', 3, rx.igmp_v3_report);
+  add('rx', 'leave', 2, rx.igmp_v2_leave);
+  add('tx', 'query', 2, tx.igmp_v2_general_query + tx.igmp_v2_group_query);
+  add('tx', 'query', 3, tx.igmp_v3_general_query + tx.igmp_v3_group_query + tx.igmp_v3_group_source_query);
+  return out;
 }
 
 /** A UDP datagram from `src` to `dst`, as a host on the ingress port would send it (for trace only). */
