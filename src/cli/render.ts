@@ -65,9 +65,11 @@ export function renderRouters(rows: readonly RouterRow[]): string {
 }
 
 export function renderQuerier(q: QuerierView): string {
-  const elected = q.elected
-    ? `${q.elected.address} on ${q.elected.port} (expires in ${formatMs(q.elected.expiresInMs)})`
-    : q.state === 'querier' ? 'this switch' : 'none';
+  // This switch as querier has no Other Querier Present timer to show (RFC 3376 §6.6.2: it queries until it
+  // hears a lower address), so no expiry.
+  const elected = q.state === 'querier' ? `this switch (${q.address})`
+    : q.elected ? `${q.elected.address} on ${q.elected.port} (expires in ${formatMs(q.elected.expiresInMs)})`
+    : 'none';
   return formatKeyValues([
     ['state', q.state],
     ['querier', elected],

@@ -91,8 +91,7 @@ export class SwitchManagement implements ManagementApi {
     return {
       enabled: cfg.querier.enabled, address: cfg.querier.address, version: cfg.querier.version,
       state: !cfg.querier.enabled ? 'disabled' : q?.role === 'querier' ? 'querier' : 'non-querier',
-      elected: other ? { address: other.address, port: other.portName, expiresInMs: Math.round(other.expiresInMs) }
-        : q?.role === 'querier' ? { address: cfg.querier.address, port: '(this switch)', expiresInMs: 0 } : null,
+      elected: other ? { address: other.address, port: other.portName, expiresInMs: Math.round(other.expiresInMs) } : null,
       robustness: cfg.robustness, queryIntervalMs: cfg.query_interval,
       snoopingActive: cfg.enabled && policy?.mode === 'snoop', mode: policy?.mode ?? 'flood', reason: policy?.reason ?? 'starting',
     };
