@@ -118,13 +118,14 @@ export function renderStats(s: StatsView): string {
 }
 
 export function renderTrace(p: TraceParams, t: TraceResult): string {
-  const frame = `${p.src ?? '*'} → ${p.dst} arriving on ${p.in}${p.vlan ? ` (VLAN ${p.vlan})` : ''}`;
+  const frame = `${p.src ?? 'any source'} → ${p.dst} arriving on ${p.in}${p.vlan ? ` (VLAN ${p.vlan})` : ''}`;
   const key = t.matched.key;
   const keyText = key ? ` ${key.vlan ? `VLAN ${key.vlan} ` : ''}(${key.source ?? '*'}, ${key.group})` : '';
   const lines = [
     `frame:    ${frame}`,
     `verdict:  ${t.verdict}${t.reason ? ` (${t.reason})` : ''}`,
     `matched:  ${t.matched.table}${keyText}`,
+    ...(t.explanation ? [`why:      ${t.explanation}`] : []),
     '',
   ];
   const egress = t.ports.filter((x) => x.egress);

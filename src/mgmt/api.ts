@@ -136,6 +136,8 @@ export interface TraceResult {
   reason?: string;
   /** Which table decided; key is the entry that matched (null for tables without keys, e.g. 'unregistered'). */
   matched: { table: TraceTable; key: { vlan: number; group: string; source: string | null } | null };
+  /** For people, when the table needs one: the unregistered-multicast policy and the router ports. */
+  explanation?: string;
   /** Every port of the switch, including the ingress port, with whether it gets the frame and why (or why not). */
   ports: { name: string; egress: boolean; why: string }[];
 }

@@ -64,7 +64,7 @@ describe('usage', () => {
     [['show', 'groups', '--colour'], /Unknown option '--colour'/],
     [['show', 'groups', '--socket'], /argument missing/],
     [['trace', '--dst', '239.1.1.1'], /--in is required/],
-    [['trace', '--in', 'eth1', '--dst', 'banana'], /--dst must be an IPv4 address/],
+    [['trace', '--in', 'eth1', '--dst', 'banana'], /--dst must be an IPv4 multicast group/],
     [['trace', '--in', 'eth1', '--dst', '239.1.1.1', '--vlan', '4095'], /--vlan must be an integer from 0 to 4094/],
     [['capture'], /--control is required/],
     [['capture', '--control', 'x.pcap', '--count', '0'], /--count must be/],

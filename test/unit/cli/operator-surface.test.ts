@@ -2,7 +2,8 @@
 // test/netns/mgmt/operator-surface.test.ts checks the same against a running switch.
 
 import { describe, expect, it } from 'vitest';
-import { renderQuerier } from '../../../src/cli/render.js';
+import { runCli } from '../../../src/cli/cli.js';
+import { renderQuerier, renderTrace } from '../../../src/cli/render.js';
 import { terminalColumns } from '../../../src/lab/demo.js';
 import type { QuerierView } from '../../../src/mgmt/api.js';
 import { expectProblem } from '../config/helpers.js';
@@ -32,5 +33,29 @@ describe('issue 13.8: show querier, the static-groups limit, the demo width', ()
     expect(terminalColumns({ columns: 0 })).toBe(80);
     expect(terminalColumns({})).toBe(80);
     expect(terminalColumns({ columns: 132 })).toBe(132);
+  });
+});
+
+describe('issue 13.6: trace', () => {
+  async function run(args: string[]): Promise<{ code: number; err: string }> {
+    let err = '';
+    const code = await runCli(args, { stdout: { write: () => true }, stderr: { write: (c: string) => { err += c; return true; } } });
+    return { code, err };
+  }
+
+  it('a unicast --dst is a usage error, before asking the daemon', async () => {
+    const r = await run(['trace', '--in', 'eth0', '--dst', '10.0.0.5', '--socket', '/nonexistent/igmpswitch.sock']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--dst must be an IPv4 multicast group, got "10.0.0.5"');
+  });
+
+  it('without --src the frame is "any source", and the unregistered policy is shown', () => {
+    const text = renderTrace({ in: 'eth1', dst: '239.1.1.1' }, {
+      verdict: 'drop', reason: 'no_egress', matched: { table: 'unregistered', key: null },
+      explanation: 'unregistered group (no membership): snooping.unregistered: routers sends it to router ports only; router ports: none',
+      ports: [{ name: 'eth1', egress: false, why: 'ingress port (never sent back)' }],
+    });
+    expect(text).toContain('frame:    any source → 239.1.1.1 arriving on eth1\n');
+    expect(text).toContain('why:      unregistered group (no membership): snooping.unregistered: routers');
   });
 });
