@@ -48,6 +48,7 @@ export function renderPorts(rows: readonly PortRow[]): string {
     { header: 'RX-BYTES', value: (p) => num(p.rxBytes), align: 'right' },
     { header: 'TX-FRAMES', value: (p) => num(p.txFrames), align: 'right' },
     { header: 'TX-BYTES', value: (p) => num(p.txBytes), align: 'right' },
+    { header: 'FILTERED', value: (p) => num(p.filtered ?? 0), align: 'right' },
     { header: 'DROPS', value: (p) => num(p.drops), align: 'right' },
   ]);
 }
@@ -111,7 +112,8 @@ export function renderStats(s: StatsView): string {
       })),
     ]));
   }
-  parts.push(counterSection('Drops', s.drops));
+  parts.push(counterSection('Filtered by policy', s.filtered ?? {}));
+  parts.push(counterSection('Dropped as bad', s.drops));
   parts.push(counterSection('Messages', s.messages));
   parts.push(counterSection('Engine', s.engine));
   return parts.join('\n');

@@ -1,7 +1,7 @@
 // The management API (src/mgmt/api.ts) over a running Switch: read-only views of the engine and the data plane,
 // trace, reload. Everything here is on demand; nothing runs per packet.
 
-import type { CounterSnapshot } from '../dataplane/core.js';
+import { splitDrops, type CounterSnapshot } from '../dataplane/core.js';
 import type { FdbEntry, TraceDecision } from '../dataplane/core.js';
 import type { PortStats } from '../io/packet-addon.js';
 import { count, type ControlFrame, type FdbRow, type GroupRow, type ManagementApi, type PortRow, type QuerierView,
@@ -60,13 +60,14 @@ export class SwitchManagement implements ManagementApi {
     return this.sw.config.ports.map((p) => {
       const index = this.sw.portIndex.get(p.name)!;
       const pc = c.core.ports[index]!;
-      const drops = Object.values(pc.drops).reduce((a, b) => a + b, 0);
+      const { filtered, dropped } = splitDrops(pc.drops);
+      const sum = (r: Record<string, number>): number => Object.values(r).reduce((a, b) => a + b, 0);
       return {
         index, name: p.name, up: this.sw.linkUp.get(index) ?? false, router: p.router, isRouter: routers.has(index),
         fastLeave: p.fast_leave, floodAll: p.flood_all, floodReports: p.flood_reports,
         groups: groupsPerPort.get(index) ?? 0,
         rxFrames: count(pc.rx_frames), rxBytes: count(pc.rx_bytes), txFrames: count(pc.tx_frames), txBytes: count(pc.tx_bytes),
-        drops: count(drops),
+        filtered: count(sum(filtered)), drops: count(sum(dropped)),
       };
     });
   }
@@ -111,7 +112,9 @@ export class SwitchManagement implements ManagementApi {
       const counters: Record<string, ReturnType<typeof count>> = {
         rx_frames: count(pc.rx_frames), rx_bytes: count(pc.rx_bytes), tx_frames: count(pc.tx_frames), tx_bytes: count(pc.tx_bytes),
       };
-      for (const [k, v] of Object.entries(pc.drops)) if (v) counters[`drop_${k}`] = count(v);
+      const { filtered, dropped } = splitDrops(pc.drops);
+      for (const [k, v] of Object.entries(filtered)) counters[`filter_${k}`] = count(v);
+      for (const [k, v] of Object.entries(dropped)) counters[`drop_${k}`] = count(v);
       for (const [k, v] of Object.entries(pc.messages)) if (v) counters[`msg_${k}`] = count(v);
       for (const [k, v] of Object.entries(pc.events)) if (v) counters[`event_${k}`] = count(v);
       if (io) {
@@ -130,11 +133,14 @@ export class SwitchManagement implements ManagementApi {
     engine.memberships = s.memberships;
     engine.mdb_entries = s.mdbEntries;
     engine.router_ports = s.routerPorts;
+    const totals = splitDrops(c.core.totals.drops);
     const drops: Record<string, ReturnType<typeof count>> = {};
-    for (const [k, v] of Object.entries(c.core.totals.drops)) drops[k] = count(v);
+    for (const [k, v] of Object.entries(totals.dropped)) drops[k] = count(v);
+    const filtered: Record<string, ReturnType<typeof count>> = {};
+    for (const [k, v] of Object.entries(totals.filtered)) filtered[k] = count(v);
     const messages: Record<string, ReturnType<typeof count>> = {};
     for (const [k, v] of Object.entries(c.core.messages)) messages[k] = count(v);
-    return { ports, drops, messages, engine };
+    return { ports, drops, filtered, messages, engine };
   }
 
   async trace(params: TraceParams): Promise<TraceResult> {
@@ -197,7 +203,7 @@ export class SwitchManagement implements ManagementApi {
         const pc = c.core.ports[index]!;
         return {
           name: p.name, up: this.sw.linkUp.get(index) ?? false, rxFrames: pc.rx_frames, rxBytes: pc.rx_bytes,
-          txFrames: pc.tx_frames, txBytes: pc.tx_bytes, drops: pc.drops, groups: groupsPerPort.get(index) ?? 0,
+          txFrames: pc.tx_frames, txBytes: pc.tx_bytes, ...splitDropsForMetrics(pc.drops), groups: groupsPerPort.get(index) ?? 0,
           router: routers.has(index),
         };
       }),
@@ -232,6 +238,11 @@ export function igmpMessageCounts(rx: Readonly<Record<string, Count>>, tx: Reado
   add('tx', 'query', 2, tx.igmp_v2_general_query + tx.igmp_v2_group_query);
   add('tx', 'query', 3, tx.igmp_v3_general_query + tx.igmp_v3_group_query + tx.igmp_v3_group_source_query);
   return out;
+}
+
+function splitDropsForMetrics(drops: Record<string, number>): { drops: Record<string, number>; filtered: Record<string, number> } {
+  const { filtered, dropped } = splitDrops(drops);
+  return { drops: dropped, filtered };
 }
 
 /** A UDP datagram from `src` to `dst`, as a host on the ingress port would send it (for trace only). */
