@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { isIPv4, isMulticastIPv4, isUnicastIPv4 } from '../config/address.js';
+import { isMulticastIPv4, isUnicastIPv4 } from '../config/address.js';
 import type { TraceParams } from '../mgmt/api.js';
 import { ControlError, request, stream } from '../mgmt/control-client.js';
 import { openPcapWriter, type PcapWriter } from '../mgmt/pcap.js';
@@ -132,10 +132,14 @@ Asks the daemon what it would do with a multicast frame to GROUP (from ADDRESS) 
 the table entry that decided it, and for every port whether it gets the frame and why (or why not).
 Nothing is sent; the answer comes from the daemon's current tables.
 
+Without --src the answer is for any source: a source that no source-specific state names, so only (*,G) state
+applies (EXCLUDE-mode members get it; INCLUDE-mode members are listed with the sources they want). Give --src to
+trace one source. For an unregistered group the answer names the snooping.unregistered policy and the router ports.
+
 Options:
   --in PORT          ingress port (interface name)
-  --dst GROUP        destination group address
-  --src ADDRESS      source address (default: none, so only (*,G) state matches)
+  --dst GROUP        destination group address (IPv4 multicast)
+  --src ADDRESS      source address (default: any source, see above)
   --vlan VLAN        VLAN id (default: untagged)
   --json             JSON output
 ${SOCKET_HELP}
@@ -147,9 +151,9 @@ ${SOCKET_HELP}
     },
     async run(v, _pos, io) {
       const params: TraceParams = { in: requireString(v, 'in', 'trace'), dst: requireString(v, 'dst', 'trace') };
-      if (!isIPv4(params.dst)) throw new UsageError(`--dst must be an IPv4 address, got "${params.dst}"`, 'trace');
+      if (!isMulticastIPv4(params.dst)) throw new UsageError(`--dst must be an IPv4 multicast group, got "${params.dst}"`, 'trace');
       if (typeof v.src === 'string') {
-        if (!isIPv4(v.src)) throw new UsageError(`--src must be an IPv4 address, got "${v.src}"`, 'trace');
+        if (!isUnicastIPv4(v.src)) throw new UsageError(`--src must be an IPv4 unicast address, got "${v.src}"`, 'trace');
         params.src = v.src;
       }
       if (typeof v.vlan === 'string') params.vlan = intOption(v.vlan, '--vlan', 0, 4094, 'trace');
