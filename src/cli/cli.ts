@@ -10,6 +10,8 @@ import type { TraceParams } from '../mgmt/api.js';
 import { ControlError, request, stream } from '../mgmt/control-client.js';
 import { openPcapWriter, type PcapWriter } from '../mgmt/pcap.js';
 import { DecodeError, decodeFile } from './decode-cmd.js';
+import { ConfigError, loadConfig } from '../config/index.js';
+import { ReplayError, SwitchReplay } from '../decode/replay.js';
 import { describeIgmp } from './probe.js';
 import { ProbeError, probeListenRun, probeQueryRun, probeSendRun, type Answer } from './probe-cmd.js';
 import {
@@ -564,7 +566,25 @@ async function runDecode(v: Values, pos: string[], io: CliIo): Promise<number> {
   if (live === null && pos.length !== 1) throw new UsageError(pos.length ? `decode takes one file, got ${pos.join(' ')}` : 'decode what? (FILE, - or --live PORT)', 'decode');
   if (live === null && (v.count !== undefined || v.duration !== undefined)) throw new UsageError('--count and --duration go with --live', 'decode');
   if (v.in !== undefined && v.switch === undefined) throw new UsageError('--in goes with --switch', 'decode');
-  return decodeFile({ file: pos[0]!, json: v.json === true, all: v.all === true, stdin: io.stdin }, io);
+  const observer = typeof v.switch === 'string' ? await switchReplay(v.switch, v.in as string | undefined) : undefined;
+  return decodeFile({ file: pos[0]!, json: v.json === true, all: v.all === true, stdin: io.stdin, observer }, io);
+}
+
+/** The switch of --switch CONFIG (the Wasm core and engine), or a CliError naming what is wrong. */
+async function switchReplay(configPath: string, inPort: string | undefined): Promise<SwitchReplay> {
+  let config;
+  try {
+    config = loadConfig(configPath).config;
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(`--switch ${configPath}: ${err.message}`);
+    throw err;
+  }
+  try {
+    return new SwitchReplay(config, { defaultPort: inPort });
+  } catch (err) {
+    if (err instanceof ReplayError) throw new CliError(err.message);
+    throw err;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
