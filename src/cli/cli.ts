@@ -9,7 +9,7 @@ import { isIPv4, isMulticastIPv4, isUnicastIPv4 } from '../config/address.js';
 import type { TraceParams } from '../mgmt/api.js';
 import { ControlError, request, stream } from '../mgmt/control-client.js';
 import { openPcapWriter, type PcapWriter } from '../mgmt/pcap.js';
-import { DecodeError, decodeFile } from './decode-cmd.js';
+import { DecodeError, decodeFile, decodeLive } from './decode-cmd.js';
 import { ConfigError, loadConfig } from '../config/index.js';
 import { ReplayError, SwitchReplay } from '../decode/replay.js';
 import { describeIgmp } from './probe.js';
@@ -567,6 +567,17 @@ async function runDecode(v: Values, pos: string[], io: CliIo): Promise<number> {
   if (live === null && (v.count !== undefined || v.duration !== undefined)) throw new UsageError('--count and --duration go with --live', 'decode');
   if (v.in !== undefined && v.switch === undefined) throw new UsageError('--in goes with --switch', 'decode');
   const observer = typeof v.switch === 'string' ? await switchReplay(v.switch, v.in as string | undefined) : undefined;
+  if (live !== null) {
+    const count = typeof v.count === 'string' ? intOption(v.count, '--count', 1, 2 ** 31, 'decode') : 0;
+    const durationMs = typeof v.duration === 'string' ? secondsOption(v.duration, '--duration', 'decode') : 0;
+    const intr = interruptSignal(io);
+    try {
+      return await decodeLive({ socketPath: socketOf(v), port: live, json: v.json === true, all: v.all === true, count, durationMs,
+        observer, signal: intr.signal }, io);
+    } finally {
+      intr.dispose();
+    }
+  }
   return decodeFile({ file: pos[0]!, json: v.json === true, all: v.all === true, stdin: io.stdin, observer }, io);
 }
 

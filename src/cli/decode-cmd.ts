@@ -2,7 +2,9 @@
 // field by field, and with --switch what the switch makes of it (src/decode/replay.ts).
 
 import { readFileSync } from 'node:fs';
-import { CaptureFormatError, readCapture } from '../mgmt/pcap.js';
+import type { ControlFrame } from '../mgmt/api.js';
+import { stream } from '../mgmt/control-client.js';
+import { CaptureFormatError, LINKTYPE_ETHERNET, readCapture } from '../mgmt/pcap.js';
 import { renderMessage } from '../decode/render.js';
 import { DecodeSession, frameInputOf, type DecodedMessage, type FrameInput } from '../decode/session.js';
 
@@ -88,4 +90,71 @@ export function decodeFile(o: DecodeFileOptions, out: DecodeOutput): number {
 export function jsonMessage(m: DecodedMessage): Record<string, unknown> {
   const { switch: sw, ...rest } = m;
   return { ...rest, ...(sw ? { switch: sw.data } : {}) };
+}
+
+export interface DecodeLiveOptions {
+  socketPath: string;
+  /** A port name, or "all". */
+  port: string;
+  json: boolean;
+  all: boolean;
+  /** Stop after this many messages shown (0: no limit). */
+  count: number;
+  /** Stop after this long (0: no limit). */
+  durationMs: number;
+  observer?: FrameObserver;
+  signal: AbortSignal;
+}
+
+/** in/out from a streamed frame's direction, when the daemon says (rx/in, tx/out). */
+function directionOf(f: ControlFrame): FrameInput['direction'] {
+  const d = (f as ControlFrame & { direction?: unknown }).direction;
+  return d === 'tx' || d === 'out' ? 'out' : d === 'rx' || d === 'in' ? 'in' : null;
+}
+
+/**
+ * Decodes the control frames a running switch streams (the `subscribeControl` stream that `capture --control`
+ * reads) as they arrive: text per message, or one JSON object per line.
+ */
+export async function decodeLive(o: DecodeLiveOptions, out: DecodeOutput): Promise<number> {
+  const session = new DecodeSession();
+  let shown = 0;
+  let dropped = 0;
+  let finish: () => void = () => {};
+  const finished = new Promise<void>((resolve) => { finish = resolve; });
+  const h = stream(o.socketPath, 'subscribeControl', {}, (ev) => {
+    if (ev.type === 'dropped') {
+      dropped += ev.count;
+      return;
+    }
+    const f = ev.frame;
+    if ((o.port !== 'all' && f.port !== o.port) || (o.count > 0 && shown >= o.count)) return;
+    // The bytes may be a view into a reused buffer: keep a copy.
+    const input: FrameInput = { timeMs: f.time, bytes: f.bytes.slice(), port: f.port, direction: directionOf(f), linktype: LINKTYPE_ETHERNET };
+    const m = session.next(input);
+    o.observer?.observe(input, m);
+    if (m === null || (m.kind === null && !o.all)) return;
+    shown++;
+    out.stdout.write(o.json ? JSON.stringify(jsonMessage(m)) + '\n' : renderMessage(m) + '\n');
+    if (o.count > 0 && shown >= o.count) finish();
+  });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await h.ready;
+    out.stderr.write(`decoding control frames from ${o.port === 'all' ? 'every port' : o.port}` +
+      `${o.count ? `, ${o.count} messages` : ''}${o.durationMs ? `, ${o.durationMs / 1000}s` : ''}; Ctrl-C to stop\n`);
+    if (o.durationMs) timer = setTimeout(finish, o.durationMs);
+    o.signal.addEventListener('abort', finish, { once: true });
+    if (o.signal.aborted) finish();
+    let lost: Error | null = null;
+    await Promise.race([finished, h.done.then(() => {}, (err: Error) => { lost = err; })]);
+    out.stderr.write(`${shown} message${shown === 1 ? '' : 's'} decoded` +
+      `${dropped ? `; ${dropped} more were not received (this client could not keep up)` : ''}\n`);
+    if (lost) throw lost;
+    return 0;
+  } finally {
+    clearTimeout(timer);
+    o.signal.removeEventListener('abort', finish);
+    h.close();
+  }
 }
