@@ -9,7 +9,7 @@ import type { PortOpened } from '../dataplane/messages.js';
 import { loadPacketAddon } from '../io/packet-addon.js';
 import { SnoopingEngine, type SnoopingEvent, type SnoopingSnapshot } from '../snooping/engine.js';
 import { decodeControlFrame } from '../wire/control-frame.js';
-import { assignPortIndices, toEngineConfig, toWorkerParams } from '../config/engine.js';
+import { assignPortIndices, dataplaneCommands, FALLBACK_QUERIER_MAC, toEngineConfig, toWorkerParams } from '../config/engine.js';
 import { diffConfig, describeChange } from '../config/diff.js';
 import type { Config } from '../config/schema.js';
 import { loadState, saveState, type StateBody } from '../mgmt/state-file.js';
@@ -59,7 +59,7 @@ export class Switch {
       frames: dataplane,
       random: Math.random,
       log: (e) => this.logEngineEvent(e),
-      querierMac: opened[0]?.mac ?? '02:00:00:00:00:01',
+      querierMac: opened[0]?.mac ?? FALLBACK_QUERIER_MAC,
     });
   }
 
@@ -120,9 +120,7 @@ export class Switch {
 
   /** Settings the data plane enforces by itself (no engine involved). */
   private applyDataplaneSettings(): void {
-    const rate = this.config.snooping.report_rate_limit;
-    // Burst: one second's worth, at least a full v3 report round of a busy host.
-    this.dataplane.apply([{ op: 'reportRate', perSecond: rate, burst: Math.max(rate, 16) }]);
+    this.dataplane.apply(dataplaneCommands(this.config));
   }
 
   // ---- control frames ----
