@@ -327,21 +327,9 @@ int igs_xsk_open(igs_ctx *c, int index, const igs_xsk_opts *o, igs_err *e) {
       ring_map(x->fd, &x->comp, &off.cr, IGS_XSK_RING, sizeof(uint64_t), XDP_UMEM_PGOFF_COMPLETION_RING) < 0)
     goto fail;
 
-  struct sockaddr_xdp sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sxdp_family = AF_XDP;
-  sa.sxdp_ifindex = (uint32_t)p->ifindex;
-  sa.sxdp_queue_id = 0;
-  sa.sxdp_flags = XDP_USE_NEED_WAKEUP | (o->zero_copy ? XDP_ZEROCOPY : XDP_COPY);
-  step = o->zero_copy ? "bind (zero-copy)" : "bind";
-  if (bind(x->fd, (struct sockaddr *)&sa, sizeof sa) < 0) goto fail;
-  x->zero_copy = o->zero_copy;
-
   step = "BPF_MAP_CREATE(XSKMAP)";
   x->map_fd = igs_xskmap_create(1);
   if (x->map_fd < 0) goto fail;
-  step = "BPF_MAP_UPDATE_ELEM(XSKMAP)";
-  if (igs_xskmap_set(x->map_fd, 0, x->fd) < 0) goto fail;
   char log[2048];
   step = "BPF_PROG_LOAD";
   x->prog_fd = igs_xdp_prog_load(x->map_fd, pl->chunk_size - IGS_XDP_HEADROOM, log, sizeof log);
@@ -383,6 +371,18 @@ int igs_xsk_open(igs_ctx *c, int index, const igs_xsk_opts *o, igs_err *e) {
                   o->mode == IGS_XDP_MODE_NATIVE ? "native" : "generic", strerror(err));
     return -1;
   }
+  /* The program is ours and attached (its map still empty: every frame goes to the stack meanwhile). */
+  struct sockaddr_xdp sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sxdp_family = AF_XDP;
+  sa.sxdp_ifindex = (uint32_t)p->ifindex;
+  sa.sxdp_queue_id = 0;
+  sa.sxdp_flags = XDP_USE_NEED_WAKEUP | (o->zero_copy ? XDP_ZEROCOPY : XDP_COPY);
+  step = o->zero_copy ? "bind (zero-copy)" : "bind";
+  if (bind(x->fd, (struct sockaddr *)&sa, sizeof sa) < 0) goto fail;
+  x->zero_copy = o->zero_copy;
+  step = "BPF_MAP_UPDATE_ELEM(XSKMAP)";
+  if (igs_xskmap_set(x->map_fd, 0, x->fd) < 0) goto fail;
   refill(c, index, x);
   return 0;
 
@@ -391,6 +391,8 @@ fail: {
   igs_xsk_close(c, index);
   if (err == EOPNOTSUPP && o->zero_copy)
     igs_set_err(e, err, "openPort(%s): AF_XDP: the driver has no zero-copy mode (EOPNOTSUPP at bind)", ifn);
+  else if (err == EBUSY && strncmp(step, "bind", 4) == 0)
+    igs_set_err(e, err, "openPort(%s): AF_XDP: queue 0 of %s is taken by another AF_XDP socket", ifn, ifn);
   else if (err == EAFNOSUPPORT)
     igs_set_err(e, err, "openPort(%s): AF_XDP: the kernel has no AF_XDP sockets (CONFIG_XDP_SOCKETS)", ifn);
   else
