@@ -12,12 +12,12 @@ import {
   type LabProcess,
 } from '../src/lab/index.js';
 
-export type ContenderName = 'igmpswitch' | 'linux-bridge' | 'ovs' | 'cforward' | 'cforward-ring';
+export type ContenderName = 'igmpswitch' | 'linux-bridge' | 'ovs' | 'cforward' | 'cforward-ring' | 'cxdpforward';
 
-export const ALL_CONTENDERS: ContenderName[] = ['igmpswitch', 'linux-bridge', 'ovs', 'cforward', 'cforward-ring'];
+export const ALL_CONTENDERS: ContenderName[] = ['igmpswitch', 'linux-bridge', 'ovs', 'cforward', 'cforward-ring', 'cxdpforward'];
 
-/** C forwarders: the ceiling of the AF_PACKET I/O method. */
-export const CEILINGS: ContenderName[] = ['cforward', 'cforward-ring'];
+/** C forwarders: the ceilings of the AF_PACKET and AF_XDP I/O methods. */
+export const CEILINGS: ContenderName[] = ['cforward', 'cforward-ring', 'cxdpforward'];
 
 export interface Running {
   /** Process whose CPU time is the switch's cost (null: the kernel does the work, e.g. the Linux bridge). */
@@ -174,28 +174,32 @@ export function cforwardBinary(): string {
   return join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, 'bin', 'cforward');
 }
 
-function cforwardContender(name: 'cforward' | 'cforward-ring', ring: boolean): Contender {
+export function cxdpforwardBinary(): string {
+  return join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, 'bin', 'cxdpforward');
+}
+
+/** A C forwarder of bench/: started on the ports a perfect snooping switch would use, restarted when they change. */
+function cForwarder(name: 'cforward' | 'cforward-ring' | 'cxdpforward', description: string, binary: () => string,
+  args: string[], info: string): Contender {
   return {
     name,
-    description: ring
-      ? 'C AF_PACKET forwarder, TPACKET_V3 RX ring (1 ms block timeout) + sendmmsg, batch 64, pinned to CPU 1'
-      : 'C AF_PACKET forwarder, recvmmsg/sendmmsg batch 64, pinned to CPU 1',
+    description,
     snooping: false,
     offloadsOff: true,
     async unavailable() {
-      return existsSync(cforwardBinary()) ? null : `${cforwardBinary()} not built (bench/run.sh builds it with gcc)`;
+      return existsSync(binary()) ? null : `${binary()} not built (bench/run.sh builds it with gcc)`;
     },
     async start(lab, ports) {
       let proc: LabProcess | null = null;
       const launch = async (ps: string[]): Promise<void> => {
         if (proc) await proc.stop('SIGTERM', 2_000);
-        proc = lab.spawnSwitch(cforwardBinary(), [...(ring ? ['-r'] : []), '-b', '64', ...ps], { cpu: SWITCH_CPU, label: name });
-        await proc.waitForJson((o) => o['event'] === 'ready', 5_000, 'cforward ready');
+        proc = lab.spawnSwitch(binary(), [...args, ...ps], { cpu: SWITCH_CPU, label: name });
+        await proc.waitForJson((o) => o['event'] === 'ready', 5_000, `${name} ready`);
         running.pid = proc.pid;
       };
       const running: Running = {
         pid: null,
-        info: ring ? 'tpacket_v3' : 'recvmmsg',
+        info,
         usePorts: launch,
         stop: async () => {
           if (proc) await proc.stop('SIGTERM', 2_000);
@@ -211,6 +215,12 @@ export const CONTENDERS: Record<ContenderName, Contender> = {
   igmpswitch,
   'linux-bridge': linuxBridge,
   ovs,
-  cforward: cforwardContender('cforward', false),
-  'cforward-ring': cforwardContender('cforward-ring', true),
+  cforward: cForwarder('cforward', 'C AF_PACKET forwarder, recvmmsg/sendmmsg batch 64, pinned to CPU 1', cforwardBinary,
+    ['-b', '64'], 'recvmmsg'),
+  'cforward-ring': cForwarder('cforward-ring',
+    'C AF_PACKET forwarder, TPACKET_V3 RX ring (1 ms block timeout) + sendmmsg, batch 64, pinned to CPU 1',
+    cforwardBinary, ['-r', '-b', '64'], 'tpacket_v3'),
+  // The AF_XDP ceiling: bench/cxdpforward.c runs the addon's XDP program and ring sizes (generic XDP on veth).
+  cxdpforward: cForwarder('cxdpforward', 'C AF_XDP forwarder, copy mode, generic XDP, rings 2048, batch 64, pinned to CPU 1',
+    cxdpforwardBinary, ['-b', '64'], 'af_xdp generic'),
 };

@@ -100,8 +100,9 @@ export function toWorkerParams(config: Config, portIndex: ReadonlyMap<string, nu
     fdbCapacity: d.fdb_capacity,
     mdbCapacity: d.mdb_capacity,
     fdbAgingMs: d.fdb_aging,
-    ports: config.ports.map((p) => ({ index: indexOf(portIndex, p.name), name: p.name })),
+    ports: config.ports.map((p) => ({ index: indexOf(portIndex, p.name), name: p.name, ...(p.io ? { io: p.io } : {}) })),
     cpu: d.cpu,
+    io: d.io,
   };
 }
 

@@ -92,6 +92,9 @@ const querierAddress = () => checkedString('IPv4 address',
 // ---------------------------------------------------------------------------------------------------------------
 // ports
 
+/** Packet I/O method (src/io/ports.ts IoSelection; docs/packet-io.md). */
+const IoSelectionSchema = z.enum(['auto', 'af_xdp', 'af_packet']);
+
 const portOptions = {
   router: doc(z.enum(['auto', 'static', 'never']).default('auto'), {
     description: 'Router-port mode. `auto`: the port becomes a router port while queries, PIM hellos or MRD ' +
@@ -120,6 +123,10 @@ const portOptions = {
   trusted: doc(z.boolean().default(false), {
     description: 'With `snooping.querier_guard`, queries, PIM hellos and MRD advertisements are believed only ' +
       'from trusted ports.',
+  }),
+  io: doc(IoSelectionSchema.optional(), {
+    restart: true,
+    description: 'Packet I/O method of this port (`auto`, `af_xdp`, `af_packet`); default `dataplane.io`.',
   }),
 };
 
@@ -331,6 +338,13 @@ const DataplaneSchema = z.strictObject({
   cpu: doc(int(0, 4095).nullable().default(null), {
     restart: true,
     description: 'CPU to pin the data-plane worker thread to; `null` = no pinning.',
+  }),
+  io: doc(IoSelectionSchema.default('auto'), {
+    restart: true,
+    description: 'Packet I/O method. `af_xdp`: an AF_XDP socket whose frames land in the data plane\'s memory, plus an XDP ' +
+      'program on the port (the port\'s AF_PACKET socket keeps TCP and frames longer than 1792 bytes); the port ' +
+      'fails to open when that cannot be set up, or when another XDP program is attached. `af_packet`: AF_PACKET ' +
+      'sockets only. `auto`: AF_XDP where it can be set up, else AF_PACKET with a warning that says why.' + ' A port\'s own `io` wins.',
   }),
 });
 

@@ -242,7 +242,9 @@ export class Switch {
     for (const [name, index] of oldIndex) {
       if (!newIndex.has(name)) { this.dataplane.removePort(index); this.ports.delete(index); this.linkUp.delete(index); }
     }
-    for (const [name, index] of newIndex) if (!oldIndex.has(name)) this.dataplane.addPort(index, name);
+    for (const [name, index] of newIndex) {
+      if (!oldIndex.has(name)) this.dataplane.addPort(index, name, next.ports.find((p) => p.name === name)?.io ?? next.dataplane.io);
+    }
     this.config = next;
     this.portIndex = newIndex;
     this.applyDataplaneSettings();

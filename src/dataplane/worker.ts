@@ -40,7 +40,7 @@ function applyActive(): void {
 }
 
 function opened(p: PortInfo): PortOpened {
-  return { index: p.index, name: p.name, ifindex: p.ifindex, mac: p.mac, mtu: p.mtu };
+  return { index: p.index, name: p.name, ifindex: p.ifindex, mac: p.mac, mtu: p.mtu, io: p.io, ...(p.xdpMode ? { xdpMode: p.xdpMode } : {}) };
 }
 
 function applyCommands(list: TableCommand[]): void {
@@ -98,7 +98,7 @@ function handle(msg: ToWorker, nowMs: number): boolean {
       break;
     case 'addPort':
       try {
-        ports.addSpec({ index: msg.index, name: msg.name });
+        ports.addSpec({ index: msg.index, name: msg.name, ...(msg.io ? { io: msg.io } : {}) });
         const info = ports.open(msg.index);
         monitor.check();
         applyActive();
@@ -137,7 +137,7 @@ function run(): void {
   core.setFdbAgingMs(params.fdbAgingMs);
   addon.attach(core.memory.buffer, core.layout);
   if (params.cpu !== null) addon.pinThread(params.cpu);
-  ports = new PortSet(params.ports, { addon, warn: (message) => send({ type: 'warn', message }) });
+  ports = new PortSet(params.ports, { addon, io: params.io, warn: (message) => send({ type: 'warn', message }) });
   ports.openAll(); // all or nothing: a missing interface is a start-up error that names it
   monitor = new LinkMonitor(ports, { intervalMs: 0, netlink: true });
   monitor.on('change', (c) => {
