@@ -303,11 +303,11 @@ export class PktAgent {
     });
   }
 
-  static async start(host: LabHost): Promise<PktAgent> {
+  static async start(host: LabHost, readyTimeoutMs = 15_000): Promise<PktAgent> {
     // maxLines: replies carry events and are parsed once, here; keep little output in memory.
     const proc = host.spawn('python3', ['-u', PKTAGENT, '--iface', host.link], { label: `${host.name}:pkt`, maxLines: 50 });
     const agent = new PktAgent(host, proc);
-    await proc.waitFor((line) => line.includes('"type":"ready"') || undefined, 15_000, 'pktagent ready');
+    await proc.waitFor((line) => line.includes('"type":"ready"') || undefined, readyTimeoutMs, 'pktagent ready');
     return agent;
   }
 
@@ -336,6 +336,18 @@ export class PktAgent {
   async send(frames: Uint8Array[], gapUs = 0): Promise<{ t0: number; t1: number }> {
     const r = await this.call({ op: 'send', frames: frames.map(hex), gapUs }, 30_000 + (frames.length * gapUs) / 1000);
     return { t0: Number(r['t0']), t1: Number(r['t1']) };
+  }
+
+  /**
+   * What an application does on this host (the differential harness): open/close a UDP socket, make one multicast
+   * socket call on it (IP_ADD_MEMBERSHIP, IP_BLOCK_SOURCE, MCAST_JOIN_SOURCE_GROUP, …), or send real UDP datagrams
+   * to groups from a socket. Rejects with the kernel's error.
+   */
+  async app(op:
+    | { op: 'sock-open' | 'sock-close'; sock: number }
+    | { op: 'sock-call'; sock: number; opt: string; group: string; source?: string | null }
+    | { op: 'udp-send'; groups: readonly string[]; count: number; port: number; gapMs?: number }): Promise<void> {
+    await this.call({ ...op, ifaddr: this.host.addr });
   }
 
   /** Fetch new captured events; returns all events captured so far. */
