@@ -298,6 +298,9 @@ static napi_value js_open_port(napi_env env, napi_callback_info info) {
   set_num(env, out, "ifindex", p->ifindex);
   set_str(env, out, "mac", mac);
   set_num(env, out, "mtu", p->mtu);
+  int rcvbuf = 0;
+  socklen_t rl = sizeof rcvbuf;
+  if (getsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &rl) == 0) set_num(env, out, "rcvbuf", rcvbuf);
   return out;
 }
 
@@ -330,6 +333,48 @@ static napi_value js_receive(napi_env env, napi_callback_info info) {
   if (n < 0) return throw_igs(env, &e);
   napi_value out;
   napi_create_uint32(env, (uint32_t)n, &out);
+  return out;
+}
+
+/* receiveTuning({busyPollUs}) -> {busyPollUs}: how long receive() keeps polling without blocking after the last
+ * frame (0 = block at once). Without an argument, returns the current setting. */
+static napi_value js_receive_tuning(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  addon *a = get_addon(env);
+  if (argc >= 1) {
+    napi_valuetype t;
+    napi_typeof(env, argv[0], &t);
+    if (t != napi_object) return throw_arg(env, "%s", "receiveTuning({busyPollUs?: number})");
+    bool has;
+    napi_has_named_property(env, argv[0], "busyPollUs", &has);
+    if (has) {
+      napi_value v;
+      uint32_t us;
+      napi_get_named_property(env, argv[0], "busyPollUs", &v);
+      if (get_u32(env, v, &us, "receiveTuning: busyPollUs") < 0) return NULL;
+      if (us > 1000000) return throw_arg(env, "%s", "receiveTuning: busyPollUs must be 0..1000000");
+      a->ctx.busy_poll_ns = (uint64_t)us * 1000u;
+      a->ctx.last_rx_ns = 0;
+    }
+  }
+  napi_value out;
+  napi_create_object(env, &out);
+  set_num(env, out, "busyPollUs", (double)(a->ctx.busy_poll_ns / 1000u));
+  return out;
+}
+
+/* rxStats() -> {polls, blockingPolls, drains, spins}: how receive() found its frames (since load). */
+static napi_value js_rx_stats(napi_env env, napi_callback_info info) {
+  (void)info;
+  addon *a = get_addon(env);
+  napi_value out;
+  napi_create_object(env, &out);
+  set_num(env, out, "polls", (double)a->ctx.rx.polls);
+  set_num(env, out, "blockingPolls", (double)a->ctx.rx.blocking_polls);
+  set_num(env, out, "drains", (double)a->ctx.rx.drains);
+  set_num(env, out, "spins", (double)a->ctx.rx.spins);
   return out;
 }
 
@@ -486,14 +531,33 @@ static napi_value js_port_stats(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_link_state(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+  size_t argc = 2;
+  napi_value argv[2];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   char name[64];
   if (argc < 1 || get_string(env, argv[0], name, sizeof name, "linkState: ifname") < 0) return NULL;
+  /* linkState(ifname, {carrier: false}): skip ETHTOOL_GLINK (rtnl_lock) — for the data-plane thread. */
+  int with_carrier = 1;
+  if (argc >= 2) {
+    napi_valuetype t;
+    napi_typeof(env, argv[1], &t);
+    if (t == napi_object) {
+      bool has;
+      napi_has_named_property(env, argv[1], "carrier", &has);
+      if (has) {
+        napi_value v;
+        bool b;
+        napi_get_named_property(env, argv[1], "carrier", &v);
+        if (napi_get_value_bool(env, v, &b) != napi_ok) return throw_arg(env, "%s", "linkState: options.carrier must be a boolean");
+        with_carrier = b;
+      }
+    } else if (t != napi_undefined) {
+      return throw_arg(env, "%s", "linkState(ifname[, {carrier: boolean}])");
+    }
+  }
   igs_link l;
   igs_err e;
-  int r = igs_link_state(&get_addon(env)->ctx, name, &l, &e);
+  int r = igs_link_state(&get_addon(env)->ctx, name, with_carrier, &l, &e);
   if (r < 0) return throw_igs(env, &e);
   napi_value out;
   if (r == 0) {
@@ -809,6 +873,8 @@ NAPI_MODULE_INIT() {
       {"inject", NULL, js_inject, NULL, NULL, NULL, napi_enumerable, NULL},
       {"wakeFd", NULL, js_wake_fd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"wake", NULL, js_wake, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"receiveTuning", NULL, js_receive_tuning, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"rxStats", NULL, js_rx_stats, NULL, NULL, NULL, napi_enumerable, NULL},
       {"pinThread", NULL, js_pin_thread, NULL, NULL, NULL, napi_enumerable, NULL},
       {"nowMs", NULL, js_now_ms, NULL, NULL, NULL, napi_enumerable, NULL},
       {"portStats", NULL, js_port_stats, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -827,6 +893,7 @@ NAPI_MODULE_INIT() {
   napi_create_object(env, &k);
   add_const(env, k, "MAX_PORTS", IGS_MAX_PORTS);
   add_const(env, k, "VNET_HDR_LEN", IGS_VNET_LEN);
+  add_const(env, k, "DISCOVER_EVERY", IGS_DISCOVER_EVERY);
   napi_object_freeze(env, k);
   set_prop(env, exports, "constants", k);
   return exports;

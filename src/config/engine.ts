@@ -97,5 +97,6 @@ export function toWorkerParams(config: Config, portIndex: ReadonlyMap<string, nu
     fdbAgingMs: d.fdb_aging,
     ports: config.ports.map((p) => ({ index: indexOf(portIndex, p.name), name: p.name })),
     cpu: d.cpu,
+    busyPollUs: d.busy_poll_us,
   };
 }

@@ -10,6 +10,8 @@ export interface WorkerParams {
   fdbAgingMs: number;
   ports: { index: number; name: string }[];
   cpu: number | null;
+  /** receive()'s busy-poll budget after the last frame, µs (undefined: the addon's default, 0). */
+  busyPollUs?: number;
 }
 
 /** Punted control frames of one batch: `meta` holds PUNT_META_WORDS words per frame. */
