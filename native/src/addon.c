@@ -18,8 +18,12 @@
 #define _GNU_SOURCE
 #include <node_api.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -480,6 +484,43 @@ static napi_value js_pin_thread(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * yieldOtherThreads(nice) -> n: set every other thread of this process (the main thread with its timers and
+ * GC, V8's platform workers, libuv's pool) to `nice` when it is less nice than that, so the calling data-plane
+ * thread runs first when they share a CPU. Lowering priority needs no privilege, and nothing gets more CPU than
+ * before: it decides what runs when. Threads created later inherit their creator's (lowered) value.
+ */
+static napi_value js_yield_other_threads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t nice_v;
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &nice_v) != napi_ok || nice_v < -20 || nice_v > 19)
+    return throw_arg(env, "%s", "yieldOtherThreads(nice: -20..19)");
+  pid_t self = (pid_t)syscall(SYS_gettid);
+  DIR *d = opendir("/proc/self/task");
+  if (!d) {
+    igs_err e;
+    igs_set_err(&e, errno, "yieldOtherThreads: /proc/self/task: %s", strerror(errno));
+    return throw_igs(env, &e);
+  }
+  int changed = 0;
+  struct dirent *de;
+  while ((de = readdir(d)) != NULL) {
+    if (de->d_name[0] < '0' || de->d_name[0] > '9') continue;
+    pid_t tid = (pid_t)atoi(de->d_name);
+    if (tid == self) continue;
+    errno = 0;
+    int cur = getpriority(PRIO_PROCESS, (id_t)tid);
+    if (errno != 0 || cur >= nice_v) continue;
+    if (setpriority(PRIO_PROCESS, (id_t)tid, nice_v) == 0) changed++;
+  }
+  closedir(d);
+  napi_value out;
+  napi_create_int32(env, changed, &out);
+  return out;
+}
+
 /* ------------------------------------------------------------------------------------------------------ */
 /* stats / link state                                                                                      */
 
@@ -874,6 +915,7 @@ NAPI_MODULE_INIT() {
       {"wakeFd", NULL, js_wake_fd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"wake", NULL, js_wake, NULL, NULL, NULL, napi_enumerable, NULL},
       {"receiveTuning", NULL, js_receive_tuning, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"yieldOtherThreads", NULL, js_yield_other_threads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"rxStats", NULL, js_rx_stats, NULL, NULL, NULL, napi_enumerable, NULL},
       {"pinThread", NULL, js_pin_thread, NULL, NULL, NULL, napi_enumerable, NULL},
       {"nowMs", NULL, js_now_ms, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -28,6 +28,8 @@ const FDB_AGE_STEP_MS = 1_000 / FDB_AGE_PARTS;
  * ioctls only (no ETHTOOL_GLINK, which takes rtnl_lock), and rarely: nothing but forwarding on this thread's path.
  */
 const LINK_POLL_MS = 2_000;
+/** Niceness given to the process's other threads (control plane, V8/libuv helpers): they run when this one waits. */
+const CONTROL_THREADS_NICE = 10;
 
 function send(msg: FromWorker, transfer?: ArrayBuffer[]): void {
   channel.postMessage(msg, transfer ?? []);
@@ -144,6 +146,8 @@ function run(): void {
   core.setFdbAgingMs(params.fdbAgingMs);
   addon.attach(core.memory.buffer, core.layout);
   if (params.cpu !== null) addon.pinThread(params.cpu);
+  // The main thread's timers and garbage collection wait while this thread has frames (they share the CPU budget).
+  addon.yieldOtherThreads(CONTROL_THREADS_NICE);
   ports = new PortSet(params.ports, { addon, warn: (message) => send({ type: 'warn', message }) });
   ports.openAll(); // all or nothing: a missing interface is a start-up error that names it
   monitor = new LinkMonitor(ports, { intervalMs: 0, netlink: true, carrier: false });

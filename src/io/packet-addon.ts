@@ -200,6 +200,11 @@ export interface PacketAddon {
   /** Set (or with no argument read) receive()'s busy-poll budget. */
   receiveTuning(tuning?: Partial<ReceiveTuning>): ReceiveTuning;
   rxStats(): RxStats;
+  /**
+   * Make every other thread of the process (main thread: timers, GC; V8 and libuv helpers) at least this nice, so
+   * the calling (data-plane) thread runs first when they share a CPU. Needs no privilege. Returns threads changed.
+   */
+  yieldOtherThreads(nice: number): number;
   getOffloads(ifname: string): Offloads;
   /** Same as getOffloads (name used by docs/architecture.md). */
   offloads(ifname: string): Offloads;
