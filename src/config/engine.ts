@@ -103,6 +103,7 @@ export function toWorkerParams(config: Config, portIndex: ReadonlyMap<string, nu
     ports: config.ports.map((p) => ({ index: indexOf(portIndex, p.name), name: p.name, ...(p.io ? { io: p.io } : {}) })),
     cpu: d.cpu,
     io: d.io,
+    busyPollUs: d.busy_poll_us,
   };
 }
 

@@ -346,6 +346,12 @@ const DataplaneSchema = z.strictObject({
       'fails to open when that cannot be set up, or when another XDP program is attached. `af_packet`: AF_PACKET ' +
       'sockets only. `auto`: AF_XDP where it can be set up, else AF_PACKET with a warning that says why.' + ' A port\'s own `io` wins.',
   }),
+  busy_poll_us: doc(int(0, 1_000_000).default(0), {
+    unit: 'µs', restart: true,
+    description: 'After the last received frame the data-plane thread keeps polling its ports without sleeping for ' +
+      'this long (AF_PACKET). Trades CPU for the wake-up latency of a blocking poll; 0 = sleep at once ' +
+      '(docs/packet-io.md has the measurements).',
+  }),
 });
 
 const ManagementSchema = z.strictObject({

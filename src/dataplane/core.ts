@@ -89,6 +89,7 @@ interface CoreExports {
   setFdbAgingMs(ms: number): void;
 
   fdbAge(nowMs: number): number;
+  fdbAgeStep(nowMs: number, parts: number): number;
   fdbFlush(port: number): number;
   fdbCount(): number;
   fdbCapacity(): number;
@@ -632,6 +633,11 @@ export class Core {
   /** Remove FDB entries older than the aging time; returns how many. */
   fdbAge(nowMs: number): number {
     return this.#x.fdbAge(nowMs >>> 0) >>> 0;
+  }
+
+  /** Age 1/`parts` of the table, continuing where the last step stopped (`parts` steps = one whole pass). */
+  fdbAgeStep(nowMs: number, parts: number): number {
+    return this.#x.fdbAgeStep(nowMs >>> 0, parts >>> 0) >>> 0;
   }
 
   /** Forget addresses learned on `port`, or all when null; returns how many. */
