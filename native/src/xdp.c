@@ -30,31 +30,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#ifndef SOL_XDP
-#define SOL_XDP 283
-#endif
-#ifndef AF_XDP
-#define AF_XDP 44
-#endif
-
-/* Ring sizes (entries, powers of two), as xdp-tools/libxdp default; the bench's C forwarder uses the same. */
-#define IGS_XSK_RING 2048
-/* Copy-mode TX sends at most this many frames per sendto() (the kernel's per-call budget): kick in a loop. */
-#define IGS_XSK_TX_BUDGET 32
-
-typedef struct igs_ring {
-  uint32_t *producer, *consumer, *flags;
-  void *desc;
-  uint32_t mask, size;
-  void *map;
-  size_t map_len;
-} igs_ring;
-
 struct igs_xsk {
   int fd, map_fd, prog_fd, link_fd;
   int native; /* XDP_FLAGS_DRV_MODE attached (else SKB mode) */
   int zero_copy;
-  igs_ring rx, tx, fill, comp;
+  igs_xsk_rings r;
   uint32_t tx_completed; /* completions read: tx producer - this = frames the kernel still holds */
 };
 
@@ -71,8 +51,8 @@ struct igs_umem_pool {
   uint32_t rr;
 };
 
-static inline uint32_t ld_acq(uint32_t *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
-static inline void st_rel(uint32_t *p, uint32_t v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
+#define ld_acq igs_ld_acq
+#define st_rel igs_st_rel
 
 /* ---- pool ---- */
 
@@ -141,28 +121,6 @@ oom:
 
 /* ---- rings ---- */
 
-static void ring_unmap(igs_ring *r) {
-  if (r->map && r->map != MAP_FAILED) munmap(r->map, r->map_len);
-  memset(r, 0, sizeof *r);
-}
-
-static int ring_map(int fd, igs_ring *r, const struct xdp_ring_offset *o, uint32_t size, size_t entry, off_t pgoff) {
-  r->map_len = o->desc + (size_t)size * entry;
-  r->map = mmap(NULL, r->map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, pgoff);
-  if (r->map == MAP_FAILED) {
-    r->map = NULL;
-    return -1;
-  }
-  uint8_t *m = r->map;
-  r->producer = (uint32_t *)(m + o->producer);
-  r->consumer = (uint32_t *)(m + o->consumer);
-  r->flags = (uint32_t *)(m + o->flags);
-  r->desc = m + o->desc;
-  r->size = size;
-  r->mask = size - 1;
-  return 0;
-}
-
 /* Target fill level per port: half the pool spread over the AF_XDP ports (the rest is in flight / on TX). */
 static uint32_t fill_target(const igs_umem_pool *pl) {
   uint32_t t = pl->chunks / (2u * (uint32_t)(pl->n_xsk > 0 ? pl->n_xsk : 1));
@@ -171,32 +129,32 @@ static uint32_t fill_target(const igs_umem_pool *pl) {
 
 static void refill(igs_ctx *c, int pi, igs_xsk *x) {
   igs_umem_pool *pl = c->pool;
-  uint32_t prod = *x->fill.producer;
-  uint32_t queued = prod - ld_acq(x->fill.consumer);
+  uint32_t prod = *x->r.fill.producer;
+  uint32_t queued = prod - ld_acq(x->r.fill.consumer);
   uint32_t target = fill_target(pl);
   if (queued >= target || pl->free_n == 0) return;
   uint32_t add = target - queued;
   if (add > pl->free_n) add = pl->free_n;
-  uint64_t *ring = x->fill.desc;
+  uint64_t *ring = x->r.fill.desc;
   for (uint32_t k = 0; k < add; k++) {
     uint32_t chunk = pl->free_stack[--pl->free_n];
     pl->refs[chunk] = 1;
     pl->owner[chunk] = (uint8_t)(pi + 1);
-    ring[(prod + k) & x->fill.mask] = (uint64_t)chunk << pl->shift;
+    ring[(prod + k) & x->r.fill.mask] = (uint64_t)chunk << pl->shift;
   }
-  st_rel(x->fill.producer, prod + add);
+  st_rel(x->r.fill.producer, prod + add);
   /* Zero-copy drivers may sleep until told the fill ring has buffers again; copy mode never asks. */
-  if (x->zero_copy && (ld_acq(x->fill.flags) & XDP_RING_NEED_WAKEUP)) (void)recvfrom(x->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
+  if (x->zero_copy && (ld_acq(x->r.fill.flags) & XDP_RING_NEED_WAKEUP)) (void)recvfrom(x->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
 }
 
 static void drain_completions(igs_ctx *c, igs_xsk *x) {
   igs_umem_pool *pl = c->pool;
-  uint32_t cons = *x->comp.consumer;
-  uint32_t avail = ld_acq(x->comp.producer) - cons;
+  uint32_t cons = *x->r.comp.consumer;
+  uint32_t avail = ld_acq(x->r.comp.producer) - cons;
   if (!avail) return;
-  const uint64_t *ring = x->comp.desc;
-  for (uint32_t k = 0; k < avail; k++) chunk_release(pl, addr_chunk(pl, ring[(cons + k) & x->comp.mask]));
-  st_rel(x->comp.consumer, cons + avail);
+  const uint64_t *ring = x->r.comp.desc;
+  for (uint32_t k = 0; k < avail; k++) chunk_release(pl, addr_chunk(pl, ring[(cons + k) & x->r.comp.mask]));
+  st_rel(x->r.comp.consumer, cons + avail);
   x->tx_completed += avail;
 }
 
@@ -214,23 +172,23 @@ void igs_xsk_close(igs_ctx *c, int index) {
   /* Detach first (closing the link fd removes the program), then the socket: no frame is redirected to a
    * socket that is going away. */
   if (x->link_fd >= 0) close(x->link_fd);
-  if (pl && x->tx.map && x->comp.map) {
+  if (pl && x->r.tx.map && x->r.comp.map) {
     drain_completions(c, x);
     /* What is still on the TX ring or in the kernel: completions come in TX order, so they are the last
      * (producer - completed) entries we wrote. The socket is closed below; nothing will complete them. */
-    uint32_t prod = *x->tx.producer;
-    const struct xdp_desc *ring = x->tx.desc;
-    for (uint32_t k = x->tx_completed; k != prod; k++) chunk_release(pl, addr_chunk(pl, ring[k & x->tx.mask].addr));
+    uint32_t prod = *x->r.tx.producer;
+    const struct xdp_desc *ring = x->r.tx.desc;
+    for (uint32_t k = x->tx_completed; k != prod; k++) chunk_release(pl, addr_chunk(pl, ring[k & x->r.tx.mask].addr));
   }
   if (x->fd >= 0) close(x->fd);
   if (x->map_fd >= 0) close(x->map_fd);
   if (x->prog_fd >= 0) close(x->prog_fd);
-  if (pl && x->rx.map) {
+  if (pl && x->r.rx.map) {
     /* Frames received but not yet taken by a batch. */
-    uint32_t cons = *x->rx.consumer, prod = *x->rx.producer;
-    const struct xdp_desc *ring = x->rx.desc;
+    uint32_t cons = *x->r.rx.consumer, prod = *x->r.rx.producer;
+    const struct xdp_desc *ring = x->r.rx.desc;
     for (uint32_t k = cons; k != prod; k++) {
-      uint32_t ch = addr_chunk(pl, ring[k & x->rx.mask].addr);
+      uint32_t ch = addr_chunk(pl, ring[k & x->r.rx.mask].addr);
       if (ch < pl->chunks && pl->owner[ch] == index + 1) {
         pl->owner[ch] = 0;
         chunk_release(pl, ch);
@@ -246,10 +204,10 @@ void igs_xsk_close(igs_ctx *c, int index) {
       }
     pl->n_xsk--;
   }
-  ring_unmap(&x->rx);
-  ring_unmap(&x->tx);
-  ring_unmap(&x->fill);
-  ring_unmap(&x->comp);
+  igs_ring_unmap(&x->r.rx);
+  igs_ring_unmap(&x->r.tx);
+  igs_ring_unmap(&x->r.fill);
+  igs_ring_unmap(&x->r.comp);
   free(x);
   p->xsk = NULL;
 }
@@ -297,54 +255,17 @@ int igs_xsk_open(igs_ctx *c, int index, const igs_xsk_opts *o, igs_err *e) {
   x->fd = x->map_fd = x->prog_fd = x->link_fd = -1;
   p->xsk = x;
   pl->n_xsk++;
-  const char *step = "socket(AF_XDP)";
-  x->fd = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
+  const char *step = "";
+  x->fd = igs_xsk_socket(c->base + pl->base, (uint64_t)pl->chunks * pl->chunk_size, pl->chunk_size, IGS_XSK_RING, &x->r,
+                         &step);
   if (x->fd < 0) goto fail;
-
-  struct xdp_umem_reg mr;
-  memset(&mr, 0, sizeof mr);
-  mr.addr = (uint64_t)(uintptr_t)(c->base + pl->base);
-  mr.len = (uint64_t)pl->chunks * pl->chunk_size;
-  mr.chunk_size = pl->chunk_size;
-  mr.headroom = 0;
-  step = "XDP_UMEM_REG";
-  if (setsockopt(x->fd, SOL_XDP, XDP_UMEM_REG, &mr, sizeof mr) < 0) goto fail;
-  int sz = IGS_XSK_RING;
-  step = "XDP ring sizes";
-  if (setsockopt(x->fd, SOL_XDP, XDP_UMEM_FILL_RING, &sz, sizeof sz) < 0 ||
-      setsockopt(x->fd, SOL_XDP, XDP_UMEM_COMPLETION_RING, &sz, sizeof sz) < 0 ||
-      setsockopt(x->fd, SOL_XDP, XDP_RX_RING, &sz, sizeof sz) < 0 ||
-      setsockopt(x->fd, SOL_XDP, XDP_TX_RING, &sz, sizeof sz) < 0)
-    goto fail;
-  struct xdp_mmap_offsets off;
-  socklen_t ol = sizeof off;
-  step = "XDP_MMAP_OFFSETS";
-  if (getsockopt(x->fd, SOL_XDP, XDP_MMAP_OFFSETS, &off, &ol) < 0) goto fail;
-  step = "mmap rings";
-  if (ring_map(x->fd, &x->rx, &off.rx, IGS_XSK_RING, sizeof(struct xdp_desc), XDP_PGOFF_RX_RING) < 0 ||
-      ring_map(x->fd, &x->tx, &off.tx, IGS_XSK_RING, sizeof(struct xdp_desc), XDP_PGOFF_TX_RING) < 0 ||
-      ring_map(x->fd, &x->fill, &off.fr, IGS_XSK_RING, sizeof(uint64_t), XDP_UMEM_PGOFF_FILL_RING) < 0 ||
-      ring_map(x->fd, &x->comp, &off.cr, IGS_XSK_RING, sizeof(uint64_t), XDP_UMEM_PGOFF_COMPLETION_RING) < 0)
-    goto fail;
-
-  struct sockaddr_xdp sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sxdp_family = AF_XDP;
-  sa.sxdp_ifindex = (uint32_t)p->ifindex;
-  sa.sxdp_queue_id = 0;
-  sa.sxdp_flags = XDP_USE_NEED_WAKEUP | (o->zero_copy ? XDP_ZEROCOPY : XDP_COPY);
-  step = o->zero_copy ? "bind (zero-copy)" : "bind";
-  if (bind(x->fd, (struct sockaddr *)&sa, sizeof sa) < 0) goto fail;
-  x->zero_copy = o->zero_copy;
 
   step = "BPF_MAP_CREATE(XSKMAP)";
   x->map_fd = igs_xskmap_create(1);
   if (x->map_fd < 0) goto fail;
-  step = "BPF_MAP_UPDATE_ELEM(XSKMAP)";
-  if (igs_xskmap_set(x->map_fd, 0, x->fd) < 0) goto fail;
   char log[2048];
   step = "BPF_PROG_LOAD";
-  x->prog_fd = igs_xdp_prog_load(x->map_fd, pl->chunk_size - IGS_XDP_HEADROOM, log, sizeof log);
+  x->prog_fd = igs_xdp_prog_load(x->map_fd, pl->chunk_size - IGS_XDP_HEADROOM, 1, log, sizeof log);
   if (x->prog_fd < 0) {
     int err = errno;
     close(x->fd);
@@ -383,6 +304,12 @@ int igs_xsk_open(igs_ctx *c, int index, const igs_xsk_opts *o, igs_err *e) {
                   o->mode == IGS_XDP_MODE_NATIVE ? "native" : "generic", strerror(err));
     return -1;
   }
+  /* The program is ours and attached (its map still empty: every frame goes to the stack meanwhile). */
+  step = o->zero_copy ? "bind (zero-copy)" : "bind";
+  if (igs_xsk_bind(x->fd, p->ifindex, o->zero_copy) < 0) goto fail;
+  x->zero_copy = o->zero_copy;
+  step = "BPF_MAP_UPDATE_ELEM(XSKMAP)";
+  if (igs_xskmap_set(x->map_fd, 0, x->fd) < 0) goto fail;
   refill(c, index, x);
   return 0;
 
@@ -391,6 +318,8 @@ fail: {
   igs_xsk_close(c, index);
   if (err == EOPNOTSUPP && o->zero_copy)
     igs_set_err(e, err, "openPort(%s): AF_XDP: the driver has no zero-copy mode (EOPNOTSUPP at bind)", ifn);
+  else if (err == EBUSY && strncmp(step, "bind", 4) == 0)
+    igs_set_err(e, err, "openPort(%s): AF_XDP: queue 0 of %s is taken by another AF_XDP socket", ifn, ifn);
   else if (err == EAFNOSUPPORT)
     igs_set_err(e, err, "openPort(%s): AF_XDP: the kernel has no AF_XDP sockets (CONFIG_XDP_SOCKETS)", ifn);
   else
@@ -420,7 +349,7 @@ void igs_xsk_stats_refresh(igs_ctx *c, int index) {
 
 /* ---- receive ---- */
 
-static uint32_t rx_ring_avail(igs_xsk *x) { return ld_acq(x->rx.producer) - *x->rx.consumer; }
+static uint32_t rx_ring_avail(igs_xsk *x) { return ld_acq(x->r.rx.producer) - *x->r.rx.consumer; }
 
 /* Take up to cnt frames from port pi's RX ring into descriptors first..; the batch holds their chunks. */
 static uint32_t xsk_rx_port(igs_ctx *c, int pi, uint32_t first, uint32_t cnt, uint32_t now) {
@@ -428,12 +357,12 @@ static uint32_t xsk_rx_port(igs_ctx *c, int pi, uint32_t first, uint32_t cnt, ui
   igs_xsk *x = p->xsk;
   igs_umem_pool *pl = c->pool;
   const igs_layout *L = &c->L;
-  uint32_t cons = *x->rx.consumer;
-  uint32_t avail = ld_acq(x->rx.producer) - cons;
+  uint32_t cons = *x->r.rx.consumer;
+  uint32_t avail = ld_acq(x->r.rx.producer) - cons;
   if (avail > cnt) avail = cnt;
-  const struct xdp_desc *ring = x->rx.desc;
+  const struct xdp_desc *ring = x->r.rx.desc;
   for (uint32_t k = 0; k < avail; k++) {
-    const struct xdp_desc *xd = &ring[(cons + k) & x->rx.mask];
+    const struct xdp_desc *xd = &ring[(cons + k) & x->r.rx.mask];
     uint32_t ch = addr_chunk(pl, xd->addr);
     uint8_t *d = c->base + L->desc + (size_t)(first + k) * L->desc_stride;
     uint32_t off = (uint32_t)(pl->base + xd->addr);
@@ -450,7 +379,7 @@ static uint32_t xsk_rx_port(igs_ctx *c, int pi, uint32_t first, uint32_t cnt, ui
       pl->held[pl->held_n++] = ch;
     }
   }
-  st_rel(x->rx.consumer, cons + avail);
+  st_rel(x->r.rx.consumer, cons + avail);
   p->st.rx_frames += avail;
   p->st.xsk_rx_frames += avail;
   return avail;
@@ -509,17 +438,8 @@ int igs_receive_all(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e)
 /* ---- transmit ---- */
 
 static void kick_tx(igs_xsk *x) {
-  /* Copy mode transmits at most IGS_XSK_TX_BUDGET frames per sendto(): kick until the kernel has taken the ring
-   * or stops making progress (device queue full: the rest goes out at the next kick). */
-  if (x->zero_copy && !(ld_acq(x->tx.flags) & XDP_RING_NEED_WAKEUP)) return;
-  uint32_t prod = *x->tx.producer;
-  for (int tries = 0; tries < 1 + IGS_XSK_RING / IGS_XSK_TX_BUDGET; tries++) {
-    uint32_t before = ld_acq(x->tx.consumer);
-    if (before == prod) return;
-    if (sendto(x->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 && errno != EAGAIN && errno != EBUSY && errno != ENOBUFS)
-      return;
-    if (ld_acq(x->tx.consumer) == before) return;
-  }
+  if (x->zero_copy && !(ld_acq(x->r.tx.flags) & XDP_RING_NEED_WAKEUP)) return; /* the driver is polling anyway */
+  igs_xsk_kick(x->fd, &x->r.tx);
 }
 
 int igs_xsk_take(igs_ctx *c, int pi, uint32_t off, uint32_t len) {
@@ -530,21 +450,21 @@ int igs_xsk_take(igs_ctx *c, int pi, uint32_t off, uint32_t len) {
   /* Only frames inside one UMEM chunk can go on the TX ring; the rest (AF_PACKET slots, GSO) use sendmmsg. */
   if (off < pl->base || addr + len > (uint64_t)pl->chunks << pl->shift || (addr >> pl->shift) != ((addr + len - 1) >> pl->shift))
     return 0;
-  uint32_t prod = *x->tx.producer;
-  if (prod - ld_acq(x->tx.consumer) >= x->tx.size) {
+  uint32_t prod = *x->r.tx.producer;
+  if (prod - ld_acq(x->r.tx.consumer) >= x->r.tx.size) {
     drain_completions(c, x);
     kick_tx(x);
-    if (prod - ld_acq(x->tx.consumer) >= x->tx.size) {
+    if (prod - ld_acq(x->r.tx.consumer) >= x->r.tx.size) {
       p->st.tx_drops++;
       p->st.xsk_tx_drops++;
       return 1;
     }
   }
-  struct xdp_desc *xd = &((struct xdp_desc *)x->tx.desc)[prod & x->tx.mask];
+  struct xdp_desc *xd = &((struct xdp_desc *)x->r.tx.desc)[prod & x->r.tx.mask];
   xd->addr = addr;
   xd->len = len;
   xd->options = 0;
-  st_rel(x->tx.producer, prod + 1);
+  st_rel(x->r.tx.producer, prod + 1);
   pl->refs[addr >> pl->shift]++;
   p->st.tx_frames++;
   p->st.tx_bytes += len;

@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <linux/bpf.h>
 #include <linux/if_link.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -106,9 +107,10 @@ static inline void igs_emit(igs_asm *a, uint8_t code, uint8_t dst, uint8_t src, 
 
 /*
  * Load the program; returns its fd or -1 with errno set and the verifier's words in log (if given).
- * max_len: longest frame that goes to the socket (chunk size minus IGS_XDP_HEADROOM).
+ * max_len: longest frame that goes to the socket (chunk size minus IGS_XDP_HEADROOM). pass_tcp: TCP to the stack
+ * (the addon, whose AF_PACKET socket carries TCP's offloads); 0 for a forwarder without an AF_PACKET path.
  */
-static inline int igs_xdp_prog_load(int map_fd, uint32_t max_len, char *log, size_t log_len) {
+static inline int igs_xdp_prog_load(int map_fd, uint32_t max_len, int pass_tcp, char *log, size_t log_len) {
   igs_asm A, *a = &A;
   memset(a, 0, sizeof *a);
   /* r1 = ctx (kept), r2 = data, r3 = data_end */
@@ -118,6 +120,7 @@ static inline int igs_xdp_prog_load(int map_fd, uint32_t max_len, char *log, siz
   IGS_MOV_REG(a, 4, 2);
   IGS_ADD_IMM(a, 4, (int32_t)max_len + 1);
   IGS_JMP_REG(a, BPF_JLE, 4, 3, IGS_L_PASS);
+  if (!pass_tcp) IGS_JA(a, IGS_L_REDIRECT);
   /* Reads below go up to byte 14 + 4 + 9 = 27: one bounds check of 28 bytes covers them all. */
   IGS_MOV_REG(a, 4, 2);
   IGS_ADD_IMM(a, 4, IGS_ETH_HLEN + IGS_VLAN_HLEN + 10);
@@ -193,6 +196,130 @@ static inline int igs_xdp_link(int prog_fd, int ifindex, uint32_t xdp_flags) {
   a.link_create.attach_type = BPF_XDP;
   a.link_create.flags = xdp_flags;
   return (int)igs_bpf(BPF_LINK_CREATE, &a);
+}
+
+/* ---- the AF_XDP socket: UMEM registration and the four rings (used by xdp.c and the bench forwarder) ---- */
+#include <linux/if_xdp.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#ifndef SOL_XDP
+#define SOL_XDP 283
+#endif
+#ifndef AF_XDP
+#define AF_XDP 44
+#endif
+
+typedef struct igs_ring {
+  uint32_t *producer, *consumer, *flags;
+  void *desc;
+  uint32_t mask, size;
+  void *map;
+  size_t map_len;
+} igs_ring;
+
+static inline void igs_ring_unmap(igs_ring *r) {
+  if (r->map && r->map != MAP_FAILED) munmap(r->map, r->map_len);
+  memset(r, 0, sizeof *r);
+}
+
+static inline int igs_ring_map(int fd, igs_ring *r, const struct xdp_ring_offset *o, uint32_t size, size_t entry,
+                               off_t pgoff) {
+  r->map_len = o->desc + (size_t)size * entry;
+  r->map = mmap(NULL, r->map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, pgoff);
+  if (r->map == MAP_FAILED) {
+    r->map = NULL;
+    return -1;
+  }
+  uint8_t *m = r->map;
+  r->producer = (uint32_t *)(m + o->producer);
+  r->consumer = (uint32_t *)(m + o->consumer);
+  r->flags = (uint32_t *)(m + o->flags);
+  r->desc = m + o->desc;
+  r->size = size;
+  r->mask = size - 1;
+  return 0;
+}
+
+typedef struct igs_xsk_rings {
+  igs_ring rx, tx, fill, comp;
+} igs_xsk_rings;
+
+/*
+ * An AF_XDP socket whose UMEM is [umem, umem + len) in chunks of chunk_size, with rings of ring_size entries
+ * mapped into r; not bound yet. Returns the fd, or -1 with errno set and *step naming the call that failed (the
+ * fd and any mapped ring are released then).
+ */
+static inline int igs_xsk_socket(void *umem, uint64_t len, uint32_t chunk_size, uint32_t ring_size, igs_xsk_rings *r,
+                                 const char **step) {
+  memset(r, 0, sizeof *r);
+  *step = "socket(AF_XDP)";
+  int fd = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  struct xdp_umem_reg mr;
+  memset(&mr, 0, sizeof mr);
+  mr.addr = (uint64_t)(uintptr_t)umem;
+  mr.len = len;
+  mr.chunk_size = chunk_size;
+  int sz = (int)ring_size;
+  struct xdp_mmap_offsets off;
+  socklen_t ol = sizeof off;
+  *step = "XDP_UMEM_REG";
+  if (setsockopt(fd, SOL_XDP, XDP_UMEM_REG, &mr, sizeof mr) < 0) goto fail;
+  *step = "XDP ring sizes";
+  if (setsockopt(fd, SOL_XDP, XDP_UMEM_FILL_RING, &sz, sizeof sz) < 0 ||
+      setsockopt(fd, SOL_XDP, XDP_UMEM_COMPLETION_RING, &sz, sizeof sz) < 0 ||
+      setsockopt(fd, SOL_XDP, XDP_RX_RING, &sz, sizeof sz) < 0 || setsockopt(fd, SOL_XDP, XDP_TX_RING, &sz, sizeof sz) < 0)
+    goto fail;
+  *step = "XDP_MMAP_OFFSETS";
+  if (getsockopt(fd, SOL_XDP, XDP_MMAP_OFFSETS, &off, &ol) < 0) goto fail;
+  *step = "mmap rings";
+  if (igs_ring_map(fd, &r->rx, &off.rx, ring_size, sizeof(struct xdp_desc), XDP_PGOFF_RX_RING) < 0 ||
+      igs_ring_map(fd, &r->tx, &off.tx, ring_size, sizeof(struct xdp_desc), XDP_PGOFF_TX_RING) < 0 ||
+      igs_ring_map(fd, &r->fill, &off.fr, ring_size, sizeof(uint64_t), XDP_UMEM_PGOFF_FILL_RING) < 0 ||
+      igs_ring_map(fd, &r->comp, &off.cr, ring_size, sizeof(uint64_t), XDP_UMEM_PGOFF_COMPLETION_RING) < 0)
+    goto fail;
+  return fd;
+fail: {
+  int err = errno;
+  igs_ring_unmap(&r->rx);
+  igs_ring_unmap(&r->tx);
+  igs_ring_unmap(&r->fill);
+  igs_ring_unmap(&r->comp);
+  close(fd);
+  errno = err;
+  return -1;
+}
+}
+
+/* Bind to queue 0 of ifindex, copy mode unless zero_copy; need_wakeup on (copy mode always wants a TX kick). */
+static inline int igs_xsk_bind(int fd, int ifindex, int zero_copy) {
+  struct sockaddr_xdp sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sxdp_family = AF_XDP;
+  sa.sxdp_ifindex = (uint32_t)ifindex;
+  sa.sxdp_queue_id = 0;
+  sa.sxdp_flags = XDP_USE_NEED_WAKEUP | (zero_copy ? XDP_ZEROCOPY : XDP_COPY);
+  return bind(fd, (struct sockaddr *)&sa, sizeof sa);
+}
+
+/* Copy mode transmits at most this many frames per sendto() (the kernel's per-call budget): kick in a loop. */
+#define IGS_XSK_TX_BUDGET 32
+/* Ring sizes (entries, powers of two), as xdp-tools/libxdp default; the addon and the bench forwarder both use it. */
+#define IGS_XSK_RING 2048
+
+static inline uint32_t igs_ld_acq(uint32_t *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
+static inline void igs_st_rel(uint32_t *p, uint32_t v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
+
+/* Kick the TX ring until the kernel has taken it or stops making progress (device queue full: the rest goes out
+ * at the next kick). */
+static inline void igs_xsk_kick(int fd, igs_ring *tx) {
+  uint32_t prod = *tx->producer;
+  for (int tries = 0; tries < 1 + IGS_XSK_RING / IGS_XSK_TX_BUDGET; tries++) {
+    uint32_t before = igs_ld_acq(tx->consumer);
+    if (before == prod) return;
+    if (sendto(fd, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 && errno != EAGAIN && errno != EBUSY && errno != ENOBUFS) return;
+    if (igs_ld_acq(tx->consumer) == before) return;
+  }
 }
 
 #endif

@@ -48,6 +48,7 @@ export function renderPorts(rows: readonly PortRow[]): string {
     { header: 'RX-BYTES', value: (p) => num(p.rxBytes), align: 'right' },
     { header: 'TX-FRAMES', value: (p) => num(p.txFrames), align: 'right' },
     { header: 'TX-BYTES', value: (p) => num(p.txBytes), align: 'right' },
+    { header: 'FILTERED', value: (p) => num(p.filtered ?? 0), align: 'right' },
     { header: 'DROPS', value: (p) => num(p.drops), align: 'right' },
   ]);
 }
@@ -65,9 +66,11 @@ export function renderRouters(rows: readonly RouterRow[]): string {
 }
 
 export function renderQuerier(q: QuerierView): string {
-  const elected = q.elected
-    ? `${q.elected.address} on ${q.elected.port} (expires in ${formatMs(q.elected.expiresInMs)})`
-    : q.state === 'querier' ? 'this switch' : 'none';
+  // This switch as querier has no Other Querier Present timer to show (RFC 3376 §6.6.2: it queries until it
+  // hears a lower address), so no expiry.
+  const elected = q.state === 'querier' ? `this switch (${q.address})`
+    : q.elected ? `${q.elected.address} on ${q.elected.port} (expires in ${formatMs(q.elected.expiresInMs)})`
+    : 'none';
   return formatKeyValues([
     ['state', q.state],
     ['querier', elected],
@@ -126,20 +129,22 @@ export function renderStats(s: StatsView): string {
       })),
     ]));
   }
-  parts.push(counterSection('Drops', s.drops));
+  parts.push(counterSection('Filtered by policy', s.filtered ?? {}));
+  parts.push(counterSection('Dropped as bad', s.drops));
   parts.push(counterSection('Messages', s.messages));
   parts.push(counterSection('Engine', s.engine));
   return parts.join('\n');
 }
 
 export function renderTrace(p: TraceParams, t: TraceResult): string {
-  const frame = `${p.src ?? '*'} → ${p.dst} arriving on ${p.in}${p.vlan ? ` (VLAN ${p.vlan})` : ''}`;
+  const frame = `${p.src ?? 'any source'} → ${p.dst} arriving on ${p.in}${p.vlan ? ` (VLAN ${p.vlan})` : ''}`;
   const key = t.matched.key;
   const keyText = key ? ` ${key.vlan ? `VLAN ${key.vlan} ` : ''}(${key.source ?? '*'}, ${key.group})` : '';
   const lines = [
     `frame:    ${frame}`,
     `verdict:  ${t.verdict}${t.reason ? ` (${t.reason})` : ''}`,
     `matched:  ${t.matched.table}${keyText}`,
+    ...(t.explanation ? [`why:      ${t.explanation}`] : []),
     '',
   ];
   const egress = t.ports.filter((x) => x.egress);

@@ -76,8 +76,9 @@ export function diffConfig(old: Config, next: Config): ConfigChange[] {
     }
     for (const key of PORT_OPTION_KEYS) {
       if (before[key] !== p[key]) {
-        out.push({ kind: 'port-changed', port: name, key, from: before[key], to: p[key],
-          path: `ports[${name}].${key}`, restart: false });
+        // `io` picks the sockets a port is opened with: only a restart reopens them.
+        out.push({ kind: 'port-changed', port: name, key, from: before[key] ?? null, to: p[key] ?? null,
+          path: `ports[${name}].${key}`, restart: key === 'io' });
       }
     }
   }

@@ -3,6 +3,7 @@
 
 import type { PortSnoopingConfig, SnoopingConfig } from '../snooping/config.js';
 import type { WorkerParams } from '../dataplane/messages.js';
+import type { TableCommand } from '../dataplane/commands.js';
 import { ConfigError } from './errors.js';
 import { MAX_PORTS, type Config } from './schema.js';
 
@@ -112,7 +113,21 @@ export function toWorkerParams(config: Config, portIndex: ReadonlyMap<string, nu
     fdbCapacity: d.fdb_capacity,
     mdbCapacity: d.mdb_capacity,
     fdbAgingMs: d.fdb_aging,
-    ports: config.ports.map((p) => ({ index: indexOf(portIndex, p.name), name: p.name })),
+    ports: config.ports.map((p) => ({ index: indexOf(portIndex, p.name), name: p.name, ...(p.io ? { io: p.io } : {}) })),
     cpu: d.cpu,
+    io: d.io,
+    busyPollUs: d.busy_poll_us,
   };
 }
+
+/**
+ * Settings the data plane enforces by itself, as table commands. Report rate: a burst of one second's worth, at least a
+ * full IGMPv3 report round of a busy host.
+ */
+export function dataplaneCommands(config: Config): TableCommand[] {
+  const rate = config.snooping.report_rate_limit;
+  return [{ op: 'reportRate', perSecond: rate, burst: Math.max(rate, 16) }];
+}
+
+/** Ethernet source of the switch's own queries when it has no port MAC to use (no port opened yet, or a replay). */
+export const FALLBACK_QUERIER_MAC = '02:00:00:00:00:01';

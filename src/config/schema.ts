@@ -92,6 +92,9 @@ const querierAddress = () => checkedString('IPv4 address',
 // ---------------------------------------------------------------------------------------------------------------
 // ports
 
+/** Packet I/O method (src/io/ports.ts IoSelection; docs/packet-io.md). */
+const IoSelectionSchema = z.enum(['auto', 'af_xdp', 'af_packet']);
+
 const portOptions = {
   router: doc(z.enum(['auto', 'static', 'never']).default('auto'), {
     description: 'Router-port mode. `auto`: the port becomes a router port while queries, PIM hellos or MRD ' +
@@ -120,6 +123,10 @@ const portOptions = {
   trusted: doc(z.boolean().default(false), {
     description: 'With `snooping.querier_guard`, queries, PIM hellos and MRD advertisements are believed only ' +
       'from trusted ports.',
+  }),
+  io: doc(IoSelectionSchema.optional(), {
+    restart: true,
+    description: 'Packet I/O method of this port (`auto`, `af_xdp`, `af_packet`); default `dataplane.io`.',
   }),
 };
 
@@ -231,7 +238,9 @@ const SnoopingObject = z.strictObject({
   }),
   router_timeout: doc(duration(1).nullable().default(null), {
     default: 'other_querier_present_interval',
-    description: 'How long a learned router port stays without a new query, PIM hello or MRD advertisement.',
+    description: 'How long a learned router port stays without a new query, PIM hello or MRD advertisement. ' +
+      'Never less than the other querier present interval computed from the QRV and QQI adopted from the ' +
+      'elected querier, so a querier with a long interval keeps its router port between queries.',
   }),
   unregistered: doc(z.enum(['routers', 'flood', 'drop']).default('routers'), {
     description: 'Multicast for a group nobody joined (RFC 4541 2.1.2(3)): `routers` forwards it to router ' +
@@ -243,8 +252,10 @@ const SnoopingObject = z.strictObject({
   }),
   startup_flood: doc(duration(0).nullable().default(null), {
     default: 'query_response_interval',
-    description: 'After start, flood multicast until this long after the first query has been seen or sent, ' +
-      'so hosts can report before filtering begins. `0` disables.',
+    description: 'After a cold start, multicast is flooded until the first General Query (sent, or heard from the ' +
+      'elected querier) has had its Max Resp Time to be answered, so hosts can report before filtering begins. ' +
+      '`0` disables this. With `no_querier: filter`, flooding also stops this long after start when no General ' +
+      'Query comes.',
   }),
   adopt_robustness_min: doc(int(1, 7).default(ADOPTION_BOUNDS.robustnessMin), {
     description: 'Least Robustness Variable taken over from the elected querier\'s QRV (RFC 3376 §4.1.6); a ' +
@@ -327,6 +338,19 @@ const DataplaneSchema = z.strictObject({
   cpu: doc(int(0, 4095).nullable().default(null), {
     restart: true,
     description: 'CPU to pin the data-plane worker thread to; `null` = no pinning.',
+  }),
+  io: doc(IoSelectionSchema.default('auto'), {
+    restart: true,
+    description: 'Packet I/O method. `af_xdp`: an AF_XDP socket whose frames land in the data plane\'s memory, plus an XDP ' +
+      'program on the port (the port\'s AF_PACKET socket keeps TCP and frames longer than 1792 bytes); the port ' +
+      'fails to open when that cannot be set up, or when another XDP program is attached. `af_packet`: AF_PACKET ' +
+      'sockets only. `auto`: AF_XDP where it can be set up, else AF_PACKET with a warning that says why.' + ' A port\'s own `io` wins.',
+  }),
+  busy_poll_us: doc(int(0, 1_000_000).default(0), {
+    unit: 'µs', restart: true,
+    description: 'After the last received frame the data-plane thread keeps polling its ports without sleeping for ' +
+      'this long (AF_PACKET). Trades CPU for the wake-up latency of a blocking poll; 0 = sleep at once ' +
+      '(docs/packet-io.md has the measurements).',
   }),
 });
 

@@ -15,6 +15,7 @@ import { loadPacketAddon } from '../io/packet-addon.js';
 import { Switch } from './switch.js';
 import { SwitchManagement } from './management.js';
 import { InstanceLocks } from './instance-lock.js';
+import { stopWithLauncher } from './launcher.js';
 
 function packageVersion(): string {
   try {
@@ -133,6 +134,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGHUP', () => { reload().catch(() => { /* logged */ }); });
+  // Under npx/npm: stop (as on SIGTERM) when the launcher exits, so stopping the command the user started stops us.
+  if (stopWithLauncher(loadPacketAddon())) log.debug({ event: 'launcher-watch' }, 'launched by npm: stops when its launcher exits');
 
   try {
     ctl = await startControlServer({ path: config.management.socket, mode: config.management.socket_mode, api, log });

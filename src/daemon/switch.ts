@@ -10,7 +10,7 @@ import { loadPacketAddon } from '../io/packet-addon.js';
 import { DualStackSnooping, type FamilyEvent } from '../snooping/dual-stack.js';
 import type { SnoopingSnapshot } from '../snooping/engine.js';
 import { decodeControlFrame } from '../wire/control-frame.js';
-import { assignPortIndices, toEngineConfig, toWorkerParams } from '../config/engine.js';
+import { assignPortIndices, dataplaneCommands, FALLBACK_QUERIER_MAC, toEngineConfig, toWorkerParams } from '../config/engine.js';
 import { diffConfig, describeChange } from '../config/diff.js';
 import type { Config } from '../config/schema.js';
 import { loadState, saveState, type StateBody } from '../mgmt/state-file.js';
@@ -60,7 +60,7 @@ export class Switch {
       frames: dataplane,
       random: Math.random,
       log: (e) => this.logEngineEvent(e),
-      querierMac: opened[0]?.mac ?? '02:00:00:00:00:01',
+      querierMac: opened[0]?.mac ?? FALLBACK_QUERIER_MAC,
     });
   }
 
@@ -121,9 +121,7 @@ export class Switch {
 
   /** Settings the data plane enforces by itself (no engine involved). */
   private applyDataplaneSettings(): void {
-    const rate = this.config.snooping.report_rate_limit;
-    // Burst: one second's worth, at least a full v3 report round of a busy host.
-    this.dataplane.apply([{ op: 'reportRate', perSecond: rate, burst: Math.max(rate, 16) }]);
+    this.dataplane.apply(dataplaneCommands(this.config));
   }
 
   // ---- control frames ----
@@ -245,7 +243,9 @@ export class Switch {
     for (const [name, index] of oldIndex) {
       if (!newIndex.has(name)) { this.dataplane.removePort(index); this.ports.delete(index); this.linkUp.delete(index); }
     }
-    for (const [name, index] of newIndex) if (!oldIndex.has(name)) this.dataplane.addPort(index, name);
+    for (const [name, index] of newIndex) {
+      if (!oldIndex.has(name)) this.dataplane.addPort(index, name, next.ports.find((p) => p.name === name)?.io ?? next.dataplane.io);
+    }
     this.config = next;
     this.portIndex = newIndex;
     this.applyDataplaneSettings();

@@ -57,6 +57,9 @@ export interface PortRow {
   rxBytes: Count;
   txFrames: Count;
   txBytes: Count;
+  /** Frames not forwarded on purpose: no port wants them, policy, 802.1Q filtering (not faults). */
+  filtered: Count;
+  /** Frames dropped as bad or lost (malformed, checksum, oversize, rate limit, inactive port). */
   drops: Count;
 }
 
@@ -122,8 +125,10 @@ export interface FdbRow {
 
 export interface StatsView {
   ports: { name: string; counters: Record<string, Count> }[];
-  /** Frames dropped, by reason (data plane and control plane). */
+  /** Frames dropped as bad or lost, by reason (all ports). */
   drops: Record<string, Count>;
+  /** Frames not forwarded by policy (no member port, unregistered policy, same port, reserved MAC), by reason. */
+  filtered: Record<string, Count>;
   /** Control messages received, by kind (e.g. igmpv2-report, igmpv3-report, query, leave, pim-hello). */
   messages: Record<string, Count>;
   /** Snooping engine counters (groups created/expired, queries sent, …). */
@@ -152,6 +157,8 @@ export interface TraceResult {
   reason?: string;
   /** Which table decided; key is the entry that matched (null for tables without keys, e.g. 'unregistered'). */
   matched: { table: TraceTable; key: { vlan: number; group: string; source: string | null } | null };
+  /** For people, when the table needs one: the unregistered-multicast policy and the router ports. */
+  explanation?: string;
   /** Every port of the switch, including the ingress port, with whether it gets the frame and why (or why not). */
   ports: { name: string; egress: boolean; why: string }[];
 }

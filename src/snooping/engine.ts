@@ -187,7 +187,8 @@ export class SnoopingEngine {
   private now = 0;
   private started = false;
   private startedAt = 0;
-  private firstQueryAt: number | null = null;
+  /** End of the first General Query round on every queried VLAN (latched once known), or null. */
+  private firstRoundsEnd: number | null = null;
   private policy: PolicyDecision | null = null;
   private routerMask: bigint | null = null;
   private routerVersion = -1;
@@ -216,7 +217,6 @@ export class SnoopingEngine {
       now: () => this.now,
       allPorts: () => this.allPortsMask(),
       send: (ports, frame, counter) => this.sendFrame(ports, frame, counter),
-      queryActivity: () => { this.firstQueryAt ??= this.now; },
       roleChanged: (vlan, role) => this.logFn({ type: 'own-querier', vlan, role, address: this.config.querier.address }),
       otherElected: (vlan, address, port) => this.logFn({ type: 'querier-elected', vlan, address, port, portName: this.portName(port) }),
       otherLost: (vlan, address) => this.logFn({ type: 'querier-lost', vlan, address }),
@@ -869,8 +869,10 @@ export class SnoopingEngine {
   // ---- policy and flags ----------------------------------------------------------------------
 
   private syncPolicy(): void {
+    // Latched: a VLAN that gets a querier after the window closed does not reopen it.
+    this.firstRoundsEnd ??= this.querier_.firstRoundsEnd();
     const d = decidePolicy({
-      config: this.config, now: this.now, startedAt: this.startedAt, firstQueryAt: this.firstQueryAt,
+      config: this.config, now: this.now, startedAt: this.startedAt, firstRoundsEnd: this.firstRoundsEnd,
       querierPresent: this.querier_.anyPresent(),
     });
     const prev = this.policy;

@@ -38,8 +38,9 @@ import {
   buildMldQueryFrame, buildQueryFrame, type ControlFrame, generalQuery, groupQuery, groupSourceQuery, mldGeneralQuery,
   mldGroupQuery, mldGroupSourceQuery,
 } from '../wire/control-frame.js';
-import type { GroupRecord } from '../wire/igmp.js';
+import { type GroupRecord, V1_QUERY_MAX_RESP_DS } from '../wire/igmp.js';
 import { UNSPECIFIED as MLD_UNSPECIFIED } from '../wire/mld.js';
+import { DECISECOND_MS } from './timers.js';
 
 /** 1 = IGMPv1; 2 = IGMPv2 / MLDv1; 3 = IGMPv3 / MLDv2. */
 export type Generation = 1 | 2 | 3;
@@ -148,7 +149,8 @@ function decodeIgmp(msg: ControlFrame): SnoopMessage | null {
       return {
         type: 'query',
         query: {
-          generation: m.version, maxRespMs: m.version === 1 ? 10_000 : m.maxRespDs * 100, group: m.group,
+          // RFC 2236 §4 / RFC 3376 §7.1: a v1 query's Max Resp Time is 10 s.
+          generation: m.version, maxRespMs: (m.version === 1 ? V1_QUERY_MAX_RESP_DS : m.maxRespDs) * DECISECOND_MS, group: m.group,
           suppress: m.suppress, qrv: m.qrv, qqiSec: m.qqiSec, sources: m.sources,
         },
       };
@@ -183,7 +185,7 @@ export const IPV4: AddressFamily = {
   },
   defaultQuerierAddress: () => '0.0.0.0',
   buildQuery(q) {
-    const params = { version: q.generation, maxRespDs: Math.round(q.maxRespMs / 100), qrv: q.qrv, qqiSec: q.qqiSec };
+    const params = { version: q.generation, maxRespDs: Math.round(q.maxRespMs / DECISECOND_MS), qrv: q.qrv, qqiSec: q.qqiSec };
     const query = q.group === null
       ? generalQuery(params)
       : q.sources.length > 0 && q.generation === 3

@@ -59,8 +59,6 @@ export interface QuerierHost {
   /** Every configured port. */
   allPorts(): bigint;
   send(ports: bigint, frame: Uint8Array, counter: TxCounter): void;
-  /** A query was sent or heard (starts the startup flood window). */
-  queryActivity(): void;
   /** Role changes, for the log. */
   roleChanged(vlan: number, role: 'querier' | 'non-querier' | 'off'): void;
   otherElected(vlan: number, address: string, port: number): void;
@@ -90,6 +88,12 @@ export class VlanQuerier {
   readonly proxyTimer: Timer;
   /** Own General Query timer; running while we are the querier. */
   readonly generalTimer: Timer;
+  /**
+   * When the first General Query round on this VLAN ends: the time of the first General Query we sent,
+   * or heard from the querier we follow, plus its Max Resp Time (hosts have answered by then). Null
+   * until then. The startup flood window waits for it (policy.ts).
+   */
+  firstRoundEnd: number | null = null;
   /** Startup queries still to send after the next one (§8.7). */
   startupLeft = 0;
   /** The querier whose unusual QRV/QQI adoption was last logged (log once per change). */
@@ -199,7 +203,7 @@ export class Querier {
     if (vq.role !== 'querier') return;
     const t = vq.timers;
     this.sendQuery(vq, this.host.allPorts(), 'general', null, [], false, t.queryResponseIntervalMs);
-    this.host.queryActivity();
+    vq.firstRoundEnd ??= this.host.now() + t.queryResponseIntervalMs;
     if (vq.startupLeft > 0) vq.startupLeft--;
     const gap = vq.startupLeft > 0 ? t.startupQueryIntervalMs : t.queryIntervalMs;
     this.host.queue.arm(vq.generalTimer, this.host.now() + gap);
@@ -216,11 +220,12 @@ export class Querier {
     // Sources that cannot be a querier (IPv4: 0/8 but 0.0.0.0, 127/8, 224/4, 240/4 with 255.255.255.255)
     // take no part: they are spoofed or broken, and the lowest address would otherwise win.
     if (!f.isQuerierSource(src)) return 'invalid-source';
-    this.host.queryActivity();
     const rank = f.electionRank(src);
     if (rank === Infinity) {
-      // 0.0.0.0 never wins; it only says that hosts are being queried.
+      // 0.0.0.0 never wins; it only says that hosts are being queried. Its General Queries complete a
+      // round only while no real querier (other or us) queries this VLAN.
       queue.arm(vq.proxyTimer, now + vq.timers.oqpiMs);
+      if (vq.other === null && vq.role !== 'querier') this.noteGeneralQuery(vq, q);
       return 'proxy';
     }
     if (this.ownEnabled() && f.electionRank(this.cfg.querier.address) <= rank) return 'not-elected';
@@ -242,7 +247,30 @@ export class Querier {
       this.setRole(vq, 'non-querier');
     }
     if (fresh) this.host.otherElected(vq.vlan, src, port);
+    this.noteGeneralQuery(vq, q);
     return 'elected';
+  }
+
+  /** A General Query of the querier we follow: the first one starts the VLAN's first round. */
+  private noteGeneralQuery(vq: VlanQuerier, q: SnoopQuery): void {
+    if (q.group !== this.host.family.unspecified || vq.firstRoundEnd !== null) return;
+    // RFC 2236 §4 / RFC 3376 §7.1: a v1 query's Max Resp Time is 10 s (family.ts decodes it so).
+    vq.firstRoundEnd = this.host.now() + q.maxRespMs;
+  }
+
+  /**
+   * When every VLAN that has a querier (ours, the one we follow, or a proxy) has finished its first
+   * General Query round; null while one of them still waits for its first General Query, or while no
+   * VLAN has a querier. VLANs without any querier do not hold it up: nothing would ever answer there.
+   */
+  firstRoundsEnd(): number | null {
+    let end: number | null = null;
+    for (const vq of this.vlans.values()) {
+      if (vq.role !== 'querier' && vq.other === null && !vq.proxyTimer.running) continue;
+      if (vq.firstRoundEnd === null) return null;
+      end = Math.max(end ?? -Infinity, vq.firstRoundEnd);
+    }
+    return end;
   }
 
   /**

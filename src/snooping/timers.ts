@@ -6,6 +6,8 @@
 import type { SnoopingConfig } from './config.js';
 
 export const SECOND_MS = 1000;
+/** Max Resp Times travel in tenths of a second (RFC 2236 §2.2, RFC 3376 §4.1.1). */
+export const DECISECOND_MS = 100;
 
 /**
  * The timer values in force for one VLAN. They are the configured values, except that a
@@ -35,7 +37,7 @@ export interface EffectiveTimers {
   lmqtMs: number;
   /** Older Host Present Interval (§8.13) = RV × QI + QRI. */
   olderHostPresentMs: number;
-  /** How long a learned router port lives without refresh (Linux: the querier interval). */
+  /** How long a learned router port lives without refresh (Linux: the querier interval); at least the adopted OQPI. */
   routerTimeoutMs: number;
 }
 
@@ -89,7 +91,7 @@ function clamp(v: number, min: number, max: number): number {
 /**
  * Timers of a non-querier that adopted the querier's Robustness Variable and Query Interval
  * (see `adoption`). The dependent intervals are then recomputed with the §8 formulas (the QRI and
- * LMQI stay configured).
+ * LMQI stay configured), and the router-port timeout follows the adopted OQPI.
  */
 export function adoptedTimers(c: SnoopingConfig, qrv: number, qqiSec: number): EffectiveTimers {
   const base = configuredTimers(c);
@@ -107,6 +109,10 @@ export function adoptedTimers(c: SnoopingConfig, qrv: number, qqiSec: number): E
     lmqc: rv,
     lmqtMs: base.lmqiMs * rv,
     olderHostPresentMs: rv * qi + qri,
+    // A router port learned from the querier must outlive its query cycle: never shorter than the
+    // adopted Other Querier Present Interval (else, with a QQI above ~255 s, the port expires for part
+    // of every cycle), never shorter than configured (it also times PIM and MRD learnings).
+    routerTimeoutMs: Math.max(base.routerTimeoutMs, rv * qi + qri / 2),
   };
 }
 

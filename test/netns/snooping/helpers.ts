@@ -347,11 +347,11 @@ class JsonLineAgent {
   }
 
   /** Spawn `script` in the host's namespace and wait for its {"type":"ready"} line. */
-  protected static async spawnAgent(host: LabHost, script: string, label: string): Promise<LabProcess> {
+  protected static async spawnAgent(host: LabHost, script: string, label: string, readyTimeoutMs = 45_000): Promise<LabProcess> {
     // maxLines: replies carry events and are parsed once, here; keep little output in memory.
     const proc = host.spawn('python3', ['-u', script, '--iface', host.link], { label: `${host.name}:${label}`, maxLines: 50 });
-    // Generous: on a loaded machine (the namespace tests share two CPUs with other work) Python starts slowly.
-    await proc.waitFor((line) => line.includes('"type":"ready"') || undefined, 45_000, `${label} ready`);
+    // Generous by default: on a loaded machine (the namespace tests share two CPUs with other work) Python starts slowly.
+    await proc.waitFor((line) => line.includes('"type":"ready"') || undefined, readyTimeoutMs, `${label} ready`);
     return proc;
   }
 
@@ -392,14 +392,26 @@ export class PktAgent extends JsonLineAgent {
   private readonly cache: PktEvent[] = [];
   private next = 0;
 
-  static async start(host: LabHost): Promise<PktAgent> {
-    return new PktAgent(host, await JsonLineAgent.spawnAgent(host, PKTAGENT, 'pkt'));
+  static async start(host: LabHost, readyTimeoutMs = 45_000): Promise<PktAgent> {
+    return new PktAgent(host, await JsonLineAgent.spawnAgent(host, PKTAGENT, 'pkt', readyTimeoutMs));
   }
 
   /** Send complete Ethernet frames, gapUs apart; returns the wall-clock send window. */
   async send(frames: Uint8Array[], gapUs = 0): Promise<{ t0: number; t1: number }> {
     const r = await this.call({ op: 'send', frames: frames.map(hex), gapUs }, 30_000 + (frames.length * gapUs) / 1000);
     return { t0: Number(r['t0']), t1: Number(r['t1']) };
+  }
+
+  /**
+   * What an application does on this host (the differential harness): open/close a UDP socket, make one multicast
+   * socket call on it (IP_ADD_MEMBERSHIP, IP_BLOCK_SOURCE, MCAST_JOIN_SOURCE_GROUP, …), or send real UDP datagrams
+   * to groups from a socket. Rejects with the kernel's error.
+   */
+  async app(op:
+    | { op: 'sock-open' | 'sock-close'; sock: number }
+    | { op: 'sock-call'; sock: number; opt: string; group: string; source?: string | null }
+    | { op: 'udp-send'; groups: readonly string[]; count: number; port: number; gapMs?: number }): Promise<void> {
+    await this.call({ ...op, ifaddr: this.host.addr });
   }
 
   /** Fetch new captured events; returns all events captured so far. */

@@ -7,10 +7,17 @@
 #   * captures every IPv4 and IPv6 frame on the interface (AF_PACKET, both directions) with a kernel receive
 #     timestamp and keeps a compact record per frame;
 #   * sends complete Ethernet frames given as hex (AF_PACKET, so source addresses, TTL, options and checksums
-#     are exactly what the test built: spoofed sources, IGMP without Router Alert, bad checksums, ...).
+#     are exactly what the test built: spoofed sources, IGMP without Router Alert, bad checksums, ...);
+#   * does what an application does (the differential harness, test/differential/): opens UDP sockets and changes
+#     their multicast filters with the socket calls of RFC 3678 / ip(7) (IP_ADD_MEMBERSHIP, IP_BLOCK_SOURCE,
+#     MCAST_JOIN_SOURCE_GROUP, ...), so that the host's kernel decides which IGMP messages to send, and sends real
+#     UDP datagrams from a socket.
 #
 # stdin, one JSON object per line:  {"id":N,"op":"send","frames":[hex,...],"gapUs":0}
 #                                   {"id":N,"op":"events","since":K}   {"id":N,"op":"quit"}
+#   sockets (ifaddr: the host's address):  {"id":N,"op":"sock-open","sock":K}   {"id":N,"op":"sock-close","sock":K}
+#     {"id":N,"op":"sock-call","sock":K,"opt":"IP_BLOCK_SOURCE","group":G,"source":S,"ifaddr":A}
+#     {"id":N,"op":"udp-send","groups":[G,...],"count":C,"port":P,"gapMs":1,"ifaddr":A}
 # stdout: {"type":"ready",...} once, then one {"id":N,...} reply per command.
 # An event is [t_ms, out, src, dst, proto, info, ttl]: t_ms wall-clock ms (kernel timestamp), out 1 for frames this
 # host sent, info = IGMP type (proto 2), UDP destination port (proto 17), PIM type (proto 103), ICMPv6 type (proto 58,
@@ -34,6 +41,42 @@ SO_TIMESTAMPNS = 35
 SO_RCVBUF = 8
 PACKET_OUTGOING = 4
 
+# <linux/in.h>: the multicast socket calls, with the argument structure each takes.
+IP_MULTICAST_IF = 32
+IP_MULTICAST_TTL = 33
+IP_MULTICAST_LOOP = 34
+SOCKET_CALLS = {
+    'IP_ADD_MEMBERSHIP': (35, 'ip_mreq'),
+    'IP_DROP_MEMBERSHIP': (36, 'ip_mreq'),
+    'IP_UNBLOCK_SOURCE': (37, 'ip_mreq_source'),
+    'IP_BLOCK_SOURCE': (38, 'ip_mreq_source'),
+    'IP_ADD_SOURCE_MEMBERSHIP': (39, 'ip_mreq_source'),
+    'IP_DROP_SOURCE_MEMBERSHIP': (40, 'ip_mreq_source'),
+    'MCAST_JOIN_GROUP': (42, 'group_req'),
+    'MCAST_BLOCK_SOURCE': (43, 'group_source_req'),
+    'MCAST_UNBLOCK_SOURCE': (44, 'group_source_req'),
+    'MCAST_LEAVE_GROUP': (45, 'group_req'),
+    'MCAST_JOIN_SOURCE_GROUP': (46, 'group_source_req'),
+    'MCAST_LEAVE_SOURCE_GROUP': (47, 'group_source_req'),
+}
+
+
+def sockaddr_storage(addr):
+    # struct sockaddr_in (family in host order, port, address) padded to struct sockaddr_storage (128 bytes)
+    return struct.pack('=HH4s', socket.AF_INET, 0, socket.inet_aton(addr)).ljust(128, b'\0')
+
+
+def socket_call_argument(kind, group, source, ifaddr, ifindex):
+    if kind == 'ip_mreq':          # { imr_multiaddr, imr_interface }
+        return socket.inet_aton(group) + socket.inet_aton(ifaddr)
+    if kind == 'ip_mreq_source':   # { imr_multiaddr, imr_interface, imr_sourceaddr }
+        return socket.inet_aton(group) + socket.inet_aton(ifaddr) + socket.inet_aton(source)
+    # group_req / group_source_req: u32 interface index, padding to 8 bytes, then sockaddr_storage(s)
+    head = struct.pack('=I4x', ifindex)
+    if kind == 'group_req':
+        return head + sockaddr_storage(group)
+    return head + sockaddr_storage(group) + sockaddr_storage(source)
+
 
 def main():
     args = sys.argv[1:]
@@ -52,6 +95,9 @@ def main():
 
     tx = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     tx.bind((iface, 0))
+    ifindex = socket.if_nametoindex(iface)
+    app_socks = {}
+    udp_tx = None
 
     events = []
     stdin_fd = sys.stdin.fileno()
@@ -156,6 +202,34 @@ def main():
                     drain()
                     since = int(cmd.get('since', 0))
                     reply({'id': cid, 'events': events[since:], 'next': len(events), 'now': time.time() * 1000.0})
+                elif op in ('sock-open', 'sock-close', 'sock-call', 'udp-send'):
+                    try:
+                        if op == 'sock-open':
+                            app_socks[cmd['sock']] = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                        elif op == 'sock-close':
+                            app_socks.pop(cmd['sock']).close()
+                        elif op == 'sock-call':
+                            if cmd['opt'] not in SOCKET_CALLS:
+                                raise ValueError('unknown socket call %s' % cmd['opt'])
+                            opt, kind = SOCKET_CALLS[cmd['opt']]
+                            arg = socket_call_argument(kind, cmd['group'], cmd.get('source') or '0.0.0.0', cmd['ifaddr'], ifindex)
+                            app_socks[cmd['sock']].setsockopt(socket.IPPROTO_IP, opt, arg)
+                        else:
+                            if udp_tx is None:
+                                udp_tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                                udp_tx.setsockopt(socket.IPPROTO_IP, IP_MULTICAST_IF, socket.inet_aton(cmd['ifaddr']))
+                                udp_tx.setsockopt(socket.IPPROTO_IP, IP_MULTICAST_TTL, 1)
+                                udp_tx.setsockopt(socket.IPPROTO_IP, IP_MULTICAST_LOOP, 0)
+                            gap = float(cmd.get('gapMs', 0)) / 1000.0
+                            for _ in range(int(cmd['count'])):
+                                for g in cmd['groups']:
+                                    udp_tx.sendto(b'igmpswitch-differential', (g, int(cmd['port'])))
+                                    if gap > 0:
+                                        time.sleep(gap)
+                            drain()
+                        reply({'id': cid, 'ok': True})
+                    except (OSError, ValueError, KeyError) as e:
+                        reply({'id': cid, 'error': '%s: %s' % (op, e)})
                 elif op == 'quit':
                     reply({'id': cid, 'ok': True})
                     return

@@ -64,7 +64,7 @@ describe('usage', () => {
     [['show', 'groups', '--colour'], /Unknown option '--colour'/],
     [['show', 'groups', '--socket'], /argument missing/],
     [['trace', '--dst', '239.1.1.1'], /--in is required/],
-    [['trace', '--in', 'eth1', '--dst', 'banana'], /--dst must be an IPv4 address/],
+    [['trace', '--in', 'eth1', '--dst', 'banana'], /--dst must be an IPv4 multicast group/],
     [['trace', '--in', 'eth1', '--dst', '239.1.1.1', '--vlan', '4095'], /--vlan must be an integer from 0 to 4094/],
     [['capture'], /--control is required/],
     [['capture', '--control', 'x.pcap', '--count', '0'], /--count must be/],
@@ -104,13 +104,14 @@ describe('show', () => {
         '  10  232.1.1.1  eth2  include         v3       -  10.0.0.99 3m20s   10.0.0.21\n',
     });
     const ports = await cli(['show', 'ports', '--socket', sock]);
-    expect(ports.out.split('\n')[2]).toBe('1  eth1  down  no (never)  fast-leave,flood-reports       1  18446744073709551615         0          0         0      7');
+    expect(ports.out.split('\n')[2]).toBe('1  eth1  down  no (never)  fast-leave,flood-reports       1  18446744073709551615         0          0         0         0      7');
     expect((await cli(['show', 'routers', '--socket', sock])).out).toContain('eth0     -  query         10.0.0.1    4m14s');
     expect((await cli(['show', 'querier', '--socket', sock])).out).toContain('querier:         10.0.0.1 on eth0 (expires in 4m10s)');
     expect((await cli(['show', 'fdb', '--socket', sock])).out.split('\n')[1]).toBe('   -  02:00:00:00:00:01  eth0   12s');
     const stats = await cli(['show', 'stats', '--socket', sock]);
-    expect(stats.out).toContain('PORT  RX  TX  PUNTED\neth0  10   5       -\neth1   3   9       2\n');
-    expect(stats.out).toContain('Drops:\n  bad-checksum:  2\n');
+    expect(stats.out).toContain('eth1          3       300          9       900                 -                   2           2\n');
+    expect(stats.out).toContain('Filtered by policy:\n  no_egress:  3\n');
+    expect(stats.out).toContain('Dropped as bad:\n  ipv4_checksum:  2\n');
   });
 
   it('prints the daemon answer as JSON with --json', async () => {
