@@ -332,7 +332,10 @@ export async function runDifferential(o: DiffOptions): Promise<DiffSummary> {
         for (const s of steps) answer.apply(s);
         await Promise.all(rigs.map((r) => applySteps(r, steps)));
         log(`seed ${seed} round ${round}: ${RECEIVERS.map((h) => `${h} v${answer.version.get(h)} ${GROUPS.map((g) => describeFilter(answer.state(h, g))).join(' ')}`).join(' | ')}`);
-        await sleep(settleMs);
+        // A host that went to IGMPv2 holding memberships reports them as IGMPv2 only when the next General Query
+        // comes: wait a Query Interval more.
+        const versionWait = steps.some((s) => s.kind === 'version' && s.holding) ? TIMERS.queryInterval : 0;
+        await sleep(settleMs + versionWait);
         answer.catchUp();
         log('measuring');
         const results = await Promise.all(rigs.map((r, i) => measure(r, perFlow, marks[i]!)));
@@ -369,7 +372,7 @@ function resetSteps(answer: Answer): Step[] {
   const steps: Step[] = [];
   for (const [h, socks] of answer.sockets) {
     for (const id of socks.keys()) steps.push({ host: h, kind: 'close', sock: id });
-    if (answer.version.get(h) !== 3) steps.push({ host: h, kind: 'version', version: 3 });
+    if (answer.version.get(h) !== 3) steps.push({ host: h, kind: 'version', version: 3, holding: false });
   }
   return steps;
 }
