@@ -230,6 +230,12 @@ describe('capture files: pcap and pcapng reader', () => {
     expect(c.error).toMatch(/^packet 2: \d+ bytes announced, \d+ present$/);
     expect(() => readCapture(Buffer.from('hello world'))).toThrow(/not a pcap or pcapng file/);
   });
+
+  it('a pcapng block too short for its fixed fields is a reason, not an exception', () => {
+    const emptyIdb = Buffer.from('01000000' + '0c000000' + '0c000000', 'hex'); // Interface Description Block of 12 bytes
+    const c = readCapture(Buffer.concat([pcapngHeader([]), emptyIdb]));
+    expect(c).toMatchObject({ format: 'pcapng', packets: [], error: expect.stringContaining('block type 1 of 12 bytes is too short') });
+  });
 });
 
 describe('igmpswitch decode (CLI)', () => {
