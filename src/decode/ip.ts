@@ -117,7 +117,7 @@ function optionRows(v: ipv4.Ipv4View, options: ipv4.Ipv4Option[]): DecodedField[
   return options.map((o) => {
     const name = 'Option';
     if (ipv4.isRouterAlert(o)) {
-      const value = (v.buf[o.offset + 2]! << 8) | v.buf[o.offset + 3]!;
+      const value = ipv4.routerAlertValue(v.buf, o);
       return { name, offset: o.offset, raw: o.type, rawText: `0x${o.type.toString(16)}`,
         meaning: `Router Alert, length 4, value ${value}${value === 0 ? ' "examine packet"' : ''} (RFC 2113 §2.1)` };
     }

@@ -99,6 +99,8 @@ export const PCAPNG_SHB = 0x0a0d0d0a;
 const PCAPNG_BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 const PcapngBlock = { IDB: 1, PB: 2, SPB: 3, EPB: 6 } as const;
 const PcapngOption = { END: 0, COMMENT: 1, IF_NAME: 2, EPB_FLAGS: 2, IF_TSRESOL: 9, IF_TSOFFSET: 14 } as const;
+/** Fixed part of each block body read here (before options and packet data). */
+const PCAPNG_MIN_BODY: Record<number, number> = { [PcapngBlock.IDB]: 8, [PcapngBlock.PB]: 20, [PcapngBlock.SPB]: 4, [PcapngBlock.EPB]: 20 };
 
 // pcapng blocks, written little-endian with microsecond timestamps (the default if_tsresol).
 
@@ -293,6 +295,7 @@ function readPcapng(data: Uint8Array, v: DataView): CaptureFile {
     if (off + total > data.length) return fail(`${total} bytes announced, ${data.length - off} present`);
     const body = off + 8;
     const end = off + total - 4;
+    if (end - body < (PCAPNG_MIN_BODY[type] ?? 0)) return fail(`block type ${type} of ${total} bytes is too short`);
     if (type === PcapngBlock.IDB) {
       const iface: PcapngInterface = { linktype: v.getUint16(body, le), name: null, unitsPerSec: 1_000_000n, offsetSec: 0n, snaplen: v.getUint32(body + 4, le) };
       for (const o of pcapngOptions(v, body + 8, end, le)) {
