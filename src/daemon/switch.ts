@@ -342,6 +342,7 @@ export function agedSnapshot(s: SnoopingSnapshot, downMs: number): SnoopingSnaps
       v2HostMs: left(g.v2HostMs),
       sources: g.sources.map(([a, ms]) => [a, left(ms)] as [string, number]),
       hosts: g.hosts.map(([h, mode, src, age]) => [h, mode, src, age + downMs] as typeof g.hosts[number]),
+      ...(g.hostsIncompleteMs ? { hostsIncompleteMs: left(g.hostsIncompleteMs) } : {}),
     })),
     routers: s.routers.map((r) => ({ ...r, remainingMs: left(r.remainingMs) })),
   };
