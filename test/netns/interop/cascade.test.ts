@@ -96,7 +96,6 @@ describe.skipIf(skip !== null)(`interop: igmpswitch ─ Linux bridge ─ igmpswi
     const t0 = Date.now();
     await new Promise((res) => setTimeout(res, 2_500));
     const table: Record<string, number[]> = {};
-    // One query at a time per agent: concurrent reads of one agent would each append the same new events.
     for (const h of Object.keys(agents)) {
       table[h] = [];
       for (const g of GROUPS) table[h].push(await agents[h]!.count({ since: since[h], out: false, dst: g, proto: 17, after: t0, before: t0 + 2_000 }));
