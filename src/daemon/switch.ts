@@ -24,7 +24,7 @@ export function monotonicMs(): number {
 const STATE_SAVE_MIN_INTERVAL_MS = 500;
 
 export interface ControlFrameTap {
-  (frame: { time: number; port: string; bytes: Uint8Array }): void;
+  (frame: { time: number; direction: 'rx' | 'tx'; port: string; bytes: Uint8Array }): void;
 }
 
 export class PortStartError extends Error {
@@ -56,7 +56,8 @@ export class Switch {
       config: eng.snooping,
       ports: eng.ports,
       tables: dataplane,
-      frames: dataplane,
+      // Frames the engine originates (queries, MRD solicitations) go past the capture taps on their way out.
+      frames: { send: (ports, frame) => { this.tapSent(ports, frame); dataplane.send(ports, frame); } },
       random: Math.random,
       log: (e) => this.logEngineEvent(e),
       querierMac: opened[0]?.mac ?? '02:00:00:00:00:01',
@@ -131,7 +132,7 @@ export class Switch {
     const name = this.ports.get(f.port)?.name ?? `#${f.port}`;
     if (this.taps.size > 0) {
       const time = performance.timeOrigin + performance.now();
-      for (const tap of this.taps) tap({ time, port: name, bytes: f.bytes });
+      for (const tap of this.taps) tap({ time, direction: 'rx', port: name, bytes: f.bytes });
     }
     const decoded = decodeControlFrame(f.bytes, f.l3Offset);
     const now = monotonicMs();
@@ -141,6 +142,16 @@ export class Switch {
     }
     this.schedule(this.engine.receive(decoded.value, f.port, f.vlan, now));
     this.markDirty();
+  }
+
+  /** A frame the engine sends, once per egress port that is up, to the capture taps. */
+  private tapSent(ports: bigint, frame: Uint8Array): void {
+    if (this.taps.size === 0) return;
+    const time = performance.timeOrigin + performance.now();
+    for (const [index, p] of this.ports) {
+      if (((ports >> BigInt(index)) & 1n) === 0n || this.linkUp.get(index) === false) continue;
+      for (const tap of this.taps) tap({ time, direction: 'tx', port: p.name, bytes: frame });
+    }
   }
 
   tap(fn: ControlFrameTap): () => void {
