@@ -168,6 +168,9 @@ ${SOCKET_HELP}
     help: `Usage: igmpswitch reload [--json] [--socket PATH | --config FILE]
 
 Re-reads the configuration file the daemon was started with and applies the differences (SIGHUP does the same).
+Prints the changes applied; changes to keys that need a restart (dataplane.*, management.*, …; see the
+configuration reference) are listed as not applied, their old values staying in force until a restart; the file's
+warnings are printed as the daemon logs them at start-up. Exit code 0.
 On an error in the file the daemon keeps its running configuration; the error is printed and the exit code is 1.
 
 Options:

@@ -10,7 +10,7 @@ import { loadPacketAddon } from '../io/packet-addon.js';
 import { SnoopingEngine, type SnoopingEvent, type SnoopingSnapshot } from '../snooping/engine.js';
 import { decodeControlFrame } from '../wire/control-frame.js';
 import { assignPortIndices, toEngineConfig, toWorkerParams } from '../config/engine.js';
-import { diffConfig, describeChange } from '../config/diff.js';
+import { diffConfig, describeChange, reloadableConfig } from '../config/diff.js';
 import type { Config } from '../config/schema.js';
 import { loadState, saveState, type StateBody } from '../mgmt/state-file.js';
 import { clearRecord, restoreLeftovers, settingsRecordPath, writeRecord } from './interface-settings.js';
@@ -240,13 +240,13 @@ export class Switch {
 
   // ---- reload ----
 
-  /** Applies a new configuration; learned memberships and FDB entries of remaining ports are kept. */
-  reload(next: Config): string[] {
-    const changes = diffConfig(this.config, next);
-    const restartOnly = changes.filter((c) => c.restart);
-    if (restartOnly.length > 0) {
-      throw new Error(`these changes need a restart and were not applied: ${restartOnly.map(describeChange).join('; ')}`);
-    }
+  /**
+   * Applies a new configuration as far as it can without a restart; learned memberships and FDB entries of remaining
+   * ports are kept. Returns the changes applied and those that wait for a restart (their old values stay in force).
+   */
+  reload(file: Config): { applied: string[]; notApplied: string[] } {
+    const changes = diffConfig(this.config, file);
+    const next = reloadableConfig(this.config, file, changes);
     const oldIndex = this.portIndex;
     const newIndex = assignPortIndices(oldIndex, next.ports.map((p) => p.name));
     const addon = loadPacketAddon();
@@ -262,7 +262,7 @@ export class Switch {
     const eng = toEngineConfig(next, newIndex);
     this.schedule(this.engine.reconfigure(eng.snooping, eng.ports, monotonicMs()));
     this.markDirty();
-    return changes.map(describeChange);
+    return { applied: changes.filter((c) => !c.restart).map(describeChange), notApplied: changes.filter((c) => c.restart).map(describeChange) };
   }
 
   // ---- stop ----

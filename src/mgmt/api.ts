@@ -152,8 +152,12 @@ export interface TraceResult {
 
 export interface ReloadResult {
   ok: true;
-  /** What changed, for people: "port eth3 added", "snooping.queryInterval 125 s → 60 s". Empty: nothing changed. */
+  /** What changed and was applied, for people: "port eth3 added", "snooping.query_interval 2m05s → 1m". */
   changes: string[];
+  /** Changes in the file that need a restart: not applied, the old values stay in force until then. */
+  notApplied?: string[];
+  /** The file's warnings, as the daemon logs them at start-up ("FILE:LINE:COL: key: message"). */
+  warnings?: string[];
 }
 
 // ----------------------------------------------------------------------------------------------------------------

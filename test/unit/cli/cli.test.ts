@@ -166,10 +166,10 @@ describe('trace and reload', () => {
 
   it('reload prints the changes, or the config error with exit 1', async () => {
     expect(await cli(['reload', '--socket', sock])).toEqual({
-      code: 0, err: '', out: 'configuration reloaded, 1 change:\n  snooping.query_interval 125s → 60s\n',
+      code: 0, err: '', out: 'configuration reloaded, 1 change applied:\n  snooping.query_interval 125s → 60s\n',
     });
     api.reloadOutcome = [];
-    expect((await cli(['reload', '--socket', sock])).out).toBe('configuration reloaded: no changes\n');
+    expect((await cli(['reload', '--socket', sock])).out).toBe('configuration reloaded: no change applied\n');
     api.reloadOutcome = new Error('/etc/igmpswitch.yaml:3:7: ports[0].name: expected a string');
     expect(await cli(['reload', '--socket', sock])).toEqual({
       code: 1, out: '',
