@@ -50,7 +50,7 @@ describe('pcap writer', () => {
     expect(p.packets.map((k) => [k.sec, k.usec])).toEqual([[1_700_000_000, 500], [1_700_000_000, 250_250], [1_700_000_001, 0]]);
     for (const k of p.packets) {
       expect(k.orig).toBe(FRAME.length);
-      expect(k.bytes.equals(FRAME)).toBe(true);
+      expect(k.data.equals(FRAME)).toBe(true);
     }
   });
 
