@@ -252,7 +252,6 @@ class Answer {
   }
 }
 
-
 // ------------------------------------------------------------------------------------------------ one run
 
 export type CellClass =
@@ -333,8 +332,9 @@ export async function runDifferential(o: DiffOptions): Promise<DiffSummary> {
         await Promise.all(rigs.map((r) => applySteps(r, steps)));
         log(`seed ${seed} round ${round}: ${RECEIVERS.map((h) => `${h} v${answer.version.get(h)} ${GROUPS.map((g) => describeFilter(answer.state(h, g))).join(' ')}`).join(' | ')}`);
         // A host that went to IGMPv2 holding memberships reports them as IGMPv2 only when the next General Query
-        // comes: wait a Query Interval more.
-        const versionWait = steps.some((s) => s.kind === 'version' && s.holding) ? TIMERS.queryInterval : 0;
+        // comes (within a Query Interval, answered within the Query Response Interval): wait two Query Intervals
+        // more, as a loaded machine delays the answer further.
+        const versionWait = steps.some((s) => s.kind === 'version' && s.holding) ? 2 * TIMERS.queryInterval : 0;
         await sleep(settleMs + versionWait);
         answer.catchUp();
         log('measuring');
