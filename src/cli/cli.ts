@@ -5,10 +5,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { isIPv4, isMulticastIPv4, isUnicastIPv4 } from '../config/address.js';
+import { isMulticastIPv4, isMulticastIPv6, isUnicastIPv4, isUnicastIPv6 } from '../config/address.js';
 import type { TraceParams } from '../mgmt/api.js';
 import { ControlError, request, stream } from '../mgmt/control-client.js';
-import { openPcapWriter, type PcapWriter } from '../mgmt/pcap.js';
+import { openPcapngWriter, type PcapngWriter } from '../mgmt/pcap.js';
 import { DecodeError, decodeFile, decodeLive } from './decode-cmd.js';
 import { ConfigError, loadConfig } from '../config/index.js';
 import { ReplayError, SwitchReplay } from '../decode/replay.js';
@@ -137,10 +137,14 @@ Asks the daemon what it would do with a multicast frame to GROUP (from ADDRESS) 
 the table entry that decided it, and for every port whether it gets the frame and why (or why not).
 Nothing is sent; the answer comes from the daemon's current tables.
 
+Without --src the answer is for any source: a source that no source-specific state names, so only (*,G) state
+applies (EXCLUDE-mode members get it; INCLUDE-mode members are listed with the sources they want). Give --src to
+trace one source. For an unregistered group the answer names the snooping.unregistered policy and the router ports.
+
 Options:
   --in PORT          ingress port (interface name)
-  --dst GROUP        destination group address
-  --src ADDRESS      source address (default: none, so only (*,G) state matches)
+  --dst GROUP        destination group address (IPv4 multicast)
+  --src ADDRESS      source address (default: any source, see above)
   --vlan VLAN        VLAN id (default: untagged)
   --json             JSON output
 ${SOCKET_HELP}
@@ -152,9 +156,14 @@ ${SOCKET_HELP}
     },
     async run(v, _pos, io) {
       const params: TraceParams = { in: requireString(v, 'in', 'trace'), dst: requireString(v, 'dst', 'trace') };
-      if (!isIPv4(params.dst)) throw new UsageError(`--dst must be an IPv4 address, got "${params.dst}"`, 'trace');
+      const v6 = isMulticastIPv6(params.dst);
+      if (!isMulticastIPv4(params.dst) && !v6) {
+        throw new UsageError(`--dst must be an IPv4 multicast group or an IPv6 multicast group, got "${params.dst}"`, 'trace');
+      }
       if (typeof v.src === 'string') {
-        if (!isIPv4(v.src)) throw new UsageError(`--src must be an IPv4 address, got "${v.src}"`, 'trace');
+        if (!(v6 ? isUnicastIPv6(v.src) : isUnicastIPv4(v.src))) {
+          throw new UsageError(`--src must be an ${v6 ? 'IPv6' : 'IPv4'} unicast address (the family of --dst), got "${v.src}"`, 'trace');
+        }
         params.src = v.src;
       }
       if (typeof v.vlan === 'string') params.vlan = intOption(v.vlan, '--vlan', 0, 4094, 'trace');
@@ -169,6 +178,9 @@ ${SOCKET_HELP}
     help: `Usage: igmpswitch reload [--json] [--socket PATH | --config FILE]
 
 Re-reads the configuration file the daemon was started with and applies the differences (SIGHUP does the same).
+Prints the changes applied; changes to keys that need a restart (dataplane.*, management.*, …; see the
+configuration reference) are listed as not applied, their old values staying in force until a restart; the file's
+warnings are printed as the daemon logs them at start-up. Exit code 0.
 On an error in the file the daemon keeps its running configuration; the error is printed and the exit code is 1.
 
 Options:
@@ -191,19 +203,21 @@ ${SOCKET_HELP}
   },
 
   capture: {
-    summary: 'write the control frames the switch sees (IGMP, MLD, PIM, MRD) to a pcap file',
+    summary: 'write the control frames the switch receives and sends (IGMP, MLD, PIM, MRD) to a pcapng file',
     help: `Usage: igmpswitch capture --control FILE [--count N] [--duration SECONDS] [--port PORT] [--socket PATH | --config FILE]
 
-Streams every control frame the switch receives from the daemon and writes them to FILE in classic pcap format
-(Ethernet, microsecond timestamps), for tcpdump -r or Wireshark. FILE "-" writes to standard output, so
-\`igmpswitch capture --control - | tcpdump -r - -nn -v\` decodes live. Stops on Ctrl-C, after N frames or after
-SECONDS; progress and the final count go to standard error.
+Streams every control frame the switch receives, and every one it sends itself (its queries, once per port they
+leave by), from the daemon and writes them to FILE in pcapng format (Ethernet, microsecond timestamps), for
+Wireshark, tshark or tcpdump -r. Each switch port is an interface of the file (named after the port); each frame
+carries its direction (inbound = received, outbound = sent) in its flags and a comment "rx PORT" or "tx PORT".
+FILE "-" writes to standard output, so \`igmpswitch capture --control - | tcpdump -r - -nn -v\` decodes live.
+Stops on Ctrl-C, after N frames or after SECONDS; progress and the final count go to standard error.
 
 Options:
   --control FILE       output file ("-": standard output)
   --count N            stop after N frames
   --duration SECONDS   stop after this long
-  --port PORT          only frames received on this port
+  --port PORT          only frames received or sent on this port
 ${SOCKET_HELP}
   -h, --help           this help
 `,
@@ -501,13 +515,13 @@ async function runCapture(v: Values, _pos: string[], io: CliIo): Promise<number>
   const target = file === '-' ? io.stdoutFd ?? 1 : file;
   const where = file === '-' ? 'standard output' : file;
 
-  let writer: PcapWriter | null = null;
+  let writer: PcapngWriter | null = null;
   let writeError: Error | null = null;
   let dropped = 0;
   let finish: () => void = () => {};
   const finished = new Promise<void>((resolve) => { finish = resolve; });
-  const ensureWriter = (): PcapWriter => {
-    writer ??= openPcapWriter(target);
+  const ensureWriter = (): PcapngWriter => {
+    writer ??= openPcapngWriter(target);
     return writer;
   };
 
@@ -519,7 +533,7 @@ async function runCapture(v: Values, _pos: string[], io: CliIo): Promise<number>
     if (port !== null && ev.frame.port !== port) return;
     if (writeError || (count > 0 && (writer?.count ?? 0) >= count)) return;
     try {
-      ensureWriter().write(ev.frame.time, ev.frame.bytes);
+      ensureWriter().write({ timeMs: ev.frame.time, bytes: ev.frame.bytes, port: ev.frame.port, direction: ev.frame.direction });
     } catch (err) {
       writeError = err as Error;
       finish();
@@ -544,7 +558,7 @@ async function runCapture(v: Values, _pos: string[], io: CliIo): Promise<number>
     let lost: Error | null = null;
     await Promise.race([finished, h.done.then(() => {}, (err: Error) => { lost = err; })]);
     if (writeError) throw new CliError(`cannot write ${where}: ${(writeError as Error).message}`);
-    const n = (writer as PcapWriter | null)?.count ?? 0;
+    const n = (writer as PcapngWriter | null)?.count ?? 0;
     io.stderr.write(`${n} frame${n === 1 ? '' : 's'} written to ${where}` +
       `${dropped ? `; ${dropped} more were not received (this capture could not keep up)` : ''}\n`);
     if (lost) throw lost;
@@ -554,7 +568,7 @@ async function runCapture(v: Values, _pos: string[], io: CliIo): Promise<number>
     intr.signal.removeEventListener('abort', finish);
     intr.dispose();
     h.close();
-    (writer as PcapWriter | null)?.close();
+    (writer as PcapngWriter | null)?.close();
   }
 }
 

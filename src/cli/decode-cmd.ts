@@ -111,10 +111,9 @@ export interface DecodeLiveOptions {
   signal: AbortSignal;
 }
 
-/** in/out from a streamed frame's direction, when the daemon says (rx/in, tx/out). */
+/** in/out from a streamed frame's direction (rx: received by the switch, tx: sent by it). */
 function directionOf(f: ControlFrame): FrameInput['direction'] {
-  const d = (f as ControlFrame & { direction?: unknown }).direction;
-  return d === 'tx' || d === 'out' ? 'out' : d === 'rx' || d === 'in' ? 'in' : null;
+  return f.direction === 'tx' ? 'out' : 'in';
 }
 
 /**

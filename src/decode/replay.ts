@@ -51,6 +51,7 @@ function eventText(e: SnoopingEvent): string {
     case 'router-port': return `router port ${e.portName} ${e.state}`;
     case 'querier-elected': return `querier: ${e.address} on ${e.portName} wins the election`;
     case 'querier-lost': return `querier ${e.address} is gone (Other Querier Present timer expired)`;
+    case 'querier-timers': return `querier ${e.address} timers adopted: QRV ${e.qrv}, QQI ${e.qqiSec} s${e.bounded ? ' (bounded)' : ''}`;
     case 'own-querier': return `own querier ${e.address}: ${e.role}`;
     case 'policy': return `multicast is ${e.mode === 'snoop' ? 'filtered by the group table' : 'flooded'} (${e.reason}); unregistered groups: ${e.unregistered}`;
     case 'limit': return `membership limit ${e.limit} reached on ${e.scope === 'port' ? e.portName : 'the switch'}`;

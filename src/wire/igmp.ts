@@ -295,8 +295,11 @@ function parseQuery(b: Uint8Array, off: number, len: number): Result<IgmpRepr> {
   // RFC 3376 §7.1: "Query messages that do not match any of the above conditions (e.g., a Query of
   // length 10 octets) MUST be silently ignored."
   if (len === V2_LEN) {
+    const v1 = code === 0;
     return ok({
-      type: 'query', version: code === 0 ? 1 : 2, maxRespDs: code, group,
+      // RFC 1112 App. I: the group address of a v1 query is "zeroed when sent, ignored when received":
+      // every v1 query is a General Query (Linux forces group 0 too).
+      type: 'query', version: v1 ? 1 : 2, maxRespDs: code, group: v1 ? '0.0.0.0' : group,
       suppress: false, qrv: 0, qqiSec: 0, sources: [],
     });
   }

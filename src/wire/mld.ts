@@ -1,5 +1,4 @@
-// MLD messages (ICMPv6): MLDv1 (RFC 2710 §3) and MLDv2 (RFC 3810 §5). Parsed and counted today;
-// MLD snooping itself comes later.
+// MLD messages (ICMPv6): MLDv1 (RFC 2710 §3) and MLDv2 (RFC 3810 §5).
 //
 // MLDv1 query/report/done (24 octets) and MLDv2 query (≥ 28 octets):
 //    0                   1                   2                   3
@@ -52,6 +51,15 @@ export const MessageType = {
 
 /** ICMPv6 next-header value, for the pseudo-header. */
 export const ICMPV6 = 58;
+
+/** All-nodes (RFC 4291 §2.7.1): General Queries go here (RFC 2710 §3.5, RFC 3810 §5.1.15). */
+export const ALL_NODES = 'ff02::1';
+/** All MLDv2-capable routers (RFC 3810 §5.2.14): MLDv2 reports go here. */
+export const ALL_MLDV2_ROUTERS = 'ff02::16';
+/** All-routers (RFC 4291 §2.7.1): MLDv1 Done messages go here (RFC 2710 §3.7). */
+export const ALL_ROUTERS = 'ff02::2';
+/** The unspecified address: the Multicast Address field of a General Query (RFC 3810 §5.1.5). */
+export const UNSPECIFIED = '::';
 
 // RFC 3810 §5.1.3: Maximum Response Code, 16 bits, in milliseconds:
 //   code < 32768: value = code;  else |1| exp (3) | mant (12) |, value = (mant | 0x1000) << (exp + 3)

@@ -33,11 +33,11 @@ export const FIXTURE = {
   ports: [
     {
       index: 0, name: 'eth0', up: true, router: 'auto' as const, isRouter: true, fastLeave: false, floodAll: false,
-      floodReports: false, groups: 0, rxFrames: 1200, rxBytes: 345_678, txFrames: 33, txBytes: 4567, drops: 0,
+      floodReports: false, groups: 0, rxFrames: 1200, rxBytes: 345_678, txFrames: 33, txBytes: 4567, filtered: 3, drops: 0,
     },
     {
       index: 1, name: 'eth1', up: false, router: 'never' as const, isRouter: false, fastLeave: true, floodAll: false,
-      floodReports: true, groups: 1, rxFrames: '18446744073709551615', rxBytes: 0, txFrames: 0, txBytes: 0, drops: 7,
+      floodReports: true, groups: 1, rxFrames: '18446744073709551615', rxBytes: 0, txFrames: 0, txBytes: 0, filtered: 0, drops: 7,
     },
   ],
   routers: [
@@ -55,12 +55,13 @@ export const FIXTURE = {
   ],
   stats: <StatsView>{
     ports: [
-      { name: 'eth0', counters: { rx: 10, tx: 5 } },
-      { name: 'eth1', counters: { rx: 3, tx: 9, punted: 2 } },
+      { name: 'eth0', counters: { rx_frames: 10, rx_bytes: 1200, tx_frames: 5, tx_bytes: 640, filter_no_egress: 3 } },
+      { name: 'eth1', counters: { rx_frames: 3, rx_bytes: 300, tx_frames: 9, tx_bytes: 900, drop_ipv4_checksum: 2, event_punt: 2 } },
     ],
-    drops: { 'bad-checksum': 2, 'ttl-not-1': 0 },
-    messages: { 'igmpv3-report': 40, query: 3 },
-    engine: { 'groups-created': 4 },
+    drops: { ipv4_checksum: 2 },
+    filtered: { no_egress: 3 },
+    messages: { igmp_v3_report: 40, igmp_v3_query: 3 },
+    engine: { rx_igmp_v3_report: 40, tx_igmp_v3_general_query: 3, groups: 4 },
   },
 };
 
