@@ -247,7 +247,8 @@ findings, each with its RFC section:
              snooped)
 Other frames (data traffic) are counted and not shown unless --all.
 
-FILE is a pcap or pcapng file (Ethernet), "-" for standard input: \`tcpdump -i PORT -w - igmp | igmpswitch decode -\`.
+FILE is a pcap or pcapng file (Ethernet), "-" for standard input (read to its end, then decoded):
+\`tcpdump -i eth1 -c 50 -w - igmp | igmpswitch decode -\`.
 A pcapng file may name the port of each frame (interface name if_name, or a packet comment "port NAME") and the
 direction (epb_flags, or a comment with rx/in/received or tx/out/sent).
 
@@ -260,7 +261,7 @@ but not replayed (the replayed switch sends its own). A frame whose port the cap
 --in PORT (default: the first port of CONFIG).
 
 --live PORT decodes, as they arrive, the control frames a running switch receives on PORT ("all": every port),
-through the control socket (as \`capture --control\`), until Ctrl-C, N frames or SECONDS.
+through the control socket (as \`capture --control\`), until Ctrl-C, N messages or SECONDS.
 
 Options:
   --switch CONFIG      replay through the switch configured by CONFIG and print its decisions
@@ -268,7 +269,7 @@ Options:
   --all                also show frames that are not control messages
   --json               the same as data: one JSON document (FILE) or one JSON object per line (--live)
   --live PORT          decode the daemon's control frames from PORT ("all": every port)
-  --count N            --live: stop after N frames
+  --count N            --live: stop after N messages
   --duration SECONDS   --live: stop after this long
 ${SOCKET_HELP}
   -h, --help           this help

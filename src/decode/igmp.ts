@@ -194,11 +194,11 @@ const IGMP_FIELDS: readonly FieldSpec<IgmpCtx>[] = [
   // IGMPv3 report (RFC 3376 §4.2.2–§4.2.3)
   {
     name: 'Reserved', offset: igmp.Field.GROUP, format: 'hex16', raw: (c) => c.v.reportReserved, when: (c) => c.kind === 'v3-report',
-    meaning: () => 'sent as 0, ignored on reception (RFC 3376 §4.2.3)',
+    meaning: () => 'sent as 0, ignored on reception (RFC 3376 §4.2.1)',
   },
   {
     name: 'Number of Group Records', offset: igmp.Field.NUM_RECORDS, format: 'dec', raw: (c) => c.v.numRecords, when: (c) => c.kind === 'v3-report',
-    meaning: (c) => `${c.v.numRecords} group record(s) follow (RFC 3376 §4.2.4)`,
+    meaning: (c) => `${c.v.numRecords} group record(s) follow (RFC 3376 §4.2.3)`,
   },
 ];
 
