@@ -61,6 +61,17 @@ SOCKET_CALLS = {
 }
 
 
+def upper_info(data, proto, l4):
+    # The event's info field: IGMP or ICMPv6 type, UDP destination port, PIM type.
+    if proto in (2, 58) and len(data) > l4:
+        return data[l4]
+    if proto == 17 and len(data) >= l4 + 4:
+        return struct.unpack('!H', data[l4 + 2:l4 + 4])[0]
+    if proto == 103 and len(data) > l4:
+        return data[l4] & 0x0F
+    return 0
+
+
 def sockaddr_storage(addr):
     # struct sockaddr_in (family in host order, port, address) padded to struct sockaddr_storage (128 bytes)
     return struct.pack('=HH4s', socket.AF_INET, 0, socket.inet_aton(addr)).ljust(128, b'\0')
@@ -144,14 +155,7 @@ def main():
                     if proto not in IPV6_EXT_HEADERS or len(data) < l4 + 2:
                         break
                     proto, l4 = data[l4], l4 + (data[l4 + 1] + 1) * 8
-                info = 0
-                if proto == 17 and len(data) >= l4 + 4:
-                    info = struct.unpack('!H', data[l4 + 2:l4 + 4])[0]
-                elif proto == 58 and len(data) > l4:
-                    info = data[l4]
-                elif proto == 103 and len(data) > l4:
-                    info = data[l4] & 0x0F
-                events.append([round(t, 3), 1 if addr[2] == PACKET_OUTGOING else 0, src, dst, proto, info, ttl])
+                events.append([round(t, 3), 1 if addr[2] == PACKET_OUTGOING else 0, src, dst, proto, upper_info(data, proto, l4), ttl])
                 continue
             if etype != ETH_P_IP:
                 continue
@@ -161,13 +165,7 @@ def main():
             src = socket.inet_ntoa(data[off + 12:off + 16])
             dst = socket.inet_ntoa(data[off + 16:off + 20])
             l4 = off + ihl
-            info = 0
-            if proto == 2 and len(data) > l4:
-                info = data[l4]
-            elif proto == 17 and len(data) >= l4 + 4:
-                info = struct.unpack('!H', data[l4 + 2:l4 + 4])[0]
-            elif proto == 103 and len(data) > l4:
-                info = data[l4] & 0x0F
+            info = upper_info(data, proto, l4)
             events.append([round(t, 3), 1 if addr[2] == PACKET_OUTGOING else 0, src, dst, proto, info, ttl])
 
     reply({'type': 'ready', 'iface': iface, 'pid': os.getpid()})
