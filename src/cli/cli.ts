@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { isMulticastIPv4, isMulticastIPv6, isUnicastIPv4, isUnicastIPv6 } from '../config/address.js';
 import type { TraceParams } from '../mgmt/api.js';
 import { ControlError, request, stream } from '../mgmt/control-client.js';
-import { openPcapWriter, type PcapWriter } from '../mgmt/pcap.js';
+import { openPcapngWriter, type PcapngWriter } from '../mgmt/pcap.js';
 import { DecodeError, decodeFile, decodeLive } from './decode-cmd.js';
 import { ConfigError, loadConfig } from '../config/index.js';
 import { ReplayError, SwitchReplay } from '../decode/replay.js';
@@ -179,6 +179,9 @@ ${SOCKET_HELP}
     help: `Usage: igmpswitch reload [--json] [--socket PATH | --config FILE]
 
 Re-reads the configuration file the daemon was started with and applies the differences (SIGHUP does the same).
+Prints the changes applied; changes to keys that need a restart (dataplane.*, management.*, …; see the
+configuration reference) are listed as not applied, their old values staying in force until a restart; the file's
+warnings are printed as the daemon logs them at start-up. Exit code 0.
 On an error in the file the daemon keeps its running configuration; the error is printed and the exit code is 1.
 
 Options:
@@ -201,19 +204,21 @@ ${SOCKET_HELP}
   },
 
   capture: {
-    summary: 'write the control frames the switch sees (IGMP, MLD, PIM, MRD) to a pcap file',
+    summary: 'write the control frames the switch receives and sends (IGMP, MLD, PIM, MRD) to a pcapng file',
     help: `Usage: igmpswitch capture --control FILE [--count N] [--duration SECONDS] [--port PORT] [--socket PATH | --config FILE]
 
-Streams every control frame the switch receives from the daemon and writes them to FILE in classic pcap format
-(Ethernet, microsecond timestamps), for tcpdump -r or Wireshark. FILE "-" writes to standard output, so
-\`igmpswitch capture --control - | tcpdump -r - -nn -v\` decodes live. Stops on Ctrl-C, after N frames or after
-SECONDS; progress and the final count go to standard error.
+Streams every control frame the switch receives, and every one it sends itself (its queries, once per port they
+leave by), from the daemon and writes them to FILE in pcapng format (Ethernet, microsecond timestamps), for
+Wireshark, tshark or tcpdump -r. Each switch port is an interface of the file (named after the port); each frame
+carries its direction (inbound = received, outbound = sent) in its flags and a comment "rx PORT" or "tx PORT".
+FILE "-" writes to standard output, so \`igmpswitch capture --control - | tcpdump -r - -nn -v\` decodes live.
+Stops on Ctrl-C, after N frames or after SECONDS; progress and the final count go to standard error.
 
 Options:
   --control FILE       output file ("-": standard output)
   --count N            stop after N frames
   --duration SECONDS   stop after this long
-  --port PORT          only frames received on this port
+  --port PORT          only frames received or sent on this port
 ${SOCKET_HELP}
   -h, --help           this help
 `,
@@ -243,7 +248,8 @@ findings, each with its RFC section:
              snooped)
 Other frames (data traffic) are counted and not shown unless --all.
 
-FILE is a pcap or pcapng file (Ethernet), "-" for standard input: \`tcpdump -i PORT -w - igmp | igmpswitch decode -\`.
+FILE is a pcap or pcapng file (Ethernet), "-" for standard input (read to its end, then decoded):
+\`tcpdump -i eth1 -c 50 -w - igmp | igmpswitch decode -\`.
 A pcapng file may name the port of each frame (interface name if_name, or a packet comment "port NAME") and the
 direction (epb_flags, or a comment with rx/in/received or tx/out/sent).
 
@@ -256,7 +262,7 @@ but not replayed (the replayed switch sends its own). A frame whose port the cap
 --in PORT (default: the first port of CONFIG).
 
 --live PORT decodes, as they arrive, the control frames a running switch receives on PORT ("all": every port),
-through the control socket (as \`capture --control\`), until Ctrl-C, N frames or SECONDS.
+through the control socket (as \`capture --control\`), until Ctrl-C, N messages or SECONDS.
 
 Options:
   --switch CONFIG      replay through the switch configured by CONFIG and print its decisions
@@ -264,7 +270,7 @@ Options:
   --all                also show frames that are not control messages
   --json               the same as data: one JSON document (FILE) or one JSON object per line (--live)
   --live PORT          decode the daemon's control frames from PORT ("all": every port)
-  --count N            --live: stop after N frames
+  --count N            --live: stop after N messages
   --duration SECONDS   --live: stop after this long
 ${SOCKET_HELP}
   -h, --help           this help
@@ -510,13 +516,13 @@ async function runCapture(v: Values, _pos: string[], io: CliIo): Promise<number>
   const target = file === '-' ? io.stdoutFd ?? 1 : file;
   const where = file === '-' ? 'standard output' : file;
 
-  let writer: PcapWriter | null = null;
+  let writer: PcapngWriter | null = null;
   let writeError: Error | null = null;
   let dropped = 0;
   let finish: () => void = () => {};
   const finished = new Promise<void>((resolve) => { finish = resolve; });
-  const ensureWriter = (): PcapWriter => {
-    writer ??= openPcapWriter(target);
+  const ensureWriter = (): PcapngWriter => {
+    writer ??= openPcapngWriter(target);
     return writer;
   };
 
@@ -528,7 +534,7 @@ async function runCapture(v: Values, _pos: string[], io: CliIo): Promise<number>
     if (port !== null && ev.frame.port !== port) return;
     if (writeError || (count > 0 && (writer?.count ?? 0) >= count)) return;
     try {
-      ensureWriter().write(ev.frame.time, ev.frame.bytes);
+      ensureWriter().write({ timeMs: ev.frame.time, bytes: ev.frame.bytes, port: ev.frame.port, direction: ev.frame.direction });
     } catch (err) {
       writeError = err as Error;
       finish();
@@ -553,7 +559,7 @@ async function runCapture(v: Values, _pos: string[], io: CliIo): Promise<number>
     let lost: Error | null = null;
     await Promise.race([finished, h.done.then(() => {}, (err: Error) => { lost = err; })]);
     if (writeError) throw new CliError(`cannot write ${where}: ${(writeError as Error).message}`);
-    const n = (writer as PcapWriter | null)?.count ?? 0;
+    const n = (writer as PcapngWriter | null)?.count ?? 0;
     io.stderr.write(`${n} frame${n === 1 ? '' : 's'} written to ${where}` +
       `${dropped ? `; ${dropped} more were not received (this capture could not keep up)` : ''}\n`);
     if (lost) throw lost;
@@ -563,7 +569,7 @@ async function runCapture(v: Values, _pos: string[], io: CliIo): Promise<number>
     intr.signal.removeEventListener('abort', finish);
     intr.dispose();
     h.close();
-    (writer as PcapWriter | null)?.close();
+    (writer as PcapngWriter | null)?.close();
   }
 }
 

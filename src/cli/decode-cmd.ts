@@ -71,8 +71,8 @@ export function decodeFile(o: DecodeFileOptions, out: DecodeOutput): number {
   const counts = { frames: capture.packets.length, controlMessages: capture.packets.length - session.skipped - session.notEthernet,
     otherFrames: session.skipped, notEthernet: session.notEthernet };
   if (o.json) {
-    out.stdout.write(JSON.stringify({ file: o.file, format: capture.format, ...counts, messages: messages.map(jsonMessage),
-      ...(end ? { switchAtEnd: end.data } : {}), error: capture.error }, null, 2) + '\n');
+    out.stdout.write(json({ file: o.file, format: capture.format, ...counts, messages: messages.map(jsonMessage),
+      ...(end ? { switchAtEnd: end.data } : {}), error: capture.error }, 2) + '\n');
   } else {
     if (end) out.stdout.write(`after the last frame, the switch:\n${end.lines.map((l) => `  ${l}`).join('\n')}\n\n`);
     out.stdout.write(`${counts.frames} frame(s): ${counts.controlMessages} control message(s)` +
@@ -84,6 +84,11 @@ export function decodeFile(o: DecodeFileOptions, out: DecodeOutput): number {
     return 1;
   }
   return 0;
+}
+
+/** JSON text; 64-bit port masks (bigint) as decimal strings. */
+function json(value: unknown, indent?: number): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), indent);
 }
 
 /** The message as data: the same fields as the text, the switch's part as its data. */
@@ -106,10 +111,9 @@ export interface DecodeLiveOptions {
   signal: AbortSignal;
 }
 
-/** in/out from a streamed frame's direction, when the daemon says (rx/in, tx/out). */
+/** in/out from a streamed frame's direction (rx: received by the switch, tx: sent by it). */
 function directionOf(f: ControlFrame): FrameInput['direction'] {
-  const d = (f as ControlFrame & { direction?: unknown }).direction;
-  return d === 'tx' || d === 'out' ? 'out' : d === 'rx' || d === 'in' ? 'in' : null;
+  return f.direction === 'tx' ? 'out' : 'in';
 }
 
 /**
@@ -135,7 +139,7 @@ export async function decodeLive(o: DecodeLiveOptions, out: DecodeOutput): Promi
     o.observer?.observe(input, m);
     if (m === null || (m.kind === null && !o.all)) return;
     shown++;
-    out.stdout.write(o.json ? JSON.stringify(jsonMessage(m)) + '\n' : renderMessage(m) + '\n');
+    out.stdout.write(o.json ? json(jsonMessage(m)) + '\n' : renderMessage(m) + '\n');
     if (o.count > 0 && shown >= o.count) finish();
   });
   let timer: NodeJS.Timeout | undefined;

@@ -157,7 +157,9 @@ export function renderTrace(p: TraceParams, t: TraceResult): string {
 }
 
 export function renderReload(r: ReloadResult): string {
-  if (r.changes.length === 0) return 'configuration reloaded: no changes\n';
-  return `configuration reloaded, ${r.changes.length} change${r.changes.length === 1 ? '' : 's'}:\n` +
-    r.changes.map((c) => `  ${c}\n`).join('');
+  const lines = r.changes.length === 0 ? ['configuration reloaded: no change applied']
+    : [`configuration reloaded, ${r.changes.length} change${r.changes.length === 1 ? '' : 's'} applied:`, ...r.changes.map((c) => `  ${c}`)];
+  if (r.notApplied?.length) lines.push('not applied, the old value stays until a restart:', ...r.notApplied.map((c) => `  ${c}`));
+  for (const w of r.warnings ?? []) lines.push(`warning: ${w}`);
+  return lines.join('\n') + '\n';
 }

@@ -126,6 +126,21 @@ export function diffConfig(old: Config, next: Config): ConfigChange[] {
   return out;
 }
 
+/**
+ * What reload can run now: `next` with every restart-only change undone (the old value stays in force until a
+ * restart). Diffing the file against it later still shows those changes as pending.
+ */
+export function reloadableConfig(old: Config, next: Config, changes: readonly ConfigChange[]): Config {
+  const sections: Record<string, Record<string, unknown>> = {};
+  for (const c of changes) {
+    if (!c.restart) continue;
+    // Only plain settings are restart-only (see diffConfig); anything else would be a new kind of change.
+    if (c.kind !== 'setting') throw new Error(`restart-only change of kind ${c.kind} cannot be held back`);
+    sections[c.section] = { ...(sections[c.section] ?? next[c.section]), [c.key]: (old[c.section] as Record<string, unknown>)[c.key] };
+  }
+  return { ...next, ...sections } as Config;
+}
+
 /** True when some change can only take effect after a restart. */
 export function needsRestart(changes: readonly ConfigChange[]): boolean {
   return changes.some((c) => c.restart);

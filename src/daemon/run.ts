@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { loadConfig } from '../config/load.js';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError, type ConfigProblem } from '../config/errors.js';
 import type { Config } from '../config/schema.js';
 import { createLogger, reconfigureLogger } from '../mgmt/log.js';
 import { startControlServer, type ControlServer } from '../mgmt/control-socket.js';
@@ -40,7 +40,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     return;
   }
   const log = createLogger(config.logging);
-  for (const w of warnings) log.warn({ event: 'config-warning', key: w.keyPath }, `${w.file}:${w.line ?? '?'}:${w.col ?? '?'}: ${w.keyPath}: ${w.message}`);
+  logWarnings(log, warnings);
 
   // Every refusal to start: one JSON log line and one plain line on stderr, exit status 1.
   const refuse = (err: unknown): void => {
@@ -77,37 +77,45 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     if (reloading) throw new Error('a reload is already running');
     reloading = true;
     try {
-      let next: Config;
+      let loaded: ReturnType<typeof loadConfig>;
       try {
-        next = loadConfig(opts.configPath).config;
+        loaded = loadConfig(opts.configPath);
       } catch (err) {
+        // The client says "the running configuration stays" itself; the error goes to it as it is.
         log.error({ event: 'reload-refused', file: opts.configPath }, `reload refused, the running configuration stays:\n${(err as Error).message}`);
-        throw new Error(`reload refused, the running configuration stays:\n${(err as Error).message}`);
+        throw new ReloadRefused((err as Error).message);
       }
+      const warnings = logWarnings(log, loaded.warnings);
       const before = sw.config;
       const beforePorts = new Set(before.ports.map((p) => p.name));
-      const nextPorts = new Set(next.ports.map((p) => p.name));
-      const added = [...nextPorts].filter((n) => !beforePorts.has(n));
-      const removed = [...beforePorts].filter((n) => !nextPorts.has(n));
+      const wanted = new Set(loaded.config.ports.map((p) => p.name));
+      const added = [...wanted].filter((n) => !beforePorts.has(n));
       locks.lockPorts(added); // throws (nothing applied) when another igmpswitch holds a new port
-      let changes: string[];
+      let applied: string[];
+      let notApplied: string[];
       try {
-        changes = sw.reload(next); // throws (nothing applied) when a change needs a restart
+        ({ applied, notApplied } = sw.reload(loaded.config)); // restart-only changes are held back, not refused
       } catch (err) {
         locks.releasePorts(added);
         throw err;
       }
-      locks.releasePorts(removed);
+      const next = sw.config;
+      const nextPorts = new Set(next.ports.map((p) => p.name));
+      locks.releasePorts(added.filter((n) => !nextPorts.has(n)));
+      locks.releasePorts([...beforePorts].filter((n) => !nextPorts.has(n)));
       reconfigureLogger(log, next.logging);
       if (JSON.stringify(before.metrics) !== JSON.stringify(next.metrics)) {
         await metrics?.close();
         metrics = null;
         if (next.metrics.enabled) metrics = await startMetricsServer(next.metrics.listen, () => api.metrics(), { logger: log });
       }
-      log.info({ event: 'config-reloaded', file: opts.configPath, changes }, `configuration reloaded: ${changes.length} change(s)`);
-      return { ok: true, changes };
+      log.info({ event: 'config-reloaded', file: opts.configPath, changes: applied }, `configuration reloaded: ${applied.length} change(s)`);
+      if (notApplied.length > 0) {
+        log.warn({ event: 'reload-needs-restart', changes: notApplied }, `not applied until a restart: ${notApplied.join('; ')}`);
+      }
+      return { ok: true, changes: applied, notApplied, warnings };
     } catch (err) {
-      log.error({ event: 'reload-failed' }, (err as Error).message);
+      if (!(err instanceof ReloadRefused)) log.error({ event: 'reload-failed' }, (err as Error).message);
       throw err;
     } finally {
       reloading = false;
@@ -151,6 +159,18 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     snooping: config.snooping.enabled, querier: config.snooping.querier.enabled ? config.snooping.querier.address : null,
     socket: config.management.socket, metrics: metrics ? `${metrics.host}:${metrics.port}` : null,
   }, 'forwarding');
+}
+
+/** A configuration file that does not load: nothing of it is applied. */
+class ReloadRefused extends Error {}
+
+/** Logs the configuration's warnings (at start-up and on every reload, the same way); returns them as lines. */
+function logWarnings(log: Logger, warnings: readonly ConfigProblem[]): string[] {
+  return warnings.map((w) => {
+    const line = `${w.file}:${w.line ?? '?'}:${w.col ?? '?'}: ${w.keyPath}: ${w.message}`;
+    log.warn({ event: 'config-warning', key: w.keyPath }, line);
+    return line;
+  });
 }
 
 export type { Logger };

@@ -11,7 +11,7 @@ import { DualStackSnooping, type FamilyEvent } from '../snooping/dual-stack.js';
 import type { SnoopingSnapshot } from '../snooping/engine.js';
 import { decodeControlFrame } from '../wire/control-frame.js';
 import { assignPortIndices, dataplaneCommands, FALLBACK_QUERIER_MAC, toEngineConfig, toWorkerParams } from '../config/engine.js';
-import { diffConfig, describeChange } from '../config/diff.js';
+import { diffConfig, describeChange, reloadableConfig } from '../config/diff.js';
 import type { Config } from '../config/schema.js';
 import { loadState, saveState, type StateBody } from '../mgmt/state-file.js';
 import { clearRecord, restoreLeftovers, settingsRecordPath, writeRecord } from './interface-settings.js';
@@ -25,7 +25,7 @@ export function monotonicMs(): number {
 const STATE_SAVE_MIN_INTERVAL_MS = 500;
 
 export interface ControlFrameTap {
-  (frame: { time: number; port: string; bytes: Uint8Array }): void;
+  (frame: { time: number; direction: 'rx' | 'tx'; port: string; bytes: Uint8Array }): void;
 }
 
 export class PortStartError extends Error {
@@ -57,7 +57,8 @@ export class Switch {
       config: { igmp: eng.snooping, mld: eng.mld },
       ports: eng.ports,
       tables: dataplane,
-      frames: dataplane,
+      // Frames the engine originates (queries, MRD solicitations) go past the capture taps on their way out.
+      frames: { send: (ports, frame) => { this.tapSent(ports, frame); dataplane.send(ports, frame); } },
       random: Math.random,
       log: (e) => this.logEngineEvent(e),
       querierMac: opened[0]?.mac ?? FALLBACK_QUERIER_MAC,
@@ -130,7 +131,7 @@ export class Switch {
     const name = this.ports.get(f.port)?.name ?? `#${f.port}`;
     if (this.taps.size > 0) {
       const time = performance.timeOrigin + performance.now();
-      for (const tap of this.taps) tap({ time, port: name, bytes: f.bytes });
+      for (const tap of this.taps) tap({ time, direction: 'rx', port: name, bytes: f.bytes });
     }
     const decoded = decodeControlFrame(f.bytes, f.l3Offset);
     const now = monotonicMs();
@@ -140,6 +141,16 @@ export class Switch {
     }
     this.schedule(this.engine.receive(decoded.value, f.port, f.vlan, now));
     this.markDirty();
+  }
+
+  /** A frame the engine sends, once per egress port that is up, to the capture taps. */
+  private tapSent(ports: bigint, frame: Uint8Array): void {
+    if (this.taps.size === 0) return;
+    const time = performance.timeOrigin + performance.now();
+    for (const [index, p] of this.ports) {
+      if (((ports >> BigInt(index)) & 1n) === 0n || this.linkUp.get(index) === false) continue;
+      for (const tap of this.taps) tap({ time, direction: 'tx', port: p.name, bytes: frame });
+    }
   }
 
   tap(fn: ControlFrameTap): () => void {
@@ -228,13 +239,13 @@ export class Switch {
 
   // ---- reload ----
 
-  /** Applies a new configuration; learned memberships and FDB entries of remaining ports are kept. */
-  reload(next: Config): string[] {
-    const changes = diffConfig(this.config, next);
-    const restartOnly = changes.filter((c) => c.restart);
-    if (restartOnly.length > 0) {
-      throw new Error(`these changes need a restart and were not applied: ${restartOnly.map(describeChange).join('; ')}`);
-    }
+  /**
+   * Applies a new configuration as far as it can without a restart; learned memberships and FDB entries of remaining
+   * ports are kept. Returns the changes applied and those that wait for a restart (their old values stay in force).
+   */
+  reload(file: Config): { applied: string[]; notApplied: string[] } {
+    const changes = diffConfig(this.config, file);
+    const next = reloadableConfig(this.config, file, changes);
     const oldIndex = this.portIndex;
     const newIndex = assignPortIndices(oldIndex, next.ports.map((p) => p.name));
     const addon = loadPacketAddon();
@@ -252,7 +263,7 @@ export class Switch {
     const eng = toEngineConfig(next, newIndex);
     this.schedule(this.engine.reconfigure({ igmp: eng.snooping, mld: eng.mld }, eng.ports, monotonicMs()));
     this.markDirty();
-    return changes.map(describeChange);
+    return { applied: changes.filter((c) => !c.restart).map(describeChange), notApplied: changes.filter((c) => c.restart).map(describeChange) };
   }
 
   // ---- stop ----
@@ -342,6 +353,7 @@ export function agedSnapshot(s: SnoopingSnapshot, downMs: number): SnoopingSnaps
       v2HostMs: left(g.v2HostMs),
       sources: g.sources.map(([a, ms]) => [a, left(ms)] as [string, number]),
       hosts: g.hosts.map(([h, mode, src, age]) => [h, mode, src, age + downMs] as typeof g.hosts[number]),
+      ...(g.hostsIncompleteMs ? { hostsIncompleteMs: left(g.hostsIncompleteMs) } : {}),
     })),
     routers: s.routers.map((r) => ({ ...r, remainingMs: left(r.remainingMs) })),
   };

@@ -4,6 +4,7 @@
 import * as ethernet from '../wire/ethernet.js';
 import * as ipv4 from '../wire/ipv4.js';
 import * as ipv6 from '../wire/ipv6.js';
+import * as mld from '../wire/mld.js';
 import * as mrd from '../wire/mrd.js';
 import { decodeIgmp, igmpKind } from './igmp.js';
 import { decodeEthernet, decodeIpv4, decodeIpv6 } from './ip.js';
@@ -83,7 +84,7 @@ function decodeV6(frame: Uint8Array, eth: ethernet.ParsedEthernet, l3: number, f
       const m = decodeMrd(body, p.upperOffset, facts, findings);
       return done('mrd', `${m.title} from ${p.repr.src}`, [...layers, m], findings);
     }
-    if (body[0]! === 130 || body[0]! === 131 || body[0]! === 132 || body[0]! === 143) {
+    if ((Object.values(mld.MessageType) as number[]).includes(body[0]!)) {
       const m = decodeMld(body, p.upperOffset, facts, findings);
       const about = m.fields.find((f) => f.name === 'Multicast Address');
       return done('mld', `${m.title}${about ? ` ${about.rawText}` : ''} from ${p.repr.src}`, [...layers, m], findings);

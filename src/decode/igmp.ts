@@ -136,13 +136,14 @@ const IGMP_FIELDS: readonly FieldSpec<IgmpCtx>[] = [
       ? { level: 'discard', rfc: 'RFC 3376 §4, RFC 2236 §2.1', text: 'unrecognised message types are silently ignored' } : null,
   },
   {
-    name: (c) => (isQuery(c) ? 'Max Resp Code' : c.kind === 'v3-report' ? 'Reserved' : 'Max Resp Time'),
+    // RFC 2236 §2.2 calls it Max Response Time (tenths); RFC 3376 §4.1.1 Max Resp Code (a code for the time).
+    name: (c) => (c.kind === 'v3-query' ? 'Max Resp Code' : c.kind === 'v3-report' ? 'Reserved' : 'Max Resp Time'),
     offset: igmp.Field.MAX_RESP_CODE, format: 'dec', raw: (c) => c.v.maxRespCode,
     meaning: (c) => {
       const code = c.v.maxRespCode;
       switch (c.kind) {
         case 'v1-query': return `0 marks an IGMPv1 query (RFC 3376 §7.1); hosts answer within ${tenths(igmp.V1_QUERY_MAX_RESP_DS)} (RFC 2236 §4)`;
-        case 'v2-query': return `${code} tenths = ${tenths(code)}: the longest a host may wait before reporting (RFC 2236 §2.2)`;
+        case 'v2-query': return `${code} = ${tenths(code)} (units of 1/10 s): the longest a host may wait before reporting (RFC 2236 §2.2)`;
         case 'v3-query': return `${float8Meaning(code, 'ds')}: the longest a host may wait before reporting (RFC 3376 §4.1.1)`;
         case 'v3-report': return `sent as 0, ignored on reception (RFC 3376 §4.2.1)`;
         default: return `meaningful in queries only; sent as 0 and ignored in ${c.kind === 'leave' ? 'leaves' : 'reports'} (RFC 2236 §2.2)`;
@@ -193,11 +194,11 @@ const IGMP_FIELDS: readonly FieldSpec<IgmpCtx>[] = [
   // IGMPv3 report (RFC 3376 §4.2.2–§4.2.3)
   {
     name: 'Reserved', offset: igmp.Field.GROUP, format: 'hex16', raw: (c) => c.v.reportReserved, when: (c) => c.kind === 'v3-report',
-    meaning: () => 'sent as 0, ignored on reception (RFC 3376 §4.2.3)',
+    meaning: () => 'sent as 0, ignored on reception (RFC 3376 §4.2.1)',
   },
   {
     name: 'Number of Group Records', offset: igmp.Field.NUM_RECORDS, format: 'dec', raw: (c) => c.v.numRecords, when: (c) => c.kind === 'v3-report',
-    meaning: (c) => `${c.v.numRecords} group record(s) follow (RFC 3376 §4.2.4)`,
+    meaning: (c) => `${c.v.numRecords} group record(s) follow (RFC 3376 §4.2.3)`,
   },
 ];
 

@@ -86,7 +86,7 @@ const IPV4_FIELDS: readonly FieldSpec<V4Ctx>[] = [
     name: 'Fragment Offset', offset: ipv4.Field.FLAGS_FRAG, format: 'dec', raw: (c) => c.v.fragmentOffset,
     meaning: (c) => (c.v.fragmentOffset === 0 ? 'first (or only) fragment' : `${8 * c.v.fragmentOffset} bytes into the datagram`),
     check: (c) => c.v.fragmentOffset !== 0 || (c.v.flags & 1) !== 0
-      ? { level: 'discard', rfc: 'RFC 3376 §4', text: 'a fragment: IGMP messages fit in one datagram; switches do not reassemble' } : null,
+      ? { level: 'discard', rfc: 'RFC 791 §3.2', text: 'a fragment: control messages fit in one datagram, and a snooping switch does not reassemble' } : null,
   },
   { name: 'Time to Live', offset: ipv4.Field.TTL, format: 'dec', raw: (c) => c.v.ttl, meaning: (c) => (c.v.ttl === 1 ? 'stays on this link' : 'may be routed beyond this link') },
   { name: 'Protocol', offset: ipv4.Field.PROTOCOL, format: 'dec', raw: (c) => c.v.protocol, meaning: (c) => PROTOCOL_NAMES[c.v.protocol] ?? 'other' },
@@ -117,7 +117,7 @@ function optionRows(v: ipv4.Ipv4View, options: ipv4.Ipv4Option[]): DecodedField[
   return options.map((o) => {
     const name = 'Option';
     if (ipv4.isRouterAlert(o)) {
-      const value = (v.buf[o.offset + 2]! << 8) | v.buf[o.offset + 3]!;
+      const value = ipv4.routerAlertValue(v.buf, o);
       return { name, offset: o.offset, raw: o.type, rawText: `0x${o.type.toString(16)}`,
         meaning: `Router Alert, length 4, value ${value}${value === 0 ? ' "examine packet"' : ''} (RFC 2113 §2.1)` };
     }

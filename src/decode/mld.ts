@@ -50,7 +50,7 @@ function checkDestination(c: MldCtx): Omit<Finding, 'field'> | null {
 
 const MLD_FIELDS: readonly FieldSpec<MldCtx>[] = [
   { name: 'Type', offset: mld.Field.TYPE, format: 'dec', raw: (c) => c.v.type, meaning: (c) => TYPE_NAMES[c.v.type] ?? 'unknown' },
-  { name: 'Code', offset: mld.Field.CODE, format: 'dec', raw: (c) => c.v.code, meaning: () => 'sent as 0, ignored on reception (RFC 3810 §5.1.2)' },
+  { name: 'Code', offset: mld.Field.CODE, format: 'dec', raw: (c) => c.v.code, meaning: () => 'sent as 0, ignored on reception (RFC 3810 §5.1.1)' },
   {
     name: 'Checksum', offset: mld.Field.CHECKSUM, format: 'hex16', raw: (c) => c.v.checksum,
     meaning: (c) => checksumMeaning(c.v.checksumOk(c.ip.src, c.ip.dst), c.v.expectedChecksum(c.ip.src, c.ip.dst), 'ICMPv6, with the IPv6 pseudo-header'),
@@ -97,13 +97,17 @@ export function decodeMld(body: Uint8Array, off: number, ip: IpFacts, findings: 
     return layer('mld', 'MLD (unusable)', off, []);
   }
   const c: MldCtx = { v, kind, ip };
-  // RFC 3810 §5.1.14 / §5.2.13: link-local source, Hop Limit 1 and Router Alert, or the message is dropped.
+  // RFC 3810 §5: every MLDv2 message is sent from a link-local source with Hop Limit 1 and Router Alert; receivers
+  // drop queries (§6.2) and reports (§7.4) that fail any of the three, and queries (§5.1.14) or reports (§5.2.13)
+  // from a source that is not link-local (reports may come from ::).
   const v2 = kind === 'v2-query' || kind === 'v2-report';
+  const query = kind === 'v1-query' || kind === 'v2-query';
+  const receiverRule = query ? 'RFC 3810 §5, §6.2' : 'RFC 3810 §5, §7.4';
   checkIpRules(ip, v2
-    ? { ttlRfc: kind === 'v2-query' ? 'RFC 3810 §5.1.14' : 'RFC 3810 §5.2.13', routerAlertRfc: kind === 'v2-query' ? 'RFC 3810 §5.1.14' : 'RFC 3810 §5.2.13', level: 'discard' }
+    ? { ttlRfc: receiverRule, routerAlertRfc: receiverRule, level: 'discard' }
     : { ttlRfc: 'RFC 2710 §3', routerAlertRfc: 'RFC 2710 §3', level: 'violation' }, findings);
-  if (!ip.src.startsWith('fe80:') && !(ip.src === '::' && kind !== 'v2-query' && kind !== 'v1-query')) {
-    findings.push({ level: v2 ? 'discard' : 'violation', field: 'Source Address', rfc: v2 ? 'RFC 3810 §5.1.14, §5.2.13' : 'RFC 2710 §3',
+  if (!ip.src.startsWith('fe80:') && !(ip.src === '::' && !query)) {
+    findings.push({ level: v2 ? 'discard' : 'violation', field: 'Source Address', rfc: v2 ? (query ? 'RFC 3810 §5.1.14' : 'RFC 3810 §5.2.13') : 'RFC 2710 §3',
       text: `the source ${ip.src} is not link-local: MLD messages come from a link-local address` });
   }
   const fields = applyTable(MLD_FIELDS, c, off, findings);

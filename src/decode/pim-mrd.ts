@@ -2,7 +2,7 @@
 
 import * as mrd from '../wire/mrd.js';
 import * as pim from '../wire/pim.js';
-import { u16At, u32At } from '../wire/common.js';
+import { u16At } from '../wire/common.js';
 import { applyTable, checkIpRules, checksumMeaning, type DecodedField, type DecodedLayer, type FieldSpec, type Finding, type IpFacts, layer } from './model.js';
 
 const PIM_TYPES: Record<number, string> = {
@@ -33,15 +33,16 @@ const PIM_FIELDS: readonly FieldSpec<PimCtx>[] = [
 function helloOptionRow(buf: Uint8Array, o: pim.HelloOptionView, off: number): DecodedField {
   const at = off + o.valueOffset - 4;
   let meaning: string;
-  if (o.type === pim.HelloOption.HOLDTIME && o.length === 2) {
-    const t = u16At(buf, o.valueOffset);
+  const value = pim.helloOptionValue(buf, o);
+  if (o.type === pim.HelloOption.HOLDTIME && value !== null) {
+    const t = value;
     meaning = `Holdtime ${t === 0xffff ? 'infinite: never time out' : t === 0 ? '0: the neighbor is going away' : `${t} s`} (RFC 7761 §4.9.2)`;
   } else if (o.type === 2 && o.length === 4) {
     meaning = `LAN Prune Delay: T=${buf[o.valueOffset]! >>> 7}, propagation delay ${u16At(buf, o.valueOffset) & 0x7fff} ms, override interval ${u16At(buf, o.valueOffset + 2)} ms (RFC 7761 §4.9.2)`;
-  } else if (o.type === pim.HelloOption.DR_PRIORITY && o.length === 4) {
-    meaning = `DR Priority ${u32At(buf, o.valueOffset)}: the highest becomes Designated Router (RFC 7761 §4.9.2)`;
-  } else if (o.type === pim.HelloOption.GENERATION_ID && o.length === 4) {
-    meaning = `Generation ID 0x${u32At(buf, o.valueOffset).toString(16).padStart(8, '0')}: changes when the router restarts (RFC 7761 §4.9.2)`;
+  } else if (o.type === pim.HelloOption.DR_PRIORITY && value !== null) {
+    meaning = `DR Priority ${value}: the highest becomes Designated Router (RFC 7761 §4.9.2)`;
+  } else if (o.type === pim.HelloOption.GENERATION_ID && value !== null) {
+    meaning = `Generation ID 0x${value.toString(16).padStart(8, '0')}: changes when the router restarts (RFC 7761 §4.9.2)`;
   } else if (o.type === 24) {
     meaning = `Address List, ${o.length} bytes: the router's secondary addresses (RFC 7761 §4.9.2)`;
   } else {

@@ -170,6 +170,10 @@ export class SwitchReplay {
       attach(this.step(before, `port ${portName} is not in the configuration: not replayed`, []));
       return;
     }
+    if (input.bytes.length > this.core.layout.slotSize) {
+      attach(this.step(before, `${input.bytes.length} bytes: larger than a data-plane frame slot (${this.core.layout.slotSize}); not replayed`, []));
+      return;
+    }
     const rejectsBefore = this.rejects();
     this.core.writeFrame(0, input.bytes, port);
     this.core.process(1, now);

@@ -168,19 +168,25 @@ export interface TraceResult {
 
 export interface ReloadResult {
   ok: true;
-  /** What changed, for people: "port eth3 added", "snooping.queryInterval 125 s → 60 s". Empty: nothing changed. */
+  /** What changed and was applied, for people: "port eth3 added", "snooping.query_interval 2m05s → 1m". */
   changes: string[];
+  /** Changes in the file that need a restart: not applied, the old values stay in force until then. */
+  notApplied?: string[];
+  /** The file's warnings, as the daemon logs them at start-up ("FILE:LINE:COL: key: message"). */
+  warnings?: string[];
 }
 
 // ----------------------------------------------------------------------------------------------------------------
 // capture
 
 export interface ControlFrame {
-  /** When the switch received it: milliseconds since the epoch, with fraction (µs precision is enough). */
+  /** When the switch received or sent it: milliseconds since the epoch, with fraction (µs precision is enough). */
   time: number;
-  /** Ingress port name. */
+  /** rx: received on `port`; tx: sent by the switch itself (its own queries) out of `port`. */
+  direction: 'rx' | 'tx';
+  /** The port it was received on (rx) or sent from (tx). */
   port: string;
-  /** The whole Ethernet frame as received, from the destination MAC on, 802.1Q tag included if there was one. */
+  /** The whole Ethernet frame as received or sent, from the destination MAC on, 802.1Q tag included if there was one. */
   bytes: Uint8Array;
 }
 
@@ -201,7 +207,8 @@ export interface ManagementApi {
   trace(params: TraceParams): Promise<TraceResult>;
   reload(): Promise<ReloadResult>;
   /**
-   * Calls `onFrame` for every control frame (IGMP, MLD, PIM, MRD) the switch receives, until the returned function
+   * Calls `onFrame` for every control frame (IGMP, MLD, PIM, MRD) the switch receives or sends (once per egress
+   * port), until the returned function
    * is called. `onFrame` must not throw and is cheap (it queues the frame on a socket); the frame's bytes are not
    * kept after the call returns, so they may be a view into a reused buffer.
    */

@@ -154,6 +154,8 @@ export interface SnoopingSnapshot {
     sources: Array<[string, number]>;
     /** [host, mode, sources, ms since last heard]. */
     hosts: Array<[string, FilterMode, string[], number]>;
+    /** Remaining ms until the host table has heard every host (hosts.ts); absent or 0 = complete. */
+    hostsIncompleteMs?: number;
   }>;
   routers: Array<{ port: number; portName: string; via: RouterVia; vlan: number; address: string; remainingMs: number }>;
 }
@@ -331,7 +333,8 @@ export class SnoopingEngine {
           if (ms > 0 || pg.mode === 'include') this.queue.arm(rec.timer, at(ms));
         }
         if (pc.fastLeave && e.hosts.length > 0) {
-          pg.hosts = new HostTable(MAX_HOSTS_PER_PORT_GROUP);
+          const incompleteMs = e.hostsIncompleteMs ?? 0;
+          pg.hosts = new HostTable(MAX_HOSTS_PER_PORT_GROUP, incompleteMs > 0 ? at(incompleteMs) : -Infinity);
           for (const [host, mode, sources, age] of e.hosts.slice(0, MAX_HOSTS_PER_PORT_GROUP)) {
             pg.hosts.hosts.set(host, { mode: mode === 'exclude' ? 'exclude' : 'include', sources: new Set(sources), lastSeen: this.now - Math.max(0, age) });
           }
@@ -362,6 +365,7 @@ export class SnoopingEngine {
           v2HostMs: pg.v2Host?.remaining(now) ?? 0,
           sources: [...pg.sources.values()].map((s) => [s.address, s.timer.remaining(now)] as [string, number]),
           hosts: pg.hosts ? [...pg.hosts.hosts].map(([ip, h]) => [ip, h.mode, [...h.sources], now - h.lastSeen] as [string, FilterMode, string[], number]) : [],
+          ...(pg.hosts && !pg.hosts.complete(now) ? { hostsIncompleteMs: pg.hosts.completeAt - now } : {}),
         });
       }
     }
@@ -673,7 +677,8 @@ export class SnoopingEngine {
   /** Apply a translated record to `pg`, with host tracking on fast-leave ports. */
   private apply(pg: PortGroup, pc: PortSnoopingConfig, host: string, t: Translated): void {
     if (pc.fastLeave) {
-      pg.hosts ??= new HostTable(MAX_HOSTS_PER_PORT_GROUP);
+      // A table created over existing members has not heard them yet (hosts.ts): incomplete for a GMI.
+      pg.hosts ??= new HostTable(MAX_HOSTS_PER_PORT_GROUP, pg.empty ? -Infinity : this.now + this.timers(pg.group.vlan).gmiMs);
       if (!pg.hosts.apply(host, t.recordType, t.sources, this.now)) this.reject('host-limit');
     }
     this.setCtx(pg);
@@ -690,8 +695,9 @@ export class SnoopingEngine {
 
   /**
    * What "Send Q(G)" means depends on who queries this port:
-   *   fast-leave port: no query; if no tracked host still wants EXCLUDE mode, the group timer expires
-   *     now (§6.5 transition), else nothing;
+   *   fast-leave port whose host table has heard every host: no query; if no tracked host still wants
+   *     EXCLUDE mode, the group timer expires now (§6.5 transition), else nothing;
+   *   (a fast-leave port whose host table is still incomplete is handled like any other port:)
    *   we are the querier: §6.6.3.1 (lower the group timer to LMQT, send LMQC queries LMQI apart);
    *   another querier is present: nothing — its Q(G) arrives and lowers our timer (§6.6.1);
    *   no querier at all: lower the group timer to LMQT as if the query had been sent (Linux does too).
@@ -699,7 +705,7 @@ export class SnoopingEngine {
   private actionSendGroupQuery(pg: PortGroup): void {
     const pc = this.portCfg.get(pg.port);
     const vlan = pg.group.vlan;
-    if (pc?.fastLeave && pg.hosts !== null) {
+    if (pc?.fastLeave && pg.hosts?.complete(this.now)) {
       this.deferred.push(() => {
         if (!this.alive(pg) || pg.mode !== 'exclude' || pg.hosts === null) return;
         if (this.hostsWantExclude(pg)) return;
@@ -717,7 +723,7 @@ export class SnoopingEngine {
     if (sources.length === 0) return;
     const pc = this.portCfg.get(pg.port);
     const vlan = pg.group.vlan;
-    if (pc?.fastLeave && pg.hosts !== null) {
+    if (pc?.fastLeave && pg.hosts?.complete(this.now)) {
       this.deferred.push(() => {
         if (!this.alive(pg) || pg.hosts === null) return;
         const gmi = this.timers(vlan).gmiMs;
@@ -738,7 +744,7 @@ export class SnoopingEngine {
   private hostsWantExclude(pg: PortGroup): boolean {
     const hosts = pg.hosts!;
     hosts.prune(this.now, this.timers(pg.group.vlan).gmiMs);
-    if (hosts.overflow) return true;
+    if (hosts.overflow || !hosts.complete(this.now)) return true;
     for (const h of hosts.hosts.values()) if (h.mode === 'exclude') return true;
     return false;
   }

@@ -107,7 +107,7 @@ export const IGMP_RECORD_LAYOUT: RecordLayout = {
 /** One IGMPv3 (RFC 3376 §4.2.4) or MLDv2 (RFC 3810 §5.2.4) group record starting at `off`. */
 export class GroupRecordView {
   constructor(readonly buf: Uint8Array, readonly off: number, readonly layout: RecordLayout = IGMP_RECORD_LAYOUT) {}
-  /** §4.2.5 */
+  /** §4.2.5 (values §4.2.12) */
   get recordType(): number { return this.buf[this.off + RecordField.TYPE]!; }
   /** §4.2.6: length of the Auxiliary Data in 32-bit words. */
   get auxDataWords(): number { return this.buf[this.off + RecordField.AUX_DATA_LEN]!; }
@@ -157,9 +157,9 @@ export class IgmpView {
   /** §4.1.9 */
   source(i: number): string { return ipv4At(this.buf, this.off + Field.SOURCES + 4 * i); }
   // v3 report (length ≥ V3_REPORT_HEADER_LEN)
-  /** §4.2.3: the Reserved field after the checksum. */
+  /** §4.2.1: the Reserved field after the checksum. */
   get reportReserved(): number { return u16At(this.buf, this.off + Field.GROUP); }
-  /** §4.2.4 Number of Group Records (M). */
+  /** §4.2.3 Number of Group Records (M). */
   get numRecords(): number { return u16At(this.buf, this.off + Field.NUM_RECORDS); }
   /** The group records in order, and the index of the first one that runs past the message (null: none does). */
   records(): { records: GroupRecordView[]; truncatedAt: number | null } {

@@ -91,6 +91,11 @@ export function isRouterAlert(o: Ipv4Option): boolean {
   return o.type === OptionType.ROUTER_ALERT && o.length === ROUTER_ALERT_LEN;
 }
 
+/** The value of a Router Alert option (RFC 2113 §2.1: 0 = "Router shall examine packet"). */
+export function routerAlertValue(b: Uint8Array, o: Ipv4Option): number {
+  return u16At(b, o.offset + 2);
+}
+
 /** The options of the header at `off` (RFC 791 §3.1: END and NOP are one octet; others are type, length, data). */
 export function readOptions(b: Uint8Array, off: number, headerLen: number): Result<Ipv4Option[]> {
   const options: Ipv4Option[] = [];

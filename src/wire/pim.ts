@@ -46,6 +46,18 @@ export interface HelloOptionView {
   valueOffset: number;
 }
 
+/** RFC 7761 §4.9.2 value lengths of the options read here: Holdtime 2 octets, DR Priority and Generation ID 4. */
+const HELLO_OPTION_LENGTHS: Record<number, number> = {
+  [HelloOption.HOLDTIME]: 2, [HelloOption.DR_PRIORITY]: 4, [HelloOption.GENERATION_ID]: 4,
+};
+
+/** The value of a Holdtime, DR Priority or Generation ID option; null for other options or a wrong length. */
+export function helloOptionValue(b: Uint8Array, o: HelloOptionView): number | null {
+  const len = HELLO_OPTION_LENGTHS[o.type];
+  if (len === undefined || o.length !== len) return null;
+  return len === 2 ? u16At(b, o.valueOffset) : u32At(b, o.valueOffset);
+}
+
 /** PIM protocol number, for the IPv6 pseudo-header (RFC 7761 §4.9). */
 export const NEXT_HEADER_PIM = 103;
 
@@ -90,9 +102,11 @@ export function parse(b: Uint8Array): Result<PimRepr> {
   const options = new PimView(b).helloOptions();
   if (!options.ok) return options;
   for (const o of options.value) {
-    if (o.type === HelloOption.HOLDTIME && o.length === 2) hello.holdtimeSec = u16At(b, o.valueOffset);
-    else if (o.type === HelloOption.DR_PRIORITY && o.length === 4) hello.drPriority = u32At(b, o.valueOffset);
-    else if (o.type === HelloOption.GENERATION_ID && o.length === 4) hello.generationId = u32At(b, o.valueOffset);
+    const value = helloOptionValue(b, o);
+    if (value === null) continue;
+    if (o.type === HelloOption.HOLDTIME) hello.holdtimeSec = value;
+    else if (o.type === HelloOption.DR_PRIORITY) hello.drPriority = value;
+    else if (o.type === HelloOption.GENERATION_ID) hello.generationId = value;
   }
   return ok(hello);
 }

@@ -252,7 +252,6 @@ class Answer {
   }
 }
 
-
 // ------------------------------------------------------------------------------------------------ one run
 
 export type CellClass =
@@ -307,14 +306,17 @@ export async function runDifferential(o: DiffOptions): Promise<DiffSummary> {
   const perFlow = o.perFlow ?? 4;
   const t0 = Date.now();
   const log0 = o.log ?? (() => undefined);
-  const log = (l: string) => log0(process.env['DIFF_TIMING'] ? `${((Date.now() - t0) / 1000).toFixed(1)}s ${l}` : l);
+  const timing = !!process.env['DIFF_TIMING'];
+  const log = (l: string) => log0(timing ? `${((Date.now() - t0) / 1000).toFixed(1)}s ${l}` : l);
+  /** Progress lines, with DIFF_TIMING only. */
+  const progress = (l: string) => timing && log(l);
   const rigs: Rig[] = [];
   const summary: DiffSummary = { seeds: [...o.seeds], rounds: 0, cells: {}, disagreements: [], byClass: {} };
   try {
     const started = await Promise.allSettled(switches.map((s) => startRig(s, o.echo ?? null)));
     for (const s of started) if (s.status === 'fulfilled') rigs.push(s.value);
     for (const s of started) if (s.status === 'rejected') throw s.reason;
-    log('labs ready');
+    progress('labs ready');
     const any = rigs[0]!.lab;
     const addr = new Map(HOSTS.map((h) => [h, any.host(h).addr]));
     const senderOf = (src: string) => HOSTS.find((h) => addr.get(h) === src) ?? '';
@@ -332,12 +334,16 @@ export async function runDifferential(o: DiffOptions): Promise<DiffSummary> {
         for (const s of steps) answer.apply(s);
         await Promise.all(rigs.map((r) => applySteps(r, steps)));
         log(`seed ${seed} round ${round}: ${RECEIVERS.map((h) => `${h} v${answer.version.get(h)} ${GROUPS.map((g) => describeFilter(answer.state(h, g))).join(' ')}`).join(' | ')}`);
-        await sleep(settleMs);
+        // A host that went to IGMPv2 holding memberships reports them as IGMPv2 only when the next General Query
+        // comes (within a Query Interval, answered within the Query Response Interval): wait two Query Intervals
+        // more, as a loaded machine delays the answer further.
+        const versionWait = steps.some((s) => s.kind === 'version' && s.holding) ? 2 * TIMERS.queryInterval : 0;
+        await sleep(settleMs + versionWait);
         answer.catchUp();
-        log('measuring');
+        progress('measuring');
         const results = await Promise.all(rigs.map((r, i) => measure(r, perFlow, marks[i]!)));
         answer.catchUp();
-        log('checking');
+        progress('checking');
         for (const [i, r] of rigs.entries()) {
           const found = await check(r, results[i]!, answer, { seed, round, perFlow, addr, senderOf, sources });
           summary.cells[r.name]! += found.cells;
@@ -369,7 +375,7 @@ function resetSteps(answer: Answer): Step[] {
   const steps: Step[] = [];
   for (const [h, socks] of answer.sockets) {
     for (const id of socks.keys()) steps.push({ host: h, kind: 'close', sock: id });
-    if (answer.version.get(h) !== 3) steps.push({ host: h, kind: 'version', version: 3 });
+    if (answer.version.get(h) !== 3) steps.push({ host: h, kind: 'version', version: 3, holding: false });
   }
   return steps;
 }

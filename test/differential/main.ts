@@ -15,7 +15,7 @@ const USAGE = `usage: npm run diff -- [--seeds N] [--first S] [--seed S]... [--r
   --settle MS   wait after each round's socket calls before sending (default 4000)
   --echo        mirror the igmpswitch daemon's log`;
 
-function positiveInt(v: string | undefined, name: string, dflt: number): number {
+function nonNegativeInt(v: string | undefined, name: string, dflt: number): number {
   if (v === undefined) return dflt;
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name}: expected a non-negative integer, got "${v}"`);
@@ -54,13 +54,15 @@ async function main(): Promise<number> {
     }
   }
   let seeds: number[];
+  let rounds: number;
+  let settleMs: number;
   try {
-    const first = positiveInt(values.first, '--first', 1);
+    const first = nonNegativeInt(values.first, '--first', 1);
     seeds = values.seed?.length
-      ? values.seed.map((s) => positiveInt(s, '--seed', 0))
-      : Array.from({ length: positiveInt(values.seeds, '--seeds', 5) }, (_, i) => first + i);
-    var rounds = positiveInt(values.rounds, '--rounds', 6);
-    var settleMs = positiveInt(values.settle, '--settle', 4_000);
+      ? values.seed.map((s) => nonNegativeInt(s, '--seed', 0))
+      : Array.from({ length: nonNegativeInt(values.seeds, '--seeds', 5) }, (_, i) => first + i);
+    rounds = nonNegativeInt(values.rounds, '--rounds', 6);
+    settleMs = nonNegativeInt(values.settle, '--settle', 4_000);
   } catch (e) {
     console.error(`igmpswitch diff: ${(e as Error).message}`);
     return 2;

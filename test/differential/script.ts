@@ -7,14 +7,16 @@
 // INCLUDE {S1} + EXCLUDE {S1,S2} = EXCLUDE {S2}). The way there is chosen at random too: incremental calls on the
 // socket that holds the membership (ALLOW/BLOCK), or a new socket and closing the old one (TO_EX/TO_IN), with the
 // IP_* or the protocol-independent MCAST_* calls. A host changes its IGMP version (force_igmp_version 2 or 3)
-// only in a round that finds it holding nothing, so that every round's target state is reached within a few
-// seconds (see docs/differential.md, "Convergence").
+// in a round that finds it holding nothing, or goes from IGMPv3 to IGMPv2 keeping its memberships; never from
+// IGMPv2 to IGMPv3 with memberships, so that every round's target state is reached within a few seconds (see
+// docs/differential.md, "Convergence").
 
 import { Rng } from '../unit/fuzz/rng.js';
 import { applySocketCall, interfaceState, type Filter, type SocketCall } from '../model/igmp-host.js';
 
 export type Step =
-  | { host: string; kind: 'version'; version: 2 | 3 }
+  /** holding: the host keeps its memberships (only ever IGMPv3 → IGMPv2; see docs/differential.md "Convergence"). */
+  | { host: string; kind: 'version'; version: 2 | 3; holding: boolean }
   | { host: string; kind: 'open'; sock: number }
   | { host: string; kind: 'call'; sock: number; call: SocketCall; group: string; source?: string }
   | { host: string; kind: 'close'; sock: number };
@@ -82,7 +84,14 @@ export class Script {
       const holdsNothing = h.socks.length === 0;
       if (holdsNothing && this.rng.chance(0.25)) {
         h.version = h.version === 3 ? 2 : 3;
-        steps.push({ host: h.name, kind: 'version', version: h.version });
+        steps.push({ host: h.name, kind: 'version', version: h.version, holding: false });
+        continue;
+      }
+      // IGMPv3 → IGMPv2 with memberships held: the kernel answers the next General Query with IGMPv2 reports
+      // (RFC 3376 §7.3.2: IS_EX({}), which unblocks every source the port had blocked).
+      if (!holdsNothing && h.version === 3 && this.rng.chance(0.12)) {
+        h.version = 2;
+        steps.push({ host: h.name, kind: 'version', version: 2, holding: true });
         continue;
       }
       if (!this.rng.chance(0.75)) continue;

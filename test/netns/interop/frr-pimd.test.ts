@@ -74,6 +74,8 @@ describe.skipIf(skip !== null)(`interop: FRR pimd as the upstream router${skip ?
     for (const d of daemons.reverse()) await d.stop('SIGTERM', 3_000).catch(() => {});
     await upstream?.destroy();
     if (dir) rmSync(dir, { recursive: true, force: true });
+    // -N (the path space that keeps this pair apart from any other FRR) made a run directory of that name.
+    rmSync(`/var/run/frr/${lab().id}`, { recursive: true, force: true });
   });
 
   it('learns the router port from pimd\'s PIM hellos', async () => {

@@ -12,8 +12,41 @@ export function binarySkipReason(path: string, pkg: string): string | null {
   return existsSync(path) ? null : `${path} not installed (Debian package ${pkg}; scripts/system-deps.sh installs it)`;
 }
 
+export interface ExtraHost {
+  /** Usable with startSender / startReceiver / PktAgent.start. */
+  readonly host: LabHost;
+  destroy(): Promise<void>;
+}
+
+/**
+ * A host in a namespace of its own (named after the lab, so a crashed run's sweep removes it) whose eth0 is wired by a
+ * veth pair to interface `peerIf` in namespace `peerNs` (created there, down and unaddressed: the caller decides).
+ */
+export async function attachHost(lab: Lab, role: string, peerNs: string, peerIf: string, cidr: string): Promise<ExtraHost> {
+  const ns = nsName(lab.tag, role);
+  const addr = cidr.split('/')[0]!;
+  await createNetns(ns);
+  try {
+    await ip(peerNs, ['link', 'add', peerIf, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
+    await sysctl(ns, { 'net.ipv6.conf.all.disable_ipv6': 1, 'net.ipv6.conf.default.disable_ipv6': 1 });
+    await ip(ns, ['addr', 'add', cidr, 'dev', 'eth0']);
+    await ip(ns, ['link', 'set', 'eth0', 'up']);
+    await ip(ns, ['route', 'add', '224.0.0.0/4', 'dev', 'eth0']);
+  } catch (err) {
+    await deleteNetns(ns, 200);
+    throw err;
+  }
+  const host = {
+    name: role, ns, link: 'eth0', ifname: 'eth0', ipv4: cidr, addr, ipv6: null, addr6: null,
+    vlan: null, mac: '', port: '', portIndex: -1,
+    exec: (cmd: string, args: readonly string[], o?: RunOptions) => nsExec(ns, cmd, args, o),
+    spawn: (cmd: string, args: readonly string[], o?: SpawnOptions & { cpu?: number | null }) => nsSpawn(ns, cmd, args, { label: `${role}:${cmd}`, ...o }),
+  } as unknown as LabHost;
+  return { host, destroy: () => deleteNetns(ns, 500) };
+}
+
 export interface Upstream {
-  /** The source host on the far side, usable with startSender / PktAgent.start. */
+  /** The source host on the far side. */
   readonly source: LabHost;
   /** The router's interface toward it. */
   readonly routerIf: string;
@@ -21,32 +54,20 @@ export interface Upstream {
 }
 
 /**
- * A second segment behind lab host `router`: a namespace with one host (10.9.0.2/24) wired to a new interface `up0`
- * of the router (10.9.0.1/24). Multicast from that host reaches the switch only if the router routes it.
+ * A second segment behind lab host `router`: a host src (10.9.0.2/24) wired to a new interface `up0` of the router
+ * (10.9.0.1/24). Multicast from src reaches the switch only if the router routes it.
  */
 export async function addUpstream(lab: Lab, router: LabHost): Promise<Upstream> {
-  const ns = nsName(lab.tag, 'up');
-  await createNetns(ns);
+  const src = await attachHost(lab, 'up', router.ns, 'up0', '10.9.0.2/24');
   try {
-    await ip(router.ns, ['link', 'add', 'up0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
     await ip(router.ns, ['addr', 'add', '10.9.0.1/24', 'dev', 'up0']);
     await ip(router.ns, ['link', 'set', 'up0', 'up']);
-    await ip(ns, ['addr', 'add', '10.9.0.2/24', 'dev', 'eth0']);
-    await ip(ns, ['link', 'set', 'eth0', 'up']);
-    await ip(ns, ['route', 'add', '224.0.0.0/4', 'dev', 'eth0']);
-    await ip(ns, ['route', 'add', 'default', 'via', '10.9.0.1']);
-    await sysctl(ns, { 'net.ipv6.conf.all.disable_ipv6': 1 });
+    await ip(src.host.ns, ['route', 'add', 'default', 'via', '10.9.0.1']);
   } catch (err) {
-    await deleteNetns(ns, 200);
+    await src.destroy();
     throw err;
   }
-  const source = {
-    name: 'src', ns, link: 'eth0', ifname: 'eth0', ipv4: '10.9.0.2/24', addr: '10.9.0.2', ipv6: null, addr6: null,
-    vlan: null, mac: '', port: '', portIndex: -1,
-    exec: (cmd: string, args: readonly string[], o?: RunOptions) => nsExec(ns, cmd, args, o),
-    spawn: (cmd: string, args: readonly string[], o?: SpawnOptions & { cpu?: number | null }) => nsSpawn(ns, cmd, args, { label: `src:${cmd}`, ...o }),
-  } as unknown as LabHost;
-  return { source, routerIf: 'up0', destroy: () => deleteNetns(ns, 500) };
+  return { source: src.host, routerIf: 'up0', destroy: () => src.destroy() };
 }
 
 /** UDP datagrams to `group` that reached this host's interface (received, not sent) since mark. */

@@ -414,8 +414,20 @@ export class PktAgent extends JsonLineAgent {
     await this.call({ ...op, ifaddr: this.host.addr });
   }
 
-  /** Fetch new captured events; returns all events captured so far. */
-  async events(): Promise<PktEvent[]> {
+
+  private reading: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Fetch new captured events; returns all events captured so far. Calls run one after another: two reads from the
+   * same `next` at once would both append the same events.
+   */
+  events(): Promise<PktEvent[]> {
+    const read = this.reading.catch(() => {}).then(() => this.fetchEvents());
+    this.reading = read;
+    return read;
+  }
+
+  private async fetchEvents(): Promise<PktEvent[]> {
     const r = await this.call({ op: 'events', since: this.next });
     for (const e of r['events'] as [number, number, string, string, number, number, number][]) {
       this.cache.push({ t: e[0], out: e[1] === 1, src: e[2], dst: e[3], proto: e[4], info: e[5], ttl: e[6] });

@@ -7,7 +7,8 @@ import { CLI_VERBS, runCli, type CliIo } from '../../../src/cli/cli.js';
 import type { ControlFrame } from '../../../src/mgmt/api.js';
 import { startControlServer, type ControlServer } from '../../../src/mgmt/control-socket.js';
 import { fakeApi, FIXTURE, type FakeApi } from '../mgmt/fake-api.js';
-import { readPcap, tempDir } from '../mgmt/helpers.js';
+import { tempDir } from '../mgmt/helpers.js';
+import { readCapture } from '../../../src/mgmt/pcap.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -165,10 +166,10 @@ describe('trace and reload', () => {
 
   it('reload prints the changes, or the config error with exit 1', async () => {
     expect(await cli(['reload', '--socket', sock])).toEqual({
-      code: 0, err: '', out: 'configuration reloaded, 1 change:\n  snooping.query_interval 125s → 60s\n',
+      code: 0, err: '', out: 'configuration reloaded, 1 change applied:\n  snooping.query_interval 125s → 60s\n',
     });
     api.reloadOutcome = [];
-    expect((await cli(['reload', '--socket', sock])).out).toBe('configuration reloaded: no changes\n');
+    expect((await cli(['reload', '--socket', sock])).out).toBe('configuration reloaded: no change applied\n');
     api.reloadOutcome = new Error('/etc/igmpswitch.yaml:3:7: ports[0].name: expected a string');
     expect(await cli(['reload', '--socket', sock])).toEqual({
       code: 1, out: '',
@@ -178,8 +179,8 @@ describe('trace and reload', () => {
 });
 
 describe('capture', () => {
-  const frame = (i: number, port = 'eth1'): ControlFrame => ({
-    time: 1_732_000_000_000 + i * 10 + 0.5, port, bytes: Uint8Array.from({ length: 60 + i }, (_, k) => (k * 7 + i) & 255),
+  const frame = (i: number, port = 'eth1', direction: 'rx' | 'tx' = 'rx'): ControlFrame => ({
+    time: 1_732_000_000_000 + i * 10 + 0.5, direction, port, bytes: Uint8Array.from({ length: 60 + i }, (_, k) => (k * 7 + i) & 255),
   });
 
   async function whenSubscribed(): Promise<void> {
@@ -187,18 +188,22 @@ describe('capture', () => {
     expect(api.subscribers).toBe(1);
   }
 
-  it('writes a pcap and stops after --count frames', async () => {
-    const file = path.join(tmp.dir, 'c.pcap');
+  it('writes a pcapng with port and direction per frame, and stops after --count frames', async () => {
+    const file = path.join(tmp.dir, 'c.pcapng');
     const running = cli(['capture', '--control', file, '--count', '3', '--socket', sock]);
     await whenSubscribed();
-    for (let i = 0; i < 5; i++) api.emit(frame(i));
+    api.emit(frame(0));
+    api.emit(frame(1, 'eth2', 'tx'));
+    for (let i = 2; i < 5; i++) api.emit(frame(i));
     const r = await running;
     expect(r.code).toBe(0);
     expect(r.err).toContain('3 frames written to');
-    const p = readPcap(readFileSync(file));
-    expect(p.linktype).toBe(1);
-    expect(p.packets.map((k) => Buffer.from(k.data))).toEqual([0, 1, 2].map((i) => Buffer.from(frame(i).bytes)));
-    expect(p.packets[1]).toMatchObject({ sec: 1_732_000_000, usec: 10_500 });
+    const p = readCapture(readFileSync(file)).packets;
+    expect(p.map((k) => Buffer.from(k.bytes))).toEqual([0, 1, 2].map((i) => Buffer.from(frame(i).bytes)));
+    expect(p.map((k) => [k.interfaceName, k.direction, k.comments[0]])).toEqual([
+      ['eth1', 'in', 'rx eth1'], ['eth2', 'out', 'tx eth2'], ['eth1', 'in', 'rx eth1'],
+    ]);
+    expect(p[1]!.timeMs).toBeCloseTo(1_732_000_000_010.5, 3);
     await new Promise((r) => setTimeout(r, 50));
     expect(api.subscribers).toBe(0);
   });
@@ -215,7 +220,7 @@ describe('capture', () => {
     ac.abort();
     const r = await running;
     expect(r.code).toBe(0);
-    expect(readPcap(readFileSync(file)).packets.map((k) => k.data.length)).toEqual([61]);
+    expect(readCapture(readFileSync(file)).packets.map((k) => k.bytes.length)).toEqual([61]);
   });
 
   it('stops after --duration, writing a valid empty capture', async () => {
@@ -225,7 +230,7 @@ describe('capture', () => {
     expect(r.code).toBe(0);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
     expect(r.err).toContain('0 frames written');
-    expect(readFileSync(file).length).toBe(24);
+    expect(readCapture(readFileSync(file)).packets).toEqual([]);
   });
 
   it('writes to standard output with --control -', async () => {
@@ -239,7 +244,7 @@ describe('capture', () => {
     } finally {
       closeSync(fd);
     }
-    expect(readPcap(readFileSync(file)).packets).toHaveLength(1);
+    expect(readCapture(readFileSync(file)).packets).toHaveLength(1);
   });
 
   it('fails clearly without a daemon, leaving no file behind', async () => {
@@ -261,7 +266,7 @@ describe('capture', () => {
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/1 frame written/);
     expect(r.err).toMatch(/the daemon closed the stream/);
-    expect(readPcap(readFileSync(file)).packets).toHaveLength(1);
+    expect(readCapture(readFileSync(file)).packets).toHaveLength(1);
   });
 });
 

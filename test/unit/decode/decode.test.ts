@@ -55,8 +55,8 @@ describe('decode: IGMP field by field', () => {
   it('works out an IGMPv2 Max Resp Time and an IGMPv3 floating-point Max Resp Code and QQIC', () => {
     const v2 = decodeFrame(buildQueryFrame({ srcMac: HOST_MAC, src: '192.0.2.254', vlan: 0, query: generalQuery({ version: 2, maxRespDs: 100, qrv: 2, qqiSec: 125 }) }));
     expect(v2.summary).toBe('IGMPv2 Membership Query (General Query) from 192.0.2.254');
-    expect(field(v2, 'igmp', 'Max Resp Code').rawText).toBe('100');
-    expect(field(v2, 'igmp', 'Max Resp Code').meaning).toContain('100 tenths = 10.0 s');
+    expect(field(v2, 'igmp', 'Max Resp Time').rawText).toBe('100');
+    expect(field(v2, 'igmp', 'Max Resp Time').meaning).toContain('100 = 10.0 s (units of 1/10 s)');
     expect(field(v2, 'igmp', 'Group Address').meaning).toContain('General Query, about every group; sent to 224.0.0.1, All-Systems');
 
     const v3 = decodeFrame(buildQueryFrame({ srcMac: HOST_MAC, src: '192.0.2.254', vlan: 0, query: generalQuery({ version: 3, maxRespDs: 200, qrv: 2, qqiSec: 300 }) }));
@@ -172,7 +172,7 @@ describe('decode: MLD, PIM, MRD', () => {
     expect(ok.layers.find((l) => l.protocol === 'mld')!.parts[0]!.title).toBe('Group Record 1 of 1: TO_EX ff05::1:3');
     const bad = decodeFrame(mldFrame(msg, { dst: 'ff02::16', hopLimit: 255, routerAlert: false }));
     expect(bad.findings.map((f) => [f.level, f.field, f.rfc])).toEqual([
-      ['discard', 'Hop Limit', 'RFC 3810 §5.2.13'], ['discard', 'Router Alert', 'RFC 3810 §5.2.13']]);
+      ['discard', 'Hop Limit', 'RFC 3810 §5, §7.4'], ['discard', 'Router Alert', 'RFC 3810 §5, §7.4']]);
   });
 
   it('an MLDv2 query: the 16-bit Maximum Response Code worked out', () => {
@@ -217,7 +217,7 @@ describe('capture files: pcap and pcapng reader', () => {
   });
 
   it('reads pcapng: interface names, comments, direction flags', () => {
-    const c = readCapture(Buffer.concat([pcapngHeader(['eth1', 'eth2']), pcapngPacket(1, 5000.5, f1, { comment: 'port eth2 rx', direction: 'in' }), pcapngPacket(0, 6000, f2)]));
+    const c = readCapture(Buffer.concat([pcapngHeader(['eth1', 'eth2']), pcapngPacket(1, 5000.5, f1, { comment: 'port eth2 rx', direction: 'rx' }), pcapngPacket(0, 6000, f2)]));
     expect(c.format).toBe('pcapng');
     expect(c.packets.map((p) => [p.interfaceName, p.direction, p.comments, p.timeMs])).toEqual([
       ['eth2', 'in', ['port eth2 rx'], 5000.5], ['eth1', null, [], 6000]]);
@@ -229,6 +229,12 @@ describe('capture files: pcap and pcapng reader', () => {
     expect(c.packets).toHaveLength(1);
     expect(c.error).toMatch(/^packet 2: \d+ bytes announced, \d+ present$/);
     expect(() => readCapture(Buffer.from('hello world'))).toThrow(/not a pcap or pcapng file/);
+  });
+
+  it('a pcapng block too short for its fixed fields is a reason, not an exception', () => {
+    const emptyIdb = Buffer.from('01000000' + '0c000000' + '0c000000', 'hex'); // Interface Description Block of 12 bytes
+    const c = readCapture(Buffer.concat([pcapngHeader([]), emptyIdb]));
+    expect(c).toMatchObject({ format: 'pcapng', packets: [], error: expect.stringContaining('block type 1 of 12 bytes is too short') });
   });
 });
 

@@ -1,35 +1,12 @@
 // igmpswitch decode --live: control frames streamed by the daemon's control socket (the stream capture --control
 // reads), decoded as they arrive. The daemon is the management fake (test/unit/mgmt/fake-api.ts).
 
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/cli.js';
-import { startControlServer, type ControlServer } from '../../../src/mgmt/control-socket.js';
 import { buildIgmpFrame, buildIpv4Frame } from '../../../src/wire/control-frame.js';
-import { fakeApi, type FakeApi } from '../mgmt/fake-api.js';
-import { tempDir } from '../mgmt/helpers.js';
+import { useFakeDaemon } from '../mgmt/fake-api.js';
 
-let tmp: ReturnType<typeof tempDir>;
-let sock: string;
-let api: FakeApi;
-let server: ControlServer;
-
-beforeEach(async () => {
-  tmp = tempDir();
-  sock = path.join(tmp.dir, 'ctl.sock');
-  api = fakeApi();
-  server = await startControlServer({ path: sock, api });
-});
-
-afterEach(async () => {
-  await server.close();
-  tmp.cleanup();
-});
-
-async function whenSubscribed(): Promise<void> {
-  for (let i = 0; i < 200 && api.subscribers === 0; i++) await new Promise((r) => setTimeout(r, 10));
-  expect(api.subscribers).toBe(1);
-}
+const daemon = useFakeDaemon();
 
 const report = (group: string) => buildIgmpFrame({ srcMac: '02:00:00:00:00:03', src: '192.0.2.3', dst: group, vlan: 0, message: { type: 'report', version: 2, group } });
 const udp = buildIpv4Frame({ srcMac: '02:00:00:00:00:01', src: '192.0.2.1', dst: '239.1.1.1', vlan: 0, protocol: 17, ttl: 64, routerAlert: false, payload: new Uint8Array(8) });
@@ -38,9 +15,10 @@ describe('decode --live', () => {
   it('decodes the frames of one port as they arrive, stops after --count, one JSON object per line with --json', async () => {
     let out = '';
     let err = '';
-    const running = runCli(['decode', '--live', 'eth2', '--count', '2', '--json', '--socket', sock],
+    const running = runCli(['decode', '--live', 'eth2', '--count', '2', '--json', '--socket', daemon.sock()],
       { stdout: { write: (s: string) => { out += s; } }, stderr: { write: (s: string) => { err += s; } } });
-    await whenSubscribed();
+    await daemon.subscribed();
+    const api = daemon.api();
     api.emit({ time: 1_000, port: 'eth1', bytes: report('239.1.1.1') });
     api.emit({ time: 2_000, port: 'eth2', bytes: udp });
     api.emit({ time: 3_000, port: 'eth2', bytes: report('239.2.2.2') });

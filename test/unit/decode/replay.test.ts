@@ -79,6 +79,17 @@ describe('decode --switch', () => {
     expect(r.out).toContain('after the last frame, the switch:\n  member: 239.3.3.3 on eth3: EXCLUDE {} (IGMPv3)');
   });
 
+  it('a frame larger than a data-plane slot is shown and not replayed', async () => {
+    // The largest IPv4 datagram, then trailing bytes up to 100 000: more than any slot holds.
+    const big = new Uint8Array(100_000);
+    big.set(buildIpv4Frame({ srcMac: '02:00:00:00:00:01', src: '192.0.2.1', dst: '239.3.3.3', vlan: 0, protocol: 17, ttl: 64, routerAlert: false, payload: new Uint8Array(65_000) }));
+    const file = path.join(dir, 'big.pcapng');
+    writeFileSync(file, Buffer.concat([pcapngHeader(['eth1']), pcapngPacket(0, T0, big)]));
+    const r = await cli(['decode', file, '--switch', path.join(dir, 'switch.yaml'), '--all']);
+    expect(r).toMatchObject({ code: 0, err: '' });
+    expect(switchBlock(r.out, 1)).toContainEqual(expect.stringMatching(/^100000 bytes: larger than a data-plane frame slot \(\d+\); not replayed$/));
+  });
+
   it('--json carries the same as data; a bad configuration or --in port is a one-line error', async () => {
     const file = path.join(dir, 'c.pcapng');
     writeFileSync(file, Buffer.concat([pcapngHeader(['eth2']), pcapngPacket(0, T0, v3(4, '239.3.3.3'))]));

@@ -50,6 +50,54 @@ describe('fast leave with explicit host tracking', () => {
   });
 });
 
+describe('issue 11.4: a host table created over an existing port-group', () => {
+  const Q = { enabled: true, address: '192.0.2.254', version: 3 as const };
+
+  it('a port switched to fast leave by reload keeps the group when one host (or a non-member) leaves', () => {
+    const h = new Harness({ querier: Q, ports: [{ index: 1 }, { index: 2 }] });
+    h.advance(20_000);
+    h.v2Report(G, 1, ip(11));
+    h.v2Report(G, 1, ip(12));
+    h.reconfigure({ ports: h.ports.map((p) => (p.index === 1 ? { ...p, fastLeave: true } : p)) });
+    h.leave(G, 1, ip(13));                                       // never a member
+    expect(h.dp.mdbForwards(0, G, ip(100), 1)).toBe(true);
+    h.leave(G, 1, ip(11));                                       // .12 was never heard by the new table
+    expect(h.dp.mdbForwards(0, G, ip(100), 1)).toBe(true);
+    // Not known to be alone: ordinary leave processing asks the port (§6.6.3.1), and .12 answers.
+    expect(h.queries().some((q) => q.q.group === G)).toBe(true);
+    h.v2Report(G, 1, ip(12));
+    h.advance(5_000);
+    expect(h.dp.mdbForwards(0, G, ip(100), 1)).toBe(true);
+    // A Group Membership Interval after the table was created it has heard every host: fast leave again.
+    h.advance(260_000);
+    h.v2Report(G, 1, ip(12));
+    h.leave(G, 1, ip(12));
+    expect(h.pg(G, 1)).toBeUndefined();
+  });
+
+  it('a fast-leave port restored from a snapshot without hosts keeps the group on a non-member\'s leave', () => {
+    const a = new Harness();
+    a.v2Report(G, 1, ip(11));
+    const b = new Harness({ ports: [{ index: 1, fastLeave: true }, { index: 2 }] });
+    b.next = b.engine.restore(a.engine.snapshot(), b.now);
+    b.leave(G, 1, ip(13));
+    expect(b.dp.mdbForwards(0, G, ip(100), 1)).toBe(true);
+    b.record(R.CHANGE_TO_INCLUDE_MODE, G, [], 1, ip(14));
+    expect(b.dp.mdbForwards(0, G, ip(100), 1)).toBe(true);
+  });
+
+  it('an incomplete host table stays incomplete across snapshot and restore', () => {
+    const a = new Harness({ ports: [{ index: 1 }, { index: 2 }] });
+    a.v2Report(G, 1, ip(11));
+    a.reconfigure({ ports: a.ports.map((p) => (p.index === 1 ? { ...p, fastLeave: true } : p)) });
+    a.v2Report(G, 1, ip(12));
+    const b = new Harness({ ports: [{ index: 1, fastLeave: true }, { index: 2 }] });
+    b.next = b.engine.restore(JSON.parse(JSON.stringify(a.engine.snapshot())), b.now);
+    b.leave(G, 1, ip(12));
+    expect(b.dp.mdbForwards(0, G, ip(100), 1)).toBe(true);     // .11 may still be there
+  });
+});
+
 describe('limits', () => {
   it('per-port maxGroups: new joins past the limit are refused and counted; existing ones untouched', () => {
     const h = new Harness({ ports: [{ index: 1, maxGroups: 2 }, { index: 2 }] });
@@ -341,14 +389,6 @@ describe('edge cases', () => {
     h.reconfigure({ ports: [{ ...defaultPortConfig(1, 'swp1'), trusted: false }, defaultPortConfig(2, 'swp2')] });
     expect(h.dp.routerPorts).toBe(0n);
     expect(h.engine.querier()[0]!.other).toBeNull();
-  });
-
-  it('fast leave turned on after the join: hosts heard before are unknown, so the first leave ends it (as Linux)', () => {
-    const h = new Harness();
-    h.v2Report(G, 1, ip(11));
-    h.reconfigure({ ports: [{ ...defaultPortConfig(1, 'swp1'), fastLeave: true }, defaultPortConfig(2, 'swp2'), defaultPortConfig(3, 'swp3')] });
-    h.leave(G, 1, ip(12));
-    expect(h.pg(G, 1)).toBeUndefined();
   });
 
   it('restore does not log a join per restored membership', () => {
