@@ -1,4 +1,7 @@
-// The snooping engine: the face of src/snooping.
+// The snooping engine: the face of src/snooping. Written once for both address families: `family` (family.ts)
+// supplies the IGMP or MLD codec, the address rules, the election order, the querier source and the names; the
+// daemon runs one engine per family behind DualStackSnooping (dual-stack.ts). RFC 3810 §7.4 is RFC 3376 §6.4 with
+// other names, so the sections quoted below hold for MLD as well.
 //
 // RFC rules implemented (details and section quotes in README.md and beside the code):
 //   RFC 3376 §4.1.1/§4.1.7 float codes, §4.1.6/§4.1.7 QRV/QQI adoption, §4.2.12 unknown records ignored,
