@@ -5,10 +5,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { isMulticastIPv4, isUnicastIPv4 } from '../config/address.js';
+import { isMulticastIPv4, isMulticastIPv6, isUnicastIPv4, isUnicastIPv6 } from '../config/address.js';
 import type { TraceParams } from '../mgmt/api.js';
 import { ControlError, request, stream } from '../mgmt/control-client.js';
 import { openPcapngWriter, type PcapngWriter } from '../mgmt/pcap.js';
+import { DecodeError, decodeFile, decodeLive } from './decode-cmd.js';
+import { ConfigError, loadConfig } from '../config/index.js';
+import { ReplayError, SwitchReplay } from '../decode/replay.js';
 import { describeIgmp } from './probe.js';
 import { ProbeError, probeListenRun, probeQueryRun, probeSendRun, type Answer } from './probe-cmd.js';
 import {
@@ -23,6 +26,8 @@ export interface CliIo {
   signal?: AbortSignal;
   /** File descriptor `capture --control -` writes the pcap to. Default 1. */
   stdoutFd?: number;
+  /** Standard input's bytes for `decode -`. Default: read file descriptor 0. */
+  stdin?: () => Uint8Array;
 }
 
 /** Wrong usage: exit 2 with the verb's usage. */
@@ -151,9 +156,14 @@ ${SOCKET_HELP}
     },
     async run(v, _pos, io) {
       const params: TraceParams = { in: requireString(v, 'in', 'trace'), dst: requireString(v, 'dst', 'trace') };
-      if (!isMulticastIPv4(params.dst)) throw new UsageError(`--dst must be an IPv4 multicast group, got "${params.dst}"`, 'trace');
+      const v6 = isMulticastIPv6(params.dst);
+      if (!isMulticastIPv4(params.dst) && !v6) {
+        throw new UsageError(`--dst must be an IPv4 multicast group or an IPv6 multicast group, got "${params.dst}"`, 'trace');
+      }
       if (typeof v.src === 'string') {
-        if (!isUnicastIPv4(v.src)) throw new UsageError(`--src must be an IPv4 unicast address, got "${v.src}"`, 'trace');
+        if (!(v6 ? isUnicastIPv6(v.src) : isUnicastIPv4(v.src))) {
+          throw new UsageError(`--src must be an ${v6 ? 'IPv6' : 'IPv4'} unicast address (the family of --dst), got "${v.src}"`, 'trace');
+        }
         params.src = v.src;
       }
       if (typeof v.vlan === 'string') params.vlan = intOption(v.vlan, '--vlan', 0, 4094, 'trace');
@@ -216,6 +226,62 @@ ${SOCKET_HELP}
       ...SOCKET_OPTIONS,
     },
     run: runCapture,
+  },
+
+  decode: {
+    summary: 'explain every IGMP, MLD, PIM and MRD message of a capture field by field, and what the switch does with it',
+    help: `Usage:
+  igmpswitch decode FILE [--switch CONFIG [--in PORT]] [--all] [--json]
+  igmpswitch decode --live PORT [--switch CONFIG] [--count N] [--duration SECONDS] [--json] [--socket PATH | --config FILE]
+
+Prints each IGMP (v1, v2, v3), MLD (v1, v2), PIM and MRD message of a capture the way a textbook explains it:
+every field of the Ethernet, IP and control headers with its name, raw value and meaning (IGMPv3 Max Resp Code
+and QQIC floating-point codes worked out, checksums checked with the value they should have, the group address
+against the IP destination, each IGMPv3/MLDv2 group record with its type, sources and auxiliary data), then the
+findings, each with its RFC section:
+  DISCARD    a receiver following the RFCs drops the message (bad checksum, cut short, unknown type, an MLDv2
+             message with Hop Limit above 1 or without Router Alert, …)
+  VIOLATION  the sender broke a rule that receivers often forgive (IGMP TTL above 1, no Router Alert, a report
+             or leave sent to the wrong address, …)
+  note       worth knowing (an unknown group record type that receivers skip, a 224.0.0.x group that is never
+             snooped)
+Other frames (data traffic) are counted and not shown unless --all.
+
+FILE is a pcap or pcapng file (Ethernet), "-" for standard input: \`tcpdump -i PORT -w - igmp | igmpswitch decode -\`.
+A pcapng file may name the port of each frame (interface name if_name, or a packet comment "port NAME") and the
+direction (epb_flags, or a comment with rx/in/received or tx/out/sent).
+
+--switch CONFIG replays the capture through the switch itself: the real Wasm data-plane core and snooping engine
+built from the configuration file CONFIG, with no sockets and no interfaces, its clock driven by the capture's
+timestamps. After each message it prints what the switch decided: where the frame itself is forwarded (or why it
+is dropped), membership changes per port (mode and sources), router ports and querier changes, and the queries
+and solicitations the switch sends, with their times. Frames the capture marks as sent by the switch are shown
+but not replayed (the replayed switch sends its own). A frame whose port the capture does not name arrives on
+--in PORT (default: the first port of CONFIG).
+
+--live PORT decodes, as they arrive, the control frames a running switch receives on PORT ("all": every port),
+through the control socket (as \`capture --control\`), until Ctrl-C, N frames or SECONDS.
+
+Options:
+  --switch CONFIG      replay through the switch configured by CONFIG and print its decisions
+  --in PORT            with --switch: the port of frames whose port the capture does not name
+  --all                also show frames that are not control messages
+  --json               the same as data: one JSON document (FILE) or one JSON object per line (--live)
+  --live PORT          decode the daemon's control frames from PORT ("all": every port)
+  --count N            --live: stop after N frames
+  --duration SECONDS   --live: stop after this long
+${SOCKET_HELP}
+  -h, --help           this help
+
+Exit status: 0 done; 1 the file is not a capture, cannot be read, or is cut short (the packets before the cut are
+shown); 2 usage error.
+`,
+    options: {
+      switch: { type: 'string' }, in: { type: 'string' }, all: { type: 'boolean' }, json: { type: 'boolean' },
+      live: { type: 'string' }, count: { type: 'string' }, duration: { type: 'string' }, ...SOCKET_OPTIONS,
+    },
+    positionals: true,
+    run: runDecode,
   },
 
   probe: {
@@ -358,7 +424,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
       io.stderr.write(`igmpswitch: ${err.message}\n\n${err.verb ? VERBS[err.verb]!.help : mainUsage()}`);
       return 2;
     }
-    if (err instanceof ControlError || err instanceof CliError || err instanceof ProbeError || err instanceof SocketPathError) {
+    if (err instanceof ControlError || err instanceof CliError || err instanceof ProbeError || err instanceof SocketPathError ||
+      err instanceof DecodeError) {
       io.stderr.write(`igmpswitch: ${err.message}\n`);
       return 1;
     }
@@ -501,6 +568,47 @@ async function runCapture(v: Values, _pos: string[], io: CliIo): Promise<number>
     intr.dispose();
     h.close();
     (writer as PcapngWriter | null)?.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// decode
+
+async function runDecode(v: Values, pos: string[], io: CliIo): Promise<number> {
+  const live = typeof v.live === 'string' ? v.live : null;
+  if (live !== null && pos.length > 0) throw new UsageError('give either FILE or --live PORT, not both', 'decode');
+  if (live === null && pos.length !== 1) throw new UsageError(pos.length ? `decode takes one file, got ${pos.join(' ')}` : 'decode what? (FILE, - or --live PORT)', 'decode');
+  if (live === null && (v.count !== undefined || v.duration !== undefined)) throw new UsageError('--count and --duration go with --live', 'decode');
+  if (v.in !== undefined && v.switch === undefined) throw new UsageError('--in goes with --switch', 'decode');
+  const observer = typeof v.switch === 'string' ? await switchReplay(v.switch, v.in as string | undefined) : undefined;
+  if (live !== null) {
+    const count = typeof v.count === 'string' ? intOption(v.count, '--count', 1, 2 ** 31, 'decode') : 0;
+    const durationMs = typeof v.duration === 'string' ? secondsOption(v.duration, '--duration', 'decode') : 0;
+    const intr = interruptSignal(io);
+    try {
+      return await decodeLive({ socketPath: socketOf(v), port: live, json: v.json === true, all: v.all === true, count, durationMs,
+        observer, signal: intr.signal }, io);
+    } finally {
+      intr.dispose();
+    }
+  }
+  return decodeFile({ file: pos[0]!, json: v.json === true, all: v.all === true, stdin: io.stdin, observer }, io);
+}
+
+/** The switch of --switch CONFIG (the Wasm core and engine), or a CliError naming what is wrong. */
+async function switchReplay(configPath: string, inPort: string | undefined): Promise<SwitchReplay> {
+  let config;
+  try {
+    config = loadConfig(configPath).config;
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(`--switch ${configPath}: ${err.message}`);
+    throw err;
+  }
+  try {
+    return new SwitchReplay(config, { defaultPort: inPort });
+  } catch (err) {
+    if (err instanceof ReplayError) throw new CliError(err.message);
+    throw err;
   }
 }
 

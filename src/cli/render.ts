@@ -79,7 +79,24 @@ export function renderQuerier(q: QuerierView): string {
     ['query interval', formatMs(q.queryIntervalMs)],
     ['multicast', `${q.mode}${q.snoopingActive ? '' : ' (not filtering)'}`],
     ['reason', q.reason],
+    ...mldLines(q.mld),
   ]);
+}
+
+/** The MLD (IPv6) counterpart of the querier lines, when the daemon reports it. */
+function mldLines(m: QuerierView['mld']): [string, string][] {
+  if (m === undefined) return [];
+  if (!m.snooping) return [['MLD snooping', 'disabled (IPv6 multicast flooded)']];
+  const elected = m.elected
+    ? `${m.elected.address} on ${m.elected.port} (expires in ${formatMs(m.elected.expiresInMs)})`
+    : m.state === 'querier' ? 'this switch' : 'none';
+  return [
+    ['MLD state', m.state],
+    ['MLD querier', elected],
+    ['own MLD querier', m.enabled ? `enabled, ${m.address}, MLDv${m.version}` : 'disabled'],
+    ['IPv6 multicast', `${m.mode}${m.snoopingActive ? '' : ' (not filtering)'}`],
+    ['MLD reason', m.reason],
+  ];
 }
 
 export function renderFdb(rows: readonly FdbRow[]): string {

@@ -14,6 +14,7 @@ export const TIMER_KEYS = [
   'robustness', 'query_interval', 'query_response_interval', 'group_membership_interval',
   'other_querier_present_interval', 'startup_query_interval', 'startup_query_count', 'last_member_query_interval',
   'last_member_query_count', 'older_host_present_interval', 'router_timeout', 'startup_flood',
+  'adopt_robustness_min', 'adopt_robustness_max', 'adopt_query_interval_min', 'adopt_query_interval_max',
 ] as const satisfies readonly (keyof SnoopingSettings)[];
 export type TimerKey = typeof TIMER_KEYS[number];
 
@@ -75,8 +76,9 @@ export function diffConfig(old: Config, next: Config): ConfigChange[] {
     }
     for (const key of PORT_OPTION_KEYS) {
       if (before[key] !== p[key]) {
-        out.push({ kind: 'port-changed', port: name, key, from: before[key], to: p[key],
-          path: `ports[${name}].${key}`, restart: false });
+        // `io` picks the sockets a port is opened with: only a restart reopens them.
+        out.push({ kind: 'port-changed', port: name, key, from: before[key] ?? null, to: p[key] ?? null,
+          path: `ports[${name}].${key}`, restart: key === 'io' });
       }
     }
   }

@@ -4,12 +4,13 @@
 import { splitDrops, type CounterSnapshot } from '../dataplane/core.js';
 import type { FdbEntry, TraceDecision } from '../dataplane/core.js';
 import type { PortStats } from '../io/packet-addon.js';
-import { count, type ControlFrame, type FdbRow, type GroupRow, type ManagementApi, type PortRow, type QuerierView,
+import { count, type ControlFrame, type FdbRow, type GroupRow, type ManagementApi, type MldQuerierView, type PortRow, type QuerierView,
   type ReloadResult, type RouterRow, type StatsView, type TraceParams, type TraceResult } from '../mgmt/api.js';
 import type { Count, IgmpMessageCount, IgmpMessageType, MetricsSnapshot } from '../mgmt/metrics.js';
 import type { TxCounter } from '../snooping/querier.js';
-import { buildIpv4Frame } from '../wire/control-frame.js';
-import { isMulticastIPv4, isUnicastIPv4 } from '../config/address.js';
+import { buildUdpFrame } from '../wire/control-frame.js';
+import { canonicalIPv6, isMulticastIPv4, isMulticastIPv6, isUnicastIPv4, isUnicastIPv6 } from '../config/address.js';
+import { familyOf } from '../snooping/family.js';
 import { monotonicMs, type Switch } from './switch.js';
 
 export interface DataplaneCounters {
@@ -36,7 +37,7 @@ export class SwitchManagement implements ManagementApi {
     for (const g of this.engine().groups()) {
       for (const p of g.ports) {
         rows.push({
-          vlan: g.vlan, group: g.group, port: p.portName, mode: p.mode, version: p.compat,
+          vlan: g.vlan, group: g.group, port: p.portName, mode: p.mode, version: versionOf(g.group, p.compat),
           timerMs: p.mode === 'exclude' ? Math.round(p.groupTimerMs) : null,
           sources: p.sources.map((s) => ({ address: s.address, timerMs: s.forwarding ? Math.round(s.timerMs) : null, blocked: !s.forwarding })),
           hosts: p.hosts, static: false,
@@ -44,7 +45,7 @@ export class SwitchManagement implements ManagementApi {
       }
       for (const s of g.static) {
         rows.push({
-          vlan: g.vlan, group: g.group, port: s.portName, mode: s.source ? 'include' : 'exclude', version: 3,
+          vlan: g.vlan, group: g.group, port: s.portName, mode: s.source ? 'include' : 'exclude', version: versionOf(g.group, 3),
           timerMs: null, sources: s.source ? [{ address: s.source, timerMs: null, blocked: false }] : [], hosts: [], static: true,
         });
       }
@@ -85,9 +86,9 @@ export class SwitchManagement implements ManagementApi {
 
   async querier(): Promise<QuerierView> {
     const e = this.engine();
-    const q = e.querier().find((v) => v.vlan === 0) ?? e.querier()[0];
+    const q = e.igmp.querier().find((v) => v.vlan === 0) ?? e.igmp.querier()[0];
     const cfg = this.sw.config.snooping;
-    const policy = e.stats().policy;
+    const policy = e.igmp.stats().policy;
     const other = q?.other ?? null;
     return {
       enabled: cfg.querier.enabled, address: cfg.querier.address, version: cfg.querier.version,
@@ -95,6 +96,23 @@ export class SwitchManagement implements ManagementApi {
       elected: other ? { address: other.address, port: other.portName, expiresInMs: Math.round(other.expiresInMs) } : null,
       robustness: cfg.robustness, queryIntervalMs: cfg.query_interval,
       snoopingActive: cfg.enabled && policy?.mode === 'snoop', mode: policy?.mode ?? 'flood', reason: policy?.reason ?? 'starting',
+      mld: this.mldQuerier(),
+    };
+  }
+
+  /** The MLD engine's querier and mode, as the IGMP fields above. */
+  private mldQuerier(): MldQuerierView {
+    const m = this.sw.engine.mld;
+    const q = m.querier().find((v) => v.vlan === 0) ?? m.querier()[0];
+    const cfg = this.sw.config.snooping;
+    const policy = m.stats().policy;
+    const other = q?.other ?? null;
+    const snooping = cfg.enabled && cfg.mld.enabled;
+    return {
+      snooping, enabled: cfg.mld.querier.enabled, address: q?.own.address ?? cfg.mld.querier.address ?? '', version: cfg.mld.querier.version,
+      state: !cfg.mld.querier.enabled || !snooping ? 'disabled' : q?.role === 'querier' ? 'querier' : 'non-querier',
+      elected: other ? { address: other.address, port: other.portName, expiresInMs: Math.round(other.expiresInMs) } : null,
+      snoopingActive: snooping && policy?.mode === 'snoop', mode: policy?.mode ?? 'flood', reason: policy?.reason ?? 'starting',
     };
   }
 
@@ -126,6 +144,8 @@ export class SwitchManagement implements ManagementApi {
     });
     const engine: Record<string, ReturnType<typeof count>> = {};
     const s = this.engine().stats();
+    engine.mld_groups = s.families.mld.groups;
+    engine.mld_memberships = s.families.mld.memberships;
     for (const [k, v] of Object.entries(s.rx)) engine[`rx_${k}`] = v;
     for (const [k, v] of Object.entries(s.tx)) engine[`tx_${k}`] = v;
     for (const [k, v] of Object.entries(s.rejects)) if (v) engine[`reject_${k}`] = v;
@@ -146,23 +166,31 @@ export class SwitchManagement implements ManagementApi {
   async trace(params: TraceParams): Promise<TraceResult> {
     const inIndex = this.sw.portIndex.get(params.in);
     if (inIndex === undefined) throw new Error(`no port named ${params.in} (ports: ${[...this.sw.portIndex.keys()].join(', ')})`);
-    if (!isMulticastIPv4(params.dst)) throw new Error(`--dst ${params.dst} is not an IPv4 multicast group (trace explains multicast forwarding)`);
-    if (params.src !== undefined && !isUnicastIPv4(params.src)) throw new Error(`--src ${params.src} is not an IPv4 unicast address`);
+    // IPv4 or IPv6 (group and source of the same family); IPv6 text in any form, answered in RFC 5952 form.
+    const v6 = isMulticastIPv6(params.dst);
+    if (!isMulticastIPv4(params.dst) && !v6) {
+      throw new Error(`--dst ${params.dst} is not an IPv4 or IPv6 multicast group (trace explains multicast forwarding)`);
+    }
+    if (params.src !== undefined && !(v6 ? isUnicastIPv6(params.src) : isUnicastIPv4(params.src))) {
+      throw new Error(`--src ${params.src} is not an ${v6 ? 'IPv6' : 'IPv4'} unicast address`);
+    }
+    const dst = v6 ? canonicalIPv6(params.dst)! : params.dst;
+    const asked = params.src === undefined ? undefined : v6 ? canonicalIPv6(params.src)! : params.src;
     const vlan = params.vlan ?? 0;
     if (!Number.isInteger(vlan) || vlan < 0 || vlan > 4094) throw new Error(`--vlan ${vlan} is not a VLAN id (0-4094)`);
     const e = this.engine();
-    const group = e.groups().find((x) => x.vlan === vlan && x.group === params.dst);
+    const group = e.groups().find((x) => x.vlan === vlan && x.group === dst);
     // Without --src the question is "any source": what a source that no source-specific state names gets. The data
     // plane needs some source address in the frame; we take one that no membership of this group lists, and never
     // show it (the answer holds for every such source).
-    const src = params.src ?? anySourceAddress(group);
-    const frame = syntheticUdpFrame(src, params.dst, vlan);
+    const src = asked ?? anySourceAddress(group, v6);
+    const frame = syntheticUdpFrame(src, dst, vlan);
     const d = await this.sw.dataplane.trace<TraceDecision>(inIndex, frame);
     const routerPorts = e.routers().map((r) => r.port);
     const routers = new Set(routerPorts);
     const egress = BigInt(d.ports);
     const ctx: WhyContext = {
-      d, group, routers, inIndex, src: params.src ?? null,
+      d, group, routers, inIndex, src: asked ?? null, v6,
       unregistered: this.sw.config.snooping.unregistered,
       routerNames: routerPorts.map((i) => this.sw.portName(i)).sort(),
     };
@@ -172,8 +200,8 @@ export class SwitchManagement implements ManagementApi {
       return { name: p.name, egress: out, why: portWhy(index, out, ctx, p, this.sw.linkUp.get(index) ?? false) };
     });
     const verdict: TraceResult['verdict'] = d.action === 'drop' ? 'drop' : d.action === 'punt' ? 'punt' : 'forward';
-    const key = d.table === 'mdb-sg' ? { vlan, group: params.dst, source: src }
-      : d.table === 'mdb-g' ? { vlan, group: params.dst, source: null } : null;
+    const key = d.table === 'mdb-sg' ? { vlan, group: dst, source: src }
+      : d.table === 'mdb-g' ? { vlan, group: dst, source: null } : null;
     const explanation = d.table === 'unregistered' ? unregisteredText(ctx) : undefined;
     return { verdict, ...(d.action === 'drop' ? { reason: d.reason } : {}), matched: { table: d.table, key },
       ...(explanation ? { explanation } : {}), ports };
@@ -212,7 +240,7 @@ export class SwitchManagement implements ManagementApi {
         state: q.state === 'querier' ? 'self' : q.elected ? 'other' : 'none',
         address: q.state === 'querier' ? q.address : q.elected?.address ?? null,
         port: q.state === 'querier' ? null : q.elected?.port ?? null,
-        version: q.state === 'querier' ? q.version : (e.querier()[0]?.other?.version ?? null),
+        version: q.state === 'querier' ? q.version : (e.igmp.querier()[0]?.other?.version ?? null),
       },
       engineRejects: s.rejects,
       mdbEntries: s.mdbEntries,
@@ -245,11 +273,14 @@ function splitDropsForMetrics(drops: Record<string, number>): { drops: Record<st
   return { drops: dropped, filtered };
 }
 
+/** The protocol version a group's compatibility mode (the engine's generation) stands for: IGMPv1..3, MLDv1..2. */
+function versionOf(group: string, generation: 1 | 2 | 3): 1 | 2 | 3 {
+  return familyOf(group).protocolVersion(generation) as 1 | 2 | 3;
+}
+
 /** A UDP datagram from `src` to `dst`, as a host on the ingress port would send it (for trace only). */
 function syntheticUdpFrame(src: string, dst: string, vlan: number): Uint8Array {
-  const udp = new Uint8Array(8 + 18);
-  udp[0] = 0x13; udp[1] = 0x88; udp[2] = 0x13; udp[3] = 0x88; udp[5] = udp.length;
-  return buildIpv4Frame({ srcMac: '02:00:00:00:00:fe', src, dst, vlan, ttl: 16, routerAlert: false, protocol: 17, payload: udp });
+  return buildUdpFrame({ srcMac: '02:00:00:00:00:fe', src, dst, vlan, ttl: 16, srcPort: 5000, dstPort: 5000, payload: new Uint8Array(18) });
 }
 
 type GroupLike = { ports: { port: number; mode: 'include' | 'exclude'; sources: { address: string; forwarding: boolean }[] }[];
@@ -262,15 +293,18 @@ interface WhyContext {
   inIndex: number;
   /** The source asked about; null: any source (no source-specific state applies). */
   src: string | null;
+  /** An IPv6 group (MLD snooping). */
+  v6: boolean;
   unregistered: 'routers' | 'flood' | 'drop';
   routerNames: string[];
 }
 
-/** First address of TEST-NET-2 (RFC 5737) that no membership of the group lists as a source. */
-function anySourceAddress(group: GroupLike): string {
+/** First address of TEST-NET-2 (RFC 5737; IPv6: the documentation prefix, RFC 3849) that no membership of the group lists. */
+function anySourceAddress(group: GroupLike, v6: boolean): string {
   const listed = new Set(group?.ports.flatMap((p) => p.sources.map((s) => s.address)) ?? []);
-  for (let i = 1; i < 255; i++) if (!listed.has(`198.51.100.${i}`)) return `198.51.100.${i}`;
-  return '198.51.100.255';
+  const candidate = (i: number) => (v6 ? `2001:db8::${i.toString(16)}` : `198.51.100.${i}`);
+  for (let i = 1; i < 255; i++) if (!listed.has(candidate(i))) return candidate(i);
+  return candidate(255);
 }
 
 /** What the unregistered-multicast policy does with the frame (RFC 4541 2.1.2(3)), naming the router ports. */
@@ -292,7 +326,9 @@ function portWhy(index: number, out: boolean, c: WhyContext,
   const stat = group?.static.find((x) => x.port === index);
   const includeSources = (): string => member!.sources.filter((s) => s.forwarding).map((s) => s.address).join(', ') || 'none';
   if (out) {
-    if (d.table === 'link-local') return 'link-local group 224.0.0.x: flooded to all ports (RFC 4541 2.1.2(2))';
+    if (d.table === 'link-local') {
+      return c.v6 ? 'all-nodes group ff02::1: flooded to all ports (RFC 4541 §3)' : 'link-local group 224.0.0.x: flooded to all ports (RFC 4541 2.1.2(2))';
+    }
     if (d.table === 'flood-mode') return 'snooping is not filtering now (no querier / start-up grace): flooded';
     if (member?.mode === 'exclude') {
       const blocked = member.sources.filter((s) => !s.forwarding).map((s) => s.address);

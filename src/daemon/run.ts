@@ -11,8 +11,11 @@ import { createLogger, reconfigureLogger } from '../mgmt/log.js';
 import { startControlServer, type ControlServer } from '../mgmt/control-socket.js';
 import { startMetricsServer, type MetricsServer } from '../mgmt/metrics.js';
 import type { ReloadResult } from '../mgmt/api.js';
+import { loadPacketAddon } from '../io/packet-addon.js';
 import { Switch } from './switch.js';
 import { SwitchManagement } from './management.js';
+import { InstanceLocks } from './instance-lock.js';
+import { stopWithLauncher } from './launcher.js';
 
 function packageVersion(): string {
   try {
@@ -39,13 +42,29 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   const log = createLogger(config.logging);
   logWarnings(log, warnings);
 
+  // Every refusal to start: one JSON log line and one plain line on stderr, exit status 1.
+  const refuse = (err: unknown): void => {
+    const message = (err as Error).message;
+    log.error({ event: 'start-failed' }, message);
+    process.stderr.write(`igmpswitch: cannot start: ${message}\n`);
+    process.exitCode = 1;
+  };
+
+  // Locks first: a refused daemon must not touch the state file, the interface settings or the ports of the one
+  // that holds them.
+  let locks: InstanceLocks;
   let sw: Switch;
+  try {
+    locks = InstanceLocks.acquire(config, loadPacketAddon());
+  } catch (err) {
+    refuse(err);
+    return;
+  }
   try {
     sw = await Switch.start(config, log);
   } catch (err) {
-    log.error({ event: 'start-failed' }, (err as Error).message);
-    process.stderr.write(`igmpswitch: cannot start: ${(err as Error).message}\n`);
-    process.exitCode = 1;
+    locks.release();
+    refuse(err);
     return;
   }
 
@@ -68,7 +87,21 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
       }
       const warnings = logWarnings(log, loaded.warnings);
       const before = sw.config;
-      const { applied, notApplied } = sw.reload(loaded.config); // restart-only changes are held back, not refused
+      const file = loaded.config;
+      const beforePorts = new Set(before.ports.map((p) => p.name));
+      const nextPorts = new Set(file.ports.map((p) => p.name)); // ports are reloadable: the file's list applies
+      const added = [...nextPorts].filter((n) => !beforePorts.has(n));
+      const removed = [...beforePorts].filter((n) => !nextPorts.has(n));
+      locks.lockPorts(added); // throws (nothing applied) when another igmpswitch holds a new port
+      let applied: string[];
+      let notApplied: string[];
+      try {
+        ({ applied, notApplied } = sw.reload(file)); // restart-only changes are held back, not refused
+      } catch (err) {
+        locks.releasePorts(added);
+        throw err;
+      }
+      locks.releasePorts(removed);
       const next = sw.config;
       reconfigureLogger(log, next.logging);
       if (JSON.stringify(before.metrics) !== JSON.stringify(next.metrics)) {
@@ -101,6 +134,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     try { await ctl?.close(); } catch { /* ignore */ }
     try { await metrics?.close(); } catch { /* ignore */ }
     try { await sw.stop(); } catch (err) { log.error((err as Error).message); }
+    locks.release();
     log.info({ event: 'stopped' }, 'stopped; interface settings restored');
     clearTimeout(hardStop);
     process.exit(process.exitCode ?? 0);
@@ -108,13 +142,14 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGHUP', () => { reload().catch(() => { /* logged */ }); });
+  // Under npx/npm: stop (as on SIGTERM) when the launcher exits, so stopping the command the user started stops us.
+  if (stopWithLauncher(loadPacketAddon())) log.debug({ event: 'launcher-watch' }, 'launched by npm: stops when its launcher exits');
 
   try {
     ctl = await startControlServer({ path: config.management.socket, mode: config.management.socket_mode, api, log });
     if (config.metrics.enabled) metrics = await startMetricsServer(config.metrics.listen, () => api.metrics(), { logger: log });
   } catch (err) {
-    log.error({ event: 'start-failed' }, (err as Error).message);
-    process.exitCode = 1;
+    refuse(err);
     await shutdown('start-failed');
     return;
   }

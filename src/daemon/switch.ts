@@ -1,4 +1,4 @@
-// The running switch: the data-plane worker, the snooping engine and the state file, wired together.
+// The running switch: the data-plane worker, the snooping engines (IGMP and MLD) and the state file, wired together.
 // Data flows one way: punted frames → engine → table commands → worker. Management reads through
 // `SwitchManagement` (management.ts); nothing here speaks a management protocol.
 
@@ -7,9 +7,10 @@ import type { Logger } from 'pino';
 import { DataPlane, type PuntedFrame } from '../dataplane/dataplane.js';
 import type { PortOpened } from '../dataplane/messages.js';
 import { loadPacketAddon } from '../io/packet-addon.js';
-import { SnoopingEngine, type SnoopingEvent, type SnoopingSnapshot } from '../snooping/engine.js';
+import { DualStackSnooping, type FamilyEvent } from '../snooping/dual-stack.js';
+import type { SnoopingSnapshot } from '../snooping/engine.js';
 import { decodeControlFrame } from '../wire/control-frame.js';
-import { assignPortIndices, toEngineConfig, toWorkerParams } from '../config/engine.js';
+import { assignPortIndices, dataplaneCommands, FALLBACK_QUERIER_MAC, toEngineConfig, toWorkerParams } from '../config/engine.js';
 import { diffConfig, describeChange, reloadableConfig } from '../config/diff.js';
 import type { Config } from '../config/schema.js';
 import { loadState, saveState, type StateBody } from '../mgmt/state-file.js';
@@ -37,7 +38,7 @@ export class Switch {
   portIndex: Map<string, number>;
   readonly ports = new Map<number, PortOpened>();
   readonly linkUp = new Map<number, boolean>();
-  readonly engine: SnoopingEngine;
+  readonly engine: DualStackSnooping;
   private timer: NodeJS.Timeout | null = null;
   private deadline = Infinity;
   private stateDirty = false;
@@ -52,15 +53,15 @@ export class Switch {
     this.portIndex = portIndex;
     for (const p of opened) { this.ports.set(p.index, p); this.linkUp.set(p.index, true); }
     const eng = toEngineConfig(config, portIndex);
-    this.engine = new SnoopingEngine({
-      config: eng.snooping,
+    this.engine = new DualStackSnooping({
+      config: { igmp: eng.snooping, mld: eng.mld },
       ports: eng.ports,
       tables: dataplane,
       // Frames the engine originates (queries, MRD solicitations) go past the capture taps on their way out.
       frames: { send: (ports, frame) => { this.tapSent(ports, frame); dataplane.send(ports, frame); } },
       random: Math.random,
       log: (e) => this.logEngineEvent(e),
-      querierMac: opened[0]?.mac ?? '02:00:00:00:00:01',
+      querierMac: opened[0]?.mac ?? FALLBACK_QUERIER_MAC,
     });
   }
 
@@ -121,9 +122,7 @@ export class Switch {
 
   /** Settings the data plane enforces by itself (no engine involved). */
   private applyDataplaneSettings(): void {
-    const rate = this.config.snooping.report_rate_limit;
-    // Burst: one second's worth, at least a full v3 report round of a busy host.
-    this.dataplane.apply([{ op: 'reportRate', perSecond: rate, burst: Math.max(rate, 16) }]);
+    this.dataplane.apply(dataplaneCommands(this.config));
   }
 
   // ---- control frames ----
@@ -255,12 +254,14 @@ export class Switch {
     for (const [name, index] of oldIndex) {
       if (!newIndex.has(name)) { this.dataplane.removePort(index); this.ports.delete(index); this.linkUp.delete(index); }
     }
-    for (const [name, index] of newIndex) if (!oldIndex.has(name)) this.dataplane.addPort(index, name);
+    for (const [name, index] of newIndex) {
+      if (!oldIndex.has(name)) this.dataplane.addPort(index, name, next.ports.find((p) => p.name === name)?.io ?? next.dataplane.io);
+    }
     this.config = next;
     this.portIndex = newIndex;
     this.applyDataplaneSettings();
     const eng = toEngineConfig(next, newIndex);
-    this.schedule(this.engine.reconfigure(eng.snooping, eng.ports, monotonicMs()));
+    this.schedule(this.engine.reconfigure({ igmp: eng.snooping, mld: eng.mld }, eng.ports, monotonicMs()));
     this.markDirty();
     return { applied: changes.filter((c) => !c.restart).map(describeChange), notApplied: changes.filter((c) => c.restart).map(describeChange) };
   }
@@ -289,7 +290,7 @@ export class Switch {
   private churnLogged = 0;
   private churnSuppressed: Record<string, number> = {};
 
-  private logEngineEvent(e: SnoopingEvent): void {
+  private logEngineEvent(e: FamilyEvent): void {
     const { type, ...fields } = e;
     if (type === 'join' || type === 'leave' || type === 'compat') {
       const now = monotonicMs();
@@ -301,7 +302,7 @@ export class Switch {
       this.churnLogged++;
     }
     const msg = engineEventMessage(e);
-    if (type === 'limit') this.log.warn({ event: type, ...fields }, msg);
+    if (type === 'limit' || (type === 'querier-timers' && e.bounded)) this.log.warn({ event: type, ...fields }, msg);
     else this.log.info({ event: type, ...fields }, msg);
   }
 
@@ -320,18 +321,22 @@ export class Switch {
 /** Membership events logged one per line each second before they are summarised. */
 const MEMBERSHIP_LOG_PER_SECOND = 200;
 
-function engineEventMessage(e: SnoopingEvent): string {
+function engineEventMessage(e: FamilyEvent): string {
   const at = (g: { group: string; vlan: number; portName: string }) =>
     `${g.group} on ${g.portName}${g.vlan ? ` vlan ${g.vlan}` : ''}`;
+  // IGMP events read as before; MLD ones name their protocol where the address does not say it.
+  const mld = e.family === 6 ? 'MLD ' : '';
   switch (e.type) {
     case 'join': return `join ${at(e)}`;
     case 'leave': return `leave ${at(e)} (${e.reason})`;
-    case 'compat': return `${at(e)}: IGMPv${e.version} compatibility mode`;
+    case 'compat': return `${at(e)}: ${e.family === 6 ? `MLDv${e.version - 1}` : `IGMPv${e.version}`} compatibility mode`;
     case 'router-port': return `router port ${e.state === 'added' ? 'learned' : 'lost'}: ${e.portName}`;
-    case 'querier-elected': return `querier ${e.address} on ${e.portName}${e.vlan ? ` vlan ${e.vlan}` : ''}`;
-    case 'querier-lost': return `querier ${e.address} lost${e.vlan ? ` on vlan ${e.vlan}` : ''}`;
-    case 'own-querier': return `own querier ${e.address}: ${e.role}${e.vlan ? ` on vlan ${e.vlan}` : ''}`;
-    case 'policy': return `multicast ${e.mode === 'snoop' ? 'filtering' : 'flooding'} (${e.reason}); unregistered → ${e.unregistered}`;
+    case 'querier-elected': return `${mld}querier ${e.address} on ${e.portName}${e.vlan ? ` vlan ${e.vlan}` : ''}`;
+    case 'querier-timers': return `querier ${e.address}${e.vlan ? ` vlan ${e.vlan}` : ''} sends QRV ${e.qrv}, QQI ${e.qqiSec}s: ` +
+      `using robustness ${e.robustness}, query interval ${e.queryIntervalMs / 1000}s${e.bounded ? ' (clamped to snooping.adopt_* bounds)' : ''}`;
+    case 'querier-lost': return `${mld}querier ${e.address} lost${e.vlan ? ` on vlan ${e.vlan}` : ''}`;
+    case 'own-querier': return `own ${mld}querier ${e.address}: ${e.role}${e.vlan ? ` on vlan ${e.vlan}` : ''}`;
+    case 'policy': return `${e.family === 6 ? 'IPv6 ' : ''}multicast ${e.mode === 'snoop' ? 'filtering' : 'flooding'} (${e.reason}); unregistered → ${e.unregistered}`;
     case 'limit': return `${e.scope === 'port' ? `port ${e.portName}` : 'switch'} reached its group limit (${e.limit}); new joins refused`;
   }
 }

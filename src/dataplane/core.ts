@@ -34,6 +34,9 @@ interface CoreExports {
   layoutSlotStride(): number;
   layoutSlotHeadroom(): number;
   layoutSlotSize(): number;
+  layoutUmem(): number;
+  layoutUmemChunks(): number;
+  layoutUmemChunkSize(): number;
   layoutDesc(): number;
   layoutDescStride(): number;
   layoutDescFrame(): number;
@@ -86,6 +89,7 @@ interface CoreExports {
   setFdbAgingMs(ms: number): void;
 
   fdbAge(nowMs: number): number;
+  fdbAgeStep(nowMs: number, parts: number): number;
   fdbFlush(port: number): number;
   fdbCount(): number;
   fdbCapacity(): number;
@@ -316,6 +320,9 @@ function readLayout(x: CoreExports): CoreLayout {
     slotStride: u(x.layoutSlotStride()),
     slotHeadroom: u(x.layoutSlotHeadroom()),
     slotSize: u(x.layoutSlotSize()),
+    umem: u(x.layoutUmem()),
+    umemChunks: u(x.layoutUmemChunks()),
+    umemChunkSize: u(x.layoutUmemChunkSize()),
     txCounts: u(x.layoutTxCounts()),
     txLists: u(x.layoutTxLists()),
     txListStride: u(x.layoutTxListStride()),
@@ -551,6 +558,9 @@ export class Core {
         case 'policy':
           this.setPolicy(c.unregistered, c.mode);
           break;
+        case 'mldMode':
+          this.setMldSnooping(c.mode === 'snoop');
+          break;
         case 'portFlags':
           this.setPortFlags(c.floodAll, c.floodReports, c.floodUnregistered);
           break;
@@ -626,6 +636,11 @@ export class Core {
   /** Remove FDB entries older than the aging time; returns how many. */
   fdbAge(nowMs: number): number {
     return this.#x.fdbAge(nowMs >>> 0) >>> 0;
+  }
+
+  /** Age 1/`parts` of the table, continuing where the last step stopped (`parts` steps = one whole pass). */
+  fdbAgeStep(nowMs: number, parts: number): number {
+    return this.#x.fdbAgeStep(nowMs >>> 0, parts >>> 0) >>> 0;
   }
 
   /** Forget addresses learned on `port`, or all when null; returns how many. */

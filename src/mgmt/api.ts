@@ -33,7 +33,7 @@ export interface GroupRow {
   group: string;
   port: string;                   // interface name
   mode: 'include' | 'exclude';    // filter mode
-  version: 1 | 2 | 3;             // group compatibility mode (RFC 3376 §7.3.2)
+  version: 1 | 2 | 3;             // group compatibility mode: IGMP version (RFC 3376 §7.3.2), MLD version for IPv6 groups (RFC 3810 §8.3.2)
   timerMs: number | null;         // group timer (EXCLUDE mode); null in INCLUDE mode or for static groups
   sources: GroupSourceRow[];
   hosts: string[];                // reporters heard for this group on this port (explicit host tracking)
@@ -91,6 +91,22 @@ export interface QuerierView {
   snoopingActive: boolean;
   mode: 'snoop' | 'flood';
   /** Why the mode is what it is, for people: "querier 10.0.0.1 present", "no querier: flooding", "startup grace". */
+  reason: string;
+  /** MLD snooping (IPv6): the same fields for its own querier (RFC 3810 §7.6), the elected one and its mode. */
+  mld?: MldQuerierView;
+}
+
+export interface MldQuerierView {
+  /** MLD snooping on (`snooping.enabled` and `snooping.mld.enabled`). */
+  snooping: boolean;
+  enabled: boolean;
+  /** Link-local source of our queries (configured, or derived from the switch's MAC). */
+  address: string;
+  version: 1 | 2;
+  state: 'querier' | 'non-querier' | 'disabled';
+  elected: { address: string; port: string; expiresInMs: number } | null;
+  snoopingActive: boolean;
+  mode: 'snoop' | 'flood';
   reason: string;
 }
 

@@ -8,7 +8,7 @@ import type { ControlFrame } from '../../../src/mgmt/api.js';
 import { startControlServer, type ControlServer } from '../../../src/mgmt/control-socket.js';
 import { fakeApi, FIXTURE, type FakeApi } from '../mgmt/fake-api.js';
 import { tempDir } from '../mgmt/helpers.js';
-import { readPcapng } from '../../../src/mgmt/pcap.js';
+import { readCapture } from '../../../src/mgmt/pcap.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -198,10 +198,10 @@ describe('capture', () => {
     const r = await running;
     expect(r.code).toBe(0);
     expect(r.err).toContain('3 frames written to');
-    const p = readPcapng(readFileSync(file));
-    expect(p.map((k) => Buffer.from(k.data))).toEqual([0, 1, 2].map((i) => Buffer.from(frame(i).bytes)));
-    expect(p.map((k) => [k.interface, k.direction, k.comment])).toEqual([
-      ['eth1', 'rx', 'rx eth1'], ['eth2', 'tx', 'tx eth2'], ['eth1', 'rx', 'rx eth1'],
+    const p = readCapture(readFileSync(file)).packets;
+    expect(p.map((k) => Buffer.from(k.bytes))).toEqual([0, 1, 2].map((i) => Buffer.from(frame(i).bytes)));
+    expect(p.map((k) => [k.interfaceName, k.direction, k.comments])).toEqual([
+      ['eth1', 'in', ['rx eth1']], ['eth2', 'out', ['tx eth2']], ['eth1', 'in', ['rx eth1']],
     ]);
     expect(p[1]!.timeMs).toBeCloseTo(1_732_000_000_010.5, 3);
     await new Promise((r) => setTimeout(r, 50));
@@ -220,7 +220,7 @@ describe('capture', () => {
     ac.abort();
     const r = await running;
     expect(r.code).toBe(0);
-    expect(readPcapng(readFileSync(file)).map((k) => k.data.length)).toEqual([61]);
+    expect(readCapture(readFileSync(file)).packets.map((k) => k.bytes.length)).toEqual([61]);
   });
 
   it('stops after --duration, writing a valid empty capture', async () => {
@@ -230,7 +230,7 @@ describe('capture', () => {
     expect(r.code).toBe(0);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
     expect(r.err).toContain('0 frames written');
-    expect(readPcapng(readFileSync(file))).toEqual([]);
+    expect(readCapture(readFileSync(file))).toEqual({ format: 'pcapng', packets: [], error: null });
   });
 
   it('writes to standard output with --control -', async () => {
@@ -244,7 +244,7 @@ describe('capture', () => {
     } finally {
       closeSync(fd);
     }
-    expect(readPcapng(readFileSync(file))).toHaveLength(1);
+    expect(readCapture(readFileSync(file)).packets).toHaveLength(1);
   });
 
   it('fails clearly without a daemon, leaving no file behind', async () => {
@@ -266,7 +266,7 @@ describe('capture', () => {
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/1 frame written/);
     expect(r.err).toMatch(/the daemon closed the stream/);
-    expect(readPcapng(readFileSync(file))).toHaveLength(1);
+    expect(readCapture(readFileSync(file)).packets).toHaveLength(1);
   });
 });
 

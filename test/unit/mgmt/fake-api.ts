@@ -1,6 +1,10 @@
 // A ManagementApi with fixed answers, for the control socket and CLI tests.
 
+import path from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
 import type { ControlFrame, ManagementApi, StatsView, TraceParams, TraceResult } from '../../../src/mgmt/api.js';
+import { startControlServer, type ControlServer } from '../../../src/mgmt/control-socket.js';
+import { tempDir } from './helpers.js';
 
 export interface FakeApi extends ManagementApi {
   /** Sends a frame to every subscriber. */
@@ -102,4 +106,31 @@ export function fakeApi(): FakeApi {
     },
   };
   return api;
+}
+
+/**
+ * A control server answering with a fresh fake API for each test of the enclosing describe block (beforeEach /
+ * afterEach), at a socket in a temporary directory. `subscribed()` waits until a client streams control frames.
+ */
+export function useFakeDaemon(): { sock(): string; api(): FakeApi; subscribed(): Promise<void> } {
+  let tmp: { dir: string; cleanup(): void } | null = null;
+  let server: ControlServer | null = null;
+  let api: FakeApi | null = null;
+  beforeEach(async () => {
+    tmp = tempDir();
+    api = fakeApi();
+    server = await startControlServer({ path: path.join(tmp.dir, 'ctl.sock'), api });
+  });
+  afterEach(async () => {
+    await server?.close();
+    tmp?.cleanup();
+  });
+  return {
+    sock: () => path.join(tmp!.dir, 'ctl.sock'),
+    api: () => api!,
+    async subscribed() {
+      for (let i = 0; i < 200 && api!.subscribers === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      if (api!.subscribers !== 1) throw new Error(`expected one subscriber, found ${api!.subscribers}`);
+    },
+  };
 }

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LINKTYPE_ETHERNET, openPcapngWriter, openPcapWriter, pcapGlobalHeader, pcapRecord, readPcapng } from '../../../src/mgmt/pcap.js';
+import { LINKTYPE_ETHERNET, openPcapngWriter, openPcapWriter, pcapGlobalHeader, pcapRecord, readCapture } from '../../../src/mgmt/pcap.js';
 import { hasCommand, readPcap, tempDir } from './helpers.js';
 import { encodePacket, probeJoin } from '../../../src/cli/probe.js';
 
@@ -74,12 +74,12 @@ describe('pcapng writer (capture --control, issue 13.3)', () => {
     w.write({ timeMs: 1_732_461_234_568, bytes: FRAME, port: 'eth2', direction: 'tx' });
     w.write({ timeMs: 1_732_461_234_569, bytes: FRAME, port: 'eth1', direction: 'tx' });
     w.close();
-    const packets = readPcapng(readFileSync(file));
-    expect(packets.map((p) => [p.interface, p.direction, p.comment, p.origLength])).toEqual([
-      ['eth1', 'rx', 'rx eth1', FRAME.length], ['eth2', 'tx', 'tx eth2', FRAME.length], ['eth1', 'tx', 'tx eth1', FRAME.length],
+    const packets = readCapture(readFileSync(file)).packets;
+    expect(packets.map((p) => [p.interfaceName, p.direction, p.comments, p.origLen])).toEqual([
+      ['eth1', 'in', ['rx eth1'], FRAME.length], ['eth2', 'out', ['tx eth2'], FRAME.length], ['eth1', 'out', ['tx eth1'], FRAME.length],
     ]);
     expect(packets[0]!.timeMs).toBeCloseTo(1_732_461_234_567.125, 3);
-    expect(Buffer.from(packets[2]!.data)).toEqual(FRAME);
+    expect(Buffer.from(packets[2]!.bytes)).toEqual(FRAME);
   });
 
   it.skipIf(!hasCommand('tcpdump'))('tcpdump -r decodes it', () => {

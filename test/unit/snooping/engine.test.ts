@@ -123,6 +123,34 @@ describe('policy', () => {
     expect(h.dp.policy.mode).toBe('flood');
   });
 
+  it('issue 11.3: the startup window closes only on a General Query of the elected querier, after its Max Resp Time', () => {
+    const h = new Harness();
+    const reason = () => h.engine.stats().policy?.reason;
+    h.query({ version: 3, group: G, maxRespDs: 10 }, 3, '192.0.2.1');        // group-specific: not a round
+    h.advance(60_000);
+    expect([h.dp.policy.mode, reason()]).toEqual(['flood', 'startup']);
+    h.query({ version: 3 }, 2, '192.0.2.50');                                // a querier that lost the election
+    h.advance(60_000);
+    expect([h.dp.policy.mode, reason()]).toEqual(['flood', 'startup']);
+    h.query({ version: 3 }, 3, '192.0.2.1', 10);                             // the querier of another VLAN
+    h.advance(60_000);
+    expect([h.dp.policy.mode, reason()]).toEqual(['flood', 'startup']);
+    h.query({ version: 3, maxRespDs: 200 }, 3, '192.0.2.1');                 // General Query, Max Resp Time 20 s
+    h.advance(19_999);
+    expect(h.dp.policy.mode).toBe('flood');
+    h.advance(1);
+    expect([h.dp.policy.mode, reason()]).toEqual(['snoop', 'snooping']);
+  });
+
+  it('issue 11.3: an IGMPv1 General Query closes the window after 10 s (RFC 2236 §4)', () => {
+    const h = new Harness();
+    h.query({ version: 1 }, 3, '192.0.2.1');
+    h.advance(9_999);
+    expect(h.dp.policy.mode).toBe('flood');
+    h.advance(1);
+    expect(h.dp.policy.mode).toBe('snoop');
+  });
+
   it('noQuerier filter: snoop after startupFloodMs even without any query', () => {
     const h = new Harness({ config: { noQuerier: 'filter', startupFloodMs: 5_000, unregistered: 'drop' } });
     expect(h.dp.policy.mode).toBe('flood');
