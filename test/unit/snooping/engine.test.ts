@@ -391,6 +391,16 @@ describe('edge cases', () => {
     expect(h.engine.querier()[0]!.other).toBeNull();
   });
 
+  it('fast leave turned on after the join: hosts heard before are known (tracked on every port), so only the last one\'s leave ends it', () => {
+    const h = new Harness();
+    h.v2Report(G, 1, ip(11));
+    h.reconfigure({ ports: [{ ...defaultPortConfig(1, 'swp1'), fastLeave: true }, defaultPortConfig(2, 'swp2'), defaultPortConfig(3, 'swp3')] });
+    h.leave(G, 1, ip(12));
+    expect(h.pg(G, 1)).toBeDefined();
+    h.leave(G, 1, ip(11));
+    expect(h.pg(G, 1)).toBeUndefined();
+  });
+
   it('restore does not log a join per restored membership', () => {
     const a = new Harness();
     a.v2Report(G, 1);
