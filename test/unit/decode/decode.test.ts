@@ -172,7 +172,7 @@ describe('decode: MLD, PIM, MRD', () => {
     expect(ok.layers.find((l) => l.protocol === 'mld')!.parts[0]!.title).toBe('Group Record 1 of 1: TO_EX ff05::1:3');
     const bad = decodeFrame(mldFrame(msg, { dst: 'ff02::16', hopLimit: 255, routerAlert: false }));
     expect(bad.findings.map((f) => [f.level, f.field, f.rfc])).toEqual([
-      ['discard', 'Hop Limit', 'RFC 3810 §5, §7.4'], ['discard', 'Router Alert', 'RFC 3810 §5, §7.4']]);
+      ['discard', 'Hop Limit', 'RFC 3810 §5.2.13'], ['discard', 'Router Alert', 'RFC 3810 §5.2.13']]);
   });
 
   it('an MLDv2 query: the 16-bit Maximum Response Code worked out', () => {
@@ -217,7 +217,7 @@ describe('capture files: pcap and pcapng reader', () => {
   });
 
   it('reads pcapng: interface names, comments, direction flags', () => {
-    const c = readCapture(Buffer.concat([pcapngHeader(['eth1', 'eth2']), pcapngPacket(1, 5000.5, f1, { comment: 'port eth2 rx', direction: 'rx' }), pcapngPacket(0, 6000, f2)]));
+    const c = readCapture(Buffer.concat([pcapngHeader(['eth1', 'eth2']), pcapngPacket(1, 5000.5, f1, { comment: 'port eth2 rx', direction: 'in' }), pcapngPacket(0, 6000, f2)]));
     expect(c.format).toBe('pcapng');
     expect(c.packets.map((p) => [p.interfaceName, p.direction, p.comments, p.timeMs])).toEqual([
       ['eth2', 'in', ['port eth2 rx'], 5000.5], ['eth1', null, [], 6000]]);
