@@ -172,7 +172,7 @@ describe('decode: MLD, PIM, MRD', () => {
     expect(ok.layers.find((l) => l.protocol === 'mld')!.parts[0]!.title).toBe('Group Record 1 of 1: TO_EX ff05::1:3');
     const bad = decodeFrame(mldFrame(msg, { dst: 'ff02::16', hopLimit: 255, routerAlert: false }));
     expect(bad.findings.map((f) => [f.level, f.field, f.rfc])).toEqual([
-      ['discard', 'Hop Limit', 'RFC 3810 §5.2.13'], ['discard', 'Router Alert', 'RFC 3810 §5.2.13']]);
+      ['discard', 'Hop Limit', 'RFC 3810 §5, §7.4'], ['discard', 'Router Alert', 'RFC 3810 §5, §7.4']]);
   });
 
   it('an MLDv2 query: the 16-bit Maximum Response Code worked out', () => {
