@@ -129,6 +129,7 @@ export class SwitchManagement implements ManagementApi {
     engine.groups = s.groups;
     engine.memberships = s.memberships;
     engine.mdb_entries = s.mdbEntries;
+    engine.mdb_pending_groups = s.mdbPendingGroups;
     engine.router_ports = s.routerPorts;
     const drops: Record<string, ReturnType<typeof count>> = {};
     for (const [k, v] of Object.entries(c.core.totals.drops)) drops[k] = count(v);

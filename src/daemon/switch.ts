@@ -290,7 +290,7 @@ export class Switch {
       this.churnLogged++;
     }
     const msg = engineEventMessage(e);
-    if (type === 'limit' || (type === 'querier-timers' && e.bounded)) this.log.warn({ event: type, ...fields }, msg);
+    if (type === 'limit' || (type === 'mdb-full' && e.state === 'full') || (type === 'querier-timers' && e.bounded)) this.log.warn({ event: type, ...fields }, msg);
     else this.log.info({ event: type, ...fields }, msg);
   }
 
@@ -323,6 +323,9 @@ function engineEventMessage(e: SnoopingEvent): string {
     case 'querier-lost': return `querier ${e.address} lost${e.vlan ? ` on vlan ${e.vlan}` : ''}`;
     case 'own-querier': return `own querier ${e.address}: ${e.role}${e.vlan ? ` on vlan ${e.vlan}` : ''}`;
     case 'policy': return `multicast ${e.mode === 'snoop' ? 'filtering' : 'flooding'} (${e.reason}); unregistered → ${e.unregistered}`;
+    case 'mdb-full': return e.state === 'full'
+      ? `the MDB is full (dataplane.mdb_capacity ${e.capacity} entries): new entries wait until space frees (mdb-full in stats)`
+      : 'every pending MDB entry is installed again';
     case 'limit': return `${e.scope === 'port' ? `port ${e.portName}` : 'switch'} reached its group limit (${e.limit}); new joins refused`;
   }
 }

@@ -80,7 +80,9 @@ export type SnoopingEvent =
   | { type: 'querier-timers'; vlan: number; address: string; qrv: number; qqiSec: number; robustness: number; queryIntervalMs: number; bounded: boolean }
   | { type: 'own-querier'; vlan: number; role: 'querier' | 'non-querier' | 'off'; address: string }
   | { type: 'policy'; mode: McastMode; unregistered: UnregisteredPolicy; reason: PolicyDecision['reason'] }
-  | { type: 'limit'; scope: 'port' | 'global'; port: number; portName: string; limit: number };
+  | { type: 'limit'; scope: 'port' | 'global'; port: number; portName: string; limit: number }
+  /** The MDB budget (`capacity` entries) refused entries ('full'), or every pending entry got installed ('recovered'). */
+  | { type: 'mdb-full'; capacity: number; state: 'full' | 'recovered' };
 
 export interface PortGroupView {
   port: number;
@@ -127,6 +129,8 @@ export interface StatsView {
   groups: number;
   memberships: number;
   mdbEntries: number;
+  /** (VLAN, G) whose entries are not all installed because the MDB is full; retried as entries free up. */
+  mdbPendingGroups: number;
   routerPorts: number;
   policy: { mode: McastMode; unregistered: UnregisteredPolicy; reason: PolicyDecision['reason'] } | null;
 }
@@ -168,7 +172,9 @@ export class SnoopingEngine {
 
   private readonly queue = new DeadlineQueue();
   private readonly groups_ = new ChurnMap<string, GroupState>();
-  private readonly mdb = new MdbMirror();
+  private readonly mdb: MdbMirror;
+  /** An MDB-full condition was logged and has not recovered yet. */
+  private mdbFullLogged = false;
   private statics = new Map<string, { vlan: number; group: string; ports: StaticGroupPorts }>();
   private readonly dirty = new Set<string>();
   private readonly routerPorts: RouterPorts;
@@ -203,6 +209,7 @@ export class SnoopingEngine {
     this.logFn = opts.log ?? (() => {});
     this.querierMac = opts.querierMac;
     this.routerPorts = new RouterPorts(this.queue);
+    this.mdb = new MdbMirror(opts.config.mdbCapacity);
     this.querier_ = new Querier({
       queue: this.queue,
       querierMac: this.querierMac,
@@ -275,6 +282,7 @@ export class SnoopingEngine {
     const prev = this.config;
     const prevPorts = new Map(this.portCfg);
     this.config = config;
+    this.mdb.capacity = config.mdbCapacity;
     this.portCfg.clear();
     for (const p of ports) this.portCfg.set(p.index, p);
     this.portFlagsDirty = true;
@@ -442,6 +450,7 @@ export class SnoopingEngine {
       groups: this.groups_.size,
       memberships: this.limits.overall,
       mdbEntries: this.mdb.sizes().entries,
+      mdbPendingGroups: this.mdb.pendingCount,
       routerPorts: popcount(this.routerPorts.mask()),
       policy: this.policy === null ? null : { mode: this.policy.mode, unregistered: this.policy.unregistered, reason: this.policy.reason },
     };
@@ -462,11 +471,17 @@ export class SnoopingEngine {
 
   private leave(): number {
     this.runTimers(this.now); // timers armed at `now` during this step (a new VLAN's first query)
-    for (const key of this.dirty) {
-      const [vlan, group] = splitKey(key);
-      this.mdb.sync(key, vlan, group, desiredEntries(this.groups_.get(key), this.statics.get(key)?.ports), this.pending);
-    }
+    const refusedBefore = this.mdb.refusals;
+    for (const key of this.dirty) this.syncMdb(key);
     this.dirty.clear();
+    // Entries refused for want of space are installed as soon as others are freed, oldest first.
+    if (this.mdb.pendingCount > 0 && this.mdb.hasRoom()) {
+      for (const key of this.mdb.pendingKeys()) {
+        if (!this.mdb.hasRoom()) break;
+        this.syncMdb(key);
+      }
+    }
+    this.noteMdbBudget(this.mdb.refusals - refusedBefore);
     this.syncRouterPorts();
     this.syncPolicy();
     this.syncPortFlags();
@@ -476,6 +491,23 @@ export class SnoopingEngine {
       this.tables.apply(list);
     }
     return this.queue.next();
+  }
+
+  private syncMdb(key: string): void {
+    const [vlan, group] = splitKey(key);
+    this.mdb.sync(key, vlan, group, desiredEntries(this.groups_.get(key), this.statics.get(key)?.ports), this.pending);
+  }
+
+  /** Count refused entries; log when the MDB first refuses one and when everything is installed again. */
+  private noteMdbBudget(refused: number): void {
+    this.counters.rejects['mdb-full'] += refused;
+    if (refused > 0 && !this.mdbFullLogged) {
+      this.mdbFullLogged = true;
+      this.logFn({ type: 'mdb-full', capacity: this.mdb.capacity, state: 'full' });
+    } else if (this.mdbFullLogged && this.mdb.pendingCount === 0) {
+      this.mdbFullLogged = false;
+      this.logFn({ type: 'mdb-full', capacity: this.mdb.capacity, state: 'recovered' });
+    }
   }
 
   private start(): void {
