@@ -193,7 +193,8 @@ export class Switch {
     const downMs = Math.max(0, Date.now() - r.body.savedAtMs);
     try {
       const snapshot = agedSnapshot(r.body.snooping as SnoopingSnapshot, downMs);
-      this.schedule(this.engine.restore(snapshot, monotonicMs()));
+      // A state younger than the group membership interval is still true: forward by it at once (warm restart).
+      this.schedule(this.engine.restore(snapshot, monotonicMs(), { downtimeMs: downMs }));
       const n = this.engine.stats().memberships;
       this.log.info({ event: 'state-restored', file: path, memberships: n, downMs },
         `restored ${n} membership(s) from ${path} (down ${Math.round(downMs)} ms)`);
@@ -345,5 +346,6 @@ export function agedSnapshot(s: SnoopingSnapshot, downMs: number): SnoopingSnaps
       ...(g.hostsIncompleteMs ? { hostsIncompleteMs: left(g.hostsIncompleteMs) } : {}),
     })),
     routers: s.routers.map((r) => ({ ...r, remainingMs: left(r.remainingMs) })),
+    ...(s.queriers ? { queriers: s.queriers.map((q) => ({ ...q, remainingMs: Math.max(0, q.remainingMs - downMs) })) } : {}),
   };
 }

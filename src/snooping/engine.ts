@@ -157,6 +157,18 @@ export interface SnoopingSnapshot {
     hostsIncompleteMs?: number;
   }>;
   routers: Array<{ port: number; portName: string; via: RouterVia; vlan: number; address: string; remainingMs: number }>;
+  /** The elected querier per VLAN (absent in older files): what "a querier exists" and the adopted timers rest on. */
+  queriers?: Array<{ vlan: number; address: string; port: number; portName: string; version: 1 | 2 | 3; qrv: number; qqiSec: number; maxRespDs: number; remainingMs: number }>;
+}
+
+export interface RestoreOptions {
+  /**
+   * How long the switch was down before this restore (the daemon's state file says). A restored state
+   * younger than the Group Membership Interval is fresh: the memberships it lists are still current, so
+   * the engine forwards by them at once, without the start-up flood window (a warm restart). Absent, or
+   * not shorter than the GMI: a cold start.
+   */
+  downtimeMs?: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -190,6 +202,8 @@ export class SnoopingEngine {
   private startedAt = 0;
   /** End of the first General Query round on every queried VLAN (latched once known), or null. */
   private firstRoundsEnd: number | null = null;
+  /** Restored from a fresh state: no start-up flood window (RestoreOptions.downtimeMs). */
+  private warmStart = false;
   private policy: PolicyDecision | null = null;
   private routerMask: bigint | null = null;
   private routerVersion = -1;
@@ -304,9 +318,11 @@ export class SnoopingEngine {
   }
 
   /** Replace the membership state by a snapshot; `now` is the time the snapshot's timers count from. */
-  restore(snapshot: SnoopingSnapshot, now: number): number {
+  restore(snapshot: SnoopingSnapshot, now: number, opts: RestoreOptions = {}): number {
     this.enter(now);
     if (snapshot?.version !== 1) throw new TypeError('unsupported snapshot version');
+    const gmi = this.timers(0).gmiMs;
+    if (opts.downtimeMs !== undefined && opts.downtimeMs >= 0 && opts.downtimeMs < gmi) this.warmStart = true;
     for (const g of [...this.groups_.values()]) for (const pg of [...g.ports.values()]) this.deletePortGroup(pg, null);
     const byName = new Map([...this.portCfg.values()].map((p) => [p.name, p] as const));
     const resolve = (index: number, name: string): PortSnoopingConfig | undefined =>
@@ -346,6 +362,13 @@ export class SnoopingEngine {
         if (this.config.querierGuard && !pc.trusted) continue;
         this.routerPorts.learn(pc.index, r.via, r.vlan, r.address, this.now + Math.max(0, r.remainingMs));
       }
+      for (const q of snapshot.queriers ?? []) {
+        const pc = resolve(q.port, q.portName);
+        if (pc === undefined || !Number.isInteger(q.vlan) || q.vlan < 0 || q.vlan > 4095 || !(q.remainingMs > 0)) continue;
+        if (this.config.querierGuard && !pc.trusted) continue;
+        const vq = this.querier_.vlan(q.vlan);
+        this.querier_.restoreOther(vq, q, pc.index, this.now + q.remainingMs);
+      }
     }
     this.runTimers(this.now); // anything that was already due
     return this.leave();
@@ -371,7 +394,16 @@ export class SnoopingEngine {
     const routers = this.routerPorts.learnings().map((l) => ({
       port: l.port, portName: this.portName(l.port), via: l.via, vlan: l.vlan, address: l.address, remainingMs: l.timer.remaining(now),
     }));
-    return { version: 1, takenAt: now, vlans: [...this.querier_.vlans.keys()].sort((a, b) => a - b), groups, routers };
+    const queriers: NonNullable<SnoopingSnapshot['queriers']> = [];
+    for (const vq of this.querier_.vlans.values()) {
+      const o = vq.other;
+      if (o === null) continue;
+      queriers.push({
+        vlan: vq.vlan, address: o.address, port: o.port, portName: this.portName(o.port), version: o.version,
+        qrv: o.qrv, qqiSec: o.qqiSec, maxRespDs: o.maxRespDs, remainingMs: vq.otherTimer.remaining(now),
+      });
+    }
+    return { version: 1, takenAt: now, vlans: [...this.querier_.vlans.keys()].sort((a, b) => a - b), groups, routers, queriers };
   }
 
   // ---- views -------------------------------------------------------------------------------
@@ -898,7 +930,7 @@ export class SnoopingEngine {
     // Latched: a VLAN that gets a querier after the window closed does not reopen it.
     this.firstRoundsEnd ??= this.querier_.firstRoundsEnd();
     const d = decidePolicy({
-      config: this.config, now: this.now, startedAt: this.startedAt, firstRoundsEnd: this.firstRoundsEnd,
+      config: this.config, now: this.now, startedAt: this.startedAt, firstRoundsEnd: this.firstRoundsEnd, warmStart: this.warmStart,
       querierPresent: this.querier_.anyPresent(),
     });
     const prev = this.policy;
