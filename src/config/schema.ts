@@ -276,7 +276,8 @@ const SnoopingObject = z.strictObject({
   max_groups: doc(int(0, 16_777_216).default(0), {
     unit: 'memberships',
     description: 'Memberships overall; past it new joins are refused and counted (snooping stays on). `0` = ' +
-      '`dataplane.mdb_capacity`: never more than the data plane can install.',
+      'no limit. The data plane\'s table is budgeted separately, in entries (`dataplane.mdb_capacity`): a ' +
+      'membership whose entries do not fit is kept, counted (`mdb-full`) and installed as soon as entries are freed.',
   }),
   querier_guard: doc(z.boolean().default(false), {
     description: 'Believe queries, PIM hellos and MRD advertisements only from ports with `trusted: true` ' +
@@ -329,7 +330,8 @@ const DataplaneSchema = z.strictObject({
   }),
   mdb_capacity: doc(int(16, 16_777_216).default(131_072), {
     unit: 'entries', restart: true,
-    description: 'Size of the multicast table ((VLAN, group[, source]) entries).',
+    description: 'Size of the multicast table ((VLAN, group[, source]) entries): each group takes one entry, plus ' +
+      'one per source with its own forwarding (INCLUDE sources, excluded sources).',
   }),
   fdb_aging: doc(duration(1_000, 1_000_000_000).prefault('300s'), {
     restart: true,

@@ -203,7 +203,8 @@ export class Switch {
     const downMs = Math.max(0, Date.now() - r.body.savedAtMs);
     try {
       const snapshot = agedSnapshot(r.body.snooping as SnoopingSnapshot, downMs);
-      this.schedule(this.engine.restore(snapshot, monotonicMs()));
+      // A state younger than the group membership interval is still true: forward by it at once (warm restart).
+      this.schedule(this.engine.restore(snapshot, monotonicMs(), { downtimeMs: downMs }));
       const n = this.engine.stats().memberships;
       this.log.info({ event: 'state-restored', file: path, memberships: n, downMs },
         `restored ${n} membership(s) from ${path} (down ${Math.round(downMs)} ms)`);
@@ -302,7 +303,7 @@ export class Switch {
       this.churnLogged++;
     }
     const msg = engineEventMessage(e);
-    if (type === 'limit' || (type === 'querier-timers' && e.bounded)) this.log.warn({ event: type, ...fields }, msg);
+    if (type === 'limit' || (type === 'mdb-full' && e.state === 'full') || (type === 'querier-timers' && e.bounded)) this.log.warn({ event: type, ...fields }, msg);
     else this.log.info({ event: type, ...fields }, msg);
   }
 
@@ -337,6 +338,9 @@ function engineEventMessage(e: FamilyEvent): string {
     case 'querier-lost': return `${mld}querier ${e.address} lost${e.vlan ? ` on vlan ${e.vlan}` : ''}`;
     case 'own-querier': return `own ${mld}querier ${e.address}: ${e.role}${e.vlan ? ` on vlan ${e.vlan}` : ''}`;
     case 'policy': return `${e.family === 6 ? 'IPv6 ' : ''}multicast ${e.mode === 'snoop' ? 'filtering' : 'flooding'} (${e.reason}); unregistered → ${e.unregistered}`;
+    case 'mdb-full': return e.state === 'full'
+      ? `the MDB is full (dataplane.mdb_capacity ${e.capacity} entries): new entries wait until space frees (mdb-full in stats)`
+      : 'every pending MDB entry is installed again';
     case 'limit': return `${e.scope === 'port' ? `port ${e.portName}` : 'switch'} reached its group limit (${e.limit}); new joins refused`;
   }
 }
@@ -356,5 +360,6 @@ export function agedSnapshot(s: SnoopingSnapshot, downMs: number): SnoopingSnaps
       ...(g.hostsIncompleteMs ? { hostsIncompleteMs: left(g.hostsIncompleteMs) } : {}),
     })),
     routers: s.routers.map((r) => ({ ...r, remainingMs: left(r.remainingMs) })),
+    ...(s.queriers ? { queriers: s.queriers.map((q) => ({ ...q, remainingMs: Math.max(0, q.remainingMs - downMs) })) } : {}),
   };
 }

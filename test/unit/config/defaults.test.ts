@@ -16,15 +16,15 @@ describe('defaults', () => {
   it('two plain ports give exactly the engine defaults', () => {
     const config = parse('ports: [p1, p2]\n');
     const engine = toEngineConfig(config, indices(config.ports));
-    // max_groups 0 = bounded by what the data plane can install (dataplane.mdb_capacity).
-    expect(engine.snooping).toEqual({ ...defaultSnoopingConfig(), maxGroups: 131_072 });
+    // max_groups 0 = no membership limit; the MDB budget is dataplane.mdb_capacity entries.
+    expect(engine.snooping).toEqual({ ...defaultSnoopingConfig(), mdbCapacity: 131_072 });
     expect(engine.ports).toEqual([defaultPortConfig(0, 'p1'), defaultPortConfig(1, 'p2')]);
   });
 
   it('empty sections and empty derived keys mean defaults', () => {
     const config = parse('ports: [p1, p2]\nsnooping:\n  group_membership_interval:\n  querier:\n  static_groups:\n' +
       'dataplane:\nmanagement:\nmetrics:\nlogging:\nstate:\n');
-    expect(toEngineConfig(config, indices(config.ports)).snooping).toEqual({ ...defaultSnoopingConfig(), maxGroups: 131_072 });
+    expect(toEngineConfig(config, indices(config.ports)).snooping).toEqual({ ...defaultSnoopingConfig(), mdbCapacity: 131_072 });
     expect(config.dataplane).toEqual({ batch: 64, fdb_capacity: 16_384, mdb_capacity: 131_072, fdb_aging: 300_000,
       cpu: null, io: 'auto', busy_poll_us: 0 });
     expect(config.metrics).toEqual({ enabled: false, listen: { host: '127.0.0.1', port: 9464 } });
