@@ -58,7 +58,8 @@ export const IGMPSWITCH_BENCH: IgmpswitchOptions = {
       querier: { enabled: true, address: '192.0.2.254', version: 3 },
       query_response_interval: '1s',
     },
-    dataplane: { cpu: SWITCH_CPU },
+    // AF_XDP (trafgen and the kernel complete every checksum); IGS_DATAPLANE_IO=af_packet measures the fallback.
+    dataplane: { cpu: SWITCH_CPU, io: process.env['IGS_DATAPLANE_IO'] || 'af_xdp' },
     logging: { level: 'info' },
   },
 };
