@@ -257,9 +257,9 @@ int igs_xsk_open(igs_ctx *c, int index, const igs_xsk_opts *o, igs_err *e) {
    * the XSK with only the pseudo-header sum in its checksum field, and the receiving host would drop it: the
    * virtio_net_hdr that tells AF_PACKET about it has no AF_XDP counterpart. Frames from a wire are complete. */
   if (o->wire_only && (strcmp(drv, "veth") == 0 || strcmp(drv, "tun") == 0)) {
-    igs_set_err(e, EOPNOTSUPP, "openPort(%s): AF_XDP not chosen for a %s device: frames of local senders there may "
-                "carry incomplete checksums (CHECKSUM_PARTIAL), which only AF_PACKET passes on correctly; set io "
-                "af_xdp for this port if its senders complete them (ethtool -K <sender> tx off)", ifn, drv);
+    igs_set_err(e, EOPNOTSUPP, "openPort(%s): AF_XDP not chosen for a %s device: its local senders may leave "
+                "incomplete checksums (CHECKSUM_PARTIAL) that AF_XDP cannot pass on; io af_xdp forces it (senders "
+                "then need tx checksum offload off)", ifn, drv);
     return -1;
   }
   igs_xsk *x = calloc(1, sizeof *x);
