@@ -6,7 +6,7 @@ import {
   countersBase, countersClear, countGlobal, globalCountersBase, GLOBAL_COUNT, GLOBAL_FDB_AGED, GLOBAL_FDB_FLUSHED,
   GLOBAL_MDB_FULL, ROW_LENGTH, ROW_STRIDE, ROWS,
 } from "./counters";
-import { fdbAge as ageFdb, fdbFlush as flushFdb } from "./fdb";
+import { fdbAge as ageFdb, fdbAgeStep as ageFdbStep, fdbFlush as flushFdb } from "./fdb";
 import { mdbSet as setMdb } from "./mdb";
 import { section, SECTION_COUNT } from "./names";
 import {
@@ -38,6 +38,13 @@ export {
 /** Remove FDB entries older than the aging time; returns how many. */
 export function fdbAge(nowMs: u32): u32 {
   const n = ageFdb(nowMs);
+  countGlobal(GLOBAL_FDB_AGED, n);
+  return n;
+}
+
+/** Age 1/`parts` of the FDB (continuing where the last step stopped); returns how many entries were removed. */
+export function fdbAgeStep(nowMs: u32, parts: u32): u32 {
+  const n = ageFdbStep(nowMs, parts);
   countGlobal(GLOBAL_FDB_AGED, n);
   return n;
 }

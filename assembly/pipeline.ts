@@ -296,10 +296,12 @@ function ipv4Multicast(frame: usize, ip: usize, avail: u32, port: u32, flags: u3
     else flood();
     return;
   }
-  // Forwarding by IP group is only sound when the MAC is that group's MAC (RFC 1112 §6.4); otherwise a frame could
-  // reach hosts by MAC that the IP-based table never chose, or slip past snooping in a unicast MAC.
+  // Forwarding by IP group is only sound when the MAC is that group's MAC (RFC 1112 §6.4). A group inside another
+  // group MAC of the IANA block is a forgery or a bug: dropped. A group inside the broadcast MAC (or another group
+  // MAC outside that block) is bridged by its MAC, flooded, as the Linux bridge and OVS do.
   if (!ipv4.macMatchesGroup(frame, ip)) {
-    drop(DROP_MAC_IP_MISMATCH);
+    if (eth.isIanaMulticastMac(frame)) drop(DROP_MAC_IP_MISMATCH);
+    else flood();
     return;
   }
   const proto = ipv4.protocol(ip);
@@ -445,12 +447,9 @@ function decide(frame: usize, len: u32, port: u32, flags: u32, row: usize, now: 
   const ip = frame + <usize>l3Offset;
   const avail = len - l3Offset;
   if (!eth.isGroupAddress(frame, eth.DST)) {
-    // A unicast MAC carrying an IPv4 group would bypass snooping: check it like any IPv4 multicast (and drop it
-    // as a mismatch). Everything else unicast is bridged without looking further.
-    if (etherType == eth.ETHERTYPE_IPV4 && avail >= ipv4.MIN_HEADER_LEN && ipv4.dstIsMulticast(ip)) {
-      ipv4Multicast(frame, ip, avail, port, flags, row, now);
-      return;
-    }
+    // A unicast MAC is bridged by the FDB whatever it carries, an IPv4 group included: an upstream bridge with
+    // multicast_to_unicast (Wi-Fi access points) sends a group's stream to each receiver's MAC, and the Linux bridge
+    // and OVS forward such frames at layer 2 too. Snooping acts on group MACs only.
     unicast(frame, port, now);
     return;
   }

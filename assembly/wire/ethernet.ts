@@ -49,6 +49,14 @@ export const ETHERTYPE_IPV6: u16 = 0x86dd;
   return (load<u32>(p, DST) == 0x00c28001) & ((load<u16>(p, DST + 4) & 0xf0ff) == 0);
 }
 
+/**
+ * The IANA multicast block 01-00-5E-00-00-00..01-00-5E-FF-FF-FF (RFC 7042 §2.1.1): its lower half carries IPv4
+ * groups (RFC 1112 §6.4), its upper half other IANA assignments, never an IPv4 group.
+ */
+@inline export function isIanaMulticastMac(p: usize): bool {
+  return (load<u32>(p, DST) & 0x00ffffff) == 0x005e0001;
+}
+
 /** RFC 1112 §6.4: IPv4 group MACs are 01-00-5E followed by the low 23 bits of the group. */
 @inline export function isIpv4MulticastMac(p: usize): bool {
   return (load<u32>(p, DST) & 0x80ffffff) == 0x005e0001;

@@ -11,6 +11,7 @@
  *   wakeFd() -> fd   wake(fd)              linkState(ifname) -> {..} | null         portStats(index) -> {..} | null
  *   getOffloads(ifname) / offloads(ifname) setOffloads(ifname, {gro, lro, ...})   features / setFeatures
  *   watchLinks(on)  linksPending()  linkEvents()                                    nowMs()  pinThread(cpu)
+ *   tryLock(fd) -> bool                    parentDeathSignal(signo)
  */
 #ifndef NAPI_VERSION
 #define NAPI_VERSION 8
@@ -18,8 +19,12 @@
 #define _GNU_SOURCE
 #include <node_api.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -348,6 +353,9 @@ static napi_value js_open_port(napi_env env, napi_callback_info info) {
   set_num(env, out, "mtu", p->mtu);
   set_str(env, out, "io", p->xsk ? "af_xdp" : "af_packet");
   if (p->xsk) set_str(env, out, "xdpMode", igs_xsk_mode(&a->ctx, index));
+  int rcvbuf = 0;
+  socklen_t rl = sizeof rcvbuf;
+  if (getsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &rl) == 0) set_num(env, out, "rcvbuf", rcvbuf);
   return out;
 }
 
@@ -380,6 +388,48 @@ static napi_value js_receive(napi_env env, napi_callback_info info) {
   if (n < 0) return throw_igs(env, &e);
   napi_value out;
   napi_create_uint32(env, (uint32_t)n, &out);
+  return out;
+}
+
+/* receiveTuning({busyPollUs}) -> {busyPollUs}: how long receive() keeps polling without blocking after the last
+ * frame (0 = block at once). Without an argument, returns the current setting. */
+static napi_value js_receive_tuning(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  addon *a = get_addon(env);
+  if (argc >= 1) {
+    napi_valuetype t;
+    napi_typeof(env, argv[0], &t);
+    if (t != napi_object) return throw_arg(env, "%s", "receiveTuning({busyPollUs?: number})");
+    bool has;
+    napi_has_named_property(env, argv[0], "busyPollUs", &has);
+    if (has) {
+      napi_value v;
+      uint32_t us;
+      napi_get_named_property(env, argv[0], "busyPollUs", &v);
+      if (get_u32(env, v, &us, "receiveTuning: busyPollUs") < 0) return NULL;
+      if (us > 1000000) return throw_arg(env, "%s", "receiveTuning: busyPollUs must be 0..1000000");
+      a->ctx.busy_poll_ns = (uint64_t)us * 1000u;
+      a->ctx.last_rx_ns = 0;
+    }
+  }
+  napi_value out;
+  napi_create_object(env, &out);
+  set_num(env, out, "busyPollUs", (double)(a->ctx.busy_poll_ns / 1000u));
+  return out;
+}
+
+/* rxStats() -> {polls, blockingPolls, drains, spins}: how receive() found its frames (since load). */
+static napi_value js_rx_stats(napi_env env, napi_callback_info info) {
+  (void)info;
+  addon *a = get_addon(env);
+  napi_value out;
+  napi_create_object(env, &out);
+  set_num(env, out, "polls", (double)a->ctx.rx.polls);
+  set_num(env, out, "blockingPolls", (double)a->ctx.rx.blocking_polls);
+  set_num(env, out, "drains", (double)a->ctx.rx.drains);
+  set_num(env, out, "spins", (double)a->ctx.rx.spins);
   return out;
 }
 
@@ -485,6 +535,69 @@ static napi_value js_pin_thread(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* Exclusive, non-blocking flock on a descriptor Node opened (fs.openSync): true = this process holds it now. */
+static napi_value js_try_lock(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uint32_t fd;
+  if (argc < 1 || get_u32(env, argv[0], &fd, "tryLock: fd") < 0) return NULL;
+  igs_err e;
+  int r = igs_try_lock((int)fd, &e);
+  if (r < 0) return throw_igs(env, &e);
+  napi_value out;
+  napi_get_boolean(env, r == 1, &out);
+  return out;
+}
+
+static napi_value js_parent_death_signal(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uint32_t signo;
+  if (argc < 1 || get_u32(env, argv[0], &signo, "parentDeathSignal: signo") < 0) return NULL;
+  igs_err e;
+  if (igs_parent_death_signal((int)signo, &e) < 0) return throw_igs(env, &e);
+  return NULL;
+}
+
+/*
+ * yieldOtherThreads(nice) -> n: set every other thread of this process (the main thread with its timers and
+ * GC, V8's platform workers, libuv's pool) to `nice` when it is less nice than that, so the calling data-plane
+ * thread runs first when they share a CPU. Lowering priority needs no privilege, and nothing gets more CPU than
+ * before: it decides what runs when. Threads created later inherit their creator's (lowered) value.
+ */
+static napi_value js_yield_other_threads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t nice_v;
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &nice_v) != napi_ok || nice_v < -20 || nice_v > 19)
+    return throw_arg(env, "%s", "yieldOtherThreads(nice: -20..19)");
+  pid_t self = (pid_t)syscall(SYS_gettid);
+  DIR *d = opendir("/proc/self/task");
+  if (!d) {
+    igs_err e;
+    igs_set_err(&e, errno, "yieldOtherThreads: /proc/self/task: %s", strerror(errno));
+    return throw_igs(env, &e);
+  }
+  int changed = 0;
+  struct dirent *de;
+  while ((de = readdir(d)) != NULL) {
+    if (de->d_name[0] < '0' || de->d_name[0] > '9') continue;
+    pid_t tid = (pid_t)atoi(de->d_name);
+    if (tid == self) continue;
+    errno = 0;
+    int cur = getpriority(PRIO_PROCESS, (id_t)tid);
+    if (errno != 0 || cur >= nice_v) continue;
+    if (setpriority(PRIO_PROCESS, (id_t)tid, nice_v) == 0) changed++;
+  }
+  closedir(d);
+  napi_value out;
+  napi_create_int32(env, changed, &out);
+  return out;
+}
+
 /* ------------------------------------------------------------------------------------------------------ */
 /* stats / link state                                                                                      */
 
@@ -546,14 +659,33 @@ static napi_value js_port_stats(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_link_state(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+  size_t argc = 2;
+  napi_value argv[2];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   char name[64];
   if (argc < 1 || get_string(env, argv[0], name, sizeof name, "linkState: ifname") < 0) return NULL;
+  /* linkState(ifname, {carrier: false}): skip ETHTOOL_GLINK (rtnl_lock) — for the data-plane thread. */
+  int with_carrier = 1;
+  if (argc >= 2) {
+    napi_valuetype t;
+    napi_typeof(env, argv[1], &t);
+    if (t == napi_object) {
+      bool has;
+      napi_has_named_property(env, argv[1], "carrier", &has);
+      if (has) {
+        napi_value v;
+        bool b;
+        napi_get_named_property(env, argv[1], "carrier", &v);
+        if (napi_get_value_bool(env, v, &b) != napi_ok) return throw_arg(env, "%s", "linkState: options.carrier must be a boolean");
+        with_carrier = b;
+      }
+    } else if (t != napi_undefined) {
+      return throw_arg(env, "%s", "linkState(ifname[, {carrier: boolean}])");
+    }
+  }
   igs_link l;
   igs_err e;
-  int r = igs_link_state(&get_addon(env)->ctx, name, &l, &e);
+  int r = igs_link_state(&get_addon(env)->ctx, name, with_carrier, &l, &e);
   if (r < 0) return throw_igs(env, &e);
   napi_value out;
   if (r == 0) {
@@ -870,6 +1002,9 @@ NAPI_MODULE_INIT() {
       {"inject", NULL, js_inject, NULL, NULL, NULL, napi_enumerable, NULL},
       {"wakeFd", NULL, js_wake_fd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"wake", NULL, js_wake, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"receiveTuning", NULL, js_receive_tuning, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"yieldOtherThreads", NULL, js_yield_other_threads, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"rxStats", NULL, js_rx_stats, NULL, NULL, NULL, napi_enumerable, NULL},
       {"pinThread", NULL, js_pin_thread, NULL, NULL, NULL, napi_enumerable, NULL},
       {"nowMs", NULL, js_now_ms, NULL, NULL, NULL, napi_enumerable, NULL},
       {"portStats", NULL, js_port_stats, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -882,12 +1017,15 @@ NAPI_MODULE_INIT() {
       {"watchLinks", NULL, js_watch_links, NULL, NULL, NULL, napi_enumerable, NULL},
       {"linksPending", NULL, js_links_pending, NULL, NULL, NULL, napi_enumerable, NULL},
       {"linkEvents", NULL, js_link_events, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"tryLock", NULL, js_try_lock, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"parentDeathSignal", NULL, js_parent_death_signal, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   napi_value k;
   napi_create_object(env, &k);
   add_const(env, k, "MAX_PORTS", IGS_MAX_PORTS);
   add_const(env, k, "VNET_HDR_LEN", IGS_VNET_LEN);
+  add_const(env, k, "DISCOVER_EVERY", IGS_DISCOVER_EVERY);
   napi_object_freeze(env, k);
   set_prop(env, exports, "constants", k);
   return exports;

@@ -44,6 +44,10 @@
 #define IGS_VH_CSUM_START 6
 #define IGS_VH_CSUM_OFFSET 8
 
+/* receive(): while ports are hot (drained without poll), cold ports are polled for at least every this many
+ * batches even when the hot ones fill every batch: the longest a quiet port's frame waits behind a flood. */
+#define IGS_DISCOVER_EVERY 4
+
 /* sendmmsg/recvmmsg take at most UIO_MAXIOV messages per call. */
 #define IGS_MMSG_MAX 1024
 
@@ -91,10 +95,19 @@ typedef struct igs_port {
   int ifindex;
   int mtu;
   int qdisc_bypass;
+  int hot; /* the last recvmmsg returned frames: receive() reads it again without polling first */
   char ifname[IFNAMSIZ];
   uint8_t mac[6];
   igs_port_stats st;
 } igs_port;
+
+/* How receive() found its frames (no syscall to read; for tuning and the docs' measurements). */
+typedef struct igs_rx_stats {
+  uint64_t polls;          /* poll() calls, blocking or not */
+  uint64_t blocking_polls; /* poll() with a timeout: the thread may have slept */
+  uint64_t drains;         /* receive() calls that read hot ports without polling first */
+  uint64_t spins;          /* non-blocking polls of the busy-poll phase */
+} igs_rx_stats;
 
 typedef struct igs_ctx {
   /* Wasm memory (attach). */
@@ -112,6 +125,11 @@ typedef struct igs_ctx {
 
   uint32_t rr; /* round-robin start among ready ports */
   igs_umem_pool *pool; /* AF_XDP chunks of the UMEM region (xdp.c), NULL when the layout has none */
+  uint32_t drain_streak; /* drained batches since cold ports were last polled */
+  int woken;             /* the last poll read the eventfd or saw netlink: return to the caller */
+  uint64_t busy_poll_ns; /* busy-poll budget after the last frame (0 = block at once) */
+  uint64_t last_rx_ns;   /* CLOCK_MONOTONIC of the last batch with frames (0 = none recent) */
+  igs_rx_stats rx;
 
   /*
    * Scratch arrays, allocated once at attach(). RX message f always describes slot f / descriptor f, so they
@@ -141,6 +159,8 @@ typedef struct igs_open_opts {
   int qdisc_bypass; /* PACKET_QDISC_BYPASS: skip the egress qdisc (no shaping, no backpressure) */
   int rcvbuf, sndbuf;
 } igs_open_opts;
+/* The receive buffer capacity openPort gives a socket by default (bytes of skb truesize), from the batch size. */
+uint32_t igs_default_rcvbuf(uint32_t max_batch);
 int igs_open_port(igs_ctx *c, const char *ifname, int index, const igs_open_opts *o, igs_err *e);
 void igs_close_port(igs_ctx *c, int index);
 int igs_receive(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e);
@@ -150,6 +170,12 @@ int igs_wake_fd(igs_ctx *c, igs_err *e);
 int igs_wake(int fd, igs_err *e);
 void igs_port_stats_refresh(igs_ctx *c, int index);
 uint32_t igs_now_ms(void);
+
+/* process.c */
+/* flock(LOCK_EX|LOCK_NB): 1 = locked, 0 = another open file description holds it, -1 = error (e set). */
+int igs_try_lock(int fd, igs_err *e);
+/* prctl(PR_SET_PDEATHSIG): signal this process when the thread that started it exits; 0 clears it. */
+int igs_parent_death_signal(int signo, igs_err *e);
 
 /* xdp.c: AF_XDP ports (docs/packet-io.md, "AF_XDP") */
 enum { IGS_XDP_MODE_AUTO = 0, IGS_XDP_MODE_NATIVE = 1, IGS_XDP_MODE_GENERIC = 2 };
@@ -183,7 +209,8 @@ typedef struct igs_link {
   int mtu;
 } igs_link;
 /* 1 = found, 0 = no such interface, -1 = other error (e filled). */
-int igs_link_state(igs_ctx *c, const char *ifname, igs_link *out, igs_err *e);
+/* with_carrier: also ETHTOOL_GLINK (takes rtnl_lock); without it carrier = IFF_RUNNING, lock-free ioctls only. */
+int igs_link_state(igs_ctx *c, const char *ifname, int with_carrier, igs_link *out, igs_err *e);
 
 typedef struct igs_features {
   uint32_t count;

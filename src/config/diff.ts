@@ -14,6 +14,7 @@ export const TIMER_KEYS = [
   'robustness', 'query_interval', 'query_response_interval', 'group_membership_interval',
   'other_querier_present_interval', 'startup_query_interval', 'startup_query_count', 'last_member_query_interval',
   'last_member_query_count', 'older_host_present_interval', 'router_timeout', 'startup_flood',
+  'adopt_robustness_min', 'adopt_robustness_max', 'adopt_query_interval_min', 'adopt_query_interval_max',
 ] as const satisfies readonly (keyof SnoopingSettings)[];
 export type TimerKey = typeof TIMER_KEYS[number];
 
@@ -123,6 +124,21 @@ export function diffConfig(old: Config, next: Config): ConfigChange[] {
     }
   }
   return out;
+}
+
+/**
+ * What reload can run now: `next` with every restart-only change undone (the old value stays in force until a
+ * restart). Diffing the file against it later still shows those changes as pending.
+ */
+export function reloadableConfig(old: Config, next: Config, changes: readonly ConfigChange[]): Config {
+  const sections: Record<string, Record<string, unknown>> = {};
+  for (const c of changes) {
+    if (!c.restart) continue;
+    // Only plain settings are restart-only (see diffConfig); anything else would be a new kind of change.
+    if (c.kind !== 'setting') throw new Error(`restart-only change of kind ${c.kind} cannot be held back`);
+    sections[c.section] = { ...(sections[c.section] ?? next[c.section]), [c.key]: (old[c.section] as Record<string, unknown>)[c.key] };
+  }
+  return { ...next, ...sections } as Config;
 }
 
 /** True when some change can only take effect after a restart. */

@@ -7,11 +7,13 @@
 // the socket mode as a number. The object is deeply frozen.
 
 import * as z from 'zod';
-import { deriveTimers } from '../snooping/config.js';
+import { ADOPTION_BOUNDS, deriveTimers } from '../snooping/config.js';
 import { DURATION_SYNTAX, MAX_TIMER_MS, formatDuration, parseDuration } from './duration.js';
 import {
-  isIPv4, isLinkLocalMulticastIPv4, isMulticastIPv4, isUnicastIPv4, isValidIfname, parseListen,
+  canonicalIPv6, isIPv4, isLinkLocalMulticastIPv4, isLinkLocalUnicastIPv6, isMulticastIPv4, isSnoopedGroupIPv6,
+  isUnicastIPv4, isUnicastIPv6, isValidIfname, parseListen,
 } from './address.js';
+import { isIpv4QuerierAddress } from '../wire/common.js';
 
 /** Documentation attached to a schema node with `.meta()`; read by the reference renderer and the error formatter. */
 export interface FieldDoc {
@@ -65,15 +67,27 @@ function checkedString(label: string, detail: string, ok: (s: string) => boolean
   return z.string().refine(ok, { message: `expected ${detail}` }).meta({ type: label });
 }
 
+/** Like checkedString, and the value is stored canonical (IPv6 in RFC 5952 form: the engine keys state by text). */
+function addressString(label: string, detail: string, ok: (s: string) => boolean) {
+  return z.string().refine(ok, { message: `expected ${detail}` })
+    .transform((s) => (isIPv4(s) ? s : canonicalIPv6(s) ?? s)).meta({ type: label });
+}
+
 const ifname = () => checkedString('interface name',
   'interface name (1 to 15 bytes, no "/", ":" or whitespace)', isValidIfname);
-const unicastSource = () => checkedString('IPv4 unicast address',
-  'IPv4 unicast address (dotted quad, not 0.0.0.0, multicast or broadcast)', isUnicastIPv4);
-const staticGroupAddress = () => checkedString('IPv4 multicast group',
-  'IPv4 multicast group in 224.0.0.0/4 outside 224.0.0.0/24 (link-local groups are always flooded)',
-  (s) => isMulticastIPv4(s) && !isLinkLocalMulticastIPv4(s));
+const unicastSource = () => addressString('IPv4 or IPv6 unicast address',
+  'IPv4 unicast address (dotted quad, not 0.0.0.0, multicast or broadcast) or IPv6 unicast address (not ::, ::1 ' +
+  'or multicast)', (s) => isUnicastIPv4(s) || isUnicastIPv6(s));
+const staticGroupAddress = () => addressString('IPv4 or IPv6 multicast group',
+  'IPv4 multicast group in 224.0.0.0/4 outside 224.0.0.0/24 (link-local groups are always flooded), or IPv6 ' +
+  'multicast group outside ff00::/15 other than ff02::1 (RFC 4541 §3)',
+  (s) => (isMulticastIPv4(s) && !isLinkLocalMulticastIPv4(s)) || isSnoopedGroupIPv6(s));
+const mldQuerierAddress = () => addressString('IPv6 link-local address',
+  'IPv6 link-local unicast address in fe80::/10 (RFC 3810 §5.1.14: queries come from a link-local address)',
+  isLinkLocalUnicastIPv6);
 const querierAddress = () => checkedString('IPv4 address',
-  'IPv4 address (dotted quad; 0.0.0.0 or a unicast address)', (s) => s === '0.0.0.0' || isUnicastIPv4(s));
+  'IPv4 address (dotted quad; 0.0.0.0 or a unicast address outside 0/8 and 127/8)',
+  (s) => s === '0.0.0.0' || (isIPv4(s) && isIpv4QuerierAddress(s)));
 
 // ---------------------------------------------------------------------------------------------------------------
 // ports
@@ -153,6 +167,29 @@ const QuerierSchema = z.strictObject({
   }),
 });
 
+const MldQuerierSchema = z.strictObject({
+  enabled: doc(z.boolean().default(false), {
+    description: 'Send MLD general queries when no other MLD querier with a lower link-local address is present ' +
+      '(RFC 3810 §7.6.2 election).',
+  }),
+  address: doc(mldQuerierAddress().nullable().default(null), {
+    default: 'the EUI-64 link-local address of the first port\'s MAC (RFC 4291 §2.5.1)',
+    description: 'IPv6 link-local source address of own MLD queries (RFC 3810 §5.1.14).',
+  }),
+  version: doc(z.literal([1, 2]).default(2), {
+    description: 'MLD version of own queries: `1` (RFC 2710) or `2` (RFC 3810).',
+  }),
+});
+
+const MldSchema = z.strictObject({
+  enabled: doc(z.boolean().default(true), {
+    description: 'MLD snooping on (RFC 4541 §3): IPv6 multicast other than ff02::1 is forwarded by MLD ' +
+      'memberships. When off, all IPv6 multicast is flooded. Needs `snooping.enabled`. The timers, limits and ' +
+      'policies above apply to MLD too (RFC 3810 §9 uses the same defaults as RFC 3376 §8).',
+  }),
+  querier: section(MldQuerierSchema, { description: 'Own MLD querier (RFC 3810 §7.6).' }),
+});
+
 const SnoopingObject = z.strictObject({
   enabled: doc(z.boolean().default(true), {
     description: 'IGMP snooping on. When off, all multicast is flooded like broadcast.',
@@ -201,7 +238,9 @@ const SnoopingObject = z.strictObject({
   }),
   router_timeout: doc(duration(1).nullable().default(null), {
     default: 'other_querier_present_interval',
-    description: 'How long a learned router port stays without a new query, PIM hello or MRD advertisement.',
+    description: 'How long a learned router port stays without a new query, PIM hello or MRD advertisement. ' +
+      'Never less than the other querier present interval computed from the QRV and QQI adopted from the ' +
+      'elected querier, so a querier with a long interval keeps its router port between queries.',
   }),
   unregistered: doc(z.enum(['routers', 'flood', 'drop']).default('routers'), {
     description: 'Multicast for a group nobody joined (RFC 4541 2.1.2(3)): `routers` forwards it to router ' +
@@ -213,8 +252,26 @@ const SnoopingObject = z.strictObject({
   }),
   startup_flood: doc(duration(0).nullable().default(null), {
     default: 'query_response_interval',
-    description: 'After start, flood multicast until this long after the first query has been seen or sent, ' +
-      'so hosts can report before filtering begins. `0` disables.',
+    description: 'After a cold start, multicast is flooded until the first General Query (sent, or heard from the ' +
+      'elected querier) has had its Max Resp Time to be answered, so hosts can report before filtering begins. ' +
+      '`0` disables this. With `no_querier: filter`, flooding also stops this long after start when no General ' +
+      'Query comes.',
+  }),
+  adopt_robustness_min: doc(int(1, 7).default(ADOPTION_BOUNDS.robustnessMin), {
+    description: 'Least Robustness Variable taken over from the elected querier\'s QRV (RFC 3376 §4.1.6); a ' +
+      'smaller QRV is raised to it, so that one query cannot shorten memberships below what the network needs.',
+  }),
+  adopt_robustness_max: doc(int(1, 7).default(ADOPTION_BOUNDS.robustnessMax), {
+    description: 'Greatest Robustness Variable taken over from the elected querier\'s QRV; a larger QRV is ' +
+      'lowered to it (and logged), so that one query cannot silence our querier for hours.',
+  }),
+  adopt_query_interval_min: doc(duration(1_000, 31_744_000).prefault(`${ADOPTION_BOUNDS.queryIntervalMinMs / 1000}s`), {
+    description: 'Least Query Interval taken over from the elected querier\'s QQI (RFC 3376 §4.1.7); a ' +
+      'smaller QQI is raised to it (and logged).',
+  }),
+  adopt_query_interval_max: doc(duration(1_000, 31_744_000).prefault(`${ADOPTION_BOUNDS.queryIntervalMaxMs / 1000}s`), {
+    description: 'Greatest Query Interval taken over from the elected querier\'s QQI; a larger QQI is lowered ' +
+      'to it (and logged). Raise it if your multicast router really queries less often.',
   }),
   max_groups: doc(int(0, 16_777_216).default(0), {
     unit: 'memberships',
@@ -231,6 +288,7 @@ const SnoopingObject = z.strictObject({
       '`0` = no limit.',
   }),
   querier: section(QuerierSchema, { description: 'Own querier (RFC 3376 §6.6, RFC 4541 2.1.1(4)).' }),
+  mld: section(MldSchema, { description: 'MLD snooping, the IPv6 counterpart of IGMP snooping (RFC 4541 §3).' }),
   static_groups: doc(z.preprocess((v) => v ?? [], z.array(StaticGroup).max(4096)), {
     type: 'list of mappings', default: '`[]` (none)',
     description: 'Memberships that never expire, for receivers that cannot report.',
@@ -288,6 +346,12 @@ const DataplaneSchema = z.strictObject({
       'fails to open when that cannot be set up, or when another XDP program is attached. `af_packet`: AF_PACKET ' +
       'sockets only. `auto`: AF_XDP where it can be set up and frames arrive with complete checksums (not on veth or ' +
       'tun/tap, whose local senders leave them to offload), else AF_PACKET with a warning that says why.' + ' A port\'s own `io` wins.',
+  }),
+  busy_poll_us: doc(int(0, 1_000_000).default(0), {
+    unit: 'µs', restart: true,
+    description: 'After the last received frame the data-plane thread keeps polling its ports without sleeping for ' +
+      'this long (AF_PACKET). Trades CPU for the wake-up latency of a blocking poll; 0 = sleep at once ' +
+      '(docs/packet-io.md has the measurements).',
   }),
 });
 
@@ -383,6 +447,10 @@ function checkConfig(c: z.output<typeof ConfigObject>, ctx: z.RefinementCtx): vo
       problem(['snooping', 'static_groups', i, 'port'],
         `expected one of the listed ports (${[...firstIndex.keys()].join(', ')})`, g.port);
     }
+    if (g.source !== null && isIPv4(g.source) !== isIPv4(g.group)) {
+      problem(['snooping', 'static_groups', i, 'source'], 'expected a source of the same address family as the group',
+        g.source);
+    }
     if (g.source !== null && g.source === g.group) {
       problem(['snooping', 'static_groups', i, 'source'], 'expected a source different from the group', g.source);
     }
@@ -407,6 +475,15 @@ function checkConfig(c: z.output<typeof ConfigObject>, ctx: z.RefinementCtx): vo
       `expected at most query_interval (${qi})`, s.last_member_query_interval,
       formatDuration(s.last_member_query_interval));
   }
+  if (s.adopt_robustness_min > s.adopt_robustness_max) {
+    problem(['snooping', 'adopt_robustness_min'], `expected at most adopt_robustness_max (${s.adopt_robustness_max})`,
+      s.adopt_robustness_min);
+  }
+  if (s.adopt_query_interval_min > s.adopt_query_interval_max) {
+    problem(['snooping', 'adopt_query_interval_min'],
+      `expected at most adopt_query_interval_max (${formatDuration(s.adopt_query_interval_max)})`,
+      s.adopt_query_interval_min, formatDuration(s.adopt_query_interval_min));
+  }
   if (s.querier.enabled && s.querier.version === 2) {
     for (const key of ['query_response_interval', 'last_member_query_interval'] as const) {
       if (s[key] > 25_500) {
@@ -429,6 +506,7 @@ export type PortConfig = Config['ports'][number];
 export type SnoopingSettings = Config['snooping'];
 export type StaticGroupConfig = SnoopingSettings['static_groups'][number];
 export type QuerierSettings = SnoopingSettings['querier'];
+export type MldSettings = SnoopingSettings['mld'];
 export type DataplaneSettings = Config['dataplane'];
 export type ManagementSettings = Config['management'];
 export type MetricsSettings = Config['metrics'];

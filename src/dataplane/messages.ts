@@ -14,6 +14,8 @@ export interface WorkerParams {
   cpu: number | null;
   /** Packet I/O method of every port without its own. */
   io: IoSelection;
+  /** receive()'s busy-poll budget after the last frame, µs (undefined: the addon's default, 0). */
+  busyPollUs?: number;
 }
 
 /** Punted control frames of one batch: `meta` holds PUNT_META_WORDS words per frame. */

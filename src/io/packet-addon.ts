@@ -52,7 +52,11 @@ export interface PacketLayout {
 export interface OpenPortOptions {
   /** PACKET_QDISC_BYPASS: transmit straight to the driver (no qdisc: no shaping, no queueing backpressure). */
   qdiscBypass?: boolean;
-  /** SO_RCVBUF(FORCE) bytes, default 8 MiB. */
+  /**
+   * SO_RCVBUF(FORCE) bytes as passed to setsockopt (the kernel doubles it). Default: bounded from the attached batch
+   * size (4 batches of small frames, at least 4 GSO frames; docs/packet-io.md), so a full socket is a counted drop
+   * (kernelDrops) rather than a long queue.
+   */
   rcvbuf?: number;
   /** SO_SNDBUF(FORCE) bytes, default 4 MiB. */
   sndbuf?: number;
@@ -79,6 +83,25 @@ export interface OpenedPort {
   io: IoBackend;
   /** For io "af_xdp": the XDP mode in use ("native", "generic", "native-zerocopy", ...). */
   xdpMode?: string;
+  /** The socket's receive capacity (getsockopt SO_RCVBUF: bytes of skb truesize it queues before dropping). */
+  rcvbuf?: number;
+}
+
+export interface ReceiveTuning {
+  /** After the last frame, receive() polls without blocking for this long before it sleeps (0 = sleep at once). */
+  busyPollUs: number;
+}
+
+/** How receive() found its frames, since the addon was loaded on this thread. */
+export interface RxStats {
+  /** poll() calls, blocking or not. */
+  polls: number;
+  /** poll() calls with a timeout (the thread may have slept). */
+  blockingPolls: number;
+  /** receive() calls that read ports still busy from the last call, without polling first. */
+  drains: number;
+  /** Non-blocking polls of the busy-poll phase. */
+  spins: number;
 }
 
 export interface LinkState {
@@ -201,8 +224,19 @@ export interface PacketAddon {
   pinThread(cpu: number): void;
   /** Counters of a port opened at least once on this instance, else null. */
   portStats(index: number): PortStats | null;
-  /** null when the interface does not exist (in this network namespace). */
-  linkState(ifname: string): LinkState | null;
+  /**
+   * null when the interface does not exist (in this network namespace). `{carrier: false}` skips ETHTOOL_GLINK,
+   * which takes rtnl_lock (carrier is then `running`): what a data-plane loop should ask.
+   */
+  linkState(ifname: string, options?: { carrier?: boolean }): LinkState | null;
+  /** Set (or with no argument read) receive()'s busy-poll budget. */
+  receiveTuning(tuning?: Partial<ReceiveTuning>): ReceiveTuning;
+  rxStats(): RxStats;
+  /**
+   * Make every other thread of the process (main thread: timers, GC; V8 and libuv helpers) at least this nice, so
+   * the calling (data-plane) thread runs first when they share a CPU. Needs no privilege. Returns threads changed.
+   */
+  yieldOtherThreads(nice: number): number;
   getOffloads(ifname: string): Offloads;
   /** Same as getOffloads (name used by docs/architecture.md). */
   offloads(ifname: string): Offloads;
@@ -216,9 +250,15 @@ export interface PacketAddon {
   /** True when receive() saw link notifications that linkEvents() has not drained yet. */
   linksPending(): boolean;
   linkEvents(): LinkEvent[];
+  /** flock(fd, LOCK_EX|LOCK_NB) on a descriptor from fs.openSync: true = held by this process now, false = held by another. */
+  tryLock(fd: number): boolean;
+  /** prctl(PR_SET_PDEATHSIG): the kernel sends this signal when the process that started us exits (0 = never). */
+  parentDeathSignal(signo: number): void;
   readonly constants: {
     readonly MAX_PORTS: number;
     readonly VNET_HDR_LEN: number;
+    /** While ports are drained without poll, the others are polled at least every this many batches. */
+    readonly DISCOVER_EVERY: number;
   };
 }
 

@@ -48,6 +48,10 @@ export interface SnoopingConfig {
   unregistered: UnregisteredPolicy;      // RFC 4541 2.1.2(3); default 'routers'
   noQuerier: 'flood' | 'filter';         // with no querier anywhere: flood all multicast (Linux) or keep filtering
   startupFloodMs: number;                // flood after start until this long after the first query (0 = off)
+  adoptRobustnessMin: number;            // an adopted QRV (RFC 3376 §4.1.6) is raised to at least this
+  adoptRobustnessMax: number;            // … and lowered to at most this
+  adoptQueryIntervalMinMs: number;       // an adopted QQI (§4.1.7) is raised to at least this
+  adoptQueryIntervalMaxMs: number;       // … and lowered to at most this
   maxGroups: number;                     // memberships overall; 0 = no limit
   querierGuard: boolean;                 // only trusted ports may become router ports / queriers
   reportRateLimit: number;               // membership messages per second per port accepted; 0 = no limit
@@ -84,6 +88,22 @@ export function deriveTimers(input: {
   };
 }
 
+/**
+ * Bounds on the QRV and QQI a non-querier adopts from the elected querier (RFC 3376 §4.1.6, §4.1.7).
+ * One query must not set the switch's timers to anything: QRV 7 with QQIC 0xff would make the Other
+ * Querier Present Interval about 62 hours (our querier silenced, stale memberships kept that long), and
+ * a QQI of 1 s would make the Group Membership Interval shorter than a real querier's cycle (members
+ * black-holed between queries). Values outside the bounds are clamped towards them: 4 × 600 s still
+ * covers every querier interval met in practice (Cisco 60 s, RFC default 125 s, Linux 125 s), and
+ * raising a small value only makes memberships outlive a silent host a little longer.
+ */
+export const ADOPTION_BOUNDS = {
+  robustnessMin: 2,
+  robustnessMax: 4,
+  queryIntervalMinMs: 10_000,
+  queryIntervalMaxMs: 600_000,
+} as const;
+
 export function defaultSnoopingConfig(): SnoopingConfig {
   return {
     enabled: true,
@@ -91,6 +111,10 @@ export function defaultSnoopingConfig(): SnoopingConfig {
     unregistered: 'routers',
     noQuerier: 'flood',
     startupFloodMs: 10_000,
+    adoptRobustnessMin: ADOPTION_BOUNDS.robustnessMin,
+    adoptRobustnessMax: ADOPTION_BOUNDS.robustnessMax,
+    adoptQueryIntervalMinMs: ADOPTION_BOUNDS.queryIntervalMinMs,
+    adoptQueryIntervalMaxMs: ADOPTION_BOUNDS.queryIntervalMaxMs,
     maxGroups: 0,
     querierGuard: false,
     reportRateLimit: 0,

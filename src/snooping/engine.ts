@@ -1,4 +1,7 @@
-// The snooping engine: the face of src/snooping.
+// The snooping engine: the face of src/snooping. Written once for both address families: `family` (family.ts)
+// supplies the IGMP or MLD codec, the address rules, the election order, the querier source and the names; the
+// daemon runs one engine per family behind DualStackSnooping (dual-stack.ts). RFC 3810 §7.4 is RFC 3376 §6.4 with
+// other names, so the sections quoted below hold for MLD as well.
 //
 // RFC rules implemented (details and section quotes in README.md and beside the code):
 //   RFC 3376 §4.1.1/§4.1.7 float codes, §4.1.6/§4.1.7 QRV/QQI adoption, §4.2.12 unknown records ignored,
@@ -10,7 +13,8 @@
 // Deliberate deviations from Linux / OVS, with reasons, are numbered in README.md; the main ones:
 //   0.0.0.0 never wins the election; per port-group §7.3.2 compat timers (Linux has none); sources
 //   always honoured; MRD interval/Termination honoured and a Solicitation sent; limits refuse and
-//   never disable snooping; one router-port set for all VLANs; startup flood window after first query.
+//   never disable snooping; one router-port set for all VLANs; startup flood window after first query;
+//   adopted QRV/QQI clamped to configured bounds; sources in 0/8, 127/8, 224/4, 240/4 never elected.
 // (Keep this header and README.md in step.) Organisation follows OVS lib/mcast-snooping.c:
 //   timers.ts      timer values (RFC 3376 §8 names) and the deadline queue
 //   membership.ts  per (VLAN, G, port) group records and the RFC 3376 §6.4 tables, expiry (§6.3, §6.5)
@@ -31,12 +35,13 @@
 // Time never runs backwards inside the engine: a `now` below the last one is treated as the last one.
 
 import type { FrameSink, McastMode, PortMask, TableCommand, TableSink, UnregisteredPolicy } from '../dataplane/commands.js';
-import { ipv4ToU32, type WireError } from '../wire/common.js';
+import type { WireError } from '../wire/common.js';
 import { buildMrdSolicitationFrame, type ControlFrame } from '../wire/control-frame.js';
-import { type GroupRecord, type IgmpQuery, isKnownRecordType } from '../wire/igmp.js';
+import { type GroupRecord, isKnownRecordType } from '../wire/igmp.js';
 import { compatMode, type CompatMode, noteOlderHost, translateLeave, translateOlderReport, translateRecord, type Translated } from './compat.js';
 import type { PortSnoopingConfig, SnoopingConfig } from './config.js';
 import { ChurnMap } from './churn-map.js';
+import { type AddressFamily, IPV4, type SnoopQuery } from './family.js';
 import { bit, desiredEntries, MdbMirror, type StaticGroupPorts } from './forwarding.js';
 import { HostTable } from './hosts.js';
 import { GroupLimits, MAX_HOSTS_PER_PORT_GROUP, MAX_SOURCES_PER_PORT_GROUP, RateLimiter } from './limits.js';
@@ -63,6 +68,8 @@ export interface SnoopingEngineOptions {
   log?: (event: SnoopingEvent) => void;
   /** Ethernet source of frames we originate. */
   querierMac: string;
+  /** IGMP snooping (IPV4, the default) or MLD snooping (IPV6): see family.ts. */
+  family?: AddressFamily;
 }
 
 export type LeaveReason = 'expired' | 'fast-leave' | 'port-removed' | 'disabled';
@@ -75,6 +82,8 @@ export type SnoopingEvent =
   | { type: 'router-port'; port: number; portName: string; state: 'added' | 'removed' }
   | { type: 'querier-elected'; vlan: number; address: string; port: number; portName: string }
   | { type: 'querier-lost'; vlan: number; address: string }
+  /** The elected querier's QRV/QQI (as sent) and what we adopted; `bounded`: clamped to the adoption bounds. */
+  | { type: 'querier-timers'; vlan: number; address: string; qrv: number; qqiSec: number; robustness: number; queryIntervalMs: number; bounded: boolean }
   | { type: 'own-querier'; vlan: number; role: 'querier' | 'non-querier' | 'off'; address: string }
   | { type: 'policy'; mode: McastMode; unregistered: UnregisteredPolicy; reason: PolicyDecision['reason'] }
   | { type: 'limit'; scope: 'port' | 'global'; port: number; portName: string; limit: number };
@@ -108,6 +117,8 @@ export interface RouterView {
 }
 
 export interface QuerierView {
+  /** IP version of the engine (4: IGMP, 6: MLD). */
+  family: 4 | 6;
   vlan: number;
   role: 'querier' | 'non-querier' | 'off';
   own: { enabled: boolean; address: string; version: 2 | 3; nextQueryInMs: number | null; startupLeft: number };
@@ -146,6 +157,8 @@ export interface SnoopingSnapshot {
     sources: Array<[string, number]>;
     /** [host, mode, sources, ms since last heard]. */
     hosts: Array<[string, FilterMode, string[], number]>;
+    /** Remaining ms until the host table has heard every host (hosts.ts); absent or 0 = complete. */
+    hostsIncompleteMs?: number;
   }>;
   routers: Array<{ port: number; portName: string; via: RouterVia; vlan: number; address: string; remainingMs: number }>;
 }
@@ -160,6 +173,8 @@ export class SnoopingEngine {
   private readonly random: () => number;
   private readonly logFn: (event: SnoopingEvent) => void;
   private readonly querierMac: string;
+  /** The address family this engine snoops (codec, address rules, querier source, names). */
+  readonly family: AddressFamily;
 
   private readonly queue = new DeadlineQueue();
   private readonly groups_ = new ChurnMap<string, GroupState>();
@@ -177,7 +192,8 @@ export class SnoopingEngine {
   private now = 0;
   private started = false;
   private startedAt = 0;
-  private firstQueryAt: number | null = null;
+  /** End of the first General Query round on every queried VLAN (latched once known), or null. */
+  private firstRoundsEnd: number | null = null;
   private policy: PolicyDecision | null = null;
   private routerMask: bigint | null = null;
   private routerVersion = -1;
@@ -196,18 +212,21 @@ export class SnoopingEngine {
     this.random = opts.random;
     this.logFn = opts.log ?? (() => {});
     this.querierMac = opts.querierMac;
+    this.family = opts.family ?? IPV4;
     this.routerPorts = new RouterPorts(this.queue);
     this.querier_ = new Querier({
+      family: this.family,
       queue: this.queue,
       querierMac: this.querierMac,
       config: () => this.config,
       now: () => this.now,
       allPorts: () => this.allPortsMask(),
       send: (ports, frame, counter) => this.sendFrame(ports, frame, counter),
-      queryActivity: () => { this.firstQueryAt ??= this.now; },
       roleChanged: (vlan, role) => this.logFn({ type: 'own-querier', vlan, role, address: this.config.querier.address }),
       otherElected: (vlan, address, port) => this.logFn({ type: 'querier-elected', vlan, address, port, portName: this.portName(port) }),
       otherLost: (vlan, address) => this.logFn({ type: 'querier-lost', vlan, address }),
+      adopted: (vlan, address, qrv, qqiSec, robustness, queryIntervalMs, bounded) =>
+        this.logFn({ type: 'querier-timers', vlan, address, qrv, qqiSec, robustness, queryIntervalMs, bounded }),
     });
     // Timers owned by the engine itself.
     this.policyTimer = new Timer(TimerKind.Policy, this);
@@ -300,7 +319,7 @@ export class SnoopingEngine {
       for (const v of snapshot.vlans) if (Number.isInteger(v) && v >= 0 && v < 4096) this.querier_.vlan(v);
       for (const e of snapshot.groups) {
         const pc = resolve(e.port, e.portName);
-        if (pc === undefined || ipv4ToU32(e.group) === null || !this.validGroup(e.group, false)) continue;
+        if (pc === undefined || !this.validGroup(e.group, false)) continue;
         if (!Number.isInteger(e.vlan) || e.vlan < 0 || e.vlan > 4095) continue;
         const pg = this.createPortGroup(e.vlan, e.group, pc, false);
         if (pg === null) continue;
@@ -317,7 +336,8 @@ export class SnoopingEngine {
           if (ms > 0 || pg.mode === 'include') this.queue.arm(rec.timer, at(ms));
         }
         if (pc.fastLeave && e.hosts.length > 0) {
-          pg.hosts = new HostTable(MAX_HOSTS_PER_PORT_GROUP);
+          const incompleteMs = e.hostsIncompleteMs ?? 0;
+          pg.hosts = new HostTable(MAX_HOSTS_PER_PORT_GROUP, incompleteMs > 0 ? at(incompleteMs) : -Infinity);
           for (const [host, mode, sources, age] of e.hosts.slice(0, MAX_HOSTS_PER_PORT_GROUP)) {
             pg.hosts.hosts.set(host, { mode: mode === 'exclude' ? 'exclude' : 'include', sources: new Set(sources), lastSeen: this.now - Math.max(0, age) });
           }
@@ -348,6 +368,7 @@ export class SnoopingEngine {
           v2HostMs: pg.v2Host?.remaining(now) ?? 0,
           sources: [...pg.sources.values()].map((s) => [s.address, s.timer.remaining(now)] as [string, number]),
           hosts: pg.hosts ? [...pg.hosts.hosts].map(([ip, h]) => [ip, h.mode, [...h.sources], now - h.lastSeen] as [string, FilterMode, string[], number]) : [],
+          ...(pg.hosts && !pg.hosts.complete(now) ? { hostsIncompleteMs: pg.hosts.completeAt - now } : {}),
         });
       }
     }
@@ -374,7 +395,7 @@ export class SnoopingEngine {
         compat: compatMode(pg),
         groupTimerMs: pg.mode === 'exclude' ? pg.groupTimer.remaining(now) : 0,
         sources: [...pg.sources.values()].map((s) => ({ address: s.address, timerMs: s.timer.remaining(now), forwarding: s.timer.running }))
-          .sort((a, b) => (ipv4ToU32(a.address) ?? 0) - (ipv4ToU32(b.address) ?? 0)),
+          .sort((a, b) => this.family.compare(a.address, b.address)),
         hosts: pg.hosts ? [...pg.hosts.hosts.keys()].sort() : [],
       }));
       const stat: GroupView['static'] = [];
@@ -383,7 +404,7 @@ export class SnoopingEngine {
       }
       out.push({ vlan, group, ports, static: st ? stat : [] });
     }
-    return out.sort((a, b) => a.vlan - b.vlan || (ipv4ToU32(a.group) ?? 0) - (ipv4ToU32(b.group) ?? 0));
+    return out.sort((a, b) => a.vlan - b.vlan || this.family.compare(a.group, b.group));
   }
 
   routers(): RouterView[] {
@@ -408,6 +429,7 @@ export class SnoopingEngine {
     const now = this.now;
     const c = this.config;
     return [...this.querier_.vlans.values()].sort((a, b) => a.vlan - b.vlan).map((vq) => ({
+      family: this.family.ip,
       vlan: vq.vlan,
       role: vq.role,
       own: {
@@ -534,7 +556,11 @@ export class SnoopingEngine {
       case TimerKind.Solicit:
         if (this.config.enabled) {
           const ports = this.allPortsMask();
-          if (ports !== 0n) this.sendFrame(ports, buildMrdSolicitationFrame({ srcMac: this.querierMac, src: this.config.querier.address, vlan: 0 }), 'mrd_solicitation');
+          if (ports !== 0n) {
+            this.sendFrame(ports, buildMrdSolicitationFrame({
+              srcMac: this.querierMac, src: this.config.querier.address, vlan: 0, family: this.family.ip,
+            }), 'mrd_solicitation');
+          }
         }
         return;
     }
@@ -543,37 +569,35 @@ export class SnoopingEngine {
   // ---- message dispatch ----------------------------------------------------------------------
 
   private dispatch(msg: ControlFrame, pc: PortSnoopingConfig, vlan: number): void {
+    // Messages of the other IP version belong to the other engine (DualStackSnooping routes them there).
+    if (msg.family !== this.family.ip) return this.reject(this.family.ip === 4 ? 'ipv6-not-snooped' : 'ipv4-not-snooped');
     switch (msg.kind) {
-      case 'igmp': {
+      case 'igmp':
+      case 'mld': {
+        const m = this.family.decode(msg);
+        if (m === null) return;
+        if (typeof m === 'string') return this.reject(m); // RFC 3810 §5.1.14 / §6.2 policing (family.ts)
         this.querier_.vlan(vlan);
-        const m = msg.message;
+        if (m.type === 'query') return this.onQuery(m.query, msg.src, pc, vlan);
+        if (!this.rate.allow(pc.index, this.now, this.config.reportRateLimit)) return this.reject('rate-limit');
         switch (m.type) {
-          case 'query':
-            return this.onQuery(m, msg.src, pc, vlan);
-          case 'report':
-            if (!this.rate.allow(pc.index, this.now, this.config.reportRateLimit)) return this.reject('rate-limit');
-            return this.onOlderReport(m.version, m.group, msg.src, pc, vlan);
+          case 'older-report':
+            return this.onOlderReport(m.generation, m.group, msg.src, pc, vlan);
           case 'leave':
-            if (!this.rate.allow(pc.index, this.now, this.config.reportRateLimit)) return this.reject('rate-limit');
             return this.onLeave(m.group, msg.src, pc, vlan);
-          case 'v3-report':
-            if (!this.rate.allow(pc.index, this.now, this.config.reportRateLimit)) return this.reject('rate-limit');
+          case 'records':
             for (const rec of m.records) this.onRecord(rec, msg.src, pc, vlan);
             return;
         }
         return;
       }
-      case 'mld':
-        return this.reject('ipv6-not-snooped'); // MLD snooping comes later; counted in rx
       case 'pim':
-        if (msg.family === 6) return this.reject('ipv6-not-snooped');
         if (msg.message.type !== 'hello') return;
         this.querier_.vlan(vlan);
         // RFC 7761 §4.3.1: a Hello with Holdtime 0 means the neighbor is going away.
         if (msg.message.holdtimeSec === 0) return this.withdrawRouter(pc, 'pim', vlan, msg.src);
         return this.learnRouter(pc, 'pim', vlan, msg.src, this.timers(vlan).routerTimeoutMs);
       case 'mrd': {
-        if (msg.family === 6) return this.reject('ipv6-not-snooped');
         const m = msg.message;
         this.querier_.vlan(vlan);
         if (m.type === 'advertisement') {
@@ -587,12 +611,13 @@ export class SnoopingEngine {
     }
   }
 
-  private onQuery(q: IgmpQuery, src: string, pc: PortSnoopingConfig, vlan: number): void {
+  private onQuery(q: SnoopQuery, src: string, pc: PortSnoopingConfig, vlan: number): void {
     // Querier guard: only trusted ports may take part in the election or become router ports.
     if (this.config.querierGuard && !pc.trusted) return this.reject('untrusted');
     const vq = this.querier_.vlan(vlan);
     const verdict = this.querier_.onQuery(vq, q, src, pc.index);
     if (verdict === 'proxy') return;
+    if (verdict === 'invalid-source') return this.reject('invalid-querier');
     if (verdict === 'not-elected') return this.reject('not-elected');
     const t = vq.timers;
     if (pc.router === 'never') this.reject('router-never');
@@ -601,10 +626,10 @@ export class SnoopingEngine {
     // a query with the Suppress Router-Side Processing flag set, it will not update its timers."
     // LMQT here is LMQC × the query's Max Resp Time (RFC 2236 §3 non-querier rule; the querier's Max
     // Resp Time in a group-specific query is its LMQI, RFC 3376 §8.8).
-    if (q.suppress || q.group === '0.0.0.0') return;
+    if (q.suppress || q.group === this.family.unspecified) return;
     const g = this.groups_.get(groupKey(vlan, q.group));
     if (g === undefined) return;
-    const lmqt = t.lmqc * (q.maxRespDs > 0 ? q.maxRespDs * 100 : t.lmqiMs);
+    const lmqt = t.lmqc * (q.maxRespMs > 0 ? q.maxRespMs : t.lmqiMs);
     const ctx = { now: this.now, queue: this.queue };
     for (const pg of g.ports.values()) {
       if (q.sources.length === 0) lowerGroupTimer(ctx, pg, lmqt);           // Q(G): group timer → LMQT
@@ -655,7 +680,8 @@ export class SnoopingEngine {
   /** Apply a translated record to `pg`, with host tracking on fast-leave ports. */
   private apply(pg: PortGroup, pc: PortSnoopingConfig, host: string, t: Translated): void {
     if (pc.fastLeave) {
-      pg.hosts ??= new HostTable(MAX_HOSTS_PER_PORT_GROUP);
+      // A table created over existing members has not heard them yet (hosts.ts): incomplete for a GMI.
+      pg.hosts ??= new HostTable(MAX_HOSTS_PER_PORT_GROUP, pg.empty ? -Infinity : this.now + this.timers(pg.group.vlan).gmiMs);
       if (!pg.hosts.apply(host, t.recordType, t.sources, this.now)) this.reject('host-limit');
     }
     this.setCtx(pg);
@@ -672,8 +698,9 @@ export class SnoopingEngine {
 
   /**
    * What "Send Q(G)" means depends on who queries this port:
-   *   fast-leave port: no query; if no tracked host still wants EXCLUDE mode, the group timer expires
-   *     now (§6.5 transition), else nothing;
+   *   fast-leave port whose host table has heard every host: no query; if no tracked host still wants
+   *     EXCLUDE mode, the group timer expires now (§6.5 transition), else nothing;
+   *   (a fast-leave port whose host table is still incomplete is handled like any other port:)
    *   we are the querier: §6.6.3.1 (lower the group timer to LMQT, send LMQC queries LMQI apart);
    *   another querier is present: nothing — its Q(G) arrives and lowers our timer (§6.6.1);
    *   no querier at all: lower the group timer to LMQT as if the query had been sent (Linux does too).
@@ -681,7 +708,7 @@ export class SnoopingEngine {
   private actionSendGroupQuery(pg: PortGroup): void {
     const pc = this.portCfg.get(pg.port);
     const vlan = pg.group.vlan;
-    if (pc?.fastLeave && pg.hosts !== null) {
+    if (pc?.fastLeave && pg.hosts?.complete(this.now)) {
       this.deferred.push(() => {
         if (!this.alive(pg) || pg.mode !== 'exclude' || pg.hosts === null) return;
         if (this.hostsWantExclude(pg)) return;
@@ -699,7 +726,7 @@ export class SnoopingEngine {
     if (sources.length === 0) return;
     const pc = this.portCfg.get(pg.port);
     const vlan = pg.group.vlan;
-    if (pc?.fastLeave && pg.hosts !== null) {
+    if (pc?.fastLeave && pg.hosts?.complete(this.now)) {
       this.deferred.push(() => {
         if (!this.alive(pg) || pg.hosts === null) return;
         const gmi = this.timers(vlan).gmiMs;
@@ -720,7 +747,7 @@ export class SnoopingEngine {
   private hostsWantExclude(pg: PortGroup): boolean {
     const hosts = pg.hosts!;
     hosts.prune(this.now, this.timers(pg.group.vlan).gmiMs);
-    if (hosts.overflow) return true;
+    if (hosts.overflow || !hosts.complete(this.now)) return true;
     for (const h of hosts.hosts.values()) if (h.mode === 'exclude') return true;
     return false;
   }
@@ -851,8 +878,10 @@ export class SnoopingEngine {
   // ---- policy and flags ----------------------------------------------------------------------
 
   private syncPolicy(): void {
+    // Latched: a VLAN that gets a querier after the window closed does not reopen it.
+    this.firstRoundsEnd ??= this.querier_.firstRoundsEnd();
     const d = decidePolicy({
-      config: this.config, now: this.now, startedAt: this.startedAt, firstQueryAt: this.firstQueryAt,
+      config: this.config, now: this.now, startedAt: this.startedAt, firstRoundsEnd: this.firstRoundsEnd,
       querierPresent: this.querier_.anyPresent(),
     });
     const prev = this.policy;
@@ -903,28 +932,23 @@ export class SnoopingEngine {
     return this.querier_.timersFor(vlan);
   }
 
+  /**
+   * A group this engine keeps state for (src/config/address.ts, the rules of both families): IPv4 224.0.0.0/24 is always
+   * flooded, never snooped (RFC 4541 §2.1.2(2), Linux ipv4_is_local_multicast); IPv6 link-scope groups are snooped, but
+   * not ff02::1 (flooded) nor ff00::/15 (never on the link) (RFC 4541 §3).
+   */
   private validGroup(group: string, count: boolean): boolean {
-    const n = ipv4ToU32(group);
-    if (n === null || n >>> 28 !== 0xe) {
-      if (count) this.reject('invalid-group');
-      return false;
-    }
-    // RFC 4541 §2.1.2(2) / Linux ipv4_is_local_multicast: 224.0.0.0/24 is always flooded, never snooped.
-    if (n >>> 8 === 0xe00000) {
-      if (count) this.reject('local-group');
-      return false;
-    }
-    return true;
+    const c = this.family.classifyGroup(group);
+    if (c === 'snooped') return true;
+    if (count) this.reject(c === 'invalid' ? 'invalid-group' : 'local-group');
+    return false;
   }
 
-  /** IGMPv3 sources must be unicast: 0.0.0.0 and multicast sources are refused (Linux br_multicast_new_group_src). */
+  /** Sources must be unicast: 0.0.0.0 / :: and multicast sources are refused (Linux br_multicast_new_group_src). */
   private validSource(s: string, count: boolean): boolean {
-    const n = ipv4ToU32(s);
-    if (n === null || n === 0 || n >>> 28 === 0xe) {
-      if (count) this.reject('invalid-source');
-      return false;
-    }
-    return true;
+    if (this.family.validSource(s)) return true;
+    if (count) this.reject('invalid-source');
+    return false;
   }
 
   private reject(reason: RejectReason): void {

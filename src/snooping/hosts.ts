@@ -16,6 +16,12 @@
 //
 // When the table is full, further hosts are not tracked and the table answers "wanted" from then on:
 // the port then leaves groups by the normal timers instead of leaving too early.
+//
+// A table created over a port-group that already had members (the port became fast-leave by reload,
+// or was restored from a state without hosts) has not heard the hosts that joined before. Until it
+// has heard every host, it is incomplete: it answers "wanted" and the engine handles leaves as on any
+// other port (Send Q(G) / lower the timers). Every host still interested reports within a Group
+// Membership Interval, so the table is complete one GMI after its creation.
 
 import { RecordType } from '../wire/igmp.js';
 import type { FilterMode } from './membership.js';
@@ -31,7 +37,16 @@ export class HostTable {
   /** A host could not be tracked (table full): answers are "wanted" until the table empties. */
   overflow = false;
 
-  constructor(private readonly maxHosts: number) {}
+  /**
+   * @param completeAt when the table has heard every host (−Infinity: from the start, for a table
+   *   created with its port-group).
+   */
+  constructor(private readonly maxHosts: number, readonly completeAt = -Infinity) {}
+
+  /** Has the table heard every host behind the port (so "nobody wants it" can be believed)? */
+  complete(now: number): boolean {
+    return now >= this.completeAt;
+  }
 
   /** Record what `host` just reported. Returns false when the host could not be tracked. */
   apply(host: string, recordType: number, sources: ReadonlySet<string>, now: number): boolean {
@@ -77,14 +92,14 @@ export class HostTable {
 
   wantsGroup(now: number, gmiMs: number): boolean {
     this.prune(now, gmiMs);
-    if (this.overflow) return true;
+    if (this.overflow || !this.complete(now)) return true;
     for (const h of this.hosts.values()) if (h.mode === 'exclude' || h.sources.size > 0) return true;
     return false;
   }
 
   wantsSource(s: string, now: number, gmiMs: number): boolean {
     this.prune(now, gmiMs);
-    if (this.overflow) return true;
+    if (this.overflow || !this.complete(now)) return true;
     for (const h of this.hosts.values()) {
       if (h.mode === 'include' ? h.sources.has(s) : !h.sources.has(s)) return true;
     }

@@ -7,13 +7,17 @@
 //      proxy querier, was active) and `noQuerier` is 'flood' — Linux floods in that case
 //      (__br_multicast_querier_exists): without queries, hosts that joined before we started are
 //      never heard, and their groups would be black-holed; or
-//   3. the startup window is open. It opens at start and closes `startupFloodMs` after the first
-//      query we send or observe: hosts answer a query within its Max Resp Time (10 s by default), so
-//      until then our table is incomplete and filtering would black-hole existing receivers
-//      (Linux's delay_timer does the same with the QRI; infix #378 is the complaint about the delay).
-//      With `noQuerier: 'filter'` the administrator asked to filter without a querier, so the window
-//      then closes `startupFloodMs` after start even if no query is ever seen (it still extends to
-//      `startupFloodMs` after the first query). `startupFloodMs: 0` disables the window.
+//   3. the startup window is open. Hosts that joined before we started only report again when a
+//      General Query asks them, and they answer within its Max Resp Time; until then our table is
+//      incomplete and filtering would black-hole them. So the window closes when the first General
+//      Query round has ended on every VLAN that has a querier: a General Query we sent, or one from the
+//      querier we follow, plus its Max Resp Time (Linux's delay_timer: started only by a General Query
+//      of the selected querier, for its max_delay). Group-specific queries, queries of a querier that
+//      lost the election, and another VLAN's queries do not close it: they make no host of this VLAN
+//      report every group. With `noQuerier: 'filter'` the administrator asked to filter without a
+//      querier, so the window then closes `startupFloodMs` after start even if no General Query is ever
+//      seen (and still not before the first round ends). `startupFloodMs: 0` disables the window;
+//      so does a fresh restored state (the engine then starts with the window closed).
 // Otherwise mode 'snoop'. The unregistered policy is the configured one (RFC 4541 §2.1.2(3)).
 
 import type { McastMode, TableCommand, UnregisteredPolicy } from '../dataplane/commands.js';
@@ -24,8 +28,8 @@ export interface PolicyInputs {
   config: SnoopingConfig;
   now: number;
   startedAt: number;
-  /** When the first query was sent or observed, or null. */
-  firstQueryAt: number | null;
+  /** When the first General Query round has ended on every queried VLAN, or null (querier.ts). */
+  firstRoundsEnd: number | null;
   /** Some querier is active (own, elected other, or 0.0.0.0). */
   querierPresent: boolean;
 }
@@ -38,13 +42,12 @@ export interface PolicyDecision {
   until: number;
 }
 
-/** End of the startup flood window, or Infinity while it waits for the first query. */
+/** End of the startup flood window, or Infinity while it waits for the first General Query round. */
 export function startupWindowEnd(i: PolicyInputs): number {
   const ms = i.config.startupFloodMs;
   if (ms <= 0) return -Infinity;
-  const afterQuery = i.firstQueryAt === null ? Infinity : i.firstQueryAt + ms;
-  if (i.config.noQuerier === 'filter') return Math.max(i.startedAt + ms, i.firstQueryAt === null ? -Infinity : afterQuery);
-  return afterQuery;
+  if (i.config.noQuerier === 'filter') return Math.max(i.startedAt + ms, i.firstRoundsEnd ?? -Infinity);
+  return i.firstRoundsEnd ?? Infinity;
 }
 
 export function decidePolicy(i: PolicyInputs): PolicyDecision {

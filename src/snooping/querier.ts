@@ -40,21 +40,18 @@
 // With an IGMPv2 own querier there are no source-specific queries: a Send Q(G,X) lowers the source
 // timers as above and sends a v2 Q(G) instead (hosts in v2 mode answer with v2 reports).
 
-import { ipv4ToU32 } from '../wire/common.js';
-import { buildQueryFrame, generalQuery, groupQuery, groupSourceQuery, type QueryParams } from '../wire/control-frame.js';
-import type { IgmpQuery } from '../wire/igmp.js';
 import type { SnoopingConfig } from './config.js';
+import type { AddressFamily, FamilyTxCounter, QueryKind, SnoopQuery } from './family.js';
 import { bit } from './forwarding.js';
 import { lowerGroupTimer, lowerSourceTimers, type PortGroup } from './membership.js';
-import { adoptedTimers, configuredTimers, type DeadlineQueue, type EffectiveTimers, Timer, TimerKind } from './timers.js';
+import { adoptedTimers, adoption, configuredTimers, type DeadlineQueue, type EffectiveTimers, Timer, TimerKind } from './timers.js';
 
-export type TxCounter =
-  | 'igmp_v2_general_query' | 'igmp_v3_general_query'
-  | 'igmp_v2_group_query' | 'igmp_v3_group_query' | 'igmp_v3_group_source_query'
-  | 'mrd_solicitation';
+export type TxCounter = FamilyTxCounter | 'mrd_solicitation';
 
 /** What the querier needs from the engine. */
 export interface QuerierHost {
+  /** Election order, query frames and counter names of the address family (IGMP or MLD). */
+  readonly family: AddressFamily;
   readonly queue: DeadlineQueue;
   readonly querierMac: string;
   config(): SnoopingConfig;
@@ -62,23 +59,25 @@ export interface QuerierHost {
   /** Every configured port. */
   allPorts(): bigint;
   send(ports: bigint, frame: Uint8Array, counter: TxCounter): void;
-  /** A query was sent or heard (starts the startup flood window). */
-  queryActivity(): void;
   /** Role changes, for the log. */
   roleChanged(vlan: number, role: 'querier' | 'non-querier' | 'off'): void;
   otherElected(vlan: number, address: string, port: number): void;
   otherLost(vlan: number, address: string): void;
+  /** The elected querier's QRV/QQI were adopted with values other than ours, or clamped (for the log). */
+  adopted(vlan: number, address: string, qrv: number, qqiSec: number, robustness: number, queryIntervalMs: number, bounded: boolean): void;
 }
 
 /** The querier we currently believe in on a VLAN, other than us. */
 export interface OtherQuerier {
   address: string;
-  addressU32: number;
+  /** family.electionRank(address). */
+  rank: number | bigint;
   port: number;
+  /** Generation of its queries (1 = IGMPv1, 2 = IGMPv2 / MLDv1, 3 = IGMPv3 / MLDv2). */
   version: 1 | 2 | 3;
   qrv: number;
   qqiSec: number;
-  maxRespDs: number;
+  maxRespMs: number;
 }
 
 export class VlanQuerier {
@@ -89,8 +88,16 @@ export class VlanQuerier {
   readonly proxyTimer: Timer;
   /** Own General Query timer; running while we are the querier. */
   readonly generalTimer: Timer;
+  /**
+   * When the first General Query round on this VLAN ends: the time of the first General Query we sent,
+   * or heard from the querier we follow, plus its Max Resp Time (hosts have answered by then). Null
+   * until then. The startup flood window waits for it (policy.ts).
+   */
+  firstRoundEnd: number | null = null;
   /** Startup queries still to send after the next one (§8.7). */
   startupLeft = 0;
+  /** The querier whose unusual QRV/QQI adoption was last logged (log once per change). */
+  loggedAdoption: string | null = null;
   /** Our role, for views and the log. */
   role: 'querier' | 'non-querier' | 'off' = 'off';
   timers: EffectiveTimers;
@@ -102,13 +109,7 @@ export class VlanQuerier {
   }
 }
 
-export type QueryVerdict = 'elected' | 'proxy' | 'not-elected';
-
-/** Address order for the election: lower wins; 0.0.0.0 ranks after every real address. */
-export function electionRank(address: string): number {
-  const n = ipv4ToU32(address);
-  return n === null || n === 0 ? Infinity : n;
-}
+export type QueryVerdict = 'elected' | 'proxy' | 'not-elected' | 'invalid-source';
 
 export class Querier {
   readonly vlans = new Map<number, VlanQuerier>();
@@ -153,19 +154,16 @@ export class Querier {
     return this.vlans.get(vlan)?.timers ?? configuredTimers(this.cfg);
   }
 
-  private params(maxRespMs: number): QueryParams {
+  /** Send one of our queries (`group` null = General Query) and count it by family, kind and version. */
+  private sendQuery(vq: VlanQuerier, ports: bigint, kind: QueryKind, group: string | null, sources: readonly string[],
+    suppress: boolean, maxRespMs: number): void {
     const c = this.cfg;
-    return {
-      version: c.querier.version,
-      maxRespDs: Math.round(maxRespMs / 100),
-      qrv: c.robustness,
-      qqiSec: Math.round(c.queryIntervalMs / 1000),
-    };
-  }
-
-  private sendQuery(vq: VlanQuerier, ports: bigint, q: IgmpQuery, counter: TxCounter): void {
-    const frame = buildQueryFrame({ srcMac: this.host.querierMac, src: this.cfg.querier.address, vlan: vq.vlan, query: q });
-    this.host.send(ports, frame, counter);
+    const f = this.host.family;
+    const frame = f.buildQuery({
+      srcMac: this.host.querierMac, src: c.querier.address, vlan: vq.vlan, generation: c.querier.version, maxRespMs,
+      qrv: c.robustness, qqiSec: Math.round(c.queryIntervalMs / 1000), group, sources, suppress,
+    });
+    this.host.send(ports, frame, f.txCounter(kind, c.querier.version));
   }
 
   // ---- own General Queries and the election ----------------------------------------------
@@ -204,9 +202,8 @@ export class Querier {
   generalQueryDue(vq: VlanQuerier): void {
     if (vq.role !== 'querier') return;
     const t = vq.timers;
-    this.sendQuery(vq, this.host.allPorts(), generalQuery(this.params(t.queryResponseIntervalMs)),
-      this.cfg.querier.version === 3 ? 'igmp_v3_general_query' : 'igmp_v2_general_query');
-    this.host.queryActivity();
+    this.sendQuery(vq, this.host.allPorts(), 'general', null, [], false, t.queryResponseIntervalMs);
+    vq.firstRoundEnd ??= this.host.now() + t.queryResponseIntervalMs;
     if (vq.startupLeft > 0) vq.startupLeft--;
     const gap = vq.startupLeft > 0 ? t.startupQueryIntervalMs : t.queryIntervalMs;
     this.host.queue.arm(vq.generalTimer, this.host.now() + gap);
@@ -216,26 +213,33 @@ export class Querier {
    * A query arrived from `src` on `port` (already past the querier guard). Runs the election and
    * returns whether this querier is the one we follow.
    */
-  onQuery(vq: VlanQuerier, q: IgmpQuery, src: string, port: number): QueryVerdict {
+  onQuery(vq: VlanQuerier, q: SnoopQuery, src: string, port: number): QueryVerdict {
     const now = this.host.now();
     const queue = this.host.queue;
-    this.host.queryActivity();
-    const rank = electionRank(src);
+    const f = this.host.family;
+    // Sources that cannot be a querier (IPv4: 0/8 but 0.0.0.0, 127/8, 224/4, 240/4 with 255.255.255.255)
+    // take no part: they are spoofed or broken, and the lowest address would otherwise win.
+    if (!f.isQuerierSource(src)) return 'invalid-source';
+    const rank = f.electionRank(src);
     if (rank === Infinity) {
-      // 0.0.0.0 never wins; it only says that hosts are being queried.
+      // 0.0.0.0 never wins; it only says that hosts are being queried. Its General Queries complete a
+      // round only while no real querier (other or us) queries this VLAN.
       queue.arm(vq.proxyTimer, now + vq.timers.oqpiMs);
+      if (vq.other === null && vq.role !== 'querier') this.noteGeneralQuery(vq, q);
       return 'proxy';
     }
-    if (this.ownEnabled() && electionRank(this.cfg.querier.address) <= rank) return 'not-elected';
+    if (this.ownEnabled() && f.electionRank(this.cfg.querier.address) <= rank) return 'not-elected';
     const cur = vq.other;
-    if (cur !== null && cur.addressU32 < rank) return 'not-elected';
-    const fresh = cur === null || cur.addressU32 !== rank;
+    if (cur !== null && cur.rank < rank) return 'not-elected';
+    const fresh = cur === null || cur.rank !== rank;
     vq.other = {
-      address: src, addressU32: rank, port, version: q.version,
-      qrv: q.qrv, qqiSec: q.qqiSec, maxRespDs: q.version === 1 ? 100 : q.maxRespDs,
+      address: src, rank, port, version: q.generation, qrv: q.qrv, qqiSec: q.qqiSec, maxRespMs: q.maxRespMs,
     };
-    // §4.1.6 / §4.1.7: a non-querier adopts the querier's QRV and QQI (v3 queries carry them).
-    vq.timers = q.version === 3 ? adoptedTimers(this.cfg, q.qrv, q.qqiSec) : configuredTimers(this.cfg);
+    // §4.1.6 / §4.1.7 (RFC 3810 §5.1.8 / §5.1.9): a non-querier adopts the querier's QRV and QQI (v3 / MLDv2 queries
+    // carry them), within bounds.
+    const before = vq.timers;
+    vq.timers = q.generation === 3 ? adoptedTimers(this.cfg, q.qrv, q.qqiSec) : configuredTimers(this.cfg);
+    if (q.generation === 3) this.noteAdoption(vq, before, src, q);
     queue.arm(vq.otherTimer, now + vq.timers.oqpiMs);
     if (vq.role === 'querier') {
       queue.stop(vq.generalTimer);
@@ -243,7 +247,45 @@ export class Querier {
       this.setRole(vq, 'non-querier');
     }
     if (fresh) this.host.otherElected(vq.vlan, src, port);
+    this.noteGeneralQuery(vq, q);
     return 'elected';
+  }
+
+  /** A General Query of the querier we follow: the first one starts the VLAN's first round. */
+  private noteGeneralQuery(vq: VlanQuerier, q: SnoopQuery): void {
+    if (q.group !== this.host.family.unspecified || vq.firstRoundEnd !== null) return;
+    // RFC 2236 §4 / RFC 3376 §7.1: a v1 query's Max Resp Time is 10 s (family.ts decodes it so).
+    vq.firstRoundEnd = this.host.now() + q.maxRespMs;
+  }
+
+  /**
+   * When every VLAN that has a querier (ours, the one we follow, or a proxy) has finished its first
+   * General Query round; null while one of them still waits for its first General Query, or while no
+   * VLAN has a querier. VLANs without any querier do not hold it up: nothing would ever answer there.
+   */
+  firstRoundsEnd(): number | null {
+    let end: number | null = null;
+    for (const vq of this.vlans.values()) {
+      if (vq.role !== 'querier' && vq.other === null && !vq.proxyTimer.running) continue;
+      if (vq.firstRoundEnd === null) return null;
+      end = Math.max(end ?? -Infinity, vq.firstRoundEnd);
+    }
+    return end;
+  }
+
+  /**
+   * Log an adoption that is unusual: values that differ from our configuration, or that were clamped.
+   * Only when the adopted values change, so a querier repeating itself is logged once.
+   */
+  private noteAdoption(vq: VlanQuerier, before: EffectiveTimers, src: string, q: SnoopQuery): void {
+    const c = this.cfg;
+    const a = adoption(c, q.qrv, q.qqiSec);
+    const unusual = a.bounded || a.robustness !== c.robustness || a.queryIntervalMs !== c.queryIntervalMs;
+    const changed = before.robustness !== vq.timers.robustness || before.queryIntervalMs !== vq.timers.queryIntervalMs;
+    if (unusual && (changed || vq.loggedAdoption !== src)) {
+      this.host.adopted(vq.vlan, src, q.qrv, q.qqiSec, a.robustness, a.queryIntervalMs, a.bounded);
+    }
+    vq.loggedAdoption = unusual ? src : null;
   }
 
   /** The Other Querier Present timer expired: forget it and, if enabled, resume querying. */
@@ -261,7 +303,7 @@ export class Querier {
     const qChanged = prev.enabled !== c.enabled || prev.querier.enabled !== c.querier.enabled ||
       prev.querier.address !== c.querier.address || prev.querier.version !== c.querier.version;
     for (const vq of this.vlans.values()) {
-      if (vq.other !== null && this.ownEnabled() && electionRank(c.querier.address) < vq.other.addressU32) {
+      if (vq.other !== null && this.ownEnabled() && this.host.family.electionRank(c.querier.address) < vq.other.rank) {
         // Our new address beats the current querier: take over.
         const lost = vq.other;
         vq.other = null;
@@ -339,13 +381,12 @@ export class Querier {
     const t = vq.timers;
     const version = this.cfg.querier.version;
     const ports = bit(pg.port);
-    const params = this.params(t.lmqiMs);
     const g = pg.group.address;
     let sentGroup = false;
     if (pg.groupQueriesLeft > 0) {
       if (pg.mode === 'exclude') {
         const suppress = pg.groupTimer.due > now + t.lmqtMs;   // "if the group timer is larger than LMQT"
-        this.sendQuery(vq, ports, groupQuery(params, g, suppress), version === 3 ? 'igmp_v3_group_query' : 'igmp_v2_group_query');
+        this.sendQuery(vq, ports, 'group', g, [], suppress, t.lmqiMs);
         sentGroup = true;
         pg.groupQueriesLeft--;
       } else {
@@ -363,11 +404,10 @@ export class Querier {
       if (rec.queriesLeft > 0) more = true;
     }
     if (version === 3) {
-      const p3 = { ...params, version: 3 as const };
-      if (withS.length > 0 && !sentGroup) this.sendQuery(vq, ports, groupSourceQuery(p3, g, withS, true), 'igmp_v3_group_source_query');
-      if (withoutS.length > 0) this.sendQuery(vq, ports, groupSourceQuery(p3, g, withoutS, false), 'igmp_v3_group_source_query');
+      if (withS.length > 0 && !sentGroup) this.sendQuery(vq, ports, 'group-source', g, withS, true, t.lmqiMs);
+      if (withoutS.length > 0) this.sendQuery(vq, ports, 'group-source', g, withoutS, false, t.lmqiMs);
     } else if (withS.length + withoutS.length > 0 && !sentGroup) {
-      this.sendQuery(vq, ports, groupQuery(params, g, false), 'igmp_v2_group_query');
+      this.sendQuery(vq, ports, 'group', g, [], false, t.lmqiMs);
     }
     if (more) {
       pg.rexmit ??= new Timer(TimerKind.Rexmit, pg);

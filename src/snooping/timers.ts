@@ -6,6 +6,8 @@
 import type { SnoopingConfig } from './config.js';
 
 export const SECOND_MS = 1000;
+/** Max Resp Times travel in tenths of a second (RFC 2236 §2.2, RFC 3376 §4.1.1). */
+export const DECISECOND_MS = 100;
 
 /**
  * The timer values in force for one VLAN. They are the configured values, except that a
@@ -35,7 +37,7 @@ export interface EffectiveTimers {
   lmqtMs: number;
   /** Older Host Present Interval (§8.13) = RV × QI + QRI. */
   olderHostPresentMs: number;
-  /** How long a learned router port lives without refresh (Linux: the querier interval). */
+  /** How long a learned router port lives without refresh (Linux: the querier interval); at least the adopted OQPI. */
   routerTimeoutMs: number;
 }
 
@@ -56,20 +58,44 @@ export function configuredTimers(c: SnoopingConfig): EffectiveTimers {
   };
 }
 
+/** The Robustness Variable and Query Interval a non-querier takes over from a query. */
+export interface Adoption {
+  robustness: number;
+  queryIntervalMs: number;
+  /** A value was outside the configured adoption bounds and was clamped to them. */
+  bounded: boolean;
+}
+
 /**
- * Timers of a non-querier that adopted the querier's Robustness Variable and Query Interval.
+ * What a non-querier adopts from the elected querier's QRV and QQI.
  * RFC 3376 §4.1.6: "Routers adopt the QRV value from the most recently received Query as their own
  * [Robustness Variable] value, unless that most recently received QRV was zero, in which case the
  * receivers use the default [Robustness Variable] value".
  * RFC 3376 §4.1.7: "Multicast routers that are not the current querier adopt the QQI value from the most
  * recently received Query as their own [Query Interval] value, unless that most recently received QQI
  * was zero, in which case the receiving routers use the default [Query Interval] value."
- * The dependent intervals are then recomputed with the §8 formulas (the QRI and LMQI stay configured).
+ * Our addition (README, deviation 18): the adopted values are clamped to the configured adoption bounds.
+ */
+export function adoption(c: SnoopingConfig, qrv: number, qqiSec: number): Adoption {
+  const wantRv = qrv > 0 ? qrv : c.robustness;
+  const wantQi = qqiSec > 0 ? qqiSec * SECOND_MS : c.queryIntervalMs;
+  const robustness = qrv > 0 ? clamp(wantRv, c.adoptRobustnessMin, c.adoptRobustnessMax) : wantRv;
+  const queryIntervalMs = qqiSec > 0 ? clamp(wantQi, c.adoptQueryIntervalMinMs, c.adoptQueryIntervalMaxMs) : wantQi;
+  return { robustness, queryIntervalMs, bounded: robustness !== wantRv || queryIntervalMs !== wantQi };
+}
+
+function clamp(v: number, min: number, max: number): number {
+  return Math.min(Math.max(v, min), Math.max(min, max));
+}
+
+/**
+ * Timers of a non-querier that adopted the querier's Robustness Variable and Query Interval
+ * (see `adoption`). The dependent intervals are then recomputed with the §8 formulas (the QRI and
+ * LMQI stay configured), and the router-port timeout follows the adopted OQPI.
  */
 export function adoptedTimers(c: SnoopingConfig, qrv: number, qqiSec: number): EffectiveTimers {
   const base = configuredTimers(c);
-  const rv = qrv > 0 ? qrv : base.robustness;
-  const qi = qqiSec > 0 ? qqiSec * SECOND_MS : base.queryIntervalMs;
+  const { robustness: rv, queryIntervalMs: qi } = adoption(c, qrv, qqiSec);
   if (rv === base.robustness && qi === base.queryIntervalMs) return base;
   const qri = base.queryResponseIntervalMs;
   return {
@@ -83,6 +109,10 @@ export function adoptedTimers(c: SnoopingConfig, qrv: number, qqiSec: number): E
     lmqc: rv,
     lmqtMs: base.lmqiMs * rv,
     olderHostPresentMs: rv * qi + qri,
+    // A router port learned from the querier must outlive its query cycle: never shorter than the
+    // adopted Other Querier Present Interval (else, with a QQI above ~255 s, the port expires for part
+    // of every cycle), never shorter than configured (it also times PIM and MRD learnings).
+    routerTimeoutMs: Math.max(base.routerTimeoutMs, rv * qi + qri / 2),
   };
 }
 
@@ -106,23 +136,29 @@ export const TimerKind = {
 export type TimerKind = (typeof TimerKind)[keyof typeof TimerKind];
 
 /**
- * A restartable timer. `due` is the absolute expiry (ms) or -1 when stopped.
+ * "Not running" / "not queued". Times are finite (the engine refuses a non-finite `now`), and may be
+ * negative (the daemon restores at now − downtime), so the sentinel is one no time can equal.
+ */
+export const STOPPED = -Infinity;
+
+/**
+ * A restartable timer. `due` is the absolute expiry (ms) or STOPPED.
  * Created once per owner and re-armed; never shared.
  */
 export class Timer {
-  /** Absolute expiry time in ms, or -1 when not running. */
-  due = -1;
-  /** Time of this timer's live entry in the heap, or -1 (internal to DeadlineQueue). */
-  queued = -1;
+  /** Absolute expiry time in ms, or STOPPED. */
+  due = STOPPED;
+  /** Time of this timer's live entry in the heap, or STOPPED (internal to DeadlineQueue). */
+  queued = STOPPED;
   constructor(readonly kind: TimerKind, readonly owner: unknown) {}
 
   get running(): boolean {
-    return this.due >= 0;
+    return this.due !== STOPPED;
   }
 
   /** Milliseconds left at `now` (0 when stopped or past due). */
   remaining(now: number): number {
-    return this.due < 0 ? 0 : Math.max(0, this.due - now);
+    return this.due === STOPPED ? 0 : Math.max(0, this.due - now);
   }
 }
 
@@ -146,9 +182,10 @@ export class DeadlineQueue {
 
   /** Start or restart `t` to expire at `due`. */
   arm(t: Timer, due: number): void {
-    if (!(t.queued >= 0 && t.due >= 0)) this.useful++;
+    if (!Number.isFinite(due)) throw new RangeError(`timer due time must be finite, got ${due}`);
+    if (!(t.queued !== STOPPED && t.due !== STOPPED)) this.useful++;
     t.due = due;
-    if (t.queued < 0 || due < t.queued) {
+    if (t.queued === STOPPED || due < t.queued) {
       t.queued = due;
       this.push({ at: due, seq: this.seq++, timer: t });
     }
@@ -156,8 +193,8 @@ export class DeadlineQueue {
 
   /** Stop `t`; its heap entry is dropped when it surfaces or at the next compaction. */
   stop(t: Timer): void {
-    if (t.queued >= 0 && t.due >= 0) this.useful--;
-    t.due = -1;
+    if (t.queued !== STOPPED && t.due !== STOPPED) this.useful--;
+    t.due = STOPPED;
     // Stopped timers of deleted memberships would otherwise stay in the heap until their old due
     // time (up to a GMI away): with join/leave churn the heap would grow by the churn rate × GMI.
     if (this.heap.length > 1024 && this.heap.length > 4 * this.useful) this.compact();
@@ -170,14 +207,14 @@ export class DeadlineQueue {
       if (e === undefined) return Infinity;
       const t = e.timer;
       if (e.at !== t.queued) { this.pop(); continue; }
-      if (t.due < 0) { this.pop(); t.queued = -1; continue; }
+      if (t.due === STOPPED) { this.pop(); t.queued = STOPPED; continue; }
       if (t.due > e.at) { this.pop(); t.queued = t.due; this.push({ at: t.due, seq: this.seq++, timer: t }); continue; }
       return e.at;
     }
   }
 
   /**
-   * The next timer whose due time is ≤ now, stopped (due = -1) before it is returned so the handler
+   * The next timer whose due time is ≤ now, stopped (due = STOPPED) before it is returned so the handler
    * may re-arm it; null when nothing is due. Timers come out in due-time order.
    */
   popDue(now: number): { timer: Timer; at: number } | null {
@@ -187,15 +224,15 @@ export class DeadlineQueue {
       this.pop();
       const t = e.timer;
       if (e.at !== t.queued) continue;       // superseded by an earlier entry
-      t.queued = -1;
-      if (t.due < 0) continue;               // stopped
+      t.queued = STOPPED;
+      if (t.due === STOPPED) continue;       // stopped
       if (t.due > e.at) {                    // postponed while queued: re-queue at the real time
         t.queued = t.due;                    // (if that is ≤ now it surfaces again, in time order)
         this.push({ at: t.due, seq: this.seq++, timer: t });
         continue;
       }
       const at = t.due;
-      t.due = -1;
+      t.due = STOPPED;
       this.useful--;
       return { timer: t, at };
     }
@@ -212,7 +249,7 @@ export class DeadlineQueue {
     for (const e of this.heap) {
       const t = e.timer;
       if (e.at !== t.queued) continue;
-      if (t.due < 0) { t.queued = -1; continue; }
+      if (t.due === STOPPED) { t.queued = STOPPED; continue; }
       kept.push(e);
     }
     kept.sort((a, b) => (less(a, b) ? -1 : 1));

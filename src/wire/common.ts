@@ -95,6 +95,19 @@ export function isIpv4LocalMulticast(s: string): boolean {
   return n !== null && n >>> 8 === 0xe00000;
 }
 
+/**
+ * An address a querier may use as its source in the election (RFC 2236 §3, RFC 3376 §6.6.2): not
+ * 0.0.0.0/8 ("this host on this network", RFC 1122 §3.2.1.3: only ever a source while booting), not
+ * 127.0.0.0/8 (loopback, never on a wire), not 224.0.0.0/4 (multicast is never a source), not 240.0.0.0/4
+ * (reserved, RFC 1112 §4) which includes the limited broadcast 255.255.255.255.
+ */
+export function isIpv4QuerierAddress(s: string): boolean {
+  const n = ipv4ToU32(s);
+  if (n === null) return false;
+  const first = n >>> 24;
+  return first !== 0 && first !== 127 && first < 224;
+}
+
 // ---------------------------------------------------------------------------------------------
 // IPv6 addresses
 

@@ -127,6 +127,18 @@ describe('values', () => {
     });
   });
 
+  it('issue 11.7: adoption bounds min ≤ max; own querier address outside 0/8 and 127/8', () => {
+    expectProblem(`${BASE}snooping:\n  adopt_robustness_min: 5\n`, {
+      line: 3, col: 25, keyPath: 'snooping.adopt_robustness_min', says: ['expected at most adopt_robustness_max (4)', 'found 5'],
+    });
+    expectProblem(`${BASE}snooping:\n  adopt_query_interval_max: 5s\n`, {
+      line: 3, col: 3, keyPath: 'snooping.adopt_query_interval_min', says: ['expected at most adopt_query_interval_max (5s)', 'found 10s (the default)'],
+    });
+    expectProblem(`${BASE}snooping:\n  querier:\n    address: 127.0.0.1\n`, {
+      line: 4, col: 14, keyPath: 'snooping.querier.address', says: ['expected IPv4 address', 'found "127.0.0.1"'],
+    });
+  });
+
   it('a cross-field rule failing on a default value says so', () => {
     expectProblem(`${BASE}snooping:\n  query_interval: 5s\n`, {
       line: 3, col: 3, keyPath: 'snooping.query_response_interval',

@@ -337,7 +337,9 @@ export class CoreOracle {
         return finish();
       }
       if (!(b[0] === 0x01 && b[1] === 0x00 && b[2] === 0x5e && b[3] === (dst[1]! & 0x7f) && b[4] === dst[2] && b[5] === dst[3])) {
-        return drop('mac_ip_mismatch');
+        if (b[0] === 0x01 && b[1] === 0x00 && b[2] === 0x5e) return drop('mac_ip_mismatch');
+        flood();                                                 // broadcast or another group MAC: bridged by MAC
+        return finish();
       }
       const proto = b[ip + 9];
       const fragment = (u16(b, ip + 6) & 0x3fff) !== 0;
@@ -466,7 +468,6 @@ export class CoreOracle {
     };
 
     if ((b[0]! & 1) === 0) {
-      if (etherType === 0x0800 && avail >= 20 && (b[ip + 16]! & 0xf0) === 0xe0) return ipv4Multicast();
       // Known unicast to its port, unknown (or stale, or to an inactive port) flooded.
       const to = this.fdb.lookup(FdbModel.key(vid, b, 0), now, S.fdbAgingMs);
       if (to < 0 || ((S.active >> BigInt(to)) & 1n) === 0n) flood();

@@ -76,6 +76,20 @@ describe('router ports', () => {
     expect(h.engine.routers()).toEqual([]);
   });
 
+  it('issue 11.8: the router port of a querier with a long adopted QQI never expires between its queries', () => {
+    const h = new Harness();
+    for (let cycle = 0; cycle < 3; cycle++) {
+      h.query({ version: 3, qrv: 2, qqiSec: 320 }, 3, '192.0.2.100'); // QQIC 0x84 = 320 s exactly (§4.1.7)
+      for (let t = 0; t < 320_000; t += 10_000) {
+        expect(h.dp.routerPorts, `cycle ${cycle} at ${t} ms`).toBe(mask(3));
+        h.advance(10_000);
+      }
+    }
+    // Derived from the adopted interval: the adopted Other Querier Present Interval (2 × 320 s + 5 s).
+    expect(h.engine.routers()[0]!.learned[0]!.expiresInMs).toBe(645_000 - 320_000);
+    expect(h.engine.querier()[0]!.timers.routerTimeoutMs).toBe(645_000);
+  });
+
   it('PIMv2 Hello marks a router port; Holdtime 0 withdraws it', () => {
     const h = new Harness();
     h.pimHello(2, '192.0.2.200');

@@ -50,6 +50,54 @@ describe('fast leave with explicit host tracking', () => {
   });
 });
 
+describe('issue 11.4: a host table created over an existing port-group', () => {
+  const Q = { enabled: true, address: '192.0.2.254', version: 3 as const };
+
+  it('a port switched to fast leave by reload keeps the group when one host (or a non-member) leaves', () => {
+    const h = new Harness({ querier: Q, ports: [{ index: 1 }, { index: 2 }] });
+    h.advance(20_000);
+    h.v2Report(G, 1, ip(11));
+    h.v2Report(G, 1, ip(12));
+    h.reconfigure({ ports: h.ports.map((p) => (p.index === 1 ? { ...p, fastLeave: true } : p)) });
+    h.leave(G, 1, ip(13));                                       // never a member
+    expect(h.dp.mdbForwards(0, G, ip(100), 1)).toBe(true);
+    h.leave(G, 1, ip(11));                                       // .12 was never heard by the new table
+    expect(h.dp.mdbForwards(0, G, ip(100), 1)).toBe(true);
+    // Not known to be alone: ordinary leave processing asks the port (§6.6.3.1), and .12 answers.
+    expect(h.queries().some((q) => q.q.group === G)).toBe(true);
+    h.v2Report(G, 1, ip(12));
+    h.advance(5_000);
+    expect(h.dp.mdbForwards(0, G, ip(100), 1)).toBe(true);
+    // A Group Membership Interval after the table was created it has heard every host: fast leave again.
+    h.advance(260_000);
+    h.v2Report(G, 1, ip(12));
+    h.leave(G, 1, ip(12));
+    expect(h.pg(G, 1)).toBeUndefined();
+  });
+
+  it('a fast-leave port restored from a snapshot without hosts keeps the group on a non-member\'s leave', () => {
+    const a = new Harness();
+    a.v2Report(G, 1, ip(11));
+    const b = new Harness({ ports: [{ index: 1, fastLeave: true }, { index: 2 }] });
+    b.next = b.engine.restore(a.engine.snapshot(), b.now);
+    b.leave(G, 1, ip(13));
+    expect(b.dp.mdbForwards(0, G, ip(100), 1)).toBe(true);
+    b.record(R.CHANGE_TO_INCLUDE_MODE, G, [], 1, ip(14));
+    expect(b.dp.mdbForwards(0, G, ip(100), 1)).toBe(true);
+  });
+
+  it('an incomplete host table stays incomplete across snapshot and restore', () => {
+    const a = new Harness({ ports: [{ index: 1 }, { index: 2 }] });
+    a.v2Report(G, 1, ip(11));
+    a.reconfigure({ ports: a.ports.map((p) => (p.index === 1 ? { ...p, fastLeave: true } : p)) });
+    a.v2Report(G, 1, ip(12));
+    const b = new Harness({ ports: [{ index: 1, fastLeave: true }, { index: 2 }] });
+    b.next = b.engine.restore(JSON.parse(JSON.stringify(a.engine.snapshot())), b.now);
+    b.leave(G, 1, ip(12));
+    expect(b.dp.mdbForwards(0, G, ip(100), 1)).toBe(true);     // .11 may still be there
+  });
+});
+
 describe('limits', () => {
   it('per-port maxGroups: new joins past the limit are refused and counted; existing ones untouched', () => {
     const h = new Harness({ ports: [{ index: 1, maxGroups: 2 }, { index: 2 }] });
@@ -121,6 +169,34 @@ describe('policy', () => {
     expect(h.dp.policy.mode).toBe('snoop');
     h.advance(255_000);                                               // querier gone → flood again
     expect(h.dp.policy.mode).toBe('flood');
+  });
+
+  it('issue 11.3: the startup window closes only on a General Query of the elected querier, after its Max Resp Time', () => {
+    const h = new Harness();
+    const reason = () => h.engine.stats().policy?.reason;
+    h.query({ version: 3, group: G, maxRespDs: 10 }, 3, '192.0.2.1');        // group-specific: not a round
+    h.advance(60_000);
+    expect([h.dp.policy.mode, reason()]).toEqual(['flood', 'startup']);
+    h.query({ version: 3 }, 2, '192.0.2.50');                                // a querier that lost the election
+    h.advance(60_000);
+    expect([h.dp.policy.mode, reason()]).toEqual(['flood', 'startup']);
+    h.query({ version: 3 }, 3, '192.0.2.1', 10);                             // the querier of another VLAN
+    h.advance(60_000);
+    expect([h.dp.policy.mode, reason()]).toEqual(['flood', 'startup']);
+    h.query({ version: 3, maxRespDs: 200 }, 3, '192.0.2.1');                 // General Query, Max Resp Time 20 s
+    h.advance(19_999);
+    expect(h.dp.policy.mode).toBe('flood');
+    h.advance(1);
+    expect([h.dp.policy.mode, reason()]).toEqual(['snoop', 'snooping']);
+  });
+
+  it('issue 11.3: an IGMPv1 General Query closes the window after 10 s (RFC 2236 §4)', () => {
+    const h = new Harness();
+    h.query({ version: 1 }, 3, '192.0.2.1');
+    h.advance(9_999);
+    expect(h.dp.policy.mode).toBe('flood');
+    h.advance(1);
+    expect(h.dp.policy.mode).toBe('snoop');
   });
 
   it('noQuerier filter: snoop after startupFloodMs even without any query', () => {
@@ -313,14 +389,6 @@ describe('edge cases', () => {
     h.reconfigure({ ports: [{ ...defaultPortConfig(1, 'swp1'), trusted: false }, defaultPortConfig(2, 'swp2')] });
     expect(h.dp.routerPorts).toBe(0n);
     expect(h.engine.querier()[0]!.other).toBeNull();
-  });
-
-  it('fast leave turned on after the join: hosts heard before are unknown, so the first leave ends it (as Linux)', () => {
-    const h = new Harness();
-    h.v2Report(G, 1, ip(11));
-    h.reconfigure({ ports: [{ ...defaultPortConfig(1, 'swp1'), fastLeave: true }, defaultPortConfig(2, 'swp2'), defaultPortConfig(3, 'swp3')] });
-    h.leave(G, 1, ip(12));
-    expect(h.pg(G, 1)).toBeUndefined();
   });
 
   it('restore does not log a join per restored membership', () => {

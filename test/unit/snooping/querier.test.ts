@@ -141,6 +141,50 @@ describe('querier election (lowest IP wins; 0.0.0.0 never wins)', () => {
     expect(h.engine.querier()[0]!.timers).toMatchObject({ robustness: 2, queryIntervalMs: 125_000, gmiMs: 260_000 });
   });
 
+  it('issue 11.7: adopted QRV and QQI are bounded, so one query cannot silence us for hours', () => {
+    const h = new Harness({ querier: { enabled: true, address: '192.0.2.254', version: 3 } });
+    h.advance(1_000);
+    // QRV 7 and QQIC 0xff (31744 s): unbounded, OQPI ≈ 62 hours.
+    h.query({ version: 3, qrv: 7, qqiSec: 31_744 }, 3, '10.0.0.1');
+    const t = h.engine.querier()[0]!.timers;
+    expect(t).toMatchObject({ robustness: 4, queryIntervalMs: 600_000, gmiMs: 2_410_000, oqpiMs: 2_405_000 });
+    expect(h.events).toContainEqual(expect.objectContaining({
+      type: 'querier-timers', vlan: 0, address: '10.0.0.1', qrv: 7, qqiSec: 31_744, robustness: 4, queryIntervalMs: 600_000, bounded: true,
+    }));
+    h.advance(2_405_000);
+    expect(h.engine.querier()[0]!.role).toBe('querier');
+    expect(h.engine.routers()).toEqual([]);
+    // Too small a QQI would shrink the Group Membership Interval below the real query cycle.
+    h.query({ version: 3, qrv: 1, qqiSec: 1 }, 3, '10.0.0.1');
+    expect(h.engine.querier()[0]!.timers).toMatchObject({ robustness: 2, queryIntervalMs: 10_000 });
+  });
+
+  it('issue 11.7: adoption bounds are configurable; usual values are adopted silently', () => {
+    const h = new Harness({ config: { adoptRobustnessMax: 7, adoptQueryIntervalMaxMs: 1_000_000 } });
+    h.query({ version: 3, qrv: 7, qqiSec: 31_744 }, 3, '10.0.0.1');
+    expect(h.engine.querier()[0]!.timers).toMatchObject({ robustness: 7, queryIntervalMs: 1_000_000 });
+    const h2 = new Harness();
+    h2.query({ version: 3, qrv: 3, qqiSec: 60 }, 3, '10.0.0.1');
+    h2.query({ version: 3, qrv: 3, qqiSec: 60 }, 3, '10.0.0.1');
+    expect(h2.events.filter((e) => e.type === 'querier-timers')).toEqual([
+      { type: 'querier-timers', vlan: 0, address: '10.0.0.1', qrv: 3, qqiSec: 60, robustness: 3, queryIntervalMs: 60_000, bounded: false },
+    ]);
+  });
+
+  it.each(['0.0.0.1', '0.255.255.255', '127.0.0.1', '224.0.0.5', '239.1.1.1', '240.0.0.1', '255.255.255.255'])(
+    'issue 11.7: a query from %s never takes part in the election', (src) => {
+      const h = new Harness({ querier: { enabled: true, address: '192.0.2.254', version: 3 } });
+      h.advance(1_000);
+      h.query({ version: 3, qrv: 7, qqiSec: 31_744 }, 3, src);
+      const v = h.engine.querier()[0]!;
+      expect(v.role).toBe('querier');
+      expect(v.other).toBeNull();
+      expect(v.proxyPresent).toBe(false);
+      expect(v.timers.robustness).toBe(2);
+      expect(h.engine.routers()).toEqual([]);
+      expect(h.engine.stats().rejects['invalid-querier']).toBe(1);
+    });
+
   it('querierGuard: queries from untrusted ports are ignored', () => {
     const h = new Harness({
       config: { querierGuard: true },
@@ -217,6 +261,14 @@ describe('leave processing and LMQT', () => {
     h.query({ version: 3, group: G, maxRespDs: 10, sources: [ip(7)] }, 3, '192.0.2.100');
     expect(h.pg(G, 1)!.sources.map((s) => [s.address, s.timerMs])).toEqual([[ip(7), 2_000], [ip(8), 260_000]]);
     expect(h.pg(G, 2)!.sources.map((s) => [s.address, s.timerMs])).toEqual([[ip(7), 2_000]]);
+  });
+
+  it('issue 11.6: the group field of a received IGMPv1 query is ignored (RFC 1112 App. I): a general query', () => {
+    const h = new Harness();
+    h.query({ version: 1 }, 3, '192.0.2.100');
+    h.v2Report(G, 1);
+    h.query({ version: 1, group: G }, 3, '192.0.2.100');
+    expect(h.pg(G, 1)!.groupTimerMs).toBe(260_000);
   });
 
   it('no querier at all: a leave lowers the group timer to LMQT (as Linux does)', () => {

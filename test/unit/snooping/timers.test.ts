@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { adoptedTimers, configuredTimers, DeadlineQueue, Timer, TimerKind } from '../../../src/snooping/timers.js';
 import { defaultSnoopingConfig } from '../../../src/snooping/config.js';
+import { Harness } from './harness.js';
 
 type Op = { op: 'arm'; t: number; due: number } | { op: 'stop'; t: number } | { op: 'run'; until: number };
 
@@ -58,6 +59,42 @@ describe('DeadlineQueue', () => {
     }
     expect(q.size).toBeLessThan(1_200);
     expect(q.next()).toBe(1_000_000);
+  });
+});
+
+describe('issue 11.9: negative times never look like a stopped timer', () => {
+  it('a timer armed at a negative time runs, fires and reports its remaining time', () => {
+    const q = new DeadlineQueue();
+    const t = new Timer(TimerKind.Group, null);
+    q.arm(t, -1);
+    expect(t.running).toBe(true);
+    expect(t.remaining(-1_001)).toBe(1_000);
+    expect(q.next()).toBe(-1);
+    expect(q.popDue(-1)?.timer).toBe(t);
+    expect(t.running).toBe(false);
+  });
+
+  it('an engine started at a negative now runs its querier', () => {
+    const h = new Harness({ start: -1_000_000, querier: { enabled: true, address: '192.0.2.254', version: 3 } });
+    h.advance(1_000);
+    expect(h.queries().length).toBe(1);
+    expect(h.engine.querier()[0]!.own.nextQueryInMs).toBe(31_250 - 1_000);
+    h.advance(31_250);
+    expect(h.queries().length).toBe(2);
+  });
+
+  it('an engine restored at a negative now (now − downtime) keeps and expires its memberships', () => {
+    const a = new Harness();
+    a.v2Report('239.1.1.1', 1);
+    const b = new Harness({ start: -5_000, querier: { enabled: true, address: '192.0.2.254', version: 3 } });
+    b.next = b.engine.restore(a.engine.snapshot(), b.now);
+    expect(b.pg('239.1.1.1', 1)?.groupTimerMs).toBe(260_000);
+    b.advance(1);
+    expect(b.queries().length).toBe(1);
+    b.advance(259_998);
+    expect(b.pg('239.1.1.1', 1)).toBeDefined();
+    b.advance(1);
+    expect(b.pg('239.1.1.1', 1)).toBeUndefined();
   });
 });
 

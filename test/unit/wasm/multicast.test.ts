@@ -143,13 +143,28 @@ describe('224.0.0.X and address consistency', () => {
     expect(decide(core, multicastData(G, { badChecksum: true }))).toMatchObject({ action: 'drop', reason: 'ipv4_checksum' });
   });
 
-  it('drops an IPv4 group in the wrong MAC, and an IPv4 group MAC carrying a unicast address', () => {
+  it('drops an IPv4 group in another group\'s MAC, and an IPv4 group MAC carrying a unicast address', () => {
     const core = newCore();
     expect(decide(core, multicastData(G, { dstMac: '01:00:5e:0a:0a:0b' }))).toMatchObject({ reason: 'mac_ip_mismatch' });
-    expect(decide(core, multicastData(G, { dstMac: 'ff:ff:ff:ff:ff:ff' }))).toMatchObject({ reason: 'mac_ip_mismatch' });
     expect(decide(core, multicastData('10.1.2.3', { dstMac: '01:00:5e:01:02:03' }))).toMatchObject({ reason: 'mac_ip_mismatch' });
     // The 24th bit of the MAC must be 0 (RFC 1112 §6.4).
     expect(decide(core, multicastData('239.1.2.3', { dstMac: '01:00:5e:81:02:03' }))).toMatchObject({ reason: 'mac_ip_mismatch' });
+  });
+
+  it('issue 11.5: an IPv4 group inside a unicast MAC is forwarded by the FDB (multicast_to_unicast), never snooped', () => {
+    const core = newCore();
+    core.setPolicy('drop', 'snoop');
+    core.mdbSet(0, G, null, ports(3));
+    decide(core, l2Frame('ff:ff:ff:ff:ff:ff', '02:00:00:00:00:b2'), 2);           // learn the receiver on port 2
+    expect(decide(core, multicastData(G, { dstMac: '02:00:00:00:00:b2' }), 0)).toMatchObject({ action: 'forward', ports: ports(2) });
+    // unknown unicast: flooded like any unknown unicast
+    expect(decide(core, multicastData(G, { dstMac: '02:00:00:00:00:b9' }), 0)).toMatchObject({ action: 'forward', ports: ports(1, 2, 3) });
+  });
+
+  it('issue 11.5: an IPv4 group inside the broadcast MAC is flooded', () => {
+    const core = newCore();
+    core.setPolicy('drop', 'snoop');
+    expect(decide(core, multicastData(G, { dstMac: 'ff:ff:ff:ff:ff:ff' }), 0)).toMatchObject({ action: 'forward', ports: ports(1, 2, 3) });
   });
 
   it('bridges IPv4 broadcast and cluster-MAC unicast IP as L2', () => {

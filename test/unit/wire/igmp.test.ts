@@ -48,6 +48,8 @@ describe('IGMP fixtures', () => {
     expect(toHex(v2q)).toBe('1164ee9b00000000');
     expect(igmp.parse(v2q)).toMatchObject({ ok: true, value: { version: 2, maxRespDs: 100 } });
     expect(igmp.parse(hex('1100eeff00000000'))).toMatchObject({ ok: true, value: { version: 1, maxRespDs: 0 } });
+    // RFC 1112 App. I: the group field of a v1 query is "ignored when received" (Linux forces 0 too).
+    expect(igmp.parse(hex('1100fefeef010101'))).toMatchObject({ ok: true, value: { version: 1, group: '0.0.0.0' } });
     expect(igmp.parse(hex('1164ee9b000000000000'))).toEqual({ ok: false, error: { layer: 'igmp', reason: 'bad-length', detail: 'query of 10 octets' } });
     expect(igmp.parse(igmp.emit({ type: 'report', version: 2, group: '239.1.1.1' }))).toEqual({ ok: true, value: { type: 'report', version: 2, group: '239.1.1.1' } });
     expect(toHex(igmp.emit({ type: 'report', version: 2, group: '239.1.1.1' }))).toBe('1600f9fcef010101');
