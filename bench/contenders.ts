@@ -61,7 +61,8 @@ export function igmpswitchBenchOptions(busyPollUs = 0): IgmpswitchOptions {
         querier: { enabled: true, address: '192.0.2.254', version: 3 },
         query_response_interval: '1s',
       },
-      dataplane: { cpu: SWITCH_CPU, busy_poll_us: busyPollUs },
+      // AF_XDP (trafgen and the kernel complete every checksum); IGS_DATAPLANE_IO=af_packet measures the fallback.
+      dataplane: { cpu: SWITCH_CPU, busy_poll_us: busyPollUs, io: process.env['IGS_DATAPLANE_IO'] || 'af_xdp' },
       logging: { level: 'info' },
     },
   };
@@ -72,7 +73,7 @@ function igmpswitchContender(name: string, busyPollUs: number, byDefault: boolea
   const options = igmpswitchBenchOptions(busyPollUs);
   return {
   name,
-  description: `igmpswitch (Node + Wasm, snooping + querier, AF_PACKET${busyPollUs ? `, busy-poll ${busyPollUs} µs` : ''}), pinned to CPU 1`,
+  description: `igmpswitch (Node + Wasm, snooping + querier, ${process.env['IGS_DATAPLANE_IO'] || 'af_xdp'}${busyPollUs ? `, busy-poll ${busyPollUs} µs` : ''}), pinned to CPU 1`,
   ceiling: false,
   byDefault,
   color,

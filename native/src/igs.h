@@ -182,6 +182,7 @@ enum { IGS_XDP_MODE_AUTO = 0, IGS_XDP_MODE_NATIVE = 1, IGS_XDP_MODE_GENERIC = 2 
 typedef struct igs_xsk_opts {
   int mode;      /* IGS_XDP_MODE_*: auto = native where the driver has it, generic otherwise */
   int zero_copy; /* XDP_ZEROCOPY at bind (drivers with zero-copy support only; veth has none) */
+  int wire_only; /* refuse virtual devices (veth, tun/tap): local senders there leave checksums incomplete */
 } igs_xsk_opts;
 int igs_xsk_pool_attach(igs_ctx *c, igs_err *e);
 void igs_xsk_pool_free(igs_ctx *c);

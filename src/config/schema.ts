@@ -346,7 +346,8 @@ const DataplaneSchema = z.strictObject({
     description: 'Packet I/O method. `af_xdp`: an AF_XDP socket whose frames land in the data plane\'s memory, plus an XDP ' +
       'program on the port (the port\'s AF_PACKET socket keeps TCP and frames longer than 1792 bytes); the port ' +
       'fails to open when that cannot be set up, or when another XDP program is attached. `af_packet`: AF_PACKET ' +
-      'sockets only. `auto`: AF_XDP where it can be set up, else AF_PACKET with a warning that says why.' + ' A port\'s own `io` wins.',
+      'sockets only. `auto`: AF_XDP where it can be set up and frames arrive with complete checksums (not on veth or ' +
+      'tun/tap, whose local senders leave them to offload), else AF_PACKET with a warning that says why.' + ' A port\'s own `io` wins.',
   }),
   busy_poll_us: doc(int(0, 1_000_000).default(0), {
     unit: 'µs', restart: true,

@@ -77,6 +77,11 @@ export class Switch {
     const record = settingsRecordPath(config.state.file);
     restoreLeftovers(record, addon, log);
     const { dataplane, ports } = await DataPlane.start(toWorkerParams(config, portIndex));
+    for (const m of dataplane.startWarnings.splice(0)) log.warn(m);
+    for (const p of ports) {
+      log.info({ event: 'port-io', port: p.name, index: p.index, io: p.io, xdpMode: p.xdpMode ?? null },
+        `port ${p.name}: ${p.io === 'af_xdp' ? `AF_XDP (${p.xdpMode} XDP)` : 'AF_PACKET'}`);
+    }
     try { writeRecord(record, dataplane.changedSettings); } catch (err) { log.warn((err as Error).message); }
     const sw = new Switch(dataplane, config, portIndex, ports, log);
     sw.wire();
@@ -94,7 +99,8 @@ export class Switch {
     dp.on('portOpened', (p) => {
       this.ports.set(p.index, p);
       this.linkUp.set(p.index, true);
-      this.log.info({ event: 'port-up', port: p.name, index: p.index, mac: p.mac, mtu: p.mtu }, `port ${p.name} added`);
+      this.log.info({ event: 'port-up', port: p.name, index: p.index, mac: p.mac, mtu: p.mtu, io: p.io },
+        `port ${p.name} added (${p.io === 'af_xdp' ? 'AF_XDP' : 'AF_PACKET'})`);
     });
     dp.on('portError', (e) => this.log.error({ event: 'port-error', port: e.name, index: e.index }, e.message));
     dp.on('link', (c) => this.onLink(c));

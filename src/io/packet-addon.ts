@@ -67,6 +67,8 @@ export interface OpenPortOptions {
   xdpMode?: XdpMode;
   /** XDP_ZEROCOPY (NICs with zero-copy AF_XDP only; veth has none, so untested here). */
   zeroCopy?: boolean;
+  /** Refuse AF_XDP on virtual devices (veth, tun/tap), whose local senders leave checksums incomplete (io "auto"). */
+  xdpWireOnly?: boolean;
 }
 
 /** The packet I/O method of a port. */

@@ -325,7 +325,7 @@ describe.skipIf(skip !== null)('packet I/O addon: AF_XDP attachment', () => {
     }
   });
 
-  it('never replaces another XDP program: af_xdp fails naming it, auto falls back to AF_PACKET and says why', async () => {
+  it('never replaces another XDP program: af_xdp fails naming it; auto falls back to AF_PACKET and says why', async () => {
     const owner = new Forwarder(t.sw, { ports: [t.s1, t.s2], io: 'af_xdp' });
     try {
       await owner.ready();
@@ -339,8 +339,9 @@ describe.skipIf(skip !== null)('packet I/O addon: AF_XDP attachment', () => {
       try {
         const ready = await auto.ready();
         expect((ready.ports as { io: string }[])[0]!.io).toBe('af_packet');
+        // On veth, auto stops before the program: local senders there leave checksums to offload (docs/packet-io.md).
         const warn = auto.messages.find((m) => m.type === 'warn');
-        expect(String(warn?.message)).toMatch(/AF_XDP not used, falling back to AF_PACKET.*another XDP program is attached/);
+        expect(String(warn?.message)).toMatch(/AF_XDP not used, falling back to AF_PACKET.*veth device.*incomplete checksums/);
       } finally {
         await auto.quit();
       }
