@@ -158,8 +158,7 @@ ${SOCKET_HELP}
       const params: TraceParams = { in: requireString(v, 'in', 'trace'), dst: requireString(v, 'dst', 'trace') };
       const v6 = isMulticastIPv6(params.dst);
       if (!isMulticastIPv4(params.dst) && !v6) {
-        const which = params.dst.includes(':') ? 'an IPv6 multicast group (ff00::/8)' : 'an IPv4 multicast group';
-        throw new UsageError(`--dst must be ${which}, got "${params.dst}"`, 'trace');
+        throw new UsageError(`--dst must be an IPv4 multicast group or an IPv6 multicast group, got "${params.dst}"`, 'trace');
       }
       if (typeof v.src === 'string') {
         if (!(v6 ? isUnicastIPv6(v.src) : isUnicastIPv4(v.src))) {
