@@ -73,6 +73,21 @@ const VERBS: Record<string, Verb> = {
 
 Runs the switch in the foreground until SIGINT or SIGTERM. SIGHUP (or \`igmpswitch reload\`) re-reads FILE.
 
+Started through npm (\`npx igmpswitch run ...\`, \`npm start\`), the daemon asks the kernel for a SIGTERM when its
+launcher exits (PR_SET_PDEATHSIG), so a SIGTERM to any process of the chain stops the switch cleanly (memberships
+saved, interface settings restored, socket and locks removed). Started any other way (systemd, nohup), signal the
+daemon itself.
+
+One owner per port, state file and socket: before it reads the state file or touches an interface, run takes an
+exclusive lock (flock) on each: one lock file per interface,
+/run/igmpswitch/locks/netns-<namespace inode>.ifindex-<n>.lock, one next to the state file (<state.file>.lock) and
+one next to the control socket (<management.socket>.lock), each holding its owner's pid. A second daemon that wants
+any of them is refused before it changes anything:
+  igmpswitch: cannot start: interface eth1 (ifindex 3) is in use by another igmpswitch (pid 4711; lock ...); stop that one first
+The kernel releases the locks when the owner exits, also after kill -9. A port added by reload is locked the same
+way. Every refusal to start prints one "igmpswitch: ..." line on standard error, besides the JSON start-failed log
+line, and exits 1.
+
 Options:
   -c, --config FILE  configuration file (YAML)
   -h, --help         this help
