@@ -231,7 +231,8 @@ export class SwitchManagement implements ManagementApi {
         const pc = c.core.ports[index]!;
         return {
           name: p.name, up: this.sw.linkUp.get(index) ?? false, rxFrames: pc.rx_frames, rxBytes: pc.rx_bytes,
-          txFrames: pc.tx_frames, txBytes: pc.tx_bytes, ...splitDropsForMetrics(pc.drops), groups: groupsPerPort.get(index) ?? 0,
+          txFrames: pc.tx_frames, txBytes: pc.tx_bytes, originatedFrames: c.io[index]?.injectFrames ?? 0,
+          ...splitDropsForMetrics(pc.drops), groups: groupsPerPort.get(index) ?? 0,
           router: routers.has(index),
         };
       }),

@@ -87,22 +87,22 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
       }
       const warnings = logWarnings(log, loaded.warnings);
       const before = sw.config;
+      const file = loaded.config;
       const beforePorts = new Set(before.ports.map((p) => p.name));
-      const wanted = new Set(loaded.config.ports.map((p) => p.name));
-      const added = [...wanted].filter((n) => !beforePorts.has(n));
+      const nextPorts = new Set(file.ports.map((p) => p.name)); // ports are reloadable: the file's list applies
+      const added = [...nextPorts].filter((n) => !beforePorts.has(n));
+      const removed = [...beforePorts].filter((n) => !nextPorts.has(n));
       locks.lockPorts(added); // throws (nothing applied) when another igmpswitch holds a new port
       let applied: string[];
       let notApplied: string[];
       try {
-        ({ applied, notApplied } = sw.reload(loaded.config)); // restart-only changes are held back, not refused
+        ({ applied, notApplied } = sw.reload(file)); // restart-only changes are held back, not refused
       } catch (err) {
         locks.releasePorts(added);
         throw err;
       }
+      locks.releasePorts(removed);
       const next = sw.config;
-      const nextPorts = new Set(next.ports.map((p) => p.name));
-      locks.releasePorts(added.filter((n) => !nextPorts.has(n)));
-      locks.releasePorts([...beforePorts].filter((n) => !nextPorts.has(n)));
       reconfigureLogger(log, next.logging);
       if (JSON.stringify(before.metrics) !== JSON.stringify(next.metrics)) {
         await metrics?.close();

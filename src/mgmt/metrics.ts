@@ -19,6 +19,8 @@ export interface PortMetrics {
   rxBytes: Count;
   txFrames: Count;
   txBytes: Count;
+  /** Frames the switch itself sent out of the port (its queries, MRD solicitations); not in txFrames. */
+  originatedFrames?: Count;
   /** Frames received and dropped as bad or lost, by reason (the data plane's names, e.g. `ipv4_checksum`, `runt`). */
   drops: Readonly<Record<string, Count>>;
   /** Frames received and not forwarded by policy, by reason (e.g. `no_egress`, `unregistered_drop`); not faults. */
@@ -135,8 +137,13 @@ export function snapshotFamilies(s: MetricsSnapshot): MetricFamily[] {
       (p) => (p.up ? 1 : 0)),
     perPort('igmpswitch_port_rx_frames_total', 'Frames received on the port.', 'counter', (p) => p.rxFrames),
     perPort('igmpswitch_port_rx_bytes_total', 'Bytes received on the port.', 'counter', (p) => p.rxBytes),
-    perPort('igmpswitch_port_tx_frames_total', 'Frames sent on the port.', 'counter', (p) => p.txFrames),
-    perPort('igmpswitch_port_tx_bytes_total', 'Bytes sent on the port.', 'counter', (p) => p.txBytes),
+    perPort('igmpswitch_port_tx_frames_total',
+      'Frames forwarded out of the port (frames the switch originates are in igmpswitch_port_originated_frames_total).',
+      'counter', (p) => p.txFrames),
+    perPort('igmpswitch_port_tx_bytes_total', 'Bytes of the frames forwarded out of the port.', 'counter', (p) => p.txBytes),
+    perPort('igmpswitch_port_originated_frames_total',
+      'Frames the switch itself sent out of the port: its own queries and MRD solicitations.', 'counter',
+      (p) => p.originatedFrames ?? 0),
     perPortReason('igmpswitch_port_drops_total', 'Frames received on the port and dropped as bad or lost, by reason.',
       (p) => p.drops),
     perPortReason('igmpswitch_port_filtered_total',

@@ -73,10 +73,7 @@ export function openPcapWriter(target: string | number, snaplen = DEFAULT_SNAPLE
   };
 }
 
-/**
- * A file (path, or a descriptor such as 1 for stdout) written synchronously and completely: control traffic is a few
- * frames per second, and a sync write keeps every frame on disk even if the process is killed.
- */
+/** A file (path, or a descriptor such as 1 for stdout) written synchronously and completely. */
 function openSyncSink(target: string | number): { write(b: Uint8Array): void; close(): void; readonly closed: boolean } {
   const fd = typeof target === 'number' ? target : openSync(target, 'w', 0o600);
   const ownsFd = typeof target !== 'number';
@@ -103,118 +100,12 @@ function openSyncSink(target: string | number): { write(b: Uint8Array): void; cl
   };
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// pcapng (IETF draft-ietf-opsawg-pcapng; what `capture --control` writes): one Interface Description Block per switch
-// port, so Wireshark and tshark name the port of every frame, and per frame an Enhanced Packet Block whose epb_flags
-// give the direction (inbound: received by the switch; outbound: sent by it) and whose comment says the same in words
-// ("rx eth1", "tx eth2"). All blocks little-endian; timestamps in microseconds (the default if_tsresol).
-//
-//   block:  type u32 | total length u32 | body … (padded to 32 bits) | total length u32
-//   option: code u16 | length u16 | value (padded to 32 bits); list ends with opt_endofopt (0, 0)
-
-export const PCAP_MAGIC_NSEC = 0xa1b23c4d;
-export const PCAPNG_SHB = 0x0a0d0d0a;
-const PCAPNG_BYTE_ORDER_MAGIC = 0x1a2b3c4d;
-const PcapngBlock = { IDB: 1, PB: 2, SPB: 3, EPB: 6 } as const;
-const PcapngOption = { END: 0, COMMENT: 1, IF_NAME: 2, EPB_FLAGS: 2, SHB_USERAPPL: 4, IF_TSRESOL: 9, IF_TSOFFSET: 14 } as const;
-/** epb_flags bits 0-1: the direction (01 inbound, 10 outbound). */
-const EPB_INBOUND = 1;
-const EPB_OUTBOUND = 2;
-/** Fixed part of each block body read here (before options and packet data). */
-const PCAPNG_MIN_BODY: Record<number, number> = { [PcapngBlock.IDB]: 8, [PcapngBlock.PB]: 20, [PcapngBlock.SPB]: 4, [PcapngBlock.EPB]: 20 };
-
-export type CaptureDirection = 'rx' | 'tx';
-
-const pad4 = (n: number): number => (n + 3) & ~3;
-const utf8 = new TextEncoder();
-
-function options(list: readonly [number, Uint8Array][]): Uint8Array {
-  const size = list.reduce((n, [, v]) => n + 4 + pad4(v.length), 0) + (list.length ? 4 : 0);
-  const out = new Uint8Array(size);
-  const v = new DataView(out.buffer);
-  let off = 0;
-  for (const [code, value] of list) {
-    v.setUint16(off, code, true);
-    v.setUint16(off + 2, value.length, true);
-    out.set(value, off + 4);
-    off += 4 + pad4(value.length);
-  }
-  if (list.length) v.setUint16(off, PcapngOption.END, true); // and length 0
-  return out;
-}
-
-function block(type: number, body: Uint8Array): Uint8Array {
-  const total = 12 + pad4(body.length);
-  const out = new Uint8Array(total);
-  const v = new DataView(out.buffer);
-  v.setUint32(0, type, true);
-  v.setUint32(4, total, true);
-  out.set(body, 8);
-  v.setUint32(total - 4, total, true);
-  return out;
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) { out.set(p, off); off += p.length; }
-  return out;
-}
-
-/** Section Header Block: byte-order magic, version 1.0, section length unknown (-1), the writing application. */
-export function pcapngSectionHeader(application = 'igmpswitch'): Uint8Array {
-  const fixed = new Uint8Array(16);
-  const v = new DataView(fixed.buffer);
-  v.setUint32(0, PCAPNG_BYTE_ORDER_MAGIC, true);
-  v.setUint16(4, 1, true);
-  v.setUint16(6, 0, true);
-  v.setBigInt64(8, -1n, true);
-  return block(PCAPNG_SHB, concat([fixed, options([[PcapngOption.SHB_USERAPPL, utf8.encode(application)]])]));
-}
-
-/** Interface Description Block for one switch port (if_name = the port's interface name). */
-export function pcapngInterface(name: string, snaplen = DEFAULT_SNAPLEN, linktype = LINKTYPE_ETHERNET): Uint8Array {
-  const fixed = new Uint8Array(8);
-  const v = new DataView(fixed.buffer);
-  v.setUint16(0, linktype, true);
-  v.setUint32(4, snaplen, true);
-  return block(PcapngBlock.IDB, concat([fixed, options([[PcapngOption.IF_NAME, utf8.encode(name)]])]));
-}
-
-/** Enhanced Packet Block: the frame on interface `interfaceId`, with its direction as epb_flags and a comment. */
-export function pcapngPacket(interfaceId: number, timeMs: number, bytes: Uint8Array,
-  opts: { direction?: CaptureDirection; comment?: string; snaplen?: number } = {}): Uint8Array {
-  const incl = Math.min(bytes.length, opts.snaplen ?? DEFAULT_SNAPLEN);
-  const fixed = new Uint8Array(20 + pad4(incl));
-  const v = new DataView(fixed.buffer);
-  const us = BigInt(Math.round(timeMs * 1000));
-  v.setUint32(0, interfaceId, true);
-  v.setUint32(4, Number(us >> 32n), true);
-  v.setUint32(8, Number(us & 0xffffffffn), true);
-  v.setUint32(12, incl, true);
-  v.setUint32(16, bytes.length, true);
-  fixed.set(bytes.subarray(0, incl), 20);
-  const list: [number, Uint8Array][] = [];
-  if (opts.comment !== undefined) list.push([PcapngOption.COMMENT, utf8.encode(opts.comment)]);
-  if (opts.direction !== undefined) {
-    const flags = new Uint8Array(4);
-    new DataView(flags.buffer).setUint32(0, opts.direction === 'rx' ? EPB_INBOUND : EPB_OUTBOUND, true);
-    list.push([PcapngOption.EPB_FLAGS, flags]);
-  }
-  return block(PcapngBlock.EPB, concat([fixed, options(list)]));
-}
-
-/** A Section Header Block and one Ethernet interface per name: the start of a pcapng file (tests and tools). */
-export function pcapngHeader(interfaceNames: readonly string[], snaplen = DEFAULT_SNAPLEN): Uint8Array {
-  return concat([pcapngSectionHeader(), ...interfaceNames.map((name) => pcapngInterface(name, snaplen))]);
-}
-
+/** One frame of `capture --control`: received on (rx) or sent from (tx) a switch port. */
 export interface CapturedFrame {
   timeMs: number;
   bytes: Uint8Array;
-  /** Switch port the frame was received on (rx) or sent from (tx). */
   port: string;
-  direction: CaptureDirection;
+  direction: 'rx' | 'tx';
 }
 
 export interface PcapngWriter {
@@ -225,8 +116,10 @@ export interface PcapngWriter {
 }
 
 /**
- * Writes a pcapng file synchronously, like openPcapWriter; an interface block is written the first time a port
- * appears (a reader meets it before the packets that name it). Each packet's comment is "<direction> <port>".
+ * Writes a pcapng file synchronously, like openPcapWriter, for `capture --control`: each switch port becomes an
+ * interface of the file (if_name = the port; its Interface Description Block is written when the port first
+ * appears, before the packets that name it), and each frame carries its direction in epb_flags (inbound = received
+ * by the switch, outbound = sent by it) and a comment "rx PORT" / "tx PORT".
  */
 export function openPcapngWriter(target: string | number, snaplen = DEFAULT_SNAPLEN): PcapngWriter {
   const sink = openSyncSink(target);
@@ -238,14 +131,15 @@ export function openPcapngWriter(target: string | number, snaplen = DEFAULT_SNAP
     write(f) {
       if (sink.closed) throw new Error('pcapng writer is closed');
       let id = interfaces.get(f.port);
-      const parts: Uint8Array[] = [];
+      const blocks: Uint8Array[] = [];
       if (id === undefined) {
         id = interfaces.size;
         interfaces.set(f.port, id);
-        parts.push(pcapngInterface(f.port, snaplen));
+        blocks.push(pcapngInterface(f.port, snaplen));
       }
-      parts.push(pcapngPacket(id, f.timeMs, f.bytes, { direction: f.direction, comment: `${f.direction} ${f.port}`, snaplen }));
-      sink.write(concat(parts));
+      const bytes = f.bytes.length > snaplen ? f.bytes.subarray(0, snaplen) : f.bytes;
+      blocks.push(pcapngPacket(id, f.timeMs, bytes, { comment: `${f.direction} ${f.port}`, direction: f.direction === 'rx' ? 'in' : 'out' }));
+      sink.write(concatBytes(blocks));
       n++;
     },
     close: () => sink.close(),
@@ -254,6 +148,102 @@ export function openPcapngWriter(target: string | number, snaplen = DEFAULT_SNAP
 
 // ---------------------------------------------------------------------------------------------------------------
 // Reading pcap and pcapng
+
+export const PCAP_MAGIC_NSEC = 0xa1b23c4d;
+export const PCAPNG_SHB = 0x0a0d0d0a;
+const PCAPNG_BYTE_ORDER_MAGIC = 0x1a2b3c4d;
+const PcapngBlock = { IDB: 1, PB: 2, SPB: 3, EPB: 6 } as const;
+const PcapngOption = { END: 0, COMMENT: 1, IF_NAME: 2, EPB_FLAGS: 2, IF_TSRESOL: 9, IF_TSOFFSET: 14 } as const;
+/** Fixed part of each block body read here (before options and packet data). */
+const PCAPNG_MIN_BODY: Record<number, number> = { [PcapngBlock.IDB]: 8, [PcapngBlock.PB]: 20, [PcapngBlock.SPB]: 4, [PcapngBlock.EPB]: 20 };
+
+// pcapng blocks, written little-endian with microsecond timestamps (the default if_tsresol).
+
+function pcapngBlock(type: number, body: Uint8Array): Uint8Array {
+  const total = 12 + body.length;
+  const out = new Uint8Array(total);
+  const v = new DataView(out.buffer);
+  v.setUint32(0, type, true);
+  v.setUint32(4, total, true);
+  out.set(body, 8);
+  v.setUint32(total - 4, total, true);
+  return out;
+}
+
+/** Options ending with opt_endofopt; each value padded to 32 bits. */
+function pcapngOptionBytes(options: Array<[number, Uint8Array]>): Uint8Array {
+  if (options.length === 0) return new Uint8Array(0);
+  const len = options.reduce((n, [, value]) => n + 4 + ((value.length + 3) & ~3), 4);
+  const out = new Uint8Array(len);
+  const v = new DataView(out.buffer);
+  let off = 0;
+  for (const [code, value] of options) {
+    v.setUint16(off, code, true);
+    v.setUint16(off + 2, value.length, true);
+    out.set(value, off + 4);
+    off += 4 + ((value.length + 3) & ~3);
+  }
+  return out;
+}
+
+/** Section Header Block (version 1.0, section length unknown) followed by one Ethernet interface per name. */
+export function pcapngHeader(interfaceNames: readonly string[], snaplen = DEFAULT_SNAPLEN): Uint8Array {
+  return concatBytes([pcapngSectionHeader(), ...interfaceNames.map((name) => pcapngInterface(name, snaplen))]);
+}
+
+/** Section Header Block: byte-order magic, version 1.0, section length unknown (-1). */
+export function pcapngSectionHeader(): Uint8Array {
+  const shb = new Uint8Array(16);
+  const sv = new DataView(shb.buffer);
+  sv.setUint32(0, PCAPNG_BYTE_ORDER_MAGIC, true);
+  sv.setUint16(4, 1, true);
+  sv.setUint16(6, 0, true);
+  sv.setBigInt64(8, -1n, true);
+  return pcapngBlock(PCAPNG_SHB, shb);
+}
+
+/** Interface Description Block of an Ethernet interface named `name` (if_name). */
+export function pcapngInterface(name: string, snaplen = DEFAULT_SNAPLEN): Uint8Array {
+  const opts = pcapngOptionBytes([[PcapngOption.IF_NAME, new TextEncoder().encode(name)]]);
+  const body = new Uint8Array(8 + opts.length);
+  const bv = new DataView(body.buffer);
+  bv.setUint16(0, LINKTYPE_ETHERNET, true);
+  bv.setUint32(4, snaplen, true);
+  body.set(opts, 8);
+  return pcapngBlock(PcapngBlock.IDB, body);
+}
+
+/** Enhanced Packet Block on interface `interfaceId`, with an optional comment and direction (epb_flags). */
+export function pcapngPacket(interfaceId: number, timeMs: number, bytes: Uint8Array,
+  opts: { comment?: string; direction?: 'in' | 'out' } = {}): Uint8Array {
+  const options: Array<[number, Uint8Array]> = [];
+  if (opts.comment !== undefined) options.push([PcapngOption.COMMENT, new TextEncoder().encode(opts.comment)]);
+  if (opts.direction !== undefined) {
+    const flags = new Uint8Array(4);
+    new DataView(flags.buffer).setUint32(0, opts.direction === 'in' ? 1 : 2, true);
+    options.push([PcapngOption.EPB_FLAGS, flags]);
+  }
+  const optBytes = pcapngOptionBytes(options);
+  const padded = (bytes.length + 3) & ~3;
+  const body = new Uint8Array(20 + padded + optBytes.length);
+  const v = new DataView(body.buffer);
+  const us = BigInt(Math.round(timeMs * 1000));
+  v.setUint32(0, interfaceId, true);
+  v.setUint32(4, Number(us >> 32n), true);
+  v.setUint32(8, Number(us & 0xffffffffn), true);
+  v.setUint32(12, bytes.length, true);
+  v.setUint32(16, bytes.length, true);
+  body.set(bytes, 20);
+  body.set(optBytes, 20 + padded);
+  return pcapngBlock(PcapngBlock.EPB, body);
+}
+
+function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let off = 0;
+  for (const p of parts) { out.set(p, off); off += p.length; }
+  return out;
+}
 
 export interface CapturedPacket {
   /** Milliseconds since the epoch, with fraction. */
@@ -390,7 +380,7 @@ function readPcapng(data: Uint8Array, v: DataView): CaptureFile {
         if (o.code === PcapngOption.COMMENT) comments.push(text.decode(data.subarray(o.at, o.at + o.length)));
         else if (type === PcapngBlock.EPB && o.code === PcapngOption.EPB_FLAGS && o.length >= 4) {
           const d = v.getUint32(o.at, le) & 3; // bits 0-1: 0 unknown, 1 inbound, 2 outbound
-          direction = d === EPB_INBOUND ? 'in' : d === EPB_OUTBOUND ? 'out' : null;
+          direction = d === 1 ? 'in' : d === 2 ? 'out' : null;
         }
       }
       const whole = ts / iface.unitsPerSec;

@@ -1,4 +1,7 @@
-// The snooping engine: the face of src/snooping.
+// The snooping engine: the face of src/snooping. Written once for both address families: `family` (family.ts)
+// supplies the IGMP or MLD codec, the address rules, the election order, the querier source and the names; the
+// daemon runs one engine per family behind DualStackSnooping (dual-stack.ts). RFC 3810 §7.4 is RFC 3376 §6.4 with
+// other names, so the sections quoted below hold for MLD as well.
 //
 // RFC rules implemented (details and section quotes in README.md and beside the code):
 //   RFC 3376 §4.1.1/§4.1.7 float codes, §4.1.6/§4.1.7 QRV/QQI adoption, §4.2.12 unknown records ignored,
@@ -16,7 +19,7 @@
 //   timers.ts      timer values (RFC 3376 §8 names) and the deadline queue
 //   membership.ts  per (VLAN, G, port) group records and the RFC 3376 §6.4 tables, expiry (§6.3, §6.5)
 //   compat.ts      §7.3.2 Older Version Host Present timers and message translation
-//   hosts.ts       explicit host tracking on fast-leave ports
+//   hosts.ts       explicit host tracking (every port; fast-leave ports act on it)
 //   routers.ts     router ports (queries of the elected querier, PIM Hello, MRD, static, never)
 //   querier.ts     own querier, election (RFC 2236 §3 / RFC 3376 §6.6.2), Q(G) / Q(G,S) (§6.6.3)
 //   forwarding.ts  membership → exact MDB, emitted as a diff of TableCommands
@@ -95,7 +98,7 @@ export interface PortGroupView {
   groupTimerMs: number;
   /** Sources; `timerMs` 0 and `forwarding` false = excluded (Y). */
   sources: Array<{ address: string; timerMs: number; forwarding: boolean }>;
-  /** Tracked hosts on fast-leave ports. */
+  /** Hosts heard reporting the group on this port (at most MAX_HOSTS_PER_PORT_GROUP), sorted. */
   hosts: string[];
 }
 
@@ -287,14 +290,7 @@ export class SnoopingEngine {
     this.portCfg.clear();
     for (const p of ports) this.portCfg.set(p.index, p);
     this.portFlagsDirty = true;
-    for (const [index, old] of prevPorts) {
-      const cur = this.portCfg.get(index);
-      if (cur === undefined) {
-        this.dropPort(index, old.name);
-      } else if (old.fastLeave && !cur.fastLeave) {
-        for (const g of this.groups_.values()) { const pg = g.ports.get(index); if (pg) pg.hosts = null; }
-      }
-    }
+    for (const [index, old] of prevPorts) if (!this.portCfg.has(index)) this.dropPort(index, old.name);
     this.configureRouters();
     if (prev.enabled && !config.enabled) this.dropAllMembership('disabled');
     if (config.enabled) this.querier_.vlan(0);
@@ -332,7 +328,7 @@ export class SnoopingEngine {
           pg.sources.set(address, rec);
           if (ms > 0 || pg.mode === 'include') this.queue.arm(rec.timer, at(ms));
         }
-        if (pc.fastLeave && e.hosts.length > 0) {
+        if (e.hosts.length > 0) {
           const incompleteMs = e.hostsIncompleteMs ?? 0;
           pg.hosts = new HostTable(MAX_HOSTS_PER_PORT_GROUP, incompleteMs > 0 ? at(incompleteMs) : -Infinity);
           for (const [host, mode, sources, age] of e.hosts.slice(0, MAX_HOSTS_PER_PORT_GROUP)) {
@@ -393,7 +389,7 @@ export class SnoopingEngine {
         groupTimerMs: pg.mode === 'exclude' ? pg.groupTimer.remaining(now) : 0,
         sources: [...pg.sources.values()].map((s) => ({ address: s.address, timerMs: s.timer.remaining(now), forwarding: s.timer.running }))
           .sort((a, b) => this.family.compare(a.address, b.address)),
-        hosts: pg.hosts ? [...pg.hosts.hosts.keys()].sort() : [],
+        hosts: pg.hosts ? pg.hosts.heard(now, this.timers(pg.group.vlan).gmiMs) : [],
       }));
       const stat: GroupView['static'] = [];
       for (const e of this.config.staticGroups) {
@@ -674,13 +670,12 @@ export class SnoopingEngine {
     this.apply(pg, pc, host, t);
   }
 
-  /** Apply a translated record to `pg`, with host tracking on fast-leave ports. */
+  /** Apply a translated record to `pg`, with host tracking. */
   private apply(pg: PortGroup, pc: PortSnoopingConfig, host: string, t: Translated): void {
-    if (pc.fastLeave) {
-      // A table created over existing members has not heard them yet (hosts.ts): incomplete for a GMI.
-      pg.hosts ??= new HostTable(MAX_HOSTS_PER_PORT_GROUP, pg.empty ? -Infinity : this.now + this.timers(pg.group.vlan).gmiMs);
-      if (!pg.hosts.apply(host, t.recordType, t.sources, this.now)) this.reject('host-limit');
-    }
+    // Every port tracks its reporting hosts (show groups HOSTS); only fast-leave ports act on them (leave early).
+    // A table created over existing members has not heard them yet (hosts.ts): incomplete for a GMI.
+    pg.hosts ??= new HostTable(MAX_HOSTS_PER_PORT_GROUP, pg.empty ? -Infinity : this.now + this.timers(pg.group.vlan).gmiMs);
+    if (!pg.hosts.apply(host, t.recordType, t.sources, this.now) && pc.fastLeave) this.reject('host-limit');
     this.setCtx(pg);
     applyRecord(this.mctx, pg, t.recordType, t.sources);
     if (this.deferred.length > 0) {

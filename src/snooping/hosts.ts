@@ -1,10 +1,10 @@
-// Explicit host tracking for fast-leave ports (the idea of Linux's EHT, br_multicast_eht.c).
+// Explicit host tracking (the idea of Linux's EHT, br_multicast_eht.c), on every port.
 //
-// A fast-leave port drops a group (or a source) at once when a host leaves, without querying. That is
-// only right if no other host behind the port still wants it. So on fast-leave ports we keep, per
-// port-group, each reporting host (keyed by the report's IP source) with the filter state its last
-// reports describe — a host's report is its whole interest (RFC 3376 §3.2 state per socket merged per
-// interface, §5.1 records):
+// Every port keeps, per port-group, each reporting host (keyed by the report's IP source) with the filter state its
+// last reports describe: `show groups` lists them as the hosts heard reporting (HOSTS). Fast-leave ports also act on
+// it. A fast-leave port drops a group (or a source) at once when a host leaves, without querying. That is only right
+// if no other host behind the port still wants it, which this table answers. A host's report is its whole interest
+// (RFC 3376 §3.2 state per socket merged per interface, §5.1 records):
 //   IS_IN(B), TO_IN(B):  host state := INCLUDE(B)      (INCLUDE({}) = the host left)
 //   IS_EX(B), TO_EX(B):  host state := EXCLUDE(B)
 //   ALLOW(B):            INCLUDE(A) → INCLUDE(A+B);  EXCLUDE(A) → EXCLUDE(A-B)
@@ -22,13 +22,19 @@
 // has heard every host, it is incomplete: it answers "wanted" and the engine handles leaves as on any
 // other port (Send Q(G) / lower the timers). Every host still interested reports within a Group
 // Membership Interval, so the table is complete one GMI after its creation.
+//
+// Memory: one small record per host; the common EXCLUDE({}) join shares one empty source set (NO_SOURCES, never
+// mutated: ALLOW/BLOCK copy before changing a set).
 
 import { RecordType } from '../wire/igmp.js';
 import type { FilterMode } from './membership.js';
 
+/** The empty source list every EXCLUDE({}) / INCLUDE({}) host shares. */
+const NO_SOURCES: ReadonlySet<string> = new Set<string>();
+
 export interface HostState {
   mode: FilterMode;
-  sources: Set<string>;
+  sources: ReadonlySet<string>;
   lastSeen: number;
 }
 
@@ -57,27 +63,31 @@ export class HostTable {
         this.overflow = true;
         return false;
       }
-      h = { mode: 'include', sources: new Set(), lastSeen: now };
+      h = { mode: 'include', sources: NO_SOURCES, lastSeen: now };
       this.hosts.set(host, h);
     }
     h.lastSeen = now;
+    const own = (s: ReadonlySet<string>): ReadonlySet<string> => (s.size === 0 ? NO_SOURCES : new Set(s));
     switch (recordType) {
       case RecordType.MODE_IS_INCLUDE:
       case RecordType.CHANGE_TO_INCLUDE_MODE:
         h.mode = 'include';
-        h.sources = new Set(sources);
+        h.sources = own(sources);
         break;
       case RecordType.MODE_IS_EXCLUDE:
       case RecordType.CHANGE_TO_EXCLUDE_MODE:
         h.mode = 'exclude';
-        h.sources = new Set(sources);
+        h.sources = own(sources);
         break;
       case RecordType.ALLOW_NEW_SOURCES:
-        for (const s of sources) h.mode === 'include' ? h.sources.add(s) : h.sources.delete(s);
+      case RecordType.BLOCK_OLD_SOURCES: {
+        // ALLOW adds to an INCLUDE list and removes from an EXCLUDE list; BLOCK the opposite.
+        const add = (recordType === RecordType.ALLOW_NEW_SOURCES) === (h.mode === 'include');
+        const next = new Set(h.sources);
+        for (const s of sources) add ? next.add(s) : next.delete(s);
+        h.sources = next.size === 0 ? NO_SOURCES : next;
         break;
-      case RecordType.BLOCK_OLD_SOURCES:
-        for (const s of sources) h.mode === 'include' ? h.sources.delete(s) : h.sources.add(s);
-        break;
+      }
     }
     if (h.mode === 'include' && h.sources.size === 0) this.hosts.delete(host);
     if (this.hosts.size === 0) this.overflow = false;
@@ -88,6 +98,12 @@ export class HostTable {
   prune(now: number, gmiMs: number): void {
     for (const [ip, h] of this.hosts) if (now - h.lastSeen >= gmiMs) this.hosts.delete(ip);
     if (this.hosts.size === 0) this.overflow = false;
+  }
+
+  /** The hosts heard within `gmiMs`, sorted (for show groups). */
+  heard(now: number, gmiMs: number): string[] {
+    this.prune(now, gmiMs);
+    return [...this.hosts.keys()].sort();
   }
 
   wantsGroup(now: number, gmiMs: number): boolean {

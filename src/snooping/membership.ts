@@ -48,7 +48,7 @@ export class PortGroup {
   groupQueriesLeft = 0;
   /** Retransmission timer for Q(G) / Q(G,S), created on first use. */
   rexmit: Timer | null = null;
-  /** Explicit host tracking on fast-leave ports (hosts.ts). */
+  /** Explicit host tracking (hosts.ts): the hosts heard reporting; fast-leave ports also act on it. */
   hosts: HostTable | null = null;
   /** Compatibility mode last reported to the log (compat.ts). */
   loggedCompat: 1 | 2 | 3 = 3;

@@ -14,6 +14,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { daemonStatus, startSender } from '../../../src/lab/index.js';
 import { buildMldFrame } from '../../../src/wire/control-frame.js';
+import { ipv6At, parseIpv6 } from '../../../src/wire/common.js';
 import { RecordType } from '../../../src/wire/igmp.js';
 import { labSkipReason, useLab } from '../harness.js';
 import {
@@ -28,6 +29,12 @@ const G_ASM = 'ff0e::2:2';   // global scope, any source
 const G_LINK = 'ff02::cc';   // link scope: snooped too (RFC 4541 §3), as in bridge_mld.sh
 const G_V1 = 'ff0e::3:3';    // MLDv1 host's group
 const UNREG = 'ff0e::99:99';
+
+/** ff02::1:ff00:0/104 plus the address's low 24 bits (RFC 4291 §2.7.1). */
+function solicitedNode(addr: string): string {
+  const b = parseIpv6(addr)!;
+  return ipv6At(new Uint8Array([0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, b[13]!, b[14]!, b[15]!]), 0);
+}
 
 const HOSTS = ['snd', 's2', 'v1', 'ssm', 'blk', 'non'] as const;
 type HostName = (typeof HOSTS)[number];
@@ -119,7 +126,10 @@ describe.skipIf(skip !== null)(`igmpswitch with Linux MLD hosts${skip ? ` (skipp
     const sn = (await groups(l)).filter((g) => g.group.startsWith('ff02::1:ff'));
     expect(sn.length).toBeGreaterThanOrEqual(HOSTS.length);
     for (const [from, to] of [['non', 'snd'], ['v1', 'blk'], ['s2', 'ssm']] as const) {
-      const r = await l.host(from).exec('ping', ['-6', '-c', '2', '-i', '0.2', '-W', '2', ADDR[to]], { check: false });
+      // The Neighbor Solicitation goes to the target's solicited-node group (RFC 4291 §2.7.1): wait until the
+      // target's kernel has reported it (its unsolicited report may predate the switch; it answers every query).
+      await rowFor(solicitedNode(ADDR[to]), to, () => true, 'solicited-node membership', 8_000);
+      const r = await l.host(from).exec('ping', ['-6', '-c', '3', '-i', '0.2', '-W', '3', ADDR[to]], { allowFail: true });
       expect(r.code, `ping ${from} → ${to}: ${r.stdout}${r.stderr}`).toBe(0);
     }
   });

@@ -200,8 +200,8 @@ describe('capture', () => {
     expect(r.err).toContain('3 frames written to');
     const p = readCapture(readFileSync(file)).packets;
     expect(p.map((k) => Buffer.from(k.bytes))).toEqual([0, 1, 2].map((i) => Buffer.from(frame(i).bytes)));
-    expect(p.map((k) => [k.interfaceName, k.direction, k.comments[0]])).toEqual([
-      ['eth1', 'in', 'rx eth1'], ['eth2', 'out', 'tx eth2'], ['eth1', 'in', 'rx eth1'],
+    expect(p.map((k) => [k.interfaceName, k.direction, k.comments])).toEqual([
+      ['eth1', 'in', ['rx eth1']], ['eth2', 'out', ['tx eth2']], ['eth1', 'in', ['rx eth1']],
     ]);
     expect(p[1]!.timeMs).toBeCloseTo(1_732_000_000_010.5, 3);
     await new Promise((r) => setTimeout(r, 50));
@@ -230,7 +230,7 @@ describe('capture', () => {
     expect(r.code).toBe(0);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
     expect(r.err).toContain('0 frames written');
-    expect(readCapture(readFileSync(file)).packets).toEqual([]);
+    expect(readCapture(readFileSync(file))).toEqual({ format: 'pcapng', packets: [], error: null });
   });
 
   it('writes to standard output with --control -', async () => {

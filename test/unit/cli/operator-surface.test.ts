@@ -46,7 +46,7 @@ describe('issue 13.6: trace', () => {
   it('a unicast --dst is a usage error, before asking the daemon', async () => {
     const r = await run(['trace', '--in', 'eth0', '--dst', '10.0.0.5', '--socket', '/nonexistent/igmpswitch.sock']);
     expect(r.code).toBe(2);
-    expect(r.err).toContain('--dst must be an IPv4 multicast group or an IPv6 multicast group, got "10.0.0.5"');
+    expect(r.err).toMatch(/--dst must be an IPv4 multicast group.*got "10.0.0.5"/);
   });
 
   it('without --src the frame is "any source", and the unregistered policy is shown', () => {

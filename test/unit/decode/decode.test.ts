@@ -217,7 +217,7 @@ describe('capture files: pcap and pcapng reader', () => {
   });
 
   it('reads pcapng: interface names, comments, direction flags', () => {
-    const c = readCapture(Buffer.concat([pcapngHeader(['eth1', 'eth2']), pcapngPacket(1, 5000.5, f1, { comment: 'port eth2 rx', direction: 'rx' }), pcapngPacket(0, 6000, f2)]));
+    const c = readCapture(Buffer.concat([pcapngHeader(['eth1', 'eth2']), pcapngPacket(1, 5000.5, f1, { comment: 'port eth2 rx', direction: 'in' }), pcapngPacket(0, 6000, f2)]));
     expect(c.format).toBe('pcapng');
     expect(c.packets.map((p) => [p.interfaceName, p.direction, p.comments, p.timeMs])).toEqual([
       ['eth2', 'in', ['port eth2 rx'], 5000.5], ['eth1', null, [], 6000]]);

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/cli.js';
-import { pcapngHeader, pcapngPacket } from '../../../src/mgmt/pcap.js';
-import { buildIgmpFrame, buildIpv4Frame } from '../../../src/wire/control-frame.js';
+import { openPcapngWriter, pcapngHeader, pcapngPacket } from '../../../src/mgmt/pcap.js';
+import { buildIgmpFrame, buildIpv4Frame, buildQueryFrame, generalQuery } from '../../../src/wire/control-frame.js';
 
 const CONFIG = `ports: [eth1, eth2, eth3]
 snooping:
@@ -77,6 +77,21 @@ describe('decode --switch', () => {
       'sent by the switch in the capture: shown, not replayed',
     ]));
     expect(r.out).toContain('after the last frame, the switch:\n  member: 239.3.3.3 on eth3: EXCLUDE {} (IGMPv3)');
+  });
+
+  it('reads what capture --control writes: each frame on its port, the switch\'s own (tx) frames shown and not replayed', async () => {
+    const file = path.join(dir, 'control.pcapng');
+    const w = openPcapngWriter(file);
+    w.write({ timeMs: T0, port: 'eth2', direction: 'rx', bytes: v3(4, '239.3.3.3') });
+    w.write({ timeMs: T0 + 100, port: 'eth1', direction: 'tx',
+      bytes: buildQueryFrame({ srcMac: '02:00:00:00:00:fe', src: '192.0.2.254', vlan: 0, query: generalQuery({ version: 3, maxRespDs: 20, qrv: 2, qqiSec: 10 }) }) });
+    w.close();
+    const r = await cli(['decode', file, '--switch', path.join(dir, 'switch.yaml')]);
+    expect(r).toMatchObject({ code: 0, err: '' });
+    expect(r.out).toMatch(/#1 .*\(port eth2, received\)  IGMPv3 Membership Report from 192\.0\.2\.3/);
+    expect(switchBlock(r.out, 1)).toContain('membership 239.3.3.3 on eth2: none → EXCLUDE {} (IGMPv3)');
+    expect(r.out).toMatch(/#2 .*\(port eth1, sent by the switch\)  IGMPv3 Membership Query \(General Query\) from 192\.0\.2\.254/);
+    expect(switchBlock(r.out, 2)).toContain('sent by the switch in the capture: shown, not replayed');
   });
 
   it('a frame larger than a data-plane slot is shown and not replayed', async () => {

@@ -5,7 +5,8 @@
 // Inputs: IGMP v1/v2/v3 reports, leaves and queries built by the wire layer from small pools (so state builds up:
 // joins, leaves, elections, compat modes, limits) including invalid groups and sources (224.0.0.x, 0.0.0.0,
 // unicast groups, multicast sources), unknown record types, huge source lists; PIM hellos (holdtime 0 too); MRD;
-// MLD; each possibly mutated by a fuzz family (bit flips, IP field attacks, counts, cuts, tags, …). Engine
+// MLD (half the runs use the IPv6 engine: MLDv1/v2 reports, Done, queries, ff02::1 / ff00::/15 / unicast groups,
+// sources and queriers that RFC 3810 §5.1.14 / §6.2 policing refuses); each possibly mutated by a fuzz family (bit flips, IP field attacks, counts, cuts, tags, …). Engine
 // configurations: defaults, per-port and global group limits, fast leave, own querier v2/v3, querier guard,
 // report rate limit, router never/static, static groups.
 //
@@ -18,7 +19,8 @@
 //     the querier guard never an untrusted learned one;
 //   - limits hold: per-port memberships ≤ max_groups, all ≤ snooping.max_groups, ≤ 64 sources per port-group;
 //     stats().memberships equals the membership rows groups() shows;
-//   - only valid state exists: groups are IPv4 multicast outside 224.0.0.0/24, sources unicast;
+//   - only valid state exists: groups are IPv4 multicast outside 224.0.0.0/24 (IPv6: outside ff00::/15, not ff02::1),
+//     sources unicast;
 //   - frames the engine sends decode (checked by the harness) and go only to configured ports;
 //   - at the end, with no more reports, every learned membership and router port expires: the MDB is back to the
 //     static entries alone (nothing leaks).
@@ -26,11 +28,11 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadCore } from '../../../src/dataplane/core.js';
-import { ipv4ToU32 } from '../../../src/wire/common.js';
+import { IPV4, IPV6 } from '../../../src/snooping/family.js';
 import { buildIgmpFrame, decodeControlFrame } from '../../../src/wire/control-frame.js';
 import { Harness } from '../snooping/harness.js';
 import { FUZZ_CONTROL_FRAMES, FUZZ_SEED, Tally, timeoutFor } from './budget.js';
-import { controlMessage, PORTS, type Preset, PRESETS } from './control-gen.js';
+import { controlMessage, mldMessage, PORTS, type Preset, PRESETS, PRESETS6 } from './control-gen.js';
 import { BASES, buildCase, fixChecksums, type Recipe, recipeArbitrary } from './frame-gen.js';
 import { Rng } from './rng.js';
 
@@ -90,16 +92,13 @@ function checkInvariants(h: Harness, preset: Preset, where: () => string): void 
   const perPort = new Map<number, number>();
   let memberships = 0;
   for (const g of h.engine.groups()) {
-    const n = ipv4ToU32(g.group);
-    if (n === null || n >>> 28 !== 0xe || n >>> 8 === 0xe00000) fail(`invalid group ${g.group} in the table`);
+    // IPv4: multicast outside 224.0.0.0/24; IPv6: multicast outside ff00::/15, not ff02::1 (src/config/address.ts).
+    if (h.family.classifyGroup(g.group) !== 'snooped') fail(`invalid group ${g.group} in the table`);
     for (const p of g.ports) {
       memberships++;
       perPort.set(p.port, (perPort.get(p.port) ?? 0) + 1);
       if (p.sources.length > 64) fail(`${p.sources.length} sources on ${g.group} port ${p.port}`);
-      for (const s of p.sources) {
-        const v = ipv4ToU32(s.address);
-        if (v === null || v === 0 || v >>> 28 === 0xe) fail(`invalid source ${s.address} on ${g.group}`);
-      }
+      for (const s of p.sources) if (!h.family.validSource(s.address)) fail(`invalid source ${s.address} on ${g.group}`);
     }
   }
   for (const pc of h.ports) if (pc.maxGroups > 0 && (perPort.get(pc.index) ?? 0) > pc.maxGroups) fail(`port ${pc.index} holds ${perPort.get(pc.index)} > max_groups ${pc.maxGroups}`);
@@ -142,12 +141,13 @@ describe('control plane under fuzzed punted frames', () => {
 
   it(`decode + engine keep their invariants: ${FUZZ_CONTROL_FRAMES} frames`, () => {
     const t0 = performance.now();
-    const runArb = fc.record({ preset: fc.nat(PRESETS.length - 1), steps: fc.array(stepArb, { minLength: 1, maxLength: 60 }) });
+    // Each run snoops one family: IGMP (the IPv4 engine) or MLD (the IPv6 engine), with the same presets.
+    const runArb = fc.record({ preset: fc.nat(PRESETS.length - 1), v6: fc.boolean(), steps: fc.array(stepArb, { minLength: 1, maxLength: 60 }) });
     let round = 0;
     while (frames < FUZZ_CONTROL_FRAMES) {
-      fc.assert(fc.property(runArb, ({ preset: pi, steps }) => {
-        const preset = PRESETS[pi]!;
-        const h = new Harness({ config: preset.config, ports: preset.ports, start: 1_000 });
+      fc.assert(fc.property(runArb, ({ preset: pi, v6, steps }) => {
+        const preset = (v6 ? PRESETS6 : PRESETS)[pi]!;
+        const h = new Harness({ config: preset.config, ports: preset.ports, start: 1_000, family: v6 ? IPV6 : IPV4 });
         let stepNo = 0;
         const where = (): string => `preset "${preset.name}", step ${stepNo}: ${JSON.stringify(steps[stepNo])}`;
         for (; stepNo < steps.length; stepNo++) {
@@ -165,7 +165,7 @@ describe('control plane under fuzzed punted frames', () => {
             length = Math.min(c.length, c.bytes.length);
           } else {
             const r = new Rng(s.seed);
-            const m = controlMessage(r);
+            const m = v6 ? { frame: mldMessage(r) } : controlMessage(r);
             const srcMac = `02:00:00:00:00:${s.port.toString(16).padStart(2, '0')}`;
             bytes = 'frame' in m ? m.frame(srcMac, s.vlan)
               : buildIgmpFrame({ srcMac, src: m.src, dst: m.dst, vlan: s.vlan, routerAlert: r.chance(0.8), ttl: r.chance(0.9) ? 1 : 64, message: m.repr });

@@ -1,8 +1,10 @@
-// Control messages for the control-plane fuzz: IGMP, PIM and MRD built by the wire layer from small pools, so that
-// state builds up (joins, leaves, elections, compat modes, limits), with invalid groups and sources mixed in.
+// Control messages for the control-plane fuzz: IGMP, PIM and MRD (and MLD for the IPv6 engine) built by the wire layer
+// from small pools, so that state builds up (joins, leaves, elections, compat modes, limits), with invalid groups and
+// sources mixed in.
 
 import type { PortSnoopingConfig, SnoopingConfig } from '../../../src/snooping/config.js';
-import { buildIpv4Frame } from '../../../src/wire/control-frame.js';
+import { buildIpv4Frame, buildMldFrame } from '../../../src/wire/control-frame.js';
+import * as mld from '../../../src/wire/mld.js';
 import type { GroupRecord, IgmpRepr } from '../../../src/wire/igmp.js';
 import * as mrd from '../../../src/wire/mrd.js';
 import * as pim from '../../../src/wire/pim.js';
@@ -82,3 +84,64 @@ export function controlMessage(r: Rng): { repr: IgmpRepr; dst: string; src: stri
   }
 }
 
+
+// ---- MLD (the IPv6 engine) ----
+
+export const GROUPS6 = ['ff0e::1:1', 'ff0e::1:2', 'ff3e::1:1', 'ff02::1:ff00:1', 'ff02::1', 'ff01::1', '::', '2001:db8::1',
+  'ff00::7', 'ff02::cc'];
+export const SOURCES6 = ['2001:db8::1', '2001:db8::2', '2001:db8::3', 'fe80::9', '::', 'ff0e::1:1', '::1'];
+/** Link-local queriers (and :: and a global address, which policing refuses). */
+export const QUERIERS6 = ['fe80::fa', 'fe80::a', 'fe80::1', '::', '2001:db8::fe'];
+
+/** PRESETS for the IPv6 engine: the same configurations with IPv6 querier addresses and static groups. */
+export const PRESETS6: readonly Preset[] = PRESETS.map((p) => ({
+  ...p,
+  name: `MLD: ${p.name}`,
+  config: {
+    ...p.config,
+    ...(p.config.querier ? { querier: { ...p.config.querier, address: `fe80::${p.config.querier.address.split('.')[3]}` } } : {}),
+    ...(p.config.staticGroups ? {
+      staticGroups: p.config.staticGroups.map((sg, i) => ({ ...sg, group: GROUPS6[i]!, source: sg.source === null ? null : SOURCES6[0]! })),
+    } : {}),
+  },
+}));
+
+/** An MLD message (MLDv1 report/Done, MLDv2 report, v1/v2 query) as a complete frame; sometimes breaking RFC 3810 §6.2. */
+export function mldMessage(r: Rng): (srcMac: string, vlan: number) => Uint8Array {
+  const group = (): string => (r.chance(0.8) ? GROUPS6[r.int(4)]! : r.pick(GROUPS6));
+  const source = (): string => (r.chance(0.85) ? SOURCES6[r.int(4)]! : r.pick(SOURCES6));
+  let src = r.chance(0.05) ? '::' : r.chance(0.05) ? '2001:db8::77' : `fe80::${r.range(1, 20).toString(16)}`;
+  let message: mld.MldRepr;
+  let dst: string;
+  switch (r.int(8)) {
+    case 0: case 1: { const g = group(); message = { type: 'report', version: 1, group: g }; dst = g; break; }
+    case 2: message = { type: 'done', group: group() }; dst = mld.ALL_ROUTERS; break;
+    case 3: case 4: case 5: {
+      const records: GroupRecord[] = [];
+      for (let i = 0, n = r.range(0, 4); i < n; i++) {
+        const sources: string[] = [];
+        for (let j = 0, ns = r.range(0, 3); j < ns; j++) sources.push(source());
+        records.push({ recordType: r.chance(0.95) ? r.range(1, 6) : r.int(256), group: group(), sources });
+      }
+      message = { type: 'v2-report', records };
+      dst = mld.ALL_MLDV2_ROUTERS;
+      break;
+    }
+    default: {
+      const version = r.pick([1, 2, 2] as const);
+      const specific = r.chance(0.3) ? group() : mld.UNSPECIFIED;
+      message = {
+        type: 'query', version, maxRespMs: r.pick([0, 100, 1_000, 10_000, 3_000_000]), group: specific,
+        suppress: version === 2 && r.chance(0.3), qrv: version === 2 ? r.int(8) : 0, qqiSec: version === 2 ? r.pick([0, 1, 10, 125, 31744]) : 0,
+        sources: version === 2 && specific !== mld.UNSPECIFIED && r.chance(0.3) ? [source(), source()] : [],
+      };
+      src = r.pick(QUERIERS6);
+      dst = specific === mld.UNSPECIFIED ? mld.ALL_NODES : specific;
+    }
+  }
+  const hopLimit = r.chance(0.9) ? 1 : 64;
+  const routerAlert = r.chance(0.9);
+  // A destination that is not multicast would not reach the engine (the core drops it): use all-nodes instead.
+  const to = dst.startsWith('ff') ? dst : mld.ALL_NODES;
+  return (srcMac, vlan) => buildMldFrame({ srcMac, src, dst: to, vlan, hopLimit, routerAlert, message });
+}

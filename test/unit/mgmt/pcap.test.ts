@@ -75,8 +75,8 @@ describe('pcapng writer (capture --control, issue 13.3)', () => {
     w.write({ timeMs: 1_732_461_234_569, bytes: FRAME, port: 'eth1', direction: 'tx' });
     w.close();
     const packets = readCapture(readFileSync(file)).packets;
-    expect(packets.map((p) => [p.interfaceName, p.direction, p.comments[0], p.origLen])).toEqual([
-      ['eth1', 'in', 'rx eth1', FRAME.length], ['eth2', 'out', 'tx eth2', FRAME.length], ['eth1', 'out', 'tx eth1', FRAME.length],
+    expect(packets.map((p) => [p.interfaceName, p.direction, p.comments, p.origLen])).toEqual([
+      ['eth1', 'in', ['rx eth1'], FRAME.length], ['eth2', 'out', ['tx eth2'], FRAME.length], ['eth1', 'out', ['tx eth1'], FRAME.length],
     ]);
     expect(packets[0]!.timeMs).toBeCloseTo(1_732_461_234_567.125, 3);
     expect(Buffer.from(packets[2]!.bytes)).toEqual(FRAME);
