@@ -181,7 +181,7 @@ function labChild(arg?: string): Promise<{ child: ReturnType<typeof spawn>; name
       if (line) resolve({ child, namespaces: (JSON.parse(line) as { namespaces: string[] }).namespaces, exit });
     });
     void exit.then((st) => reject(new Error(`lab child exited early (${JSON.stringify(st)}): ${err}`)));
-    setTimeout(() => reject(new Error(`lab child did not start: ${err}`)), 30_000);
+    setTimeout(() => reject(new Error(`lab child did not start: ${err}`)), 60_000); // node + tsx + a lab: slow on a loaded machine
   });
 }
 
