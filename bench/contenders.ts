@@ -53,7 +53,7 @@ async function hasCmd(cmd: string): Promise<boolean> {
 // ------------------------------------------------------------------------------------------------ igmpswitch
 
 /** igmpswitch settings for the bench: snooping with its querier (like the bridge), pinned to SWITCH_CPU. */
-export function igmpswitchBenchOptions(busyPollUs = 0): IgmpswitchOptions {
+export function igmpswitchBenchOptions(busyPollUs = 0, rxRing = true): IgmpswitchOptions {
   return {
     cpu: SWITCH_CPU,
     config: {
@@ -61,18 +61,19 @@ export function igmpswitchBenchOptions(busyPollUs = 0): IgmpswitchOptions {
         querier: { enabled: true, address: '192.0.2.254', version: 3 },
         query_response_interval: '1s',
       },
-      dataplane: { cpu: SWITCH_CPU, busy_poll_us: busyPollUs },
+      dataplane: { cpu: SWITCH_CPU, busy_poll_us: busyPollUs, rx_ring: rxRing },
       logging: { level: 'info' },
     },
   };
 }
 export const IGMPSWITCH_BENCH: IgmpswitchOptions = igmpswitchBenchOptions();
 
-function igmpswitchContender(name: string, busyPollUs: number, byDefault: boolean, color: string): Contender {
-  const options = igmpswitchBenchOptions(busyPollUs);
+function igmpswitchContender(name: string, busyPollUs: number, rxRing: boolean, byDefault: boolean, color: string): Contender {
+  const options = igmpswitchBenchOptions(busyPollUs, rxRing);
   return {
   name,
-  description: `igmpswitch (Node + Wasm, snooping + querier, AF_PACKET${busyPollUs ? `, busy-poll ${busyPollUs} µs` : ''}), pinned to CPU 1`,
+  description: `igmpswitch (Node + Wasm, snooping + querier, AF_PACKET ${rxRing ? 'TPACKET_V2 ring' : 'recvmmsg'}` +
+    `${busyPollUs ? `, busy-poll ${busyPollUs} µs` : ''}), pinned to CPU 1`,
   ceiling: false,
   byDefault,
   color,
@@ -237,8 +238,10 @@ function cforwardContender(name: string, mode: keyof typeof CFORWARD_MODES, colo
 
 /** Every contender, in report order. Adding one is adding an entry here. */
 export const CONTENDER_LIST: Contender[] = [
-  igmpswitchContender('igmpswitch', 0, true, '#d62728'),
-  igmpswitchContender('igmpswitch-busypoll', 50, false, '#ff9896'),
+  igmpswitchContender('igmpswitch', 0, true, true, '#d62728'),
+  // Tuning variants, measured with --contenders (docs/packet-io.md): the other receive method, busy-polling.
+  igmpswitchContender('igmpswitch-recvmmsg', 0, false, false, '#e377c2'),
+  igmpswitchContender('igmpswitch-busypoll', 50, true, false, '#ff9896'),
   linuxBridge,
   ovs,
   cforwardContender('cforward', 'recvmmsg', '#7f7f7f'),

@@ -285,7 +285,8 @@ static napi_value js_open_port(napi_env env, napi_callback_info info) {
     napi_typeof(env, argv[2], &t);
     if (t == napi_object) {
       if (get_opt_int(env, argv[2], "qdiscBypass", &o.qdisc_bypass) < 0 ||
-          get_opt_int(env, argv[2], "rcvbuf", &o.rcvbuf) < 0 || get_opt_int(env, argv[2], "sndbuf", &o.sndbuf) < 0)
+          get_opt_int(env, argv[2], "rcvbuf", &o.rcvbuf) < 0 || get_opt_int(env, argv[2], "sndbuf", &o.sndbuf) < 0 ||
+          get_opt_int(env, argv[2], "rxRing", &o.rx_ring) < 0)
         return NULL;
     } else if (t != napi_undefined) {
       return throw_arg(env, "%s", "openPort: options must be an object");
@@ -305,6 +306,7 @@ static napi_value js_open_port(napi_env env, napi_callback_info info) {
   int rcvbuf = 0;
   socklen_t rl = sizeof rcvbuf;
   if (getsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &rl) == 0) set_num(env, out, "rcvbuf", rcvbuf);
+  set_num(env, out, "rxRingFrames", p->ring ? p->ring_frames : 0);
   return out;
 }
 

@@ -98,5 +98,6 @@ export function toWorkerParams(config: Config, portIndex: ReadonlyMap<string, nu
     ports: config.ports.map((p) => ({ index: indexOf(portIndex, p.name), name: p.name })),
     cpu: d.cpu,
     busyPollUs: d.busy_poll_us,
+    rxRing: d.rx_ring,
   };
 }

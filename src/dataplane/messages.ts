@@ -12,6 +12,8 @@ export interface WorkerParams {
   cpu: number | null;
   /** receive()'s busy-poll budget after the last frame, µs (undefined: the addon's default, 0). */
   busyPollUs?: number;
+  /** Receive through a TPACKET_V2 ring (openPort rxRing); undefined = recvmmsg. */
+  rxRing?: boolean;
 }
 
 /** Punted control frames of one batch: `meta` holds PUNT_META_WORDS words per frame. */

@@ -53,6 +53,11 @@ export interface OpenPortOptions {
    * (kernelDrops) rather than a long queue.
    */
   rcvbuf?: number;
+  /**
+   * Receive through a TPACKET_V2 RX ring (per-frame status, 4 batches of 2 KiB frames) instead of recvmmsg; a frame
+   * longer than a ring frame (GSO) is read whole with recvmsg. docs/packet-io.md has the measurements.
+   */
+  rxRing?: boolean;
   /** SO_SNDBUF(FORCE) bytes, default 4 MiB. */
   sndbuf?: number;
 }
@@ -64,6 +69,8 @@ export interface OpenedPort {
   mtu: number;
   /** The socket's receive capacity (getsockopt SO_RCVBUF: bytes of skb truesize it queues before dropping). */
   rcvbuf?: number;
+  /** Frames in the TPACKET_V2 RX ring (0: recvmmsg). */
+  rxRingFrames?: number;
 }
 
 export interface ReceiveTuning {

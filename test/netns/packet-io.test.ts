@@ -78,14 +78,20 @@ async function rawSend(ns: string, ifname: string, kind: string, count: number, 
   }
 }
 
-describe.skipIf(skip !== null)('packet I/O addon (AF_PACKET, veth)', () => {
+/** Every check runs on both receive methods of the addon (openPort rxRing). */
+const RECEIVE_METHODS = [
+  { method: 'recvmmsg', rxRing: false },
+  { method: 'TPACKET_V2 ring', rxRing: true },
+];
+
+describe.skipIf(skip !== null).each(RECEIVE_METHODS)('packet I/O addon (AF_PACKET, veth, $method)', ({ rxRing }) => {
   let t: Topo;
   let fw: Forwarder;
   let before: Stats;
 
   beforeAll(async () => {
     t = createTopo();
-    fw = new Forwarder(t.sw, { ports: [t.s1, t.s2], marker: hex('IGS-SELF-CHECK'), netlink: true });
+    fw = new Forwarder(t.sw, { ports: [t.s1, t.s2], marker: hex('IGS-SELF-CHECK'), netlink: true, rxRing });
     await fw.ready();
     before = await fw.stats();
   });
@@ -205,7 +211,7 @@ describe.skipIf(skip !== null)('packet I/O addon (AF_PACKET, veth)', () => {
   });
 });
 
-describe.skipIf(skip !== null)('packet I/O addon (TAP port: GSO super-frame with a VLAN tag)', () => {
+describe.skipIf(skip !== null).each(RECEIVE_METHODS)('packet I/O addon (TAP port: GSO super-frame with a VLAN tag, $method)', ({ rxRing }) => {
   let t: Topo;
   let tap: JsonChild;
   let fw: Forwarder;
@@ -218,7 +224,7 @@ describe.skipIf(skip !== null)('packet I/O addon (TAP port: GSO super-frame with
     tap = new JsonChild('ip', ['netns', 'exec', t.sw, 'python3', RAW, 'tap', tapName]);
     await tap.wait((m) => m.type === 'ready');
     // GRO on for the run (veth default: off): the PortSet must change it, and restore it on close.
-    fw = new Forwarder(t.sw, { ports: [t.s1, t.s2, tapName], offloads: { lro: false, gro: true } });
+    fw = new Forwarder(t.sw, { ports: [t.s1, t.s2, tapName], offloads: { lro: false, gro: true }, rxRing });
     offloadsBefore = (await fw.wait((m) => m.type === 'offloadsBefore')).offloads as typeof offloadsBefore;
     await fw.ready();
   });
