@@ -117,6 +117,7 @@ export function toWorkerParams(config: Config, portIndex: ReadonlyMap<string, nu
     cpu: d.cpu,
     io: d.io,
     busyPollUs: d.busy_poll_us,
+    rxRing: d.rx_ring,
   };
 }
 

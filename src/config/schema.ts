@@ -349,6 +349,12 @@ const DataplaneSchema = z.strictObject({
       'sockets only. `auto`: AF_XDP where it can be set up and frames arrive with complete checksums (not on veth or ' +
       'tun/tap, whose local senders leave them to offload), else AF_PACKET with a warning that says why.' + ' A port\'s own `io` wins.',
   }),
+  rx_ring: doc(z.boolean().default(true), {
+    restart: true,
+    description: 'Receive through a TPACKET_V2 ring per port (per-frame status, bounded to 4 batches) instead of ' +
+      '`recvmmsg`; frames longer than 2 KiB (GSO) are still read whole. Measured faster on this path ' +
+      '(docs/packet-io.md).',
+  }),
   busy_poll_us: doc(int(0, 1_000_000).default(0), {
     unit: 'µs', restart: true,
     description: 'After the last received frame the data-plane thread keeps polling its ports without sleeping for ' +

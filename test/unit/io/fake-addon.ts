@@ -33,8 +33,10 @@ export class FakeAddon {
   get addon(): PacketAddon {
     const self = this;
     const impl: Partial<PacketAddon> = {
-      constants: { MAX_PORTS: 64, VNET_HDR_LEN: 10 },
-      linkState(name: string): LinkState | null {
+      constants: { MAX_PORTS: 64, VNET_HDR_LEN: 10, DISCOVER_EVERY: 4 },
+      linkState(name: string, options?: { carrier?: boolean }): LinkState | null {
+        // ETHTOOL_GLINK (carrier) takes rtnl_lock: recorded, so tests can see who asks for it.
+        if (options?.carrier !== false) self.calls.push(`linkState+carrier ${name}`);
         const f = self.ifs.get(name);
         return f ? { ifindex: f.ifindex, up: f.up, adminUp: f.up, running: f.up, carrier: f.up, mtu: 1500 } : null;
       },

@@ -114,6 +114,21 @@ describe('LinkMonitor', () => {
     return { f, set, mon, seen };
   }
 
+  it('with carrier: false never asks for ETHTOOL_GLINK (the rtnl_lock ioctl), so a data-plane loop can use it', () => {
+    const f = new FakeAddon();
+    f.add('p1');
+    const set = new PortSet([{ name: 'p1', index: 0 }], { addon: f.addon });
+    set.openAll();
+    f.calls.length = 0; // PortSet's own checks at open are not the loop's business
+    const quiet = new LinkMonitor(set, { intervalMs: 0, carrier: false });
+    quiet.start();
+    quiet.check();
+    expect(f.calls.filter((c) => c.startsWith('linkState+carrier'))).toEqual([]);
+    const plain = new LinkMonitor(set, { intervalMs: 0 });
+    plain.start();
+    expect(f.calls.filter((c) => c.startsWith('linkState+carrier'))).toEqual(['linkState+carrier p1']);
+  });
+
   it('reports down and up without touching the socket', () => {
     const { f, mon, seen } = setup();
     expect(mon.check()).toEqual([]);
