@@ -57,6 +57,7 @@ export function fdbPlace(at: usize, cap: u32): void {
   shift = indexShift(mask + 1);
   capacity = cap;
   count = 0;
+  ageCursor = 0;
   zeroRange(at, fdbBytes(cap));
 }
 
@@ -173,6 +174,33 @@ function sweep(port: i32, now: u32): u32 {
 /** Remove entries older than the aging time; returns how many. */
 export function fdbAge(now: u32): u32 {
   return sweep(-2, now);
+}
+
+/** Where the next fdbAgeStep starts. */
+let ageCursor: u32 = 0;
+
+/**
+ * Age 1/`parts` of the table, continuing where the last call stopped, so that the data-plane loop spends a few
+ * microseconds at a time instead of one pass over every slot. `parts` calls age the whole table once. An entry that
+ * backward-shift deletion moves behind the cursor is aged one pass later (it can only become older, never lost).
+ */
+export function fdbAgeStep(now: u32, parts: u32): u32 {
+  const slots = mask + 1;
+  const step = parts <= 1 ? slots : (slots + parts - 1) / parts;
+  let removed: u32 = 0;
+  let i = ageCursor < slots ? ageCursor : 0;
+  const end = min<u32>(slots, i + step);
+  while (i < end) {
+    const e = slotAt(i);
+    if (load<u64>(e, KEY) != 0 && isStale(e, now)) {
+      removeSlot(i);
+      removed++;
+      continue; // a later entry may have moved into slot i
+    }
+    i++;
+  }
+  ageCursor = end >= slots ? 0 : end;
+  return removed;
 }
 
 /** Forget the addresses learned on `port`, or all of them when `port` < 0; returns how many. */

@@ -6,13 +6,13 @@ import {
   countersBase, countersClear, countGlobal, globalCountersBase, GLOBAL_COUNT, GLOBAL_FDB_AGED, GLOBAL_FDB_FLUSHED,
   GLOBAL_MDB_FULL, ROW_LENGTH, ROW_STRIDE, ROWS,
 } from "./counters";
-import { fdbAge as ageFdb, fdbFlush as flushFdb } from "./fdb";
+import { fdbAge as ageFdb, fdbAgeStep as ageFdbStep, fdbFlush as flushFdb } from "./fdb";
 import { mdbSet as setMdb } from "./mdb";
 import { section, SECTION_COUNT } from "./names";
 import {
   descBase, DESC_STRIDE, fdbBase, limiterBase, maxBatch, mdbBase, PUNT_LIST_INDICES, puntListBase, regionsEnd,
   scratchBase,
-  SCRATCH_BYTES, slotsBase, SLOT_HEADROOM, SLOT_SIZE, SLOT_STRIDE, txCountsBase, txListsBase, txListStride,
+  SCRATCH_BYTES, slotsBase, umemBase, UMEM_CHUNKS, UMEM_CHUNK_SIZE, SLOT_HEADROOM, SLOT_SIZE, SLOT_STRIDE, txCountsBase, txListsBase, txListStride,
   verdictsBase, VERDICT_STRIDE,
   DESC_FLAG_CSUM_PARTIAL, DESC_FLAG_GSO, DESC_FLAG_TRUNCATED, DESC_FLAGS, DESC_FRAME, DESC_LENGTH, DESC_PORT, DESC_TIME, DESC_VNET,
   VERDICT_ACTION, VERDICT_L3_OFFSET, VERDICT_PORTS, VERDICT_PUNT, VERDICT_REASON, VERDICT_VLAN,
@@ -42,6 +42,13 @@ export function fdbAge(nowMs: u32): u32 {
   return n;
 }
 
+/** Age 1/`parts` of the FDB (continuing where the last step stopped); returns how many entries were removed. */
+export function fdbAgeStep(nowMs: u32, parts: u32): u32 {
+  const n = ageFdbStep(nowMs, parts);
+  countGlobal(GLOBAL_FDB_AGED, n);
+  return n;
+}
+
 /** Forget the addresses learned on `port`, or every address when `port` is negative; returns how many. */
 export function fdbFlush(port: i32): u32 {
   const n = flushFdb(port);
@@ -61,6 +68,9 @@ export function layoutSlots(): usize { return slotsBase; }
 export function layoutSlotStride(): u32 { return SLOT_STRIDE; }
 export function layoutSlotHeadroom(): u32 { return SLOT_HEADROOM; }
 export function layoutSlotSize(): u32 { return SLOT_SIZE; }
+export function layoutUmem(): usize { return umemBase; }
+export function layoutUmemChunks(): u32 { return UMEM_CHUNKS; }
+export function layoutUmemChunkSize(): u32 { return UMEM_CHUNK_SIZE; }
 export function layoutDesc(): usize { return descBase; }
 export function layoutDescStride(): u32 { return DESC_STRIDE; }
 // Field offsets and flag bits, so that neither TypeScript nor C repeats them (the native addon takes them at attach).

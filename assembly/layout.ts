@@ -2,6 +2,7 @@
 //
 //   __heap_base ─ static data (name strings) sits below it; nothing here ever allocates
 //   slots        maxBatch × SLOT_STRIDE   frames; native receives at slot + SLOT_HEADROOM
+//   umem         UMEM_CHUNKS × UMEM_CHUNK_SIZE, page-aligned: AF_XDP frames (the kernel writes them there)
 //   descriptors  maxBatch × 32            written by native (docs/architecture.md, "RX descriptor")
 //   verdicts     maxBatch × 16            written by process()
 //   tx counts    64 × u32                 per egress port, then 64 × u32 TX cursors (the core's own)
@@ -30,6 +31,15 @@ export const SLOT_STRIDE: u32 = 69632 + 64;
 export const SLOT_HEADROOM: u32 = 128;
 /** Bytes a frame may occupy from slot + headroom. */
 export const SLOT_SIZE: u32 = SLOT_STRIDE - SLOT_HEADROOM;
+
+/**
+ * AF_XDP UMEM (docs/packet-io.md, "AF_XDP"): the kernel receives into and sends from these chunks, so a frame of an
+ * AF_XDP port is read by the core where it landed. 2 KiB chunks hold a 1792-byte frame after the kernel's 256-byte
+ * XDP headroom (an MTU-1500 frame with two VLAN tags); longer frames take the AF_PACKET path. 4096 chunks (8 MiB)
+ * keep the fill rings of a few ports full while frames are held on TX rings.
+ */
+export const UMEM_CHUNK_SIZE: u32 = 2048;
+export const UMEM_CHUNKS: u32 = 4096;
 
 // RX descriptor, one per frame (docs/architecture.md).
 export const DESC_STRIDE: u32 = 32;
@@ -68,6 +78,7 @@ const PAGE: usize = 4096;
 
 export let maxBatch: u32 = 0;
 export let slotsBase: usize = 0;
+export let umemBase: usize = 0;
 export let descBase: usize = 0;
 export let verdictsBase: usize = 0;
 export let txCountsBase: usize = 0;
@@ -93,6 +104,9 @@ function planLayout(batch: u32, fdbCapacity: u32, mdbCapacity: u32, commit: bool
   let at = alignUp(__heap_base, PAGE);
   const slots = at;
   at += <usize>batch * SLOT_STRIDE;
+  at = alignUp(at, PAGE);
+  const umem = at;
+  at += <usize>UMEM_CHUNKS * UMEM_CHUNK_SIZE;
   const desc = at;
   at = alignUp(at + <usize>batch * DESC_STRIDE, REGION_ALIGN);
   const verdicts = at;
@@ -118,6 +132,7 @@ function planLayout(batch: u32, fdbCapacity: u32, mdbCapacity: u32, commit: bool
   if (commit) {
     maxBatch = batch;
     slotsBase = slots;
+    umemBase = umem;
     descBase = desc;
     verdictsBase = verdicts;
     txCountsBase = txCounts;
@@ -155,6 +170,12 @@ export function init(batch: u32, fdbCapacity: u32, mdbCapacity: u32): bool {
   if (planLayout(batch, fdbCapacity, mdbCapacity, false) > (<usize>memory.size() << 16)) return false;
   planLayout(batch, fdbCapacity, mdbCapacity, true);
   return true;
+}
+
+/** True when [frame, frame + len) lies inside one UMEM chunk (where an AF_XDP port's frames are). */
+@inline export function frameInUmem(frame: u32, len: u32): bool {
+  const offset = frame - <u32>umemBase;
+  return offset < UMEM_CHUNKS * UMEM_CHUNK_SIZE && len <= UMEM_CHUNK_SIZE - (offset & (UMEM_CHUNK_SIZE - 1));
 }
 
 @inline export function slotAddress(i: u32): usize {

@@ -33,7 +33,7 @@ import { checksumOk, icmpv6ChecksumOk } from "./checksum";
 import { fdbKey, fdbLearn, fdbLookup, LEARN_FULL, LEARN_MOVED, LEARN_NEW } from "./fdb";
 import {
   DESC_FLAG_CSUM_PARTIAL, DESC_FLAG_TRUNCATED, DESC_FLAGS, DESC_FRAME, DESC_LENGTH, DESC_PORT, DESC_STRIDE,
-  descBase, maxBatch, PUNT_LIST_INDICES, puntListBase, slotAddress, SLOT_STRIDE, txCountsBase, txCursorsBase, txListsBase,
+  descBase, frameInUmem, maxBatch, PUNT_LIST_INDICES, puntListBase, slotAddress, SLOT_STRIDE, txCountsBase, txCursorsBase, txListsBase,
   txListStride, VERDICT_ACTION, VERDICT_PORTS, VERDICT_STRIDE, verdictsBase,
 } from "./layout";
 import { entryIsSourceSpecific, entryPorts, mdbOutgrowsCache, mdbResolve, touchGroupHome } from "./mdb";
@@ -465,10 +465,11 @@ function decide(frame: usize, len: u32, port: u32, flags: u32, row: usize, now: 
   flood();
 }
 
-/** The frame must lie inside its own slot: native wrote it there, and nothing else may be read as a frame. */
+/** The frame must lie inside its own slot or one UMEM chunk: native wrote it there, and nothing else may be read as a
+ * frame. */
 @inline function frameInSlot(i: u32, frame: u32, len: u32): bool {
   const offset = frame - <u32>slotAddress(i);
-  return offset < SLOT_STRIDE && len <= SLOT_STRIDE - offset;
+  return (offset < SLOT_STRIDE && len <= SLOT_STRIDE - offset) || frameInUmem(frame, len);
 }
 
 /** Turn the decision into the verdict, count it, and queue the frame on its egress ports. Returns 1 if punted. */

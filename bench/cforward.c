@@ -2,10 +2,12 @@
 // Every frame received on one port is sent to every other port given on the command line (a hub over the
 // listed ports; the bench lists exactly the ports a perfect snooping switch would use, so no table is needed).
 //
-//   cforward [-r] [-b BATCH] [-s SLOT] [-t TOV_MS] [-c CPU] IF1 IF2 [IF3 …]
+//   cforward [-r|-2] [-b BATCH] [-s SLOT] [-t TOV_MS] [-c CPU] IF1 IF2 [IF3 …]
 //     default  recvmmsg (MSG_DONTWAIT) into BATCH slots, then one sendmmsg per egress port
 //     -r       TPACKET_V3 RX ring instead (one copy from the ring into the slots), same sendmmsg TX;
 //              -t sets the ring's block retire timeout (ms, default 1)
+//     -2       TPACKET_V2 RX ring: per-frame status words, so a frame is visible as soon as it is written
+//              (no block to fill or retire); same copy into the slots and sendmmsg TX
 //     -b       batch size (default 64)    -s  slot size in bytes (default 2048)
 //     -c       pin to this CPU
 // Each socket: bound to its interface, promiscuous, PACKET_IGNORE_OUTGOING. Offloads (GRO/TSO/tx checksum)
@@ -43,7 +45,7 @@
 struct ring {
   uint8_t *map;
   size_t map_len;
-  unsigned block_size, block_nr, cur;
+  unsigned block_size, block_nr, cur; /* V2: cur = next frame */
 };
 
 struct port {
@@ -58,7 +60,10 @@ static struct port ports[MAX_PORTS];
 static int nports;
 static int batch = 64;
 static int slot = 2048;
+/* 0 = recvmmsg, 3 = TPACKET_V3 ring, 2 = TPACKET_V2 ring */
 static int use_ring = 0;
+#define V2_FRAME_SIZE 2048
+#define V2_FRAME_NR 4096
 static int tov_ms = 1;
 static volatile sig_atomic_t stop_flag = 0, dump_flag = 0;
 static uint8_t *slots;
@@ -76,10 +81,14 @@ static void on_signal(int sig) {
   else stop_flag = 1;
 }
 
+static const char *mode_name(void) {
+  return use_ring == 2 ? "tpacket_v2" : use_ring ? "tpacket_v3" : "recvmmsg";
+}
+
 static void print_stats(const char *event) {
   uint64_t rx = 0, tx = 0, err = 0, trunc = 0;
   printf("{\"event\":\"%s\",\"mode\":\"%s\",\"batch\":%d,\"batches\":%llu,\"polls\":%llu,\"ports\":[", event,
-         use_ring ? "tpacket_v3" : "recvmmsg", batch, (unsigned long long)batches, (unsigned long long)polls);
+         mode_name(), batch, (unsigned long long)batches, (unsigned long long)polls);
   for (int i = 0; i < nports; i++) {
     struct port *p = &ports[i];
     printf("%s{\"name\":\"%s\",\"rx\":%llu,\"tx\":%llu,\"txErrors\":%llu,\"truncated\":%llu}", i ? "," : "", p->name,
@@ -102,7 +111,23 @@ static void open_port(struct port *p) {
   int buf = 4 << 20;
   setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
   setsockopt(p->fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf);
-  if (use_ring) {
+  if (use_ring == 2) {
+    int v = TPACKET_V2;
+    if (setsockopt(p->fd, SOL_PACKET, PACKET_VERSION, &v, sizeof v) < 0) die("PACKET_VERSION", p->name);
+    struct tpacket_req req;
+    memset(&req, 0, sizeof req);
+    req.tp_frame_size = V2_FRAME_SIZE;
+    req.tp_frame_nr = V2_FRAME_NR;
+    req.tp_block_size = 1 << 20;
+    req.tp_block_nr = (V2_FRAME_SIZE * V2_FRAME_NR) / req.tp_block_size;
+    if (setsockopt(p->fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof req) < 0) die("PACKET_RX_RING", p->name);
+    p->ring.map_len = (size_t)req.tp_block_size * req.tp_block_nr;
+    p->ring.map = mmap(NULL, p->ring.map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_LOCKED, p->fd, 0);
+    if (p->ring.map == MAP_FAILED) {
+      p->ring.map = mmap(NULL, p->ring.map_len, PROT_READ | PROT_WRITE, MAP_SHARED, p->fd, 0);
+      if (p->ring.map == MAP_FAILED) die("mmap", p->name);
+    }
+  } else if (use_ring) {
     int v = TPACKET_V3;
     if (setsockopt(p->fd, SOL_PACKET, PACKET_VERSION, &v, sizeof v) < 0) die("PACKET_VERSION", p->name);
     struct tpacket_req3 req;
@@ -220,16 +245,49 @@ static unsigned rx_ring(int i) {
   return total;
 }
 
+/* TPACKET_V2 mode: take up to `batch` frames whose status is USER, copy, hand each back at once. */
+static unsigned rx_ring_v2(int i) {
+  struct port *p = &ports[i];
+  unsigned total = 0, m = 0;
+  for (;;) {
+    struct tpacket2_hdr *h = (struct tpacket2_hdr *)(p->ring.map + (size_t)p->ring.cur * V2_FRAME_SIZE);
+    if (!(__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER)) break;
+    unsigned len = h->tp_snaplen;
+    if (len > (unsigned)slot || h->tp_snaplen < h->tp_len) {
+      p->trunc++;
+    } else {
+      memcpy(slots + (size_t)m * slot, (uint8_t *)h + h->tp_mac, len);
+      lens[m++] = len;
+    }
+    __atomic_store_n(&h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+    p->ring.cur = (p->ring.cur + 1) % V2_FRAME_NR;
+    total++;
+    if (m == (unsigned)batch) {
+      set_tx_lengths(m, lens);
+      flood(i, m);
+      m = 0;
+      break; /* one batch per port per pass: fair to the other ports */
+    }
+  }
+  if (m) {
+    set_tx_lengths(m, lens);
+    flood(i, m);
+  }
+  p->rx += total;
+  return total;
+}
+
 static void usage(void) {
-  fprintf(stderr, "usage: cforward [-r] [-b BATCH] [-s SLOT] [-t TOV_MS] [-c CPU] IF1 IF2 [IF3 ...]\n");
+  fprintf(stderr, "usage: cforward [-r|-2] [-b BATCH] [-s SLOT] [-t TOV_MS] [-c CPU] IF1 IF2 [IF3 ...]\n");
   exit(2);
 }
 
 int main(int argc, char **argv) {
   int opt, cpu = -1;
-  while ((opt = getopt(argc, argv, "rb:s:t:c:")) != -1) {
+  while ((opt = getopt(argc, argv, "r2b:s:t:c:")) != -1) {
     switch (opt) {
-      case 'r': use_ring = 1; break;
+      case 'r': use_ring = 3; break;
+      case '2': use_ring = 2; break;
       case 'b': batch = atoi(optarg); break;
       case 's': slot = atoi(optarg); break;
       case 't': tov_ms = atoi(optarg); break;
@@ -267,7 +325,7 @@ int main(int argc, char **argv) {
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGUSR1, &sa, NULL);
-  printf("{\"event\":\"ready\",\"mode\":\"%s\",\"batch\":%d,\"ports\":%d,\"pid\":%d}\n", use_ring ? "tpacket_v3" : "recvmmsg",
+  printf("{\"event\":\"ready\",\"mode\":\"%s\",\"batch\":%d,\"ports\":%d,\"pid\":%d}\n", mode_name(),
          batch, nports, (int)getpid());
   fflush(stdout);
 
@@ -283,7 +341,7 @@ int main(int argc, char **argv) {
     }
     /* Drain every port once; poll only when a whole pass found nothing. */
     unsigned got = 0;
-    for (int i = 0; i < nports; i++) got += use_ring ? rx_ring(i) : rx_mmsg(i);
+    for (int i = 0; i < nports; i++) got += use_ring == 2 ? rx_ring_v2(i) : use_ring ? rx_ring(i) : rx_mmsg(i);
     if (got) continue;
     polls++;
     int r = poll(pfd, (nfds_t)nports, 200);

@@ -12,12 +12,8 @@ import {
   type LabProcess,
 } from '../src/lab/index.js';
 
-export type ContenderName = 'igmpswitch' | 'linux-bridge' | 'ovs' | 'cforward' | 'cforward-ring';
-
-export const ALL_CONTENDERS: ContenderName[] = ['igmpswitch', 'linux-bridge', 'ovs', 'cforward', 'cforward-ring'];
-
-/** C forwarders: the ceiling of the AF_PACKET I/O method. */
-export const CEILINGS: ContenderName[] = ['cforward', 'cforward-ring'];
+/** A contender's name, as given to --contenders (CONTENDER_LIST below has them all). */
+export type ContenderName = string;
 
 export interface Running {
   /** Process whose CPU time is the switch's cost (null: the kernel does the work, e.g. the Linux bridge). */
@@ -32,6 +28,12 @@ export interface Running {
 export interface Contender {
   name: ContenderName;
   description: string;
+  /** A C forwarder without a table: the ceiling of its I/O method (×ceiling in the report is against the best). */
+  ceiling: boolean;
+  /** In a plain `npm run bench` (false: only when named with --contenders, e.g. a tuning variant). */
+  byDefault: boolean;
+  /** Bar colour in the chart. */
+  color: string;
   /** Does it filter multicast by IGMP membership (so the bench waits until it does)? */
   snooping: boolean;
   /** Offloads (TSO/GSO/tx checksum on hosts, GRO on ports) must be off: it cannot take GSO frames or partial checksums. */
@@ -51,28 +53,36 @@ async function hasCmd(cmd: string): Promise<boolean> {
 // ------------------------------------------------------------------------------------------------ igmpswitch
 
 /** igmpswitch settings for the bench: snooping with its querier (like the bridge), pinned to SWITCH_CPU. */
-export const IGMPSWITCH_BENCH: IgmpswitchOptions = {
-  cpu: SWITCH_CPU,
-  config: {
-    snooping: {
-      querier: { enabled: true, address: '192.0.2.254', version: 3 },
-      query_response_interval: '1s',
+export function igmpswitchBenchOptions(busyPollUs = 0): IgmpswitchOptions {
+  return {
+    cpu: SWITCH_CPU,
+    config: {
+      snooping: {
+        querier: { enabled: true, address: '192.0.2.254', version: 3 },
+        query_response_interval: '1s',
+      },
+      dataplane: { cpu: SWITCH_CPU, busy_poll_us: busyPollUs },
+      logging: { level: 'info' },
     },
-    dataplane: { cpu: SWITCH_CPU },
-    logging: { level: 'info' },
-  },
-};
+  };
+}
+export const IGMPSWITCH_BENCH: IgmpswitchOptions = igmpswitchBenchOptions();
 
-const igmpswitch: Contender = {
-  name: 'igmpswitch',
-  description: 'igmpswitch (Node + Wasm, snooping + querier), pinned to CPU 1',
+function igmpswitchContender(name: string, busyPollUs: number, byDefault: boolean, color: string): Contender {
+  const options = igmpswitchBenchOptions(busyPollUs);
+  return {
+  name,
+  description: `igmpswitch (Node + Wasm, snooping + querier, AF_PACKET${busyPollUs ? `, busy-poll ${busyPollUs} µs` : ''}), pinned to CPU 1`,
+  ceiling: false,
+  byDefault,
+  color,
   snooping: true,
   offloadsOff: false,
   async unavailable() {
     return daemonStatus().reason;
   },
   async start(lab) {
-    await lab.setSwitch('igmpswitch', { igmpswitch: IGMPSWITCH_BENCH });
+    await lab.setSwitch('igmpswitch', { igmpswitch: options });
     const sw = lab.switch!;
     return {
       pid: sw.pid,
@@ -82,13 +92,17 @@ const igmpswitch: Contender = {
       },
     };
   },
-};
+  };
+}
 
 // ------------------------------------------------------------------------------------------------ Linux bridge
 
 const linuxBridge: Contender = {
   name: 'linux-bridge',
   description: 'Linux bridge, mcast_snooping 1 + mcast_querier 1 (kernel softirq, not pinned)',
+  ceiling: false,
+  byDefault: true,
+  color: '#1f77b4',
   snooping: true,
   offloadsOff: false,
   async unavailable() {
@@ -113,6 +127,9 @@ const OVS_SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';
 const ovs: Contender = {
   name: 'ovs',
   description: 'Open vSwitch userspace (datapath_type=netdev, mcast_snooping_enable, flood-unregistered off), pinned to CPU 1',
+  ceiling: false,
+  byDefault: true,
+  color: '#2ca02c',
   snooping: true,
   offloadsOff: true,
   async unavailable() {
@@ -170,32 +187,53 @@ const ovs: Contender = {
 
 // ------------------------------------------------------------------------------------------------ C forwarders
 
-export function cforwardBinary(): string {
-  return join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, 'bin', 'cforward');
+export function benchBinary(name: string): string {
+  return join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, 'bin', name);
 }
 
-function cforwardContender(name: 'cforward' | 'cforward-ring', ring: boolean): Contender {
+export function cforwardBinary(): string {
+  return benchBinary('cforward');
+}
+
+/**
+ * The C forwarders of bench/ (the ceilings of their I/O methods): binary, flags, what the report says.
+ * cxdpforward runs the addon's own XDP program and ring sizes (native/src/xdp_prog.h; generic XDP on veth).
+ */
+const C_FORWARDERS = {
+  recvmmsg: { binary: 'cforward', flags: [], info: 'recvmmsg', what: 'C AF_PACKET forwarder, recvmmsg/sendmmsg' },
+  'tpacket-v3': { binary: 'cforward', flags: ['-r'], info: 'tpacket_v3',
+    what: 'C AF_PACKET forwarder, TPACKET_V3 RX ring (1 ms block timeout) + sendmmsg' },
+  'tpacket-v2': { binary: 'cforward', flags: ['-2'], info: 'tpacket_v2',
+    what: 'C AF_PACKET forwarder, TPACKET_V2 RX ring (per-frame status) + sendmmsg' },
+  'af-xdp': { binary: 'cxdpforward', flags: [], info: 'af_xdp generic',
+    what: 'C AF_XDP forwarder, copy mode, generic XDP, rings 2048' },
+} as const;
+
+function cforwardContender(name: string, mode: keyof typeof C_FORWARDERS, color: string): Contender {
+  const m = C_FORWARDERS[mode];
+  const binary = benchBinary(m.binary);
   return {
     name,
-    description: ring
-      ? 'C AF_PACKET forwarder, TPACKET_V3 RX ring (1 ms block timeout) + sendmmsg, batch 64, pinned to CPU 1'
-      : 'C AF_PACKET forwarder, recvmmsg/sendmmsg batch 64, pinned to CPU 1',
+    description: `${m.what}, batch 64, pinned to CPU 1`,
+    ceiling: true,
+    byDefault: true,
+    color,
     snooping: false,
     offloadsOff: true,
     async unavailable() {
-      return existsSync(cforwardBinary()) ? null : `${cforwardBinary()} not built (bench/run.sh builds it with gcc)`;
+      return existsSync(binary) ? null : `${binary} not built (bench/run.sh builds it with gcc)`;
     },
     async start(lab, ports) {
       let proc: LabProcess | null = null;
       const launch = async (ps: string[]): Promise<void> => {
         if (proc) await proc.stop('SIGTERM', 2_000);
-        proc = lab.spawnSwitch(cforwardBinary(), [...(ring ? ['-r'] : []), '-b', '64', ...ps], { cpu: SWITCH_CPU, label: name });
-        await proc.waitForJson((o) => o['event'] === 'ready', 5_000, 'cforward ready');
+        proc = lab.spawnSwitch(binary, [...m.flags, '-b', '64', ...ps], { cpu: SWITCH_CPU, label: name });
+        await proc.waitForJson((o) => o['event'] === 'ready', 5_000, `${name} ready`);
         running.pid = proc.pid;
       };
       const running: Running = {
         pid: null,
-        info: ring ? 'tpacket_v3' : 'recvmmsg',
+        info: m.info,
         usePorts: launch,
         stop: async () => {
           if (proc) await proc.stop('SIGTERM', 2_000);
@@ -207,10 +245,20 @@ function cforwardContender(name: 'cforward' | 'cforward-ring', ring: boolean): C
   };
 }
 
-export const CONTENDERS: Record<ContenderName, Contender> = {
-  igmpswitch,
-  'linux-bridge': linuxBridge,
+// ------------------------------------------------------------------------------------------------ the list
+
+/** Every contender, in report order. Adding one is adding an entry here. */
+export const CONTENDER_LIST: Contender[] = [
+  igmpswitchContender('igmpswitch', 0, true, '#d62728'),
+  igmpswitchContender('igmpswitch-busypoll', 50, false, '#ff9896'),
+  linuxBridge,
   ovs,
-  cforward: cforwardContender('cforward', false),
-  'cforward-ring': cforwardContender('cforward-ring', true),
-};
+  cforwardContender('cforward', 'recvmmsg', '#7f7f7f'),
+  cforwardContender('cforward-ring', 'tpacket-v3', '#bcbd22'),
+  cforwardContender('cforward-v2', 'tpacket-v2', '#17becf'),
+  cforwardContender('cxdpforward', 'af-xdp', '#9467bd'),
+];
+
+export const CONTENDERS: ReadonlyMap<ContenderName, Contender> = new Map(CONTENDER_LIST.map((c) => [c.name, c]));
+export const ALL_CONTENDERS: ContenderName[] = CONTENDER_LIST.map((c) => c.name);
+export const DEFAULT_CONTENDERS: ContenderName[] = CONTENDER_LIST.filter((c) => c.byDefault).map((c) => c.name);

@@ -38,8 +38,8 @@ import {
 } from '../src/lab/index.js';
 import {
   ALL_CONTENDERS,
-  CEILINGS,
   CONTENDERS,
+  DEFAULT_CONTENDERS,
   GENERATOR_CPU,
   SWITCH_CPU,
   cforwardBinary,
@@ -70,11 +70,11 @@ function parseOptions(argv: string[]): Options {
     reps: 3,
     windowS: 5,
     warmupS: 1,
-    contenders: [...ALL_CONTENDERS],
+    contenders: [...DEFAULT_CONTENDERS],
     scenarios: ['a', 'b', 'c', 'd', 'e'],
     receivers: 8,
     loadPps: 50_000,
-    pingCount: 300,
+    pingCount: 1000,
     tcpS: 5,
     outDir: join(import.meta.dirname, 'results'),
     maxStartupS: 30,
@@ -108,10 +108,11 @@ function parseOptions(argv: string[]): Options {
         });
         break;
       case '--quick':
-        o.reps = 1; o.windowS = 2; o.pingCount = 100; o.tcpS = 2;
+        o.reps = 1; o.windowS = 2; o.pingCount = 300; o.tcpS = 2;
         break;
       case '-h': case '--help':
-        console.log('usage: npm run bench -- [--quick] [--reps N] [--window S] [--contenders a,b] [--scenarios a,b,c,d,e] [--receivers N] [--load-pps N] [--out DIR]');
+        console.log('usage: npm run bench -- [--quick] [--reps N] [--window S] [--contenders a,b] [--scenarios a,b,c,d,e] [--receivers N] [--load-pps N] [--ping-count N] [--out DIR]');
+        console.log(`contenders: ${ALL_CONTENDERS.join(', ')} (default: ${DEFAULT_CONTENDERS.join(', ')})`);
         process.exit(0);
         break;
       default:
@@ -146,7 +147,7 @@ function rate(a: Snap, b: Snap, key: keyof IfCounters): number {
 
 interface CpuStat {
   t: number;
-  perCpu: { busy: number; total: number }[];
+  perCpu: { busy: number; total: number; softirq: number }[];
 }
 
 function readProcStat(): CpuStat {
@@ -157,9 +158,14 @@ function readProcStat(): CpuStat {
       const f = l.trim().split(/\s+/).slice(1).map(Number);
       const total = f.slice(0, 8).reduce((x, y) => x + y, 0);
       const idle = (f[3] ?? 0) + (f[4] ?? 0);
-      return { busy: total - idle, total };
+      return { busy: total - idle, total, softirq: f[6] ?? 0 };
     }),
   };
+}
+
+/** CPU-seconds spent in softirq on all CPUs between two reads (/proc/stat field 7, USER_HZ = 100). */
+function softirqSeconds(a: CpuStat, b: CpuStat): number {
+  return b.perCpu.reduce((sum, y, i) => sum + (y.softirq - a.perCpu[i]!.softirq), 0) / 100;
 }
 
 function cpuBusyPct(a: CpuStat, b: CpuStat): number[] {
@@ -207,6 +213,8 @@ interface FloodMeasure {
   leakKpps: number;
   switchCpuPct: number | null;
   cpuBusyPct: number[];
+  /** CPU-seconds per second in softirq, all CPUs (where the kernel bridge does all its work). */
+  softirqPct: number;
   senderDroppedKpps: number;
 }
 
@@ -240,10 +248,17 @@ async function measureFlood(
       leakKpps: Math.max(0, ...others.map((_, i) => rate(s0[1 + m + i]!, s1[1 + m + i]!, 'rxPackets') / 1000)),
       switchCpuPct: cpu0 && cpu1 ? (100 * (cpu1.total - cpu0.total)) / elapsed : null,
       cpuBusyPct: cpuBusyPct(st0, st1),
+      softirqPct: (100 * softirqSeconds(st0, st1)) / elapsed,
     };
   } finally {
     await stopTrafgen(tg);
   }
+}
+
+/** µs of CPU per delivered frame, from a CPU share (% of one CPU) and the members' receive rates (kpps). */
+function cpuUsPerFrame(cpuPct: number, memberKpps: number[]): number | null {
+  const kpps = memberKpps.reduce((x, y) => x + y, 0);
+  return kpps > 0 ? (cpuPct / 100 / (kpps * 1000)) * 1e6 : null;
 }
 
 /** Join GROUP on hosts with `ip addr … autojoin` (the kernel reports at once, and answers queries). */
@@ -339,11 +354,16 @@ async function runContender(c: Contender, rep: number, o: Options, dir: string, 
         // Forwarded frames per second per CPU-second of the switch process: comparable even when the shared
         // machine gives the pinned process less than a whole CPU.
         kppsPerCpu: m.switchCpuPct ? m.memberKpps.reduce((x, y) => x + y, 0) / (m.switchCpuPct / 100) : null,
+        // CPU time per forwarded frame (frames delivered to all members): the switch process's CPU, or for a
+        // kernel switch (no process) the softirq time of all CPUs, which is where the bridge forwards.
+        cpuUsPerFrame: cpuUsPerFrame(m.switchCpuPct ?? m.softirqPct, m.memberKpps),
+        softirqUsPerFrame: cpuUsPerFrame(m.softirqPct, m.memberKpps),
         cpu0Pct: m.cpuBusyPct[0] ?? null,
         cpu1Pct: m.cpuBusyPct[1] ?? null,
       });
       log(`    ${c.name} (${id}) ${frameBytes} B → ${members.length} member(s): ${median.toFixed(1)} kpps per member ` +
         `(offered ${m.offeredKpps.toFixed(0)}, leak ${m.leakKpps.toFixed(1)}, switch CPU ${m.switchCpuPct?.toFixed(0) ?? '-'}%, ` +
+        `${cpuUsPerFrame(m.switchCpuPct ?? m.softirqPct, m.memberKpps)?.toFixed(2) ?? '-'} µs CPU/frame, ` +
         `cpu0/1 ${m.cpuBusyPct.map((x) => x.toFixed(0)).join('/')}%)`);
     };
 
@@ -446,7 +466,7 @@ async function main(): Promise<void> {
   const notes: string[] = [];
   const contenders: Contender[] = [];
   for (const name of o.contenders) {
-    const c = CONTENDERS[name];
+    const c = CONTENDERS.get(name)!;
     const reason = await c.unavailable();
     if (reason) {
       notes.push(`${name} skipped: ${reason}`);
@@ -465,7 +485,9 @@ async function main(): Promise<void> {
       ...o, switchCpu: SWITCH_CPU, generatorCpu: GENERATOR_CPU, cforward: cforwardBinary(),
       igmpswitchCli: labCliPath(), commit: gitDescribe(),
     },
-    contenders: contenders.map((c) => ({ name: c.name, description: c.description, offloadsOff: c.offloadsOff })),
+    contenders: contenders.map((c) => ({
+      name: c.name, description: c.description, offloadsOff: c.offloadsOff, ceiling: c.ceiling, color: c.color,
+    })),
     notes,
     samples: [],
     failures: [],

@@ -30,7 +30,8 @@ export interface BenchResults {
   date: string;
   machine: { cpus: number; model: string; kernel: string; node: string; loadavgStart: string; loadavgEnd: string };
   options: Record<string, unknown>;
-  contenders: { name: string; description: string; offloadsOff: boolean }[];
+  /** ceiling: a C forwarder (×ceiling compares with the best of them); color: its bars in the chart. */
+  contenders: { name: string; description: string; offloadsOff: boolean; ceiling?: boolean; color?: string }[];
   notes: string[];
   samples: Sample[];
   failures: { contender: string; rep: number; error: string }[];
@@ -53,16 +54,21 @@ export const METRICS: MetricDef[] = [
   { scenario: 'a', metric: 'leakKpps', label: '(a) leaked to non-members', unit: 'kpps', higherIsBetter: false, chart: false },
   { scenario: 'a', metric: 'switchCpuPct', label: '(a) switch process CPU', unit: '% of one CPU', higherIsBetter: false, chart: false },
   { scenario: 'a', metric: 'kppsPerCpu', label: '(a) frames out per CPU-second of the switch process', unit: 'kpps per CPU', higherIsBetter: true, chart: false },
+  { scenario: 'a', metric: 'cpuUsPerFrame', label: '(a) CPU per forwarded frame', unit: 'µs (switch process; kernel switch: softirq)', higherIsBetter: false, chart: true },
+  { scenario: 'a', metric: 'softirqUsPerFrame', label: '(a) softirq CPU (all CPUs) per forwarded frame', unit: 'µs', higherIsBetter: false, chart: false },
   { scenario: 'a', metric: 'cpu0Pct', label: '(a) CPU 0 busy', unit: '%', higherIsBetter: false, chart: false },
   { scenario: 'a', metric: 'cpu1Pct', label: '(a) CPU 1 busy', unit: '%', higherIsBetter: false, chart: false },
   { scenario: 'b', metric: 'kpps', label: '(b) 60 B multicast fan-out → 8 members', unit: 'kpps per member', higherIsBetter: true, chart: true },
   { scenario: 'b', metric: 'totalKpps', label: '(b) total delivered', unit: 'kpps', higherIsBetter: true, chart: false },
   { scenario: 'b', metric: 'kppsPerCpu', label: '(b) frames out per CPU-second of the switch process', unit: 'kpps per CPU', higherIsBetter: true, chart: false },
   { scenario: 'b', metric: 'switchCpuPct', label: '(b) switch process CPU', unit: '%', higherIsBetter: false, chart: false },
+  { scenario: 'b', metric: 'cpuUsPerFrame', label: '(b) CPU per forwarded frame', unit: 'µs (switch process; kernel switch: softirq)', higherIsBetter: false, chart: false },
+  { scenario: 'b', metric: 'softirqUsPerFrame', label: '(b) softirq CPU (all CPUs) per forwarded frame', unit: 'µs', higherIsBetter: false, chart: false },
   { scenario: 'c', metric: 'kpps', label: '(c) 1500 B multicast → 1 member', unit: 'kpps at the member', higherIsBetter: true, chart: true },
   { scenario: 'c', metric: 'gbps', label: '(c) 1500 B multicast → 1 member', unit: 'Gbit/s', higherIsBetter: true, chart: false },
   { scenario: 'c', metric: 'kppsPerCpu', label: '(c) frames out per CPU-second of the switch process', unit: 'kpps per CPU', higherIsBetter: true, chart: false },
   { scenario: 'c', metric: 'switchCpuPct', label: '(c) switch process CPU', unit: '%', higherIsBetter: false, chart: false },
+  { scenario: 'c', metric: 'cpuUsPerFrame', label: '(c) CPU per forwarded frame', unit: 'µs', higherIsBetter: false, chart: false },
   { scenario: 'd', metric: 'mbps', label: '(d) TCP tx → r1 (iperf3)', unit: 'Mbit/s', higherIsBetter: true, chart: true },
   { scenario: 'e', metric: 'idleP50', label: '(e) RTT idle p50', unit: 'ms', higherIsBetter: false, chart: false },
   { scenario: 'e', metric: 'idleP99', label: '(e) RTT idle p99', unit: 'ms', higherIsBetter: false, chart: true },
@@ -71,8 +77,12 @@ export const METRICS: MetricDef[] = [
   { scenario: 'e', metric: 'loadLoss', label: '(e) ping loss under load', unit: 'fraction', higherIsBetter: false, chart: false },
 ];
 
-const CEILINGS = ['cforward', 'cforward-ring'];
 const BRIDGE = 'linux-bridge';
+
+/** The C forwarders of a run (results written before the flag existed: by name). */
+function ceilings(r: BenchResults): string[] {
+  return r.contenders.filter((c) => c.ceiling ?? c.name.startsWith('cforward')).map((c) => c.name);
+}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -101,7 +111,7 @@ export function summarise(r: BenchResults): SummaryRow[] {
       });
     }
     const bridge = med.get(BRIDGE);
-    const ceilVals = CEILINGS.map((c) => med.get(c)).filter((x): x is number => x !== undefined);
+    const ceilVals = ceilings(r).map((c) => med.get(c)).filter((x): x is number => x !== undefined);
     const ceiling = ceilVals.length ? (def.higherIsBetter ? Math.max(...ceilVals) : Math.min(...ceilVals)) : undefined;
     for (const p of partial) {
       p.vsBridge = bridge ? p.median! / bridge : null;
@@ -131,17 +141,19 @@ export function renderTable(r: BenchResults): string {
     `${String(r.options['reps'])} repetition(s) of ${String(r.options['windowS'])} s windows, contenders alternating`);
   L.push('ratios: ×bridge = median / Linux bridge median; ×ceiling = median / best C AF_PACKET forwarder median');
   L.push('switch CPU: the switch process (% of one CPU, /proc/PID/stat); cpu0/cpu1: whole-CPU busy (/proc/stat, every process);');
-  L.push('kpps/CPU: frames delivered per CPU-second of the switch process (fair when the shared machine starves it)');
+  L.push('kpps/CPU: frames delivered per CPU-second of the switch process (fair when the shared machine starves it);');
+  L.push('µs/frame: CPU time per delivered frame — the switch process (user + system), or for the kernel bridge the');
+  L.push('softirq time of all CPUs (where it forwards); the AF_PACKET contenders also cause softirq work not counted there');
   const get = (s: ScenarioId, m: string, c: string): SummaryRow | undefined =>
     r.summary.find((x) => x.scenario === s && x.metric === m && x.contender === c);
   const contenders = r.contenders.map((c) => c.name);
-  const w = [14, 9, 17, 8, 9, 9, 8, 10, 10, 9];
+  const w = [19, 9, 17, 8, 9, 9, 8, 10, 10, 9, 9];
 
   const flood = (s: ScenarioId, title: string, extraCols: boolean): void => {
     if (!contenders.some((c) => get(s, 'kpps', c))) return;
     L.push('');
     L.push(title);
-    L.push(row(['contender', 'median', 'min–max', '×bridge', '×ceiling', s === 'b' ? 'total' : 'offered', extraCols ? 'leak' : '', 'switch CPU', 'cpu0/cpu1', 'kpps/CPU'], w));
+    L.push(row(['contender', 'median', 'min–max', '×bridge', '×ceiling', s === 'b' ? 'total' : 'offered', extraCols ? 'leak' : '', 'switch CPU', 'cpu0/cpu1', 'kpps/CPU', 'µs/frame'], w));
     for (const c of contenders) {
       const k = get(s, 'kpps', c);
       if (!k) continue;
@@ -156,9 +168,11 @@ export function renderTable(r: BenchResults): string {
         get(s, 'switchCpuPct', c) ? `${f(get(s, 'switchCpuPct', c)!.median, 0)}%` : f(median(samples.map((x) => x.values['switchCpuPct']).filter((x): x is number => typeof x === 'number')), 0),
         `${f(c0, 0)}/${f(c1, 0)}%`,
         f(get(s, 'kppsPerCpu', c)?.median ?? null, 0),
+        f(get(s, 'cpuUsPerFrame', c)?.median ?? null, 2),
       ], w));
     }
   };
+  headline(r, L, get);
   flood('a', '(a) 60 B multicast, 1 member among 8 receiver ports — kpps received by the member', true);
   flood('b', '(b) 60 B multicast fan-out to 8 members — kpps per member (median of members)', false);
   flood('c', '(c) 1500 B multicast, 1 member — kpps received by the member', true);
@@ -205,15 +219,33 @@ export function renderTable(r: BenchResults): string {
   return L.join('\n');
 }
 
+/** One row per contender: the figures the targets are stated in (medians over the repetitions). */
+function headline(r: BenchResults, L: string[], get: (s: ScenarioId, m: string, c: string) => SummaryRow | undefined): void {
+  const cols: { head: string; s: ScenarioId; m: string; digits: number }[] = [
+    { head: '(a) kpps', s: 'a', m: 'kpps', digits: 1 },
+    { head: '(a) µs/fr', s: 'a', m: 'cpuUsPerFrame', digits: 2 },
+    { head: '(b) kpps/m', s: 'b', m: 'kpps', digits: 1 },
+    { head: '(b) µs/fr', s: 'b', m: 'cpuUsPerFrame', digits: 2 },
+    { head: '(c) kpps', s: 'c', m: 'kpps', digits: 1 },
+    { head: '(d) Mbit/s', s: 'd', m: 'mbps', digits: 0 },
+    { head: '(e) idle p50', s: 'e', m: 'idleP50', digits: 3 },
+    { head: 'idle p99', s: 'e', m: 'idleP99', digits: 3 },
+    { head: 'load p99', s: 'e', m: 'loadP99', digits: 3 },
+  ];
+  const present = cols.filter((c) => r.contenders.some((x) => get(c.s, c.m, x.name)));
+  if (!present.length) return;
+  const w = [19, ...present.map((c) => Math.max(9, c.head.length))];
+  L.push('');
+  L.push('headline — medians; (a) 60 B → 1 member, (b) fan-out to 8 members (per member), (c) 1500 B, (d) TCP, ' +
+    '(e) ping RTT ms idle / under load; µs/fr = CPU per forwarded frame');
+  L.push(row(['contender', ...present.map((c) => c.head)], w));
+  for (const x of r.contenders) {
+    L.push(row([x.name, ...present.map((c) => f(get(c.s, c.m, x.name)?.median ?? null, c.digits))], w));
+  }
+}
+
 // ------------------------------------------------------------------------------------------------ SVG
 
-const COLORS: Record<string, string> = {
-  igmpswitch: '#d62728',
-  'linux-bridge': '#1f77b4',
-  ovs: '#2ca02c',
-  cforward: '#7f7f7f',
-  'cforward-ring': '#bcbd22',
-};
 
 function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -256,7 +288,7 @@ export function renderSvg(r: BenchResults): string {
         return;
       }
       const wBar = (s.median! / maxV) * plotW;
-      out.push(`<rect x="${labelW}" y="${y}" width="${wBar.toFixed(1)}" height="${barH}" fill="${COLORS[c] ?? '#444'}" opacity="0.85"/>`);
+      out.push(`<rect x="${labelW}" y="${y}" width="${wBar.toFixed(1)}" height="${barH}" fill="${r.contenders.find((x) => x.name === c)?.color ?? '#444'}" opacity="0.85"/>`);
       if (s.min !== null && s.max !== null && s.n > 1) {
         const a = labelW + (s.min / maxV) * plotW;
         const b = labelW + (s.max / maxV) * plotW;

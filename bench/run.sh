@@ -20,6 +20,10 @@ mkdir -p bench/bin bench/results
 if [ ! -x bench/bin/cforward ] || [ bench/cforward.c -nt bench/bin/cforward ]; then
   gcc -O2 -Wall -o bench/bin/cforward bench/cforward.c
 fi
+# The AF_XDP ceiling: the same XDP program as the addon (native/src/xdp_prog.h).
+if [ ! -x bench/bin/cxdpforward ] || [ bench/cxdpforward.c -nt bench/bin/cxdpforward ] || [ native/src/xdp_prog.h -nt bench/bin/cxdpforward ]; then
+  gcc -O2 -Wall -o bench/bin/cxdpforward bench/cxdpforward.c
+fi
 
 if [ ! -f dist/daemon.js ]; then
   echo "bench: dist/daemon.js is missing; igmpswitch will be skipped (npm run build first)" >&2

@@ -3,6 +3,8 @@
 # (so a prepared machine pays nothing). Used by .ci/run and by `npm start` / `npm test` (scripts/bootstrap.sh).
 #   ip, bridge: iproute2 (namespaces, veth, the Linux bridge)   sysctl: procps   ping: iputils-ping
 #   ethtool, tcpdump: port checks and captures in tests         python3, make, g++: node-gyp builds the addon
+#   pimd (frr), igmpproxy: real multicast routers for the interop tests (test/netns/interop);
+#   an absolute path is checked as a file (FRR keeps its daemons in /usr/lib/frr, off PATH)
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
@@ -16,13 +18,17 @@ need=(
   python3:python3
   make:make
   g++:g++
+  /usr/lib/frr/pimd:frr
+  igmpproxy:igmpproxy
 )
 
 missing=()
 for pair in "${need[@]}"; do
   cmd="${pair%%:*}"
   pkg="${pair#*:}"
-  if ! command -v "$cmd" >/dev/null 2>&1 && ! [ -x "/usr/sbin/$cmd" ] && ! [ -x "/sbin/$cmd" ]; then
+  if [[ "$cmd" == /* ]]; then
+    [ -x "$cmd" ] || missing+=("$pkg")
+  elif ! command -v "$cmd" >/dev/null 2>&1 && ! [ -x "/usr/sbin/$cmd" ] && ! [ -x "/sbin/$cmd" ]; then
     missing+=("$pkg")
   fi
 done

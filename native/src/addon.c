@@ -11,6 +11,7 @@
  *   wakeFd() -> fd   wake(fd)              linkState(ifname) -> {..} | null         portStats(index) -> {..} | null
  *   getOffloads(ifname) / offloads(ifname) setOffloads(ifname, {gro, lro, ...})   features / setFeatures
  *   watchLinks(on)  linksPending()  linkEvents()                                    nowMs()  pinThread(cpu)
+ *   tryLock(fd) -> bool                    parentDeathSignal(signo)
  */
 #ifndef NAPI_VERSION
 #define NAPI_VERSION 8
@@ -18,8 +19,12 @@
 #define _GNU_SOURCE
 #include <node_api.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,10 +238,19 @@ static napi_value js_attach(napi_env env, napi_callback_info info) {
       get_layout_u32(env, lo, "descVnet", &L.d_vnet, -1) < 0 ||
       get_layout_u32(env, lo, "flagTruncated", &L.f_truncated, -1) < 0 ||
       get_layout_u32(env, lo, "flagCsumPartial", &L.f_csum_partial, -1) < 0 ||
-      get_layout_u32(env, lo, "flagGso", &L.f_gso, -1) < 0)
+      get_layout_u32(env, lo, "flagGso", &L.f_gso, -1) < 0 ||
+      /* AF_XDP UMEM region (optional: without it every port is AF_PACKET). */
+      get_layout_u32(env, lo, "umem", &L.umem, 0) < 0 || get_layout_u32(env, lo, "umemChunks", &L.umem_chunks, 0) < 0 ||
+      get_layout_u32(env, lo, "umemChunkSize", &L.umem_chunk_size, 0) < 0)
     return NULL;
   igs_err e;
+  if (a->ctx.pool) {
+    for (int i = 0; i < IGS_MAX_PORTS; i++)
+      if (a->ctx.ports[i].xsk)
+        return throw_arg(env, "%s", "attach: AF_XDP ports use the attached memory as their UMEM; close them first");
+  }
   if (igs_attach(&a->ctx, data, len, &L, &e) < 0) return throw_igs(env, &e);
+  if (igs_xsk_pool_attach(&a->ctx, &e) < 0) return throw_igs(env, &e);
   if (a->mem_ref) napi_delete_reference(env, a->mem_ref);
   a->mem_ref = NULL;
   CHECK(napi_create_reference(env, argv[0], 1, &a->mem_ref));
@@ -266,6 +280,24 @@ static int get_opt_int(napi_env env, napi_value obj, const char *key, int *out) 
   return 0;
 }
 
+/* Optional string option: absent/undefined leaves out untouched (""). */
+static int get_opt_str(napi_env env, napi_value obj, const char *key, char *out, size_t cap) {
+  bool has = false;
+  napi_has_named_property(env, obj, key, &has);
+  if (!has) return 0;
+  napi_value v;
+  napi_get_named_property(env, obj, key, &v);
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  if (t == napi_undefined) return 0;
+  size_t n = 0;
+  if (t != napi_string || napi_get_value_string_utf8(env, v, out, cap, &n) != napi_ok || n >= cap - 1) {
+    throw_arg(env, "openPort: options.%s must be a short string", key);
+    return -1;
+  }
+  return 0;
+}
+
 static napi_value js_open_port(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
@@ -276,13 +308,29 @@ static napi_value js_open_port(napi_env env, napi_callback_info info) {
   if (get_ifname(env, argv[0], name, "openPort") < 0 || get_port_index(env, argv[1], &index, "openPort") < 0)
     return NULL;
   igs_open_opts o = {0};
+  igs_xsk_opts xo = {0};
+  int use_xdp = 0;
   if (argc >= 3) {
     napi_valuetype t;
     napi_typeof(env, argv[2], &t);
     if (t == napi_object) {
       if (get_opt_int(env, argv[2], "qdiscBypass", &o.qdisc_bypass) < 0 ||
-          get_opt_int(env, argv[2], "rcvbuf", &o.rcvbuf) < 0 || get_opt_int(env, argv[2], "sndbuf", &o.sndbuf) < 0)
+          get_opt_int(env, argv[2], "rcvbuf", &o.rcvbuf) < 0 || get_opt_int(env, argv[2], "sndbuf", &o.sndbuf) < 0 ||
+          get_opt_int(env, argv[2], "zeroCopy", &xo.zero_copy) < 0)
         return NULL;
+      char io[16] = "", mode[16] = "";
+      if (get_opt_str(env, argv[2], "io", io, sizeof io) < 0 || get_opt_str(env, argv[2], "xdpMode", mode, sizeof mode) < 0)
+        return NULL;
+      if (strcmp(io, "af_xdp") == 0)
+        use_xdp = 1;
+      else if (io[0] && strcmp(io, "af_packet") != 0)
+        return throw_arg(env, "openPort: options.io must be \"af_xdp\" or \"af_packet\", got \"%s\"", io);
+      if (strcmp(mode, "native") == 0)
+        xo.mode = IGS_XDP_MODE_NATIVE;
+      else if (strcmp(mode, "generic") == 0)
+        xo.mode = IGS_XDP_MODE_GENERIC;
+      else if (mode[0] && strcmp(mode, "auto") != 0)
+        return throw_arg(env, "openPort: options.xdpMode must be \"auto\", \"native\" or \"generic\", got \"%s\"", mode);
     } else if (t != napi_undefined) {
       return throw_arg(env, "%s", "openPort: options must be an object");
     }
@@ -290,6 +338,10 @@ static napi_value js_open_port(napi_env env, napi_callback_info info) {
   addon *a = get_addon(env);
   igs_err e;
   if (igs_open_port(&a->ctx, name, index, &o, &e) < 0) return throw_igs(env, &e);
+  if (use_xdp && igs_xsk_open(&a->ctx, index, &xo, &e) < 0) {
+    igs_close_port(&a->ctx, index); /* all or nothing: the caller decides whether AF_PACKET alone will do */
+    return throw_igs(env, &e);
+  }
   igs_port *p = &a->ctx.ports[index];
   napi_value out;
   napi_create_object(env, &out);
@@ -298,6 +350,11 @@ static napi_value js_open_port(napi_env env, napi_callback_info info) {
   set_num(env, out, "ifindex", p->ifindex);
   set_str(env, out, "mac", mac);
   set_num(env, out, "mtu", p->mtu);
+  set_str(env, out, "io", p->xsk ? "af_xdp" : "af_packet");
+  if (p->xsk) set_str(env, out, "xdpMode", igs_xsk_mode(&a->ctx, index));
+  int rcvbuf = 0;
+  socklen_t rl = sizeof rcvbuf;
+  if (getsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &rl) == 0) set_num(env, out, "rcvbuf", rcvbuf);
   return out;
 }
 
@@ -326,10 +383,52 @@ static napi_value js_receive(napi_env env, napi_callback_info info) {
   addon *a = get_addon(env);
   if (!memory_ok(env, a, "receive")) return NULL;
   igs_err e;
-  int n = igs_receive(&a->ctx, max, timeout, &e);
+  int n = igs_receive_all(&a->ctx, max, timeout, &e);
   if (n < 0) return throw_igs(env, &e);
   napi_value out;
   napi_create_uint32(env, (uint32_t)n, &out);
+  return out;
+}
+
+/* receiveTuning({busyPollUs}) -> {busyPollUs}: how long receive() keeps polling without blocking after the last
+ * frame (0 = block at once). Without an argument, returns the current setting. */
+static napi_value js_receive_tuning(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  addon *a = get_addon(env);
+  if (argc >= 1) {
+    napi_valuetype t;
+    napi_typeof(env, argv[0], &t);
+    if (t != napi_object) return throw_arg(env, "%s", "receiveTuning({busyPollUs?: number})");
+    bool has;
+    napi_has_named_property(env, argv[0], "busyPollUs", &has);
+    if (has) {
+      napi_value v;
+      uint32_t us;
+      napi_get_named_property(env, argv[0], "busyPollUs", &v);
+      if (get_u32(env, v, &us, "receiveTuning: busyPollUs") < 0) return NULL;
+      if (us > 1000000) return throw_arg(env, "%s", "receiveTuning: busyPollUs must be 0..1000000");
+      a->ctx.busy_poll_ns = (uint64_t)us * 1000u;
+      a->ctx.last_rx_ns = 0;
+    }
+  }
+  napi_value out;
+  napi_create_object(env, &out);
+  set_num(env, out, "busyPollUs", (double)(a->ctx.busy_poll_ns / 1000u));
+  return out;
+}
+
+/* rxStats() -> {polls, blockingPolls, drains, spins}: how receive() found its frames (since load). */
+static napi_value js_rx_stats(napi_env env, napi_callback_info info) {
+  (void)info;
+  addon *a = get_addon(env);
+  napi_value out;
+  napi_create_object(env, &out);
+  set_num(env, out, "polls", (double)a->ctx.rx.polls);
+  set_num(env, out, "blockingPolls", (double)a->ctx.rx.blocking_polls);
+  set_num(env, out, "drains", (double)a->ctx.rx.drains);
+  set_num(env, out, "spins", (double)a->ctx.rx.spins);
   return out;
 }
 
@@ -435,6 +534,69 @@ static napi_value js_pin_thread(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* Exclusive, non-blocking flock on a descriptor Node opened (fs.openSync): true = this process holds it now. */
+static napi_value js_try_lock(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uint32_t fd;
+  if (argc < 1 || get_u32(env, argv[0], &fd, "tryLock: fd") < 0) return NULL;
+  igs_err e;
+  int r = igs_try_lock((int)fd, &e);
+  if (r < 0) return throw_igs(env, &e);
+  napi_value out;
+  napi_get_boolean(env, r == 1, &out);
+  return out;
+}
+
+static napi_value js_parent_death_signal(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uint32_t signo;
+  if (argc < 1 || get_u32(env, argv[0], &signo, "parentDeathSignal: signo") < 0) return NULL;
+  igs_err e;
+  if (igs_parent_death_signal((int)signo, &e) < 0) return throw_igs(env, &e);
+  return NULL;
+}
+
+/*
+ * yieldOtherThreads(nice) -> n: set every other thread of this process (the main thread with its timers and
+ * GC, V8's platform workers, libuv's pool) to `nice` when it is less nice than that, so the calling data-plane
+ * thread runs first when they share a CPU. Lowering priority needs no privilege, and nothing gets more CPU than
+ * before: it decides what runs when. Threads created later inherit their creator's (lowered) value.
+ */
+static napi_value js_yield_other_threads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t nice_v;
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &nice_v) != napi_ok || nice_v < -20 || nice_v > 19)
+    return throw_arg(env, "%s", "yieldOtherThreads(nice: -20..19)");
+  pid_t self = (pid_t)syscall(SYS_gettid);
+  DIR *d = opendir("/proc/self/task");
+  if (!d) {
+    igs_err e;
+    igs_set_err(&e, errno, "yieldOtherThreads: /proc/self/task: %s", strerror(errno));
+    return throw_igs(env, &e);
+  }
+  int changed = 0;
+  struct dirent *de;
+  while ((de = readdir(d)) != NULL) {
+    if (de->d_name[0] < '0' || de->d_name[0] > '9') continue;
+    pid_t tid = (pid_t)atoi(de->d_name);
+    if (tid == self) continue;
+    errno = 0;
+    int cur = getpriority(PRIO_PROCESS, (id_t)tid);
+    if (errno != 0 || cur >= nice_v) continue;
+    if (setpriority(PRIO_PROCESS, (id_t)tid, nice_v) == 0) changed++;
+  }
+  closedir(d);
+  napi_value out;
+  napi_create_int32(env, changed, &out);
+  return out;
+}
+
 /* ------------------------------------------------------------------------------------------------------ */
 /* stats / link state                                                                                      */
 
@@ -452,6 +614,7 @@ static napi_value js_port_stats(napi_env env, napi_callback_info info) {
     return out;
   }
   igs_port_stats_refresh(&a->ctx, index);
+  igs_xsk_stats_refresh(&a->ctx, index);
   const igs_port_stats *s = &p->st;
   napi_create_object(env, &out);
   char mac[18];
@@ -482,18 +645,46 @@ static napi_value js_port_stats(napi_env env, napi_callback_info info) {
   set_num(env, out, "kernelDrops", (double)s->kernel_drops);
   set_str(env, out, "lastRxError", s->last_rx_errno ? strerrorname_np(s->last_rx_errno) : "");
   set_str(env, out, "lastTxError", s->last_tx_errno ? strerrorname_np(s->last_tx_errno) : "");
+  set_str(env, out, "io", p->xsk ? "af_xdp" : "af_packet");
+  if (p->xsk) set_str(env, out, "xdpMode", igs_xsk_mode(&a->ctx, index));
+  set_num(env, out, "xskRxFrames", (double)s->xsk_rx_frames);
+  set_num(env, out, "xskTxFrames", (double)s->xsk_tx_frames);
+  set_num(env, out, "xskTxDrops", (double)s->xsk_tx_drops);
+  set_num(env, out, "xskRxDropped", (double)s->xsk_rx_dropped);
+  set_num(env, out, "xskRxRingFull", (double)s->xsk_rx_ring_full);
+  set_num(env, out, "xskFillEmpty", (double)s->xsk_fill_empty);
+  set_num(env, out, "xskTxInvalid", (double)s->xsk_tx_invalid);
   return out;
 }
 
 static napi_value js_link_state(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+  size_t argc = 2;
+  napi_value argv[2];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   char name[64];
   if (argc < 1 || get_string(env, argv[0], name, sizeof name, "linkState: ifname") < 0) return NULL;
+  /* linkState(ifname, {carrier: false}): skip ETHTOOL_GLINK (rtnl_lock) — for the data-plane thread. */
+  int with_carrier = 1;
+  if (argc >= 2) {
+    napi_valuetype t;
+    napi_typeof(env, argv[1], &t);
+    if (t == napi_object) {
+      bool has;
+      napi_has_named_property(env, argv[1], "carrier", &has);
+      if (has) {
+        napi_value v;
+        bool b;
+        napi_get_named_property(env, argv[1], "carrier", &v);
+        if (napi_get_value_bool(env, v, &b) != napi_ok) return throw_arg(env, "%s", "linkState: options.carrier must be a boolean");
+        with_carrier = b;
+      }
+    } else if (t != napi_undefined) {
+      return throw_arg(env, "%s", "linkState(ifname[, {carrier: boolean}])");
+    }
+  }
   igs_link l;
   igs_err e;
-  int r = igs_link_state(&get_addon(env)->ctx, name, &l, &e);
+  int r = igs_link_state(&get_addon(env)->ctx, name, with_carrier, &l, &e);
   if (r < 0) return throw_igs(env, &e);
   napi_value out;
   if (r == 0) {
@@ -782,6 +973,7 @@ static void finalize_instance(napi_env env, void *data, void *hint) {
   (void)hint;
   addon *a = data;
   igs_ctx_destroy(&a->ctx);
+  igs_xsk_pool_free(&a->ctx);
   if (a->mem_ref) napi_delete_reference(env, a->mem_ref);
   free(a);
 }
@@ -809,6 +1001,9 @@ NAPI_MODULE_INIT() {
       {"inject", NULL, js_inject, NULL, NULL, NULL, napi_enumerable, NULL},
       {"wakeFd", NULL, js_wake_fd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"wake", NULL, js_wake, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"receiveTuning", NULL, js_receive_tuning, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"yieldOtherThreads", NULL, js_yield_other_threads, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"rxStats", NULL, js_rx_stats, NULL, NULL, NULL, napi_enumerable, NULL},
       {"pinThread", NULL, js_pin_thread, NULL, NULL, NULL, napi_enumerable, NULL},
       {"nowMs", NULL, js_now_ms, NULL, NULL, NULL, napi_enumerable, NULL},
       {"portStats", NULL, js_port_stats, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -821,12 +1016,15 @@ NAPI_MODULE_INIT() {
       {"watchLinks", NULL, js_watch_links, NULL, NULL, NULL, napi_enumerable, NULL},
       {"linksPending", NULL, js_links_pending, NULL, NULL, NULL, napi_enumerable, NULL},
       {"linkEvents", NULL, js_link_events, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"tryLock", NULL, js_try_lock, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"parentDeathSignal", NULL, js_parent_death_signal, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   napi_value k;
   napi_create_object(env, &k);
   add_const(env, k, "MAX_PORTS", IGS_MAX_PORTS);
   add_const(env, k, "VNET_HDR_LEN", IGS_VNET_LEN);
+  add_const(env, k, "DISCOVER_EVERY", IGS_DISCOVER_EVERY);
   napi_object_freeze(env, k);
   set_prop(env, exports, "constants", k);
   return exports;

@@ -34,7 +34,7 @@ static void fill_ifr(struct ifreq *ifr, const char *ifname) {
   strncpy(ifr->ifr_name, ifname, IFNAMSIZ - 1);
 }
 
-int igs_link_state(igs_ctx *c, const char *ifname, igs_link *out, igs_err *e) {
+int igs_link_state(igs_ctx *c, const char *ifname, int with_carrier, igs_link *out, igs_err *e) {
   int fd = igs_ctl_fd(c, e);
   if (fd < 0) return -1;
   if (strlen(ifname) == 0 || strlen(ifname) >= IFNAMSIZ) return 0; /* cannot exist */
@@ -61,7 +61,12 @@ int igs_link_state(igs_ctx *c, const char *ifname, igs_link *out, igs_err *e) {
   out->up = out->admin_up && out->running;
   fill_ifr(&ifr, ifname);
   out->mtu = ioctl(fd, SIOCGIFMTU, &ifr) == 0 ? ifr.ifr_mtu : 0;
-  /* IFF_LOWER_UP does not fit in SIOCGIFFLAGS' 16 bits; ETHTOOL_GLINK is netif_carrier_ok() on most drivers. */
+  /* IFF_LOWER_UP does not fit in SIOCGIFFLAGS' 16 bits; ETHTOOL_GLINK is netif_carrier_ok() on most drivers, but
+   * dev_ethtool() takes rtnl_lock, so a data-plane loop asks without it (IFF_RUNNING already follows the carrier). */
+  if (!with_carrier) {
+    out->carrier = out->running;
+    return 1;
+  }
   struct ethtool_value ev = {.cmd = ETHTOOL_GLINK};
   fill_ifr(&ifr, ifname);
   ifr.ifr_data = (void *)&ev;

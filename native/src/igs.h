@@ -44,6 +44,10 @@
 #define IGS_VH_CSUM_START 6
 #define IGS_VH_CSUM_OFFSET 8
 
+/* receive(): while ports are hot (drained without poll), cold ports are polled for at least every this many
+ * batches even when the hot ones fill every batch: the longest a quiet port's frame waits behind a flood. */
+#define IGS_DISCOVER_EVERY 4
+
 /* sendmmsg/recvmmsg take at most UIO_MAXIOV messages per call. */
 #define IGS_MMSG_MAX 1024
 
@@ -56,6 +60,8 @@ typedef struct igs_layout {
   /* Descriptor fields (byte offsets within a descriptor) and flag bits, from the module. */
   uint32_t d_offset, d_length, d_port, d_flags, d_time, d_vnet;
   uint32_t f_truncated, f_csum_partial, f_gso;
+  /* AF_XDP UMEM region (xdp.c): page-aligned, umem_chunks x umem_chunk_size; umem_chunks 0 = no AF_XDP. */
+  uint32_t umem, umem_chunks, umem_chunk_size;
 } igs_layout;
 
 /* Per-port counters. Plain uint64_t: only the thread that owns the addon instance touches them. */
@@ -75,17 +81,33 @@ typedef struct igs_port_stats {
   uint64_t inject_frames, inject_errors;
   uint64_t kernel_packets, kernel_drops; /* PACKET_STATISTICS, accumulated (the kernel resets on read) */
   int last_rx_errno, last_tx_errno;
+  /* AF_XDP (xdp.c): frames through the XSK (also counted in rx/tx_frames), and the kernel's XDP_STATISTICS. */
+  uint64_t xsk_rx_frames, xsk_tx_frames, xsk_tx_drops;
+  uint64_t xsk_rx_dropped, xsk_rx_ring_full, xsk_fill_empty, xsk_tx_invalid;
 } igs_port_stats;
+
+typedef struct igs_xsk igs_xsk;
+typedef struct igs_umem_pool igs_umem_pool;
 
 typedef struct igs_port {
   int fd; /* -1 when closed */
+  igs_xsk *xsk; /* AF_XDP socket beside the AF_PACKET one (xdp.c), NULL when the port runs AF_PACKET only */
   int ifindex;
   int mtu;
   int qdisc_bypass;
+  int hot; /* the last recvmmsg returned frames: receive() reads it again without polling first */
   char ifname[IFNAMSIZ];
   uint8_t mac[6];
   igs_port_stats st;
 } igs_port;
+
+/* How receive() found its frames (no syscall to read; for tuning and the docs' measurements). */
+typedef struct igs_rx_stats {
+  uint64_t polls;          /* poll() calls, blocking or not */
+  uint64_t blocking_polls; /* poll() with a timeout: the thread may have slept */
+  uint64_t drains;         /* receive() calls that read hot ports without polling first */
+  uint64_t spins;          /* non-blocking polls of the busy-poll phase */
+} igs_rx_stats;
 
 typedef struct igs_ctx {
   /* Wasm memory (attach). */
@@ -102,6 +124,12 @@ typedef struct igs_ctx {
   int nl_pending;
 
   uint32_t rr; /* round-robin start among ready ports */
+  igs_umem_pool *pool; /* AF_XDP chunks of the UMEM region (xdp.c), NULL when the layout has none */
+  uint32_t drain_streak; /* drained batches since cold ports were last polled */
+  int woken;             /* the last poll read the eventfd or saw netlink: return to the caller */
+  uint64_t busy_poll_ns; /* busy-poll budget after the last frame (0 = block at once) */
+  uint64_t last_rx_ns;   /* CLOCK_MONOTONIC of the last batch with frames (0 = none recent) */
+  igs_rx_stats rx;
 
   /*
    * Scratch arrays, allocated once at attach(). RX message f always describes slot f / descriptor f, so they
@@ -131,6 +159,8 @@ typedef struct igs_open_opts {
   int qdisc_bypass; /* PACKET_QDISC_BYPASS: skip the egress qdisc (no shaping, no backpressure) */
   int rcvbuf, sndbuf;
 } igs_open_opts;
+/* The receive buffer capacity openPort gives a socket by default (bytes of skb truesize), from the batch size. */
+uint32_t igs_default_rcvbuf(uint32_t max_batch);
 int igs_open_port(igs_ctx *c, const char *ifname, int index, const igs_open_opts *o, igs_err *e);
 void igs_close_port(igs_ctx *c, int index);
 int igs_receive(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e);
@@ -140,6 +170,32 @@ int igs_wake_fd(igs_ctx *c, igs_err *e);
 int igs_wake(int fd, igs_err *e);
 void igs_port_stats_refresh(igs_ctx *c, int index);
 uint32_t igs_now_ms(void);
+
+/* process.c */
+/* flock(LOCK_EX|LOCK_NB): 1 = locked, 0 = another open file description holds it, -1 = error (e set). */
+int igs_try_lock(int fd, igs_err *e);
+/* prctl(PR_SET_PDEATHSIG): signal this process when the thread that started it exits; 0 clears it. */
+int igs_parent_death_signal(int signo, igs_err *e);
+
+/* xdp.c: AF_XDP ports (docs/packet-io.md, "AF_XDP") */
+enum { IGS_XDP_MODE_AUTO = 0, IGS_XDP_MODE_NATIVE = 1, IGS_XDP_MODE_GENERIC = 2 };
+typedef struct igs_xsk_opts {
+  int mode;      /* IGS_XDP_MODE_*: auto = native where the driver has it, generic otherwise */
+  int zero_copy; /* XDP_ZEROCOPY at bind (drivers with zero-copy support only; veth has none) */
+} igs_xsk_opts;
+int igs_xsk_pool_attach(igs_ctx *c, igs_err *e);
+void igs_xsk_pool_free(igs_ctx *c);
+int igs_xsk_open(igs_ctx *c, int index, const igs_xsk_opts *o, igs_err *e);
+void igs_xsk_close(igs_ctx *c, int index);
+const char *igs_xsk_mode(const igs_ctx *c, int index);
+void igs_xsk_stats_refresh(igs_ctx *c, int index);
+/* receive() for a context with AF_XDP ports: XSK rings (no syscall) and the AF_PACKET sockets (igs_receive). */
+int igs_receive_all(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e);
+struct pollfd;
+int igs_xsk_poll_fds(igs_ctx *c, struct pollfd *pfd);
+/* transmit(): 1 = the frame at off went on port pi's XSK TX ring (or was dropped there), 0 = send it by AF_PACKET. */
+int igs_xsk_take(igs_ctx *c, int pi, uint32_t off, uint32_t len);
+void igs_xsk_flush(igs_ctx *c, int pi);
 
 /* ethtool.c */
 int igs_ctl_fd(igs_ctx *c, igs_err *e);
@@ -152,7 +208,8 @@ typedef struct igs_link {
   int mtu;
 } igs_link;
 /* 1 = found, 0 = no such interface, -1 = other error (e filled). */
-int igs_link_state(igs_ctx *c, const char *ifname, igs_link *out, igs_err *e);
+/* with_carrier: also ETHTOOL_GLINK (takes rtnl_lock); without it carrier = IFF_RUNNING, lock-free ioctls only. */
+int igs_link_state(igs_ctx *c, const char *ifname, int with_carrier, igs_link *out, igs_err *e);
 
 typedef struct igs_features {
   uint32_t count;

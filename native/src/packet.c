@@ -34,8 +34,26 @@
 #define TP_STATUS_VLAN_TPID_VALID (1 << 6)
 #endif
 
-#define IGS_DEFAULT_RCVBUF (8 << 20) /* a burst of 64 KiB GSO frames must not overflow the socket */
+/*
+ * Receive buffer, bounded: a frame that finds the socket full is dropped by the kernel and counted
+ * (PACKET_STATISTICS -> kernelDrops), instead of waiting behind a long queue. A full 16 MiB buffer held ~20,000
+ * small frames: ~130 ms of queueing at 150 kpps. The default holds IGS_RCVBUF_BATCHES batches of small frames
+ * (an skb of a minimum frame is charged ~1 KiB of truesize) but never fewer than IGS_RCVBUF_GSO_FRAMES 64 KiB GSO
+ * frames (TCP through the switch). openPort's `rcvbuf` overrides it. The kernel charges truesize against twice the
+ * value set (sock_setsockopt doubles it), so we set half of the wanted capacity.
+ */
+#define IGS_RCVBUF_BATCHES 4
+#define IGS_SKB_SMALL_TRUESIZE 1024
+#define IGS_RCVBUF_GSO_FRAMES 4
+#define IGS_SKB_GSO_TRUESIZE (66 << 10)
 #define IGS_DEFAULT_SNDBUF (4 << 20)
+
+uint32_t igs_default_rcvbuf(uint32_t max_batch) {
+  uint64_t small = (uint64_t)max_batch * IGS_RCVBUF_BATCHES * IGS_SKB_SMALL_TRUESIZE;
+  uint64_t gso = (uint64_t)IGS_RCVBUF_GSO_FRAMES * IGS_SKB_GSO_TRUESIZE;
+  uint64_t v = small > gso ? small : gso;
+  return v > (64u << 20) ? (64u << 20) : (uint32_t)v;
+}
 
 void igs_set_err(igs_err *e, int err, const char *fmt, ...) {
   va_list ap;
@@ -292,7 +310,7 @@ int igs_open_port(igs_ctx *c, const char *ifname, int index, const igs_open_opts
   }
   /* Big buffers: FORCE variants ignore rmem_max/wmem_max (we have CAP_NET_ADMIN when we can open ports at
    * all in practice); fall back to the capped variants otherwise. */
-  int rcv = o->rcvbuf > 0 ? o->rcvbuf : IGS_DEFAULT_RCVBUF;
+  int rcv = o->rcvbuf > 0 ? o->rcvbuf : (int)(igs_default_rcvbuf(c->attached ? c->L.max_batch : 64) / 2);
   int snd = o->sndbuf > 0 ? o->sndbuf : IGS_DEFAULT_SNDBUF;
   if (set_int_opt(fd, SOL_SOCKET, SO_RCVBUFFORCE, rcv) < 0) (void)set_int_opt(fd, SOL_SOCKET, SO_RCVBUF, rcv);
   if (set_int_opt(fd, SOL_SOCKET, SO_SNDBUFFORCE, snd) < 0) (void)set_int_opt(fd, SOL_SOCKET, SO_SNDBUF, snd);
@@ -356,9 +374,11 @@ void igs_close_port(igs_ctx *c, int index) {
   if (index < 0 || index >= IGS_MAX_PORTS) return;
   igs_port *p = &c->ports[index];
   if (p->fd < 0) return;
+  igs_xsk_close(c, index);
   igs_port_stats_refresh(c, index); /* keep the kernel's drop count of the socket's last moments */
   close(p->fd);
   p->fd = -1;
+  p->hot = 0;
 }
 
 /* ------------------------------------------------------------------------------------------------------ */
@@ -451,13 +471,44 @@ static uint32_t rx_port(igs_ctx *c, int pi, uint32_t first, uint32_t cnt, uint32
   return (uint32_t)r;
 }
 
-int igs_receive(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e) {
-  if (!c->attached) {
-    igs_set_err(e, 0, "receive: attach() the Wasm memory first");
-    return -1;
+static uint64_t mono_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Read every port in ready[0..nr) into the batch, fairly: start at a rotating ready port and give each an equal
+ * share of what is left; a port that filled its share may have more queued and gets the leftover in a second
+ * pass. A flooding port therefore cannot starve a quiet one: in the worst case it gets n/nr frames per batch.
+ * Marks each port hot (it returned frames: more are probably on the way) or cold.
+ */
+static uint32_t rx_ready(igs_ctx *c, const int *ready, int nr, uint32_t filled, uint32_t n, uint32_t now) {
+  if (nr == 0) return filled;
+  int start = (int)(c->rr++ % (uint32_t)nr);
+  uint8_t more[IGS_MAX_PORTS];
+  for (int j = 0; j < nr; j++) {
+    uint32_t left = n - filled;
+    more[j] = 0;
+    if (left == 0) break;
+    uint32_t share = left / (uint32_t)(nr - j);
+    if (share == 0) share = 1;
+    int pi = ready[(start + j) % nr];
+    uint32_t got = rx_port(c, pi, filled, share, now);
+    c->ports[pi].hot = got > 0;
+    filled += got;
+    more[j] = got == share;
   }
-  uint32_t n = max_frames < c->L.max_batch ? max_frames : c->L.max_batch;
-  struct pollfd pfd[IGS_MAX_PORTS + 2];
+  for (int j = 0; j < nr && filled < n; j++) {
+    if (!more[j]) continue;
+    filled += rx_port(c, ready[(start + j) % nr], filled, n - filled, now);
+  }
+  return filled;
+}
+
+/* Poll every open port plus the eventfd and netlink socket; ready[] gets the readable ports (hot ones too). */
+static int poll_ports(igs_ctx *c, int timeout_ms, int *ready, igs_err *e) {
+  struct pollfd pfd[2 * IGS_MAX_PORTS + 2]; /* ports, their XSKs, the eventfd and netlink */
   int map[IGS_MAX_PORTS];
   int np = 0;
   for (int i = 0; i < IGS_MAX_PORTS; i++) {
@@ -477,9 +528,9 @@ int igs_receive(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e) {
     nl_slot = nfds;
     pfd[nfds++] = (struct pollfd){.fd = c->nl_fd, .events = POLLIN};
   }
-  if (timeout_ms < 0) timeout_ms = -1;
-  /* One poll per batch for all ports: under load it returns at once (cheap next to the 64 recvs it
-   * enables); idle, it is the only thing that blocks, and the eventfd lets another thread cut it short. */
+  nfds += igs_xsk_poll_fds(c, pfd + nfds); /* AF_XDP sockets wake the poll too (igs_receive_all reads them) */
+  c->rx.polls++;
+  if (timeout_ms != 0) c->rx.blocking_polls++;
   int pr = poll(pfd, (nfds_t)nfds, timeout_ms);
   if (pr < 0) {
     if (errno == EINTR) return 0;
@@ -492,39 +543,90 @@ int igs_receive(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e) {
     uint64_t v;
     ssize_t rr = read(c->efd, &v, sizeof v); /* nonblocking eventfd: resets the counter */
     (void)rr;
+    c->woken = 1;
   }
-  if (nl_slot >= 0 && (pfd[nl_slot].revents & (POLLIN | POLLERR))) c->nl_pending = 1;
-
-  int ready[IGS_MAX_PORTS];
+  if (nl_slot >= 0 && (pfd[nl_slot].revents & (POLLIN | POLLERR))) {
+    c->nl_pending = 1;
+    c->woken = 1;
+  }
   int nr = 0;
   for (int k = 0; k < np; k++)
     if (pfd[k].revents & (POLLIN | POLLERR | POLLHUP)) ready[nr++] = map[k];
-  if (nr == 0 || n == 0) return 0;
+  return nr;
+}
 
-  /*
-   * Fairness: start at a rotating ready port and give each ready port an equal share of what is left; a
-   * port that filled its share may have more queued and gets the leftover in a second pass. A flooding port
-   * therefore cannot starve a quiet one: in the worst case it gets n/nr frames per batch.
-   */
+/*
+ * receive(): three ways to find frames, cheapest first.
+ *  1. Drain: ports that returned frames last time ("hot") are read at once, without poll; while frames keep
+ *     arriving the loop costs one recvmmsg per hot port per batch. A cold port is discovered by a poll(0) when the
+ *     hot ports did not fill the batch, and at least every IGS_DISCOVER_EVERY batches when they did (so a flood
+ *     on one port delays a frame on another by at most that many batches).
+ *  2. Busy-poll: with nothing hot, poll(0) in a loop for up to busy_poll_ns after the last frame (adaptive: only
+ *     right after traffic, never when idle), because waking from a blocking poll costs a sleep and a wake-up.
+ *  3. Block in poll(timeout_ms).
+ */
+int igs_receive(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e) {
+  if (!c->attached) {
+    igs_set_err(e, 0, "receive: attach() the Wasm memory first");
+    return -1;
+  }
+  uint32_t n = max_frames < c->L.max_batch ? max_frames : c->L.max_batch;
+  if (timeout_ms < 0) timeout_ms = -1;
+  c->woken = 0;
+  if (n == 0) return 0;
   uint32_t now = igs_now_ms();
+  int ready[IGS_MAX_PORTS];
+  int nr = 0;
+  for (int i = 0; i < IGS_MAX_PORTS; i++)
+    if (c->ports[i].fd >= 0 && c->ports[i].hot) ready[nr++] = i;
+
   uint32_t filled = 0;
-  int start = (int)(c->rr++ % (uint32_t)nr);
-  uint8_t more[IGS_MAX_PORTS];
-  for (int j = 0; j < nr; j++) {
-    uint32_t left = n - filled;
-    more[j] = 0;
-    if (left == 0) break;
-    uint32_t share = left / (uint32_t)(nr - j);
-    if (share == 0) share = 1;
-    int pi = ready[(start + j) % nr];
-    uint32_t got = rx_port(c, pi, filled, share, now);
-    filled += got;
-    more[j] = got == share;
+  if (nr > 0) {
+    c->rx.drains++;
+    filled = rx_ready(c, ready, nr, 0, n, now);
+    /* Discovery: cold ports (and the eventfd/netlink) get a non-blocking poll when there is room left, and
+     * at least every IGS_DISCOVER_EVERY drained batches. */
+    if (filled < n || ++c->drain_streak >= IGS_DISCOVER_EVERY) {
+      c->drain_streak = 0;
+      int cold[IGS_MAX_PORTS];
+      int nc = poll_ports(c, 0, cold, e);
+      if (nc < 0) return -1;
+      int k = 0;
+      for (int j = 0; j < nc; j++)
+        if (!c->ports[cold[j]].hot) cold[k++] = cold[j];
+      if (filled < n) filled = rx_ready(c, cold, k, filled, n, now);
+      else /* batch full: mark them so the next call reads them first */
+        for (int j = 0; j < k; j++) c->ports[cold[j]].hot = 1;
+    }
+    if (filled > 0) {
+      c->last_rx_ns = c->busy_poll_ns ? mono_ns() : 0;
+      return (int)filled;
+    }
+    if (c->woken) return 0; /* the eventfd was read: the caller has messages (or link events) to handle */
   }
-  for (int j = 0; j < nr && filled < n; j++) {
-    if (!more[j]) continue;
-    filled += rx_port(c, ready[(start + j) % nr], filled, n - filled, now);
+
+  /* Nothing hot (or the hot ports went quiet): busy-poll briefly after recent traffic, then block. */
+  if (timeout_ms != 0 && c->busy_poll_ns && c->last_rx_ns) {
+    uint64_t until = c->last_rx_ns + c->busy_poll_ns;
+    for (;;) {
+      c->rx.spins++;
+      nr = poll_ports(c, 0, ready, e);
+      if (nr < 0) return -1;
+      if (nr > 0 || c->woken) break;
+      if (mono_ns() >= until) break;
+    }
+    if (nr == 0 && !c->woken) c->last_rx_ns = 0; /* quiet for the whole budget: block next time at once */
+    if (c->woken && nr == 0) return 0;
+  } else {
+    nr = 0;
   }
+  if (nr == 0) {
+    nr = poll_ports(c, timeout_ms, ready, e);
+    if (nr <= 0) return nr < 0 ? -1 : 0;
+  }
+  now = igs_now_ms();
+  filled = rx_ready(c, ready, nr, 0, n, now);
+  if (filled > 0 && c->busy_poll_ns) c->last_rx_ns = mono_ns();
   return (int)filled;
 }
 
@@ -613,6 +715,7 @@ uint32_t igs_transmit(igs_ctx *c) {
         p->st.tx_invalid++;
         continue;
       }
+      if (p->xsk && igs_xsk_take(c, pi, off, len)) continue; /* on the AF_XDP TX ring, no copy */
       struct iovec *iov = &c->tx_iov[2 * m];
       iov[0].iov_base = d + L->d_vnet;
       iov[0].iov_len = IGS_VNET_LEN;
@@ -628,6 +731,7 @@ uint32_t igs_transmit(igs_ctx *c) {
       mh->msg_flags = 0;
       m++;
     }
+    if (p->xsk) igs_xsk_flush(c, pi);
     if (m) total += send_list(p, c->tx_msgs, m);
   }
   return total;

@@ -5,10 +5,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { isIPv4, isMulticastIPv4, isUnicastIPv4 } from '../config/address.js';
+import { isMulticastIPv4, isMulticastIPv6, isUnicastIPv4, isUnicastIPv6 } from '../config/address.js';
 import type { TraceParams } from '../mgmt/api.js';
 import { ControlError, request, stream } from '../mgmt/control-client.js';
-import { openPcapWriter, type PcapWriter } from '../mgmt/pcap.js';
+import { openPcapngWriter, type PcapngWriter } from '../mgmt/pcap.js';
+import { DecodeError, decodeFile, decodeLive } from './decode-cmd.js';
+import { ConfigError, loadConfig } from '../config/index.js';
+import { ReplayError, SwitchReplay } from '../decode/replay.js';
 import { describeIgmp } from './probe.js';
 import { ProbeError, probeListenRun, probeQueryRun, probeSendRun, type Answer } from './probe-cmd.js';
 import {
@@ -23,6 +26,8 @@ export interface CliIo {
   signal?: AbortSignal;
   /** File descriptor `capture --control -` writes the pcap to. Default 1. */
   stdoutFd?: number;
+  /** Standard input's bytes for `decode -`. Default: read file descriptor 0. */
+  stdin?: () => Uint8Array;
 }
 
 /** Wrong usage: exit 2 with the verb's usage. */
@@ -132,10 +137,14 @@ Asks the daemon what it would do with a multicast frame to GROUP (from ADDRESS) 
 the table entry that decided it, and for every port whether it gets the frame and why (or why not).
 Nothing is sent; the answer comes from the daemon's current tables.
 
+Without --src the answer is for any source: a source that no source-specific state names, so only (*,G) state
+applies (EXCLUDE-mode members get it; INCLUDE-mode members are listed with the sources they want). Give --src to
+trace one source. For an unregistered group the answer names the snooping.unregistered policy and the router ports.
+
 Options:
   --in PORT          ingress port (interface name)
-  --dst GROUP        destination group address
-  --src ADDRESS      source address (default: none, so only (*,G) state matches)
+  --dst GROUP        destination group address (IPv4 multicast)
+  --src ADDRESS      source address (default: any source, see above)
   --vlan VLAN        VLAN id (default: untagged)
   --json             JSON output
 ${SOCKET_HELP}
@@ -147,9 +156,15 @@ ${SOCKET_HELP}
     },
     async run(v, _pos, io) {
       const params: TraceParams = { in: requireString(v, 'in', 'trace'), dst: requireString(v, 'dst', 'trace') };
-      if (!isIPv4(params.dst)) throw new UsageError(`--dst must be an IPv4 address, got "${params.dst}"`, 'trace');
+      const v6 = isMulticastIPv6(params.dst);
+      if (!isMulticastIPv4(params.dst) && !v6) {
+        const which = params.dst.includes(':') ? 'an IPv6 multicast group (ff00::/8)' : 'an IPv4 multicast group';
+        throw new UsageError(`--dst must be ${which}, got "${params.dst}"`, 'trace');
+      }
       if (typeof v.src === 'string') {
-        if (!isIPv4(v.src)) throw new UsageError(`--src must be an IPv4 address, got "${v.src}"`, 'trace');
+        if (!(v6 ? isUnicastIPv6(v.src) : isUnicastIPv4(v.src))) {
+          throw new UsageError(`--src must be an ${v6 ? 'IPv6' : 'IPv4'} unicast address (the family of --dst), got "${v.src}"`, 'trace');
+        }
         params.src = v.src;
       }
       if (typeof v.vlan === 'string') params.vlan = intOption(v.vlan, '--vlan', 0, 4094, 'trace');
@@ -164,6 +179,9 @@ ${SOCKET_HELP}
     help: `Usage: igmpswitch reload [--json] [--socket PATH | --config FILE]
 
 Re-reads the configuration file the daemon was started with and applies the differences (SIGHUP does the same).
+Prints the changes applied; changes to keys that need a restart (dataplane.*, management.*, …; see the
+configuration reference) are listed as not applied, their old values staying in force until a restart; the file's
+warnings are printed as the daemon logs them at start-up. Exit code 0.
 On an error in the file the daemon keeps its running configuration; the error is printed and the exit code is 1.
 
 Options:
@@ -186,19 +204,21 @@ ${SOCKET_HELP}
   },
 
   capture: {
-    summary: 'write the control frames the switch sees (IGMP, MLD, PIM, MRD) to a pcap file',
+    summary: 'write the control frames the switch receives and sends (IGMP, MLD, PIM, MRD) to a pcapng file',
     help: `Usage: igmpswitch capture --control FILE [--count N] [--duration SECONDS] [--port PORT] [--socket PATH | --config FILE]
 
-Streams every control frame the switch receives from the daemon and writes them to FILE in classic pcap format
-(Ethernet, microsecond timestamps), for tcpdump -r or Wireshark. FILE "-" writes to standard output, so
-\`igmpswitch capture --control - | tcpdump -r - -nn -v\` decodes live. Stops on Ctrl-C, after N frames or after
-SECONDS; progress and the final count go to standard error.
+Streams every control frame the switch receives, and every one it sends itself (its queries, once per port they
+leave by), from the daemon and writes them to FILE in pcapng format (Ethernet, microsecond timestamps), for
+Wireshark, tshark or tcpdump -r. Each switch port is an interface of the file (named after the port); each frame
+carries its direction (inbound = received, outbound = sent) in its flags and a comment "rx PORT" or "tx PORT".
+FILE "-" writes to standard output, so \`igmpswitch capture --control - | tcpdump -r - -nn -v\` decodes live.
+Stops on Ctrl-C, after N frames or after SECONDS; progress and the final count go to standard error.
 
 Options:
   --control FILE       output file ("-": standard output)
   --count N            stop after N frames
   --duration SECONDS   stop after this long
-  --port PORT          only frames received on this port
+  --port PORT          only frames received or sent on this port
 ${SOCKET_HELP}
   -h, --help           this help
 `,
@@ -207,6 +227,63 @@ ${SOCKET_HELP}
       ...SOCKET_OPTIONS,
     },
     run: runCapture,
+  },
+
+  decode: {
+    summary: 'explain every IGMP, MLD, PIM and MRD message of a capture field by field, and what the switch does with it',
+    help: `Usage:
+  igmpswitch decode FILE [--switch CONFIG [--in PORT]] [--all] [--json]
+  igmpswitch decode --live PORT [--switch CONFIG] [--count N] [--duration SECONDS] [--json] [--socket PATH | --config FILE]
+
+Prints each IGMP (v1, v2, v3), MLD (v1, v2), PIM and MRD message of a capture the way a textbook explains it:
+every field of the Ethernet, IP and control headers with its name, raw value and meaning (IGMPv3 Max Resp Code
+and QQIC floating-point codes worked out, checksums checked with the value they should have, the group address
+against the IP destination, each IGMPv3/MLDv2 group record with its type, sources and auxiliary data), then the
+findings, each with its RFC section:
+  DISCARD    a receiver following the RFCs drops the message (bad checksum, cut short, unknown type, an MLDv2
+             message with Hop Limit above 1 or without Router Alert, …)
+  VIOLATION  the sender broke a rule that receivers often forgive (IGMP TTL above 1, no Router Alert, a report
+             or leave sent to the wrong address, …)
+  note       worth knowing (an unknown group record type that receivers skip, a 224.0.0.x group that is never
+             snooped)
+Other frames (data traffic) are counted and not shown unless --all.
+
+FILE is a pcap or pcapng file (Ethernet), "-" for standard input (read to its end, then decoded):
+\`tcpdump -i eth1 -c 50 -w - igmp | igmpswitch decode -\`.
+A pcapng file may name the port of each frame (interface name if_name, or a packet comment "port NAME") and the
+direction (epb_flags, or a comment with rx/in/received or tx/out/sent).
+
+--switch CONFIG replays the capture through the switch itself: the real Wasm data-plane core and snooping engine
+built from the configuration file CONFIG, with no sockets and no interfaces, its clock driven by the capture's
+timestamps. After each message it prints what the switch decided: where the frame itself is forwarded (or why it
+is dropped), membership changes per port (mode and sources), router ports and querier changes, and the queries
+and solicitations the switch sends, with their times. Frames the capture marks as sent by the switch are shown
+but not replayed (the replayed switch sends its own). A frame whose port the capture does not name arrives on
+--in PORT (default: the first port of CONFIG).
+
+--live PORT decodes, as they arrive, the control frames a running switch receives on PORT ("all": every port),
+through the control socket (as \`capture --control\`), until Ctrl-C, N messages or SECONDS.
+
+Options:
+  --switch CONFIG      replay through the switch configured by CONFIG and print its decisions
+  --in PORT            with --switch: the port of frames whose port the capture does not name
+  --all                also show frames that are not control messages
+  --json               the same as data: one JSON document (FILE) or one JSON object per line (--live)
+  --live PORT          decode the daemon's control frames from PORT ("all": every port)
+  --count N            --live: stop after N messages
+  --duration SECONDS   --live: stop after this long
+${SOCKET_HELP}
+  -h, --help           this help
+
+Exit status: 0 done; 1 the file is not a capture, cannot be read, or is cut short (the packets before the cut are
+shown); 2 usage error.
+`,
+    options: {
+      switch: { type: 'string' }, in: { type: 'string' }, all: { type: 'boolean' }, json: { type: 'boolean' },
+      live: { type: 'string' }, count: { type: 'string' }, duration: { type: 'string' }, ...SOCKET_OPTIONS,
+    },
+    positionals: true,
+    run: runDecode,
   },
 
   probe: {
@@ -349,7 +426,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
       io.stderr.write(`igmpswitch: ${err.message}\n\n${err.verb ? VERBS[err.verb]!.help : mainUsage()}`);
       return 2;
     }
-    if (err instanceof ControlError || err instanceof CliError || err instanceof ProbeError || err instanceof SocketPathError) {
+    if (err instanceof ControlError || err instanceof CliError || err instanceof ProbeError || err instanceof SocketPathError ||
+      err instanceof DecodeError) {
       io.stderr.write(`igmpswitch: ${err.message}\n`);
       return 1;
     }
@@ -438,13 +516,13 @@ async function runCapture(v: Values, _pos: string[], io: CliIo): Promise<number>
   const target = file === '-' ? io.stdoutFd ?? 1 : file;
   const where = file === '-' ? 'standard output' : file;
 
-  let writer: PcapWriter | null = null;
+  let writer: PcapngWriter | null = null;
   let writeError: Error | null = null;
   let dropped = 0;
   let finish: () => void = () => {};
   const finished = new Promise<void>((resolve) => { finish = resolve; });
-  const ensureWriter = (): PcapWriter => {
-    writer ??= openPcapWriter(target);
+  const ensureWriter = (): PcapngWriter => {
+    writer ??= openPcapngWriter(target);
     return writer;
   };
 
@@ -456,7 +534,7 @@ async function runCapture(v: Values, _pos: string[], io: CliIo): Promise<number>
     if (port !== null && ev.frame.port !== port) return;
     if (writeError || (count > 0 && (writer?.count ?? 0) >= count)) return;
     try {
-      ensureWriter().write(ev.frame.time, ev.frame.bytes);
+      ensureWriter().write({ timeMs: ev.frame.time, bytes: ev.frame.bytes, port: ev.frame.port, direction: ev.frame.direction });
     } catch (err) {
       writeError = err as Error;
       finish();
@@ -481,7 +559,7 @@ async function runCapture(v: Values, _pos: string[], io: CliIo): Promise<number>
     let lost: Error | null = null;
     await Promise.race([finished, h.done.then(() => {}, (err: Error) => { lost = err; })]);
     if (writeError) throw new CliError(`cannot write ${where}: ${(writeError as Error).message}`);
-    const n = (writer as PcapWriter | null)?.count ?? 0;
+    const n = (writer as PcapngWriter | null)?.count ?? 0;
     io.stderr.write(`${n} frame${n === 1 ? '' : 's'} written to ${where}` +
       `${dropped ? `; ${dropped} more were not received (this capture could not keep up)` : ''}\n`);
     if (lost) throw lost;
@@ -491,7 +569,48 @@ async function runCapture(v: Values, _pos: string[], io: CliIo): Promise<number>
     intr.signal.removeEventListener('abort', finish);
     intr.dispose();
     h.close();
-    (writer as PcapWriter | null)?.close();
+    (writer as PcapngWriter | null)?.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// decode
+
+async function runDecode(v: Values, pos: string[], io: CliIo): Promise<number> {
+  const live = typeof v.live === 'string' ? v.live : null;
+  if (live !== null && pos.length > 0) throw new UsageError('give either FILE or --live PORT, not both', 'decode');
+  if (live === null && pos.length !== 1) throw new UsageError(pos.length ? `decode takes one file, got ${pos.join(' ')}` : 'decode what? (FILE, - or --live PORT)', 'decode');
+  if (live === null && (v.count !== undefined || v.duration !== undefined)) throw new UsageError('--count and --duration go with --live', 'decode');
+  if (v.in !== undefined && v.switch === undefined) throw new UsageError('--in goes with --switch', 'decode');
+  const observer = typeof v.switch === 'string' ? await switchReplay(v.switch, v.in as string | undefined) : undefined;
+  if (live !== null) {
+    const count = typeof v.count === 'string' ? intOption(v.count, '--count', 1, 2 ** 31, 'decode') : 0;
+    const durationMs = typeof v.duration === 'string' ? secondsOption(v.duration, '--duration', 'decode') : 0;
+    const intr = interruptSignal(io);
+    try {
+      return await decodeLive({ socketPath: socketOf(v), port: live, json: v.json === true, all: v.all === true, count, durationMs,
+        observer, signal: intr.signal }, io);
+    } finally {
+      intr.dispose();
+    }
+  }
+  return decodeFile({ file: pos[0]!, json: v.json === true, all: v.all === true, stdin: io.stdin, observer }, io);
+}
+
+/** The switch of --switch CONFIG (the Wasm core and engine), or a CliError naming what is wrong. */
+async function switchReplay(configPath: string, inPort: string | undefined): Promise<SwitchReplay> {
+  let config;
+  try {
+    config = loadConfig(configPath).config;
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(`--switch ${configPath}: ${err.message}`);
+    throw err;
+  }
+  try {
+    return new SwitchReplay(config, { defaultPort: inPort });
+  } catch (err) {
+    if (err instanceof ReplayError) throw new CliError(err.message);
+    throw err;
   }
 }
 

@@ -48,6 +48,7 @@ export function renderPorts(rows: readonly PortRow[]): string {
     { header: 'RX-BYTES', value: (p) => num(p.rxBytes), align: 'right' },
     { header: 'TX-FRAMES', value: (p) => num(p.txFrames), align: 'right' },
     { header: 'TX-BYTES', value: (p) => num(p.txBytes), align: 'right' },
+    { header: 'FILTERED', value: (p) => num(p.filtered ?? 0), align: 'right' },
     { header: 'DROPS', value: (p) => num(p.drops), align: 'right' },
   ]);
 }
@@ -65,9 +66,11 @@ export function renderRouters(rows: readonly RouterRow[]): string {
 }
 
 export function renderQuerier(q: QuerierView): string {
-  const elected = q.elected
-    ? `${q.elected.address} on ${q.elected.port} (expires in ${formatMs(q.elected.expiresInMs)})`
-    : q.state === 'querier' ? 'this switch' : 'none';
+  // This switch as querier has no Other Querier Present timer to show (RFC 3376 §6.6.2: it queries until it
+  // hears a lower address), so no expiry.
+  const elected = q.state === 'querier' ? `this switch (${q.address})`
+    : q.elected ? `${q.elected.address} on ${q.elected.port} (expires in ${formatMs(q.elected.expiresInMs)})`
+    : 'none';
   return formatKeyValues([
     ['state', q.state],
     ['querier', elected],
@@ -76,7 +79,24 @@ export function renderQuerier(q: QuerierView): string {
     ['query interval', formatMs(q.queryIntervalMs)],
     ['multicast', `${q.mode}${q.snoopingActive ? '' : ' (not filtering)'}`],
     ['reason', q.reason],
+    ...mldLines(q.mld),
   ]);
+}
+
+/** The MLD (IPv6) counterpart of the querier lines, when the daemon reports it. */
+function mldLines(m: QuerierView['mld']): [string, string][] {
+  if (m === undefined) return [];
+  if (!m.snooping) return [['MLD snooping', 'disabled (IPv6 multicast flooded)']];
+  const elected = m.elected
+    ? `${m.elected.address} on ${m.elected.port} (expires in ${formatMs(m.elected.expiresInMs)})`
+    : m.state === 'querier' ? 'this switch' : 'none';
+  return [
+    ['MLD state', m.state],
+    ['MLD querier', elected],
+    ['own MLD querier', m.enabled ? `enabled, ${m.address}, MLDv${m.version}` : 'disabled'],
+    ['IPv6 multicast', `${m.mode}${m.snoopingActive ? '' : ' (not filtering)'}`],
+    ['MLD reason', m.reason],
+  ];
 }
 
 export function renderFdb(rows: readonly FdbRow[]): string {
@@ -109,20 +129,22 @@ export function renderStats(s: StatsView): string {
       })),
     ]));
   }
-  parts.push(counterSection('Drops', s.drops));
+  parts.push(counterSection('Filtered by policy', s.filtered ?? {}));
+  parts.push(counterSection('Dropped as bad', s.drops));
   parts.push(counterSection('Messages', s.messages));
   parts.push(counterSection('Engine', s.engine));
   return parts.join('\n');
 }
 
 export function renderTrace(p: TraceParams, t: TraceResult): string {
-  const frame = `${p.src ?? '*'} → ${p.dst} arriving on ${p.in}${p.vlan ? ` (VLAN ${p.vlan})` : ''}`;
+  const frame = `${p.src ?? 'any source'} → ${p.dst} arriving on ${p.in}${p.vlan ? ` (VLAN ${p.vlan})` : ''}`;
   const key = t.matched.key;
   const keyText = key ? ` ${key.vlan ? `VLAN ${key.vlan} ` : ''}(${key.source ?? '*'}, ${key.group})` : '';
   const lines = [
     `frame:    ${frame}`,
     `verdict:  ${t.verdict}${t.reason ? ` (${t.reason})` : ''}`,
     `matched:  ${t.matched.table}${keyText}`,
+    ...(t.explanation ? [`why:      ${t.explanation}`] : []),
     '',
   ];
   const egress = t.ports.filter((x) => x.egress);
@@ -135,7 +157,9 @@ export function renderTrace(p: TraceParams, t: TraceResult): string {
 }
 
 export function renderReload(r: ReloadResult): string {
-  if (r.changes.length === 0) return 'configuration reloaded: no changes\n';
-  return `configuration reloaded, ${r.changes.length} change${r.changes.length === 1 ? '' : 's'}:\n` +
-    r.changes.map((c) => `  ${c}\n`).join('');
+  const lines = r.changes.length === 0 ? ['configuration reloaded: no change applied']
+    : [`configuration reloaded, ${r.changes.length} change${r.changes.length === 1 ? '' : 's'} applied:`, ...r.changes.map((c) => `  ${c}`)];
+  if (r.notApplied?.length) lines.push('not applied, the old value stays until a restart:', ...r.notApplied.map((c) => `  ${c}`));
+  for (const w of r.warnings ?? []) lines.push(`warning: ${w}`);
+  return lines.join('\n') + '\n';
 }

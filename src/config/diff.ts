@@ -76,8 +76,9 @@ export function diffConfig(old: Config, next: Config): ConfigChange[] {
     }
     for (const key of PORT_OPTION_KEYS) {
       if (before[key] !== p[key]) {
-        out.push({ kind: 'port-changed', port: name, key, from: before[key], to: p[key],
-          path: `ports[${name}].${key}`, restart: false });
+        // `io` picks the sockets a port is opened with: only a restart reopens them.
+        out.push({ kind: 'port-changed', port: name, key, from: before[key] ?? null, to: p[key] ?? null,
+          path: `ports[${name}].${key}`, restart: key === 'io' });
       }
     }
   }
@@ -123,6 +124,21 @@ export function diffConfig(old: Config, next: Config): ConfigChange[] {
     }
   }
   return out;
+}
+
+/**
+ * What reload can run now: `next` with every restart-only change undone (the old value stays in force until a
+ * restart). Diffing the file against it later still shows those changes as pending.
+ */
+export function reloadableConfig(old: Config, next: Config, changes: readonly ConfigChange[]): Config {
+  const sections: Record<string, Record<string, unknown>> = {};
+  for (const c of changes) {
+    if (!c.restart) continue;
+    // Only plain settings are restart-only (see diffConfig); anything else would be a new kind of change.
+    if (c.kind !== 'setting') throw new Error(`restart-only change of kind ${c.kind} cannot be held back`);
+    sections[c.section] = { ...(sections[c.section] ?? next[c.section]), [c.key]: (old[c.section] as Record<string, unknown>)[c.key] };
+  }
+  return { ...next, ...sections } as Config;
 }
 
 /** True when some change can only take effect after a restart. */

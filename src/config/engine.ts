@@ -3,6 +3,7 @@
 
 import type { PortSnoopingConfig, SnoopingConfig } from '../snooping/config.js';
 import type { WorkerParams } from '../dataplane/messages.js';
+import type { TableCommand } from '../dataplane/commands.js';
 import { ConfigError } from './errors.js';
 import { MAX_PORTS, type Config } from './schema.js';
 
@@ -43,9 +44,14 @@ function indexOf(portIndex: ReadonlyMap<string, number>, name: string): number {
   return index;
 }
 
-/** The snooping engine's configuration (milliseconds, port indices). */
+/**
+ * The snooping engines' configuration (milliseconds, port indices): `snooping` for IGMP, `mld` for MLD. The MLD engine
+ * uses the same timers, limits and policies (RFC 3810 §9 has the RFC 3376 §8 defaults), its own `enabled` and querier,
+ * and the IPv6 static groups. Its querier version is the engine's generation (MLDv1 = 2, MLDv2 = 3, see
+ * src/snooping/family.ts); an absent querier address is '' (derived from the switch's MAC by the engine's owner).
+ */
 export function toEngineConfig(config: Config, portIndex: ReadonlyMap<string, number>):
-  { snooping: SnoopingConfig; ports: PortSnoopingConfig[] } {
+  { snooping: SnoopingConfig; mld: SnoopingConfig; ports: PortSnoopingConfig[] } {
   const s = config.snooping;
   const snooping: SnoopingConfig = {
     enabled: s.enabled,
@@ -73,7 +79,15 @@ export function toEngineConfig(config: Config, portIndex: ReadonlyMap<string, nu
     querierGuard: s.querier_guard,
     reportRateLimit: s.report_rate_limit,
     querier: { enabled: s.querier.enabled, address: s.querier.address, version: s.querier.version },
-    staticGroups: s.static_groups.map((g) => ({
+    staticGroups: s.static_groups.filter((g) => !g.group.includes(':')).map((g) => ({
+      port: indexOf(portIndex, g.port), vlan: g.vlan, group: g.group, source: g.source,
+    })),
+  };
+  const mld: SnoopingConfig = {
+    ...snooping,
+    enabled: s.enabled && s.mld.enabled,
+    querier: { enabled: s.mld.querier.enabled, address: s.mld.querier.address ?? '', version: s.mld.querier.version === 1 ? 2 : 3 },
+    staticGroups: s.static_groups.filter((g) => g.group.includes(':')).map((g) => ({
       port: indexOf(portIndex, g.port), vlan: g.vlan, group: g.group, source: g.source,
     })),
   };
@@ -88,7 +102,7 @@ export function toEngineConfig(config: Config, portIndex: ReadonlyMap<string, nu
     maxGroups: p.max_groups,
     trusted: p.trusted,
   }));
-  return { snooping, ports };
+  return { snooping, mld, ports };
 }
 
 /** Start parameters of the data-plane worker. */
@@ -99,7 +113,21 @@ export function toWorkerParams(config: Config, portIndex: ReadonlyMap<string, nu
     fdbCapacity: d.fdb_capacity,
     mdbCapacity: d.mdb_capacity,
     fdbAgingMs: d.fdb_aging,
-    ports: config.ports.map((p) => ({ index: indexOf(portIndex, p.name), name: p.name })),
+    ports: config.ports.map((p) => ({ index: indexOf(portIndex, p.name), name: p.name, ...(p.io ? { io: p.io } : {}) })),
     cpu: d.cpu,
+    io: d.io,
+    busyPollUs: d.busy_poll_us,
   };
 }
+
+/**
+ * Settings the data plane enforces by itself, as table commands. Report rate: a burst of one second's worth, at least a
+ * full IGMPv3 report round of a busy host.
+ */
+export function dataplaneCommands(config: Config): TableCommand[] {
+  const rate = config.snooping.report_rate_limit;
+  return [{ op: 'reportRate', perSecond: rate, burst: Math.max(rate, 16) }];
+}
+
+/** Ethernet source of the switch's own queries when it has no port MAC to use (no port opened yet, or a replay). */
+export const FALLBACK_QUERIER_MAC = '02:00:00:00:00:01';

@@ -45,7 +45,7 @@ export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing (the key is missing)';
   if (value === null) return 'an empty value';
   if (typeof value === 'string') return JSON.stringify(value);
-  if (Array.isArray(value)) return `a list of ${value.length} ${value.length === 1 ? 'entry' : 'entries'}`;
+  if (Array.isArray(value)) return `a list of ${value.length.toLocaleString('en')} ${value.length === 1 ? 'entry' : 'entries'}`;
   if (typeof value === 'object') return 'a mapping';
   return String(value);
 }
@@ -168,6 +168,14 @@ export function problemsFromIssues(issues: readonly z.core.$ZodIssue[], schema: 
       continue;
     }
     const target = schemaAt(schema, path);
+    if ((issue.code === 'too_big' || issue.code === 'too_small') && issue.origin === 'array') {
+      // The bound is the point of the error: name it (a list of 195,075 static groups against a 4,096 limit).
+      const bound = Number(issue.code === 'too_big' ? issue.maximum : issue.minimum);
+      const what = target ? typeLabel(target) : 'list';
+      place(path, `expected ${what} (${issue.code === 'too_big' ? 'at most' : 'at least'} ${bound.toLocaleString('en')} ` +
+        `${bound === 1 ? 'entry' : 'entries'}), found ${describeValue(input)}`);
+      continue;
+    }
     const expected = target ? `${isChoice(target) ? 'one of ' : ''}${typeLabel(target)}` : issue.message;
     place(path, `expected ${expected}, found ${describeValue(input)}`);
   }

@@ -10,7 +10,8 @@ import * as z from 'zod';
 import { ADOPTION_BOUNDS, deriveTimers } from '../snooping/config.js';
 import { DURATION_SYNTAX, MAX_TIMER_MS, formatDuration, parseDuration } from './duration.js';
 import {
-  isIPv4, isLinkLocalMulticastIPv4, isMulticastIPv4, isUnicastIPv4, isValidIfname, parseListen,
+  canonicalIPv6, isIPv4, isLinkLocalMulticastIPv4, isLinkLocalUnicastIPv6, isMulticastIPv4, isSnoopedGroupIPv6,
+  isUnicastIPv4, isUnicastIPv6, isValidIfname, parseListen,
 } from './address.js';
 import { isIpv4QuerierAddress } from '../wire/common.js';
 
@@ -66,19 +67,33 @@ function checkedString(label: string, detail: string, ok: (s: string) => boolean
   return z.string().refine(ok, { message: `expected ${detail}` }).meta({ type: label });
 }
 
+/** Like checkedString, and the value is stored canonical (IPv6 in RFC 5952 form: the engine keys state by text). */
+function addressString(label: string, detail: string, ok: (s: string) => boolean) {
+  return z.string().refine(ok, { message: `expected ${detail}` })
+    .transform((s) => (isIPv4(s) ? s : canonicalIPv6(s) ?? s)).meta({ type: label });
+}
+
 const ifname = () => checkedString('interface name',
   'interface name (1 to 15 bytes, no "/", ":" or whitespace)', isValidIfname);
-const unicastSource = () => checkedString('IPv4 unicast address',
-  'IPv4 unicast address (dotted quad, not 0.0.0.0, multicast or broadcast)', isUnicastIPv4);
-const staticGroupAddress = () => checkedString('IPv4 multicast group',
-  'IPv4 multicast group in 224.0.0.0/4 outside 224.0.0.0/24 (link-local groups are always flooded)',
-  (s) => isMulticastIPv4(s) && !isLinkLocalMulticastIPv4(s));
+const unicastSource = () => addressString('IPv4 or IPv6 unicast address',
+  'IPv4 unicast address (dotted quad, not 0.0.0.0, multicast or broadcast) or IPv6 unicast address (not ::, ::1 ' +
+  'or multicast)', (s) => isUnicastIPv4(s) || isUnicastIPv6(s));
+const staticGroupAddress = () => addressString('IPv4 or IPv6 multicast group',
+  'IPv4 multicast group in 224.0.0.0/4 outside 224.0.0.0/24 (link-local groups are always flooded), or IPv6 ' +
+  'multicast group outside ff00::/15 other than ff02::1 (RFC 4541 §3)',
+  (s) => (isMulticastIPv4(s) && !isLinkLocalMulticastIPv4(s)) || isSnoopedGroupIPv6(s));
+const mldQuerierAddress = () => addressString('IPv6 link-local address',
+  'IPv6 link-local unicast address in fe80::/10 (RFC 3810 §5.1.14: queries come from a link-local address)',
+  isLinkLocalUnicastIPv6);
 const querierAddress = () => checkedString('IPv4 address',
   'IPv4 address (dotted quad; 0.0.0.0 or a unicast address outside 0/8 and 127/8)',
   (s) => s === '0.0.0.0' || (isIPv4(s) && isIpv4QuerierAddress(s)));
 
 // ---------------------------------------------------------------------------------------------------------------
 // ports
+
+/** Packet I/O method (src/io/ports.ts IoSelection; docs/packet-io.md). */
+const IoSelectionSchema = z.enum(['auto', 'af_xdp', 'af_packet']);
 
 const portOptions = {
   router: doc(z.enum(['auto', 'static', 'never']).default('auto'), {
@@ -108,6 +123,10 @@ const portOptions = {
   trusted: doc(z.boolean().default(false), {
     description: 'With `snooping.querier_guard`, queries, PIM hellos and MRD advertisements are believed only ' +
       'from trusted ports.',
+  }),
+  io: doc(IoSelectionSchema.optional(), {
+    restart: true,
+    description: 'Packet I/O method of this port (`auto`, `af_xdp`, `af_packet`); default `dataplane.io`.',
   }),
 };
 
@@ -146,6 +165,29 @@ const QuerierSchema = z.strictObject({
     description: 'IGMP version of own queries. With `2`, `query_response_interval` and ' +
       '`last_member_query_interval` must fit the 8-bit Max Resp Time (≤ 25.5s).',
   }),
+});
+
+const MldQuerierSchema = z.strictObject({
+  enabled: doc(z.boolean().default(false), {
+    description: 'Send MLD general queries when no other MLD querier with a lower link-local address is present ' +
+      '(RFC 3810 §7.6.2 election).',
+  }),
+  address: doc(mldQuerierAddress().nullable().default(null), {
+    default: 'the EUI-64 link-local address of the first port\'s MAC (RFC 4291 §2.5.1)',
+    description: 'IPv6 link-local source address of own MLD queries (RFC 3810 §5.1.14).',
+  }),
+  version: doc(z.literal([1, 2]).default(2), {
+    description: 'MLD version of own queries: `1` (RFC 2710) or `2` (RFC 3810).',
+  }),
+});
+
+const MldSchema = z.strictObject({
+  enabled: doc(z.boolean().default(true), {
+    description: 'MLD snooping on (RFC 4541 §3): IPv6 multicast other than ff02::1 is forwarded by MLD ' +
+      'memberships. When off, all IPv6 multicast is flooded. Needs `snooping.enabled`. The timers, limits and ' +
+      'policies above apply to MLD too (RFC 3810 §9 uses the same defaults as RFC 3376 §8).',
+  }),
+  querier: section(MldQuerierSchema, { description: 'Own MLD querier (RFC 3810 §7.6).' }),
 });
 
 const SnoopingObject = z.strictObject({
@@ -247,6 +289,7 @@ const SnoopingObject = z.strictObject({
       '`0` = no limit.',
   }),
   querier: section(QuerierSchema, { description: 'Own querier (RFC 3376 §6.6, RFC 4541 2.1.1(4)).' }),
+  mld: section(MldSchema, { description: 'MLD snooping, the IPv6 counterpart of IGMP snooping (RFC 4541 §3).' }),
   static_groups: doc(z.preprocess((v) => v ?? [], z.array(StaticGroup).max(4096)), {
     type: 'list of mappings', default: '`[]` (none)',
     description: 'Memberships that never expire, for receivers that cannot report.',
@@ -297,6 +340,19 @@ const DataplaneSchema = z.strictObject({
   cpu: doc(int(0, 4095).nullable().default(null), {
     restart: true,
     description: 'CPU to pin the data-plane worker thread to; `null` = no pinning.',
+  }),
+  io: doc(IoSelectionSchema.default('auto'), {
+    restart: true,
+    description: 'Packet I/O method. `af_xdp`: an AF_XDP socket whose frames land in the data plane\'s memory, plus an XDP ' +
+      'program on the port (the port\'s AF_PACKET socket keeps TCP and frames longer than 1792 bytes); the port ' +
+      'fails to open when that cannot be set up, or when another XDP program is attached. `af_packet`: AF_PACKET ' +
+      'sockets only. `auto`: AF_XDP where it can be set up, else AF_PACKET with a warning that says why.' + ' A port\'s own `io` wins.',
+  }),
+  busy_poll_us: doc(int(0, 1_000_000).default(0), {
+    unit: 'µs', restart: true,
+    description: 'After the last received frame the data-plane thread keeps polling its ports without sleeping for ' +
+      'this long (AF_PACKET). Trades CPU for the wake-up latency of a blocking poll; 0 = sleep at once ' +
+      '(docs/packet-io.md has the measurements).',
   }),
 });
 
@@ -392,6 +448,10 @@ function checkConfig(c: z.output<typeof ConfigObject>, ctx: z.RefinementCtx): vo
       problem(['snooping', 'static_groups', i, 'port'],
         `expected one of the listed ports (${[...firstIndex.keys()].join(', ')})`, g.port);
     }
+    if (g.source !== null && isIPv4(g.source) !== isIPv4(g.group)) {
+      problem(['snooping', 'static_groups', i, 'source'], 'expected a source of the same address family as the group',
+        g.source);
+    }
     if (g.source !== null && g.source === g.group) {
       problem(['snooping', 'static_groups', i, 'source'], 'expected a source different from the group', g.source);
     }
@@ -447,6 +507,7 @@ export type PortConfig = Config['ports'][number];
 export type SnoopingSettings = Config['snooping'];
 export type StaticGroupConfig = SnoopingSettings['static_groups'][number];
 export type QuerierSettings = SnoopingSettings['querier'];
+export type MldSettings = SnoopingSettings['mld'];
 export type DataplaneSettings = Config['dataplane'];
 export type ManagementSettings = Config['management'];
 export type MetricsSettings = Config['metrics'];

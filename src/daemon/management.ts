@@ -1,14 +1,16 @@
 // The management API (src/mgmt/api.ts) over a running Switch: read-only views of the engine and the data plane,
 // trace, reload. Everything here is on demand; nothing runs per packet.
 
-import type { CounterSnapshot } from '../dataplane/core.js';
+import { splitDrops, type CounterSnapshot } from '../dataplane/core.js';
 import type { FdbEntry, TraceDecision } from '../dataplane/core.js';
 import type { PortStats } from '../io/packet-addon.js';
-import { count, type ControlFrame, type FdbRow, type GroupRow, type ManagementApi, type PortRow, type QuerierView,
+import { count, type ControlFrame, type FdbRow, type GroupRow, type ManagementApi, type MldQuerierView, type PortRow, type QuerierView,
   type ReloadResult, type RouterRow, type StatsView, type TraceParams, type TraceResult } from '../mgmt/api.js';
-import type { MetricsSnapshot } from '../mgmt/metrics.js';
-import { buildIpv4Frame } from '../wire/control-frame.js';
-import { ipv4ToU32 } from '../wire/common.js';
+import type { Count, IgmpMessageCount, IgmpMessageType, MetricsSnapshot } from '../mgmt/metrics.js';
+import type { TxCounter } from '../snooping/querier.js';
+import { buildUdpFrame } from '../wire/control-frame.js';
+import { canonicalIPv6, isMulticastIPv4, isMulticastIPv6, isUnicastIPv4, isUnicastIPv6 } from '../config/address.js';
+import { familyOf } from '../snooping/family.js';
 import { monotonicMs, type Switch } from './switch.js';
 
 export interface DataplaneCounters {
@@ -35,7 +37,7 @@ export class SwitchManagement implements ManagementApi {
     for (const g of this.engine().groups()) {
       for (const p of g.ports) {
         rows.push({
-          vlan: g.vlan, group: g.group, port: p.portName, mode: p.mode, version: p.compat,
+          vlan: g.vlan, group: g.group, port: p.portName, mode: p.mode, version: versionOf(g.group, p.compat),
           timerMs: p.mode === 'exclude' ? Math.round(p.groupTimerMs) : null,
           sources: p.sources.map((s) => ({ address: s.address, timerMs: s.forwarding ? Math.round(s.timerMs) : null, blocked: !s.forwarding })),
           hosts: p.hosts, static: false,
@@ -43,7 +45,7 @@ export class SwitchManagement implements ManagementApi {
       }
       for (const s of g.static) {
         rows.push({
-          vlan: g.vlan, group: g.group, port: s.portName, mode: s.source ? 'include' : 'exclude', version: 3,
+          vlan: g.vlan, group: g.group, port: s.portName, mode: s.source ? 'include' : 'exclude', version: versionOf(g.group, 3),
           timerMs: null, sources: s.source ? [{ address: s.source, timerMs: null, blocked: false }] : [], hosts: [], static: true,
         });
       }
@@ -59,13 +61,14 @@ export class SwitchManagement implements ManagementApi {
     return this.sw.config.ports.map((p) => {
       const index = this.sw.portIndex.get(p.name)!;
       const pc = c.core.ports[index]!;
-      const drops = Object.values(pc.drops).reduce((a, b) => a + b, 0);
+      const { filtered, dropped } = splitDrops(pc.drops);
+      const sum = (r: Record<string, number>): number => Object.values(r).reduce((a, b) => a + b, 0);
       return {
         index, name: p.name, up: this.sw.linkUp.get(index) ?? false, router: p.router, isRouter: routers.has(index),
         fastLeave: p.fast_leave, floodAll: p.flood_all, floodReports: p.flood_reports,
         groups: groupsPerPort.get(index) ?? 0,
         rxFrames: count(pc.rx_frames), rxBytes: count(pc.rx_bytes), txFrames: count(pc.tx_frames), txBytes: count(pc.tx_bytes),
-        drops: count(drops),
+        filtered: count(sum(filtered)), drops: count(sum(dropped)),
       };
     });
   }
@@ -83,17 +86,33 @@ export class SwitchManagement implements ManagementApi {
 
   async querier(): Promise<QuerierView> {
     const e = this.engine();
-    const q = e.querier().find((v) => v.vlan === 0) ?? e.querier()[0];
+    const q = e.igmp.querier().find((v) => v.vlan === 0) ?? e.igmp.querier()[0];
     const cfg = this.sw.config.snooping;
-    const policy = e.stats().policy;
+    const policy = e.igmp.stats().policy;
     const other = q?.other ?? null;
     return {
       enabled: cfg.querier.enabled, address: cfg.querier.address, version: cfg.querier.version,
       state: !cfg.querier.enabled ? 'disabled' : q?.role === 'querier' ? 'querier' : 'non-querier',
-      elected: other ? { address: other.address, port: other.portName, expiresInMs: Math.round(other.expiresInMs) }
-        : q?.role === 'querier' ? { address: cfg.querier.address, port: '(this switch)', expiresInMs: 0 } : null,
+      elected: other ? { address: other.address, port: other.portName, expiresInMs: Math.round(other.expiresInMs) } : null,
       robustness: cfg.robustness, queryIntervalMs: cfg.query_interval,
       snoopingActive: cfg.enabled && policy?.mode === 'snoop', mode: policy?.mode ?? 'flood', reason: policy?.reason ?? 'starting',
+      mld: this.mldQuerier(),
+    };
+  }
+
+  /** The MLD engine's querier and mode, as the IGMP fields above. */
+  private mldQuerier(): MldQuerierView {
+    const m = this.sw.engine.mld;
+    const q = m.querier().find((v) => v.vlan === 0) ?? m.querier()[0];
+    const cfg = this.sw.config.snooping;
+    const policy = m.stats().policy;
+    const other = q?.other ?? null;
+    const snooping = cfg.enabled && cfg.mld.enabled;
+    return {
+      snooping, enabled: cfg.mld.querier.enabled, address: q?.own.address ?? cfg.mld.querier.address ?? '', version: cfg.mld.querier.version,
+      state: !cfg.mld.querier.enabled || !snooping ? 'disabled' : q?.role === 'querier' ? 'querier' : 'non-querier',
+      elected: other ? { address: other.address, port: other.portName, expiresInMs: Math.round(other.expiresInMs) } : null,
+      snoopingActive: snooping && policy?.mode === 'snoop', mode: policy?.mode ?? 'flood', reason: policy?.reason ?? 'starting',
     };
   }
 
@@ -111,7 +130,9 @@ export class SwitchManagement implements ManagementApi {
       const counters: Record<string, ReturnType<typeof count>> = {
         rx_frames: count(pc.rx_frames), rx_bytes: count(pc.rx_bytes), tx_frames: count(pc.tx_frames), tx_bytes: count(pc.tx_bytes),
       };
-      for (const [k, v] of Object.entries(pc.drops)) if (v) counters[`drop_${k}`] = count(v);
+      const { filtered, dropped } = splitDrops(pc.drops);
+      for (const [k, v] of Object.entries(filtered)) counters[`filter_${k}`] = count(v);
+      for (const [k, v] of Object.entries(dropped)) counters[`drop_${k}`] = count(v);
       for (const [k, v] of Object.entries(pc.messages)) if (v) counters[`msg_${k}`] = count(v);
       for (const [k, v] of Object.entries(pc.events)) if (v) counters[`event_${k}`] = count(v);
       if (io) {
@@ -123,6 +144,8 @@ export class SwitchManagement implements ManagementApi {
     });
     const engine: Record<string, ReturnType<typeof count>> = {};
     const s = this.engine().stats();
+    engine.mld_groups = s.families.mld.groups;
+    engine.mld_memberships = s.families.mld.memberships;
     for (const [k, v] of Object.entries(s.rx)) engine[`rx_${k}`] = v;
     for (const [k, v] of Object.entries(s.tx)) engine[`tx_${k}`] = v;
     for (const [k, v] of Object.entries(s.rejects)) if (v) engine[`reject_${k}`] = v;
@@ -131,37 +154,58 @@ export class SwitchManagement implements ManagementApi {
     engine.mdb_entries = s.mdbEntries;
     engine.mdb_pending_groups = s.mdbPendingGroups;
     engine.router_ports = s.routerPorts;
+    const totals = splitDrops(c.core.totals.drops);
     const drops: Record<string, ReturnType<typeof count>> = {};
-    for (const [k, v] of Object.entries(c.core.totals.drops)) drops[k] = count(v);
+    for (const [k, v] of Object.entries(totals.dropped)) drops[k] = count(v);
+    const filtered: Record<string, ReturnType<typeof count>> = {};
+    for (const [k, v] of Object.entries(totals.filtered)) filtered[k] = count(v);
     const messages: Record<string, ReturnType<typeof count>> = {};
     for (const [k, v] of Object.entries(c.core.messages)) messages[k] = count(v);
-    return { ports, drops, messages, engine };
+    return { ports, drops, filtered, messages, engine };
   }
 
   async trace(params: TraceParams): Promise<TraceResult> {
     const inIndex = this.sw.portIndex.get(params.in);
     if (inIndex === undefined) throw new Error(`no port named ${params.in} (ports: ${[...this.sw.portIndex.keys()].join(', ')})`);
-    const g = ipv4ToU32(params.dst);
-    if (g === null) throw new Error(`--dst ${params.dst} is not an IPv4 address`);
-    const src = params.src ?? '192.0.2.100';
-    if (ipv4ToU32(src) === null) throw new Error(`--src ${src} is not an IPv4 address`);
+    // IPv4 or IPv6 (group and source of the same family); IPv6 text in any form, answered in RFC 5952 form.
+    const v6 = isMulticastIPv6(params.dst);
+    if (!isMulticastIPv4(params.dst) && !v6) {
+      throw new Error(`--dst ${params.dst} is not an IPv4 or IPv6 multicast group (trace explains multicast forwarding)`);
+    }
+    if (params.src !== undefined && !(v6 ? isUnicastIPv6(params.src) : isUnicastIPv4(params.src))) {
+      throw new Error(`--src ${params.src} is not an ${v6 ? 'IPv6' : 'IPv4'} unicast address`);
+    }
+    const dst = v6 ? canonicalIPv6(params.dst)! : params.dst;
+    const asked = params.src === undefined ? undefined : v6 ? canonicalIPv6(params.src)! : params.src;
     const vlan = params.vlan ?? 0;
     if (!Number.isInteger(vlan) || vlan < 0 || vlan > 4094) throw new Error(`--vlan ${vlan} is not a VLAN id (0-4094)`);
-    const frame = syntheticUdpFrame(src, params.dst, vlan);
-    const d = await this.sw.dataplane.trace<TraceDecision>(inIndex, frame);
     const e = this.engine();
-    const group = e.groups().find((x) => x.vlan === vlan && x.group === params.dst);
-    const routers = new Set(e.routers().map((r) => r.port));
+    const group = e.groups().find((x) => x.vlan === vlan && x.group === dst);
+    // Without --src the question is "any source": what a source that no source-specific state names gets. The data
+    // plane needs some source address in the frame; we take one that no membership of this group lists, and never
+    // show it (the answer holds for every such source).
+    const src = asked ?? anySourceAddress(group, v6);
+    const frame = syntheticUdpFrame(src, dst, vlan);
+    const d = await this.sw.dataplane.trace<TraceDecision>(inIndex, frame);
+    const routerPorts = e.routers().map((r) => r.port);
+    const routers = new Set(routerPorts);
     const egress = BigInt(d.ports);
+    const ctx: WhyContext = {
+      d, group, routers, inIndex, src: asked ?? null, v6,
+      unregistered: this.sw.config.snooping.unregistered,
+      routerNames: routerPorts.map((i) => this.sw.portName(i)).sort(),
+    };
     const ports = this.sw.config.ports.map((p) => {
       const index = this.sw.portIndex.get(p.name)!;
       const out = ((egress >> BigInt(index)) & 1n) === 1n;
-      return { name: p.name, egress: out, why: portWhy(index, out, inIndex, d, group, routers, p, this.sw.linkUp.get(index) ?? false, src) };
+      return { name: p.name, egress: out, why: portWhy(index, out, ctx, p, this.sw.linkUp.get(index) ?? false) };
     });
     const verdict: TraceResult['verdict'] = d.action === 'drop' ? 'drop' : d.action === 'punt' ? 'punt' : 'forward';
-    const key = d.table === 'mdb-sg' ? { vlan, group: params.dst, source: src }
-      : d.table === 'mdb-g' ? { vlan, group: params.dst, source: null } : null;
-    return { verdict, ...(d.action === 'drop' ? { reason: d.reason } : {}), matched: { table: d.table, key }, ports };
+    const key = d.table === 'mdb-sg' ? { vlan, group: dst, source: src }
+      : d.table === 'mdb-g' ? { vlan, group: dst, source: null } : null;
+    const explanation = d.table === 'unregistered' ? unregisteredText(ctx) : undefined;
+    return { verdict, ...(d.action === 'drop' ? { reason: d.reason } : {}), matched: { table: d.table, key },
+      ...(explanation ? { explanation } : {}), ports };
   }
 
   reload(): Promise<ReloadResult> {
@@ -181,23 +225,14 @@ export class SwitchManagement implements ManagementApi {
     for (const g of e.groups()) for (const p of g.ports) groupsPerPort.set(p.port, (groupsPerPort.get(p.port) ?? 0) + 1);
     const s = e.stats();
     const q = await this.querier();
-    const igmp: { direction: 'rx' | 'tx'; type: 'query' | 'report' | 'leave'; version: 1 | 2 | 3; count: number }[] = [];
-    const m = c.core.messages;
-    const add = (direction: 'rx' | 'tx', type: 'query' | 'report' | 'leave', version: 1 | 2 | 3, v: number | undefined) => {
-      igmp.push({ direction, type, version, count: v ?? 0 });
-    };
-    add('rx', 'query', 1, m.igmp_v1_query); add('rx', 'query', 2, m.igmp_v2_query); add('rx', 'query', 3, m.igmp_v3_query);
-    add('rx', 'report', 1, m.igmp_v1_report); add('rx', 'report', 2, m.igmp_v2_report); add('rx', 'report', 3, m.igmp_v3_report);
-    add('rx', 'leave', 2, m.igmp_v2_leave);
-    const tx = s.tx as Record<string, number>;
-    add('tx', 'query', 2, tx.v2_query ?? tx.query_v2); add('tx', 'query', 3, tx.v3_query ?? tx.query_v3);
+    const igmp = igmpMessageCounts(c.core.messages, s.tx);
     return {
       ports: this.sw.config.ports.map((p) => {
         const index = this.sw.portIndex.get(p.name)!;
         const pc = c.core.ports[index]!;
         return {
           name: p.name, up: this.sw.linkUp.get(index) ?? false, rxFrames: pc.rx_frames, rxBytes: pc.rx_bytes,
-          txFrames: pc.tx_frames, txBytes: pc.tx_bytes, drops: pc.drops, groups: groupsPerPort.get(index) ?? 0,
+          txFrames: pc.tx_frames, txBytes: pc.tx_bytes, ...splitDropsForMetrics(pc.drops), groups: groupsPerPort.get(index) ?? 0,
           router: routers.has(index),
         };
       }),
@@ -206,7 +241,7 @@ export class SwitchManagement implements ManagementApi {
         state: q.state === 'querier' ? 'self' : q.elected ? 'other' : 'none',
         address: q.state === 'querier' ? q.address : q.elected?.address ?? null,
         port: q.state === 'querier' ? null : q.elected?.port ?? null,
-        version: q.state === 'querier' ? q.version : (e.querier()[0]?.other?.version ?? null),
+        version: q.state === 'querier' ? q.version : (e.igmp.querier()[0]?.other?.version ?? null),
       },
       engineRejects: s.rejects,
       mdbEntries: s.mdbEntries,
@@ -216,36 +251,107 @@ export class SwitchManagement implements ManagementApi {
   }
 }
 
+/**
+ * igmpswitch_igmp_messages_total: rx from the data plane's message counters (counted once a message passed its
+ * checks), tx from the engine's own-query counters (general, group-specific and group-and-source-specific queries
+ * summed per version). Typed by the counter names, so a renamed counter is a compile error, not a silent 0.
+ */
+export function igmpMessageCounts(rx: Readonly<Record<string, Count>>, tx: Readonly<Record<TxCounter, number>>): IgmpMessageCount[] {
+  const out: IgmpMessageCount[] = [];
+  const add = (direction: 'rx' | 'tx', type: IgmpMessageType, version: 1 | 2 | 3, count: Count | undefined): void => {
+    out.push({ direction, type, version, count: count ?? 0 });
+  };
+  add('rx', 'query', 1, rx.igmp_v1_query); add('rx', 'query', 2, rx.igmp_v2_query); add('rx', 'query', 3, rx.igmp_v3_query);
+  add('rx', 'report', 1, rx.igmp_v1_report); add('rx', 'report', 2, rx.igmp_v2_report); add('rx', 'report', 3, rx.igmp_v3_report);
+  add('rx', 'leave', 2, rx.igmp_v2_leave);
+  add('tx', 'query', 2, tx.igmp_v2_general_query + tx.igmp_v2_group_query);
+  add('tx', 'query', 3, tx.igmp_v3_general_query + tx.igmp_v3_group_query + tx.igmp_v3_group_source_query);
+  return out;
+}
+
+function splitDropsForMetrics(drops: Record<string, number>): { drops: Record<string, number>; filtered: Record<string, number> } {
+  const { filtered, dropped } = splitDrops(drops);
+  return { drops: dropped, filtered };
+}
+
+/** The protocol version a group's compatibility mode (the engine's generation) stands for: IGMPv1..3, MLDv1..2. */
+function versionOf(group: string, generation: 1 | 2 | 3): 1 | 2 | 3 {
+  return familyOf(group).protocolVersion(generation) as 1 | 2 | 3;
+}
+
 /** A UDP datagram from `src` to `dst`, as a host on the ingress port would send it (for trace only). */
 function syntheticUdpFrame(src: string, dst: string, vlan: number): Uint8Array {
-  const udp = new Uint8Array(8 + 18);
-  udp[0] = 0x13; udp[1] = 0x88; udp[2] = 0x13; udp[3] = 0x88; udp[5] = udp.length;
-  return buildIpv4Frame({ srcMac: '02:00:00:00:00:fe', src, dst, vlan, ttl: 16, routerAlert: false, protocol: 17, payload: udp });
+  return buildUdpFrame({ srcMac: '02:00:00:00:00:fe', src, dst, vlan, ttl: 16, srcPort: 5000, dstPort: 5000, payload: new Uint8Array(18) });
 }
 
 type GroupLike = { ports: { port: number; mode: 'include' | 'exclude'; sources: { address: string; forwarding: boolean }[] }[];
   static: { port: number; source: string | null }[] } | undefined;
 
-function portWhy(index: number, out: boolean, inIndex: number, d: TraceDecision, group: GroupLike, routers: Set<number>,
-  p: { flood_all: boolean; flood_unregistered: boolean }, up: boolean, src: string): string {
-  if (index === inIndex) return 'ingress port (never sent back)';
+interface WhyContext {
+  d: TraceDecision;
+  group: GroupLike;
+  routers: Set<number>;
+  inIndex: number;
+  /** The source asked about; null: any source (no source-specific state applies). */
+  src: string | null;
+  /** An IPv6 group (MLD snooping). */
+  v6: boolean;
+  unregistered: 'routers' | 'flood' | 'drop';
+  routerNames: string[];
+}
+
+/** First address of TEST-NET-2 (RFC 5737; IPv6: the documentation prefix, RFC 3849) that no membership of the group lists. */
+function anySourceAddress(group: GroupLike, v6: boolean): string {
+  const listed = new Set(group?.ports.flatMap((p) => p.sources.map((s) => s.address)) ?? []);
+  const candidate = (i: number) => (v6 ? `2001:db8::${i.toString(16)}` : `198.51.100.${i}`);
+  for (let i = 1; i < 255; i++) if (!listed.has(candidate(i))) return candidate(i);
+  return candidate(255);
+}
+
+/** What the unregistered-multicast policy does with the frame (RFC 4541 2.1.2(3)), naming the router ports. */
+function unregisteredText(c: WhyContext): string {
+  const routers = `router ports: ${c.routerNames.length ? c.routerNames.join(', ') : 'none'}`;
+  switch (c.unregistered) {
+    case 'routers': return `unregistered group (no membership): snooping.unregistered: routers sends it to router ports only; ${routers}`;
+    case 'flood': return 'unregistered group (no membership): snooping.unregistered: flood sends it to every port with flood_unregistered';
+    case 'drop': return 'unregistered group (no membership): snooping.unregistered: drop discards it';
+  }
+}
+
+function portWhy(index: number, out: boolean, c: WhyContext,
+  p: { flood_all: boolean; flood_unregistered: boolean }, up: boolean): string {
+  const { d, group, routers } = c;
+  if (index === c.inIndex) return 'ingress port (never sent back)';
   if (!up) return 'port is down';
   const member = group?.ports.find((x) => x.port === index);
   const stat = group?.static.find((x) => x.port === index);
+  const includeSources = (): string => member!.sources.filter((s) => s.forwarding).map((s) => s.address).join(', ') || 'none';
   if (out) {
-    if (d.table === 'link-local') return 'link-local group 224.0.0.x: flooded to all ports (RFC 4541 2.1.2(2))';
+    if (d.table === 'link-local') {
+      return c.v6 ? 'all-nodes group ff02::1: flooded to all ports (RFC 4541 §3)' : 'link-local group 224.0.0.x: flooded to all ports (RFC 4541 2.1.2(2))';
+    }
     if (d.table === 'flood-mode') return 'snooping is not filtering now (no querier / start-up grace): flooded';
-    if (member?.mode === 'exclude') return `member in EXCLUDE mode${member.sources.length ? ' (source not excluded)' : ''}`;
-    if (member?.mode === 'include') return `member in INCLUDE mode with source ${src}`;
+    if (member?.mode === 'exclude') {
+      const blocked = member.sources.filter((s) => !s.forwarding).map((s) => s.address);
+      return `member in EXCLUDE mode${blocked.length ? c.src ? ' (source not excluded)' : ` (any source except ${blocked.join(', ')})` : ''}`;
+    }
+    if (member?.mode === 'include') return `member in INCLUDE mode with source ${c.src ?? includeSources()}`;
     if (stat) return 'static group';
     if (routers.has(index)) return 'router port (receives all snooped multicast, RFC 4541 2.1.2(1))';
     if (p.flood_all) return 'flood_all port';
-    if (d.table === 'unregistered') return 'unregistered group flooded (policy flood)';
+    if (d.table === 'unregistered') return 'unregistered group flooded (snooping.unregistered: flood)';
     return 'forwarded';
   }
+  if (member?.mode === 'include') {
+    return c.src ? `member in INCLUDE mode, but not for source ${c.src}`
+      : `member in INCLUDE mode for sources ${includeSources()} only (give --src to trace one)`;
+  }
+  if (member?.mode === 'exclude') return `member in EXCLUDE mode that excludes source ${c.src ?? '(any)'}`;
+  if (d.table === 'unregistered') {
+    if (c.unregistered === 'routers') return 'not a router port (unregistered group: snooping.unregistered: routers)';
+    if (c.unregistered === 'drop') return 'unregistered group: snooping.unregistered: drop';
+    return p.flood_unregistered ? 'unregistered group: not sent' : 'unregistered group: flood_unregistered is off on this port';
+  }
   if (d.action === 'drop') return `frame dropped: ${d.reason}`;
-  if (member?.mode === 'include') return `member in INCLUDE mode, but not for source ${src}`;
-  if (member?.mode === 'exclude') return `member in EXCLUDE mode that excludes source ${src}`;
-  if (d.table === 'unregistered') return `unregistered group: ${p.flood_unregistered ? 'policy sends it to router ports only' : 'flood_unregistered is off on this port'}`;
   return 'not a member of this group';
 }

@@ -5,14 +5,17 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { loadConfig } from '../config/load.js';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError, type ConfigProblem } from '../config/errors.js';
 import type { Config } from '../config/schema.js';
 import { createLogger, reconfigureLogger } from '../mgmt/log.js';
 import { startControlServer, type ControlServer } from '../mgmt/control-socket.js';
 import { startMetricsServer, type MetricsServer } from '../mgmt/metrics.js';
 import type { ReloadResult } from '../mgmt/api.js';
+import { loadPacketAddon } from '../io/packet-addon.js';
 import { Switch } from './switch.js';
 import { SwitchManagement } from './management.js';
+import { InstanceLocks } from './instance-lock.js';
+import { stopWithLauncher } from './launcher.js';
 
 function packageVersion(): string {
   try {
@@ -37,15 +40,31 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     return;
   }
   const log = createLogger(config.logging);
-  for (const w of warnings) log.warn({ event: 'config-warning', key: w.keyPath }, `${w.file}:${w.line ?? '?'}:${w.col ?? '?'}: ${w.keyPath}: ${w.message}`);
+  logWarnings(log, warnings);
 
+  // Every refusal to start: one JSON log line and one plain line on stderr, exit status 1.
+  const refuse = (err: unknown): void => {
+    const message = (err as Error).message;
+    log.error({ event: 'start-failed' }, message);
+    process.stderr.write(`igmpswitch: cannot start: ${message}\n`);
+    process.exitCode = 1;
+  };
+
+  // Locks first: a refused daemon must not touch the state file, the interface settings or the ports of the one
+  // that holds them.
+  let locks: InstanceLocks;
   let sw: Switch;
+  try {
+    locks = InstanceLocks.acquire(config, loadPacketAddon());
+  } catch (err) {
+    refuse(err);
+    return;
+  }
   try {
     sw = await Switch.start(config, log);
   } catch (err) {
-    log.error({ event: 'start-failed' }, (err as Error).message);
-    process.stderr.write(`igmpswitch: cannot start: ${(err as Error).message}\n`);
-    process.exitCode = 1;
+    locks.release();
+    refuse(err);
     return;
   }
 
@@ -58,25 +77,45 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     if (reloading) throw new Error('a reload is already running');
     reloading = true;
     try {
-      let next: Config;
+      let loaded: ReturnType<typeof loadConfig>;
       try {
-        next = loadConfig(opts.configPath).config;
+        loaded = loadConfig(opts.configPath);
       } catch (err) {
+        // The client says "the running configuration stays" itself; the error goes to it as it is.
         log.error({ event: 'reload-refused', file: opts.configPath }, `reload refused, the running configuration stays:\n${(err as Error).message}`);
-        throw new Error(`reload refused, the running configuration stays:\n${(err as Error).message}`);
+        throw new ReloadRefused((err as Error).message);
       }
+      const warnings = logWarnings(log, loaded.warnings);
       const before = sw.config;
-      const changes = sw.reload(next); // throws (nothing applied) when a change needs a restart
+      const beforePorts = new Set(before.ports.map((p) => p.name));
+      const wanted = new Set(loaded.config.ports.map((p) => p.name));
+      const added = [...wanted].filter((n) => !beforePorts.has(n));
+      locks.lockPorts(added); // throws (nothing applied) when another igmpswitch holds a new port
+      let applied: string[];
+      let notApplied: string[];
+      try {
+        ({ applied, notApplied } = sw.reload(loaded.config)); // restart-only changes are held back, not refused
+      } catch (err) {
+        locks.releasePorts(added);
+        throw err;
+      }
+      const next = sw.config;
+      const nextPorts = new Set(next.ports.map((p) => p.name));
+      locks.releasePorts(added.filter((n) => !nextPorts.has(n)));
+      locks.releasePorts([...beforePorts].filter((n) => !nextPorts.has(n)));
       reconfigureLogger(log, next.logging);
       if (JSON.stringify(before.metrics) !== JSON.stringify(next.metrics)) {
         await metrics?.close();
         metrics = null;
         if (next.metrics.enabled) metrics = await startMetricsServer(next.metrics.listen, () => api.metrics(), { logger: log });
       }
-      log.info({ event: 'config-reloaded', file: opts.configPath, changes }, `configuration reloaded: ${changes.length} change(s)`);
-      return { ok: true, changes };
+      log.info({ event: 'config-reloaded', file: opts.configPath, changes: applied }, `configuration reloaded: ${applied.length} change(s)`);
+      if (notApplied.length > 0) {
+        log.warn({ event: 'reload-needs-restart', changes: notApplied }, `not applied until a restart: ${notApplied.join('; ')}`);
+      }
+      return { ok: true, changes: applied, notApplied, warnings };
     } catch (err) {
-      log.error({ event: 'reload-failed' }, (err as Error).message);
+      if (!(err instanceof ReloadRefused)) log.error({ event: 'reload-failed' }, (err as Error).message);
       throw err;
     } finally {
       reloading = false;
@@ -95,6 +134,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     try { await ctl?.close(); } catch { /* ignore */ }
     try { await metrics?.close(); } catch { /* ignore */ }
     try { await sw.stop(); } catch (err) { log.error((err as Error).message); }
+    locks.release();
     log.info({ event: 'stopped' }, 'stopped; interface settings restored');
     clearTimeout(hardStop);
     process.exit(process.exitCode ?? 0);
@@ -102,13 +142,14 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGHUP', () => { reload().catch(() => { /* logged */ }); });
+  // Under npx/npm: stop (as on SIGTERM) when the launcher exits, so stopping the command the user started stops us.
+  if (stopWithLauncher(loadPacketAddon())) log.debug({ event: 'launcher-watch' }, 'launched by npm: stops when its launcher exits');
 
   try {
     ctl = await startControlServer({ path: config.management.socket, mode: config.management.socket_mode, api, log });
     if (config.metrics.enabled) metrics = await startMetricsServer(config.metrics.listen, () => api.metrics(), { logger: log });
   } catch (err) {
-    log.error({ event: 'start-failed' }, (err as Error).message);
-    process.exitCode = 1;
+    refuse(err);
     await shutdown('start-failed');
     return;
   }
@@ -118,6 +159,18 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     snooping: config.snooping.enabled, querier: config.snooping.querier.enabled ? config.snooping.querier.address : null,
     socket: config.management.socket, metrics: metrics ? `${metrics.host}:${metrics.port}` : null,
   }, 'forwarding');
+}
+
+/** A configuration file that does not load: nothing of it is applied. */
+class ReloadRefused extends Error {}
+
+/** Logs the configuration's warnings (at start-up and on every reload, the same way); returns them as lines. */
+function logWarnings(log: Logger, warnings: readonly ConfigProblem[]): string[] {
+  return warnings.map((w) => {
+    const line = `${w.file}:${w.line ?? '?'}:${w.col ?? '?'}: ${w.keyPath}: ${w.message}`;
+    log.warn({ event: 'config-warning', key: w.keyPath }, line);
+    return line;
+  });
 }
 
 export type { Logger };

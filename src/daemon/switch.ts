@@ -1,4 +1,4 @@
-// The running switch: the data-plane worker, the snooping engine and the state file, wired together.
+// The running switch: the data-plane worker, the snooping engines (IGMP and MLD) and the state file, wired together.
 // Data flows one way: punted frames → engine → table commands → worker. Management reads through
 // `SwitchManagement` (management.ts); nothing here speaks a management protocol.
 
@@ -7,10 +7,11 @@ import type { Logger } from 'pino';
 import { DataPlane, type PuntedFrame } from '../dataplane/dataplane.js';
 import type { PortOpened } from '../dataplane/messages.js';
 import { loadPacketAddon } from '../io/packet-addon.js';
-import { SnoopingEngine, type SnoopingEvent, type SnoopingSnapshot } from '../snooping/engine.js';
+import { DualStackSnooping, type FamilyEvent } from '../snooping/dual-stack.js';
+import type { SnoopingSnapshot } from '../snooping/engine.js';
 import { decodeControlFrame } from '../wire/control-frame.js';
-import { assignPortIndices, toEngineConfig, toWorkerParams } from '../config/engine.js';
-import { diffConfig, describeChange } from '../config/diff.js';
+import { assignPortIndices, dataplaneCommands, FALLBACK_QUERIER_MAC, toEngineConfig, toWorkerParams } from '../config/engine.js';
+import { diffConfig, describeChange, reloadableConfig } from '../config/diff.js';
 import type { Config } from '../config/schema.js';
 import { loadState, saveState, type StateBody } from '../mgmt/state-file.js';
 import { clearRecord, restoreLeftovers, settingsRecordPath, writeRecord } from './interface-settings.js';
@@ -24,7 +25,7 @@ export function monotonicMs(): number {
 const STATE_SAVE_MIN_INTERVAL_MS = 500;
 
 export interface ControlFrameTap {
-  (frame: { time: number; port: string; bytes: Uint8Array }): void;
+  (frame: { time: number; direction: 'rx' | 'tx'; port: string; bytes: Uint8Array }): void;
 }
 
 export class PortStartError extends Error {
@@ -37,7 +38,7 @@ export class Switch {
   portIndex: Map<string, number>;
   readonly ports = new Map<number, PortOpened>();
   readonly linkUp = new Map<number, boolean>();
-  readonly engine: SnoopingEngine;
+  readonly engine: DualStackSnooping;
   private timer: NodeJS.Timeout | null = null;
   private deadline = Infinity;
   private stateDirty = false;
@@ -52,14 +53,15 @@ export class Switch {
     this.portIndex = portIndex;
     for (const p of opened) { this.ports.set(p.index, p); this.linkUp.set(p.index, true); }
     const eng = toEngineConfig(config, portIndex);
-    this.engine = new SnoopingEngine({
-      config: eng.snooping,
+    this.engine = new DualStackSnooping({
+      config: { igmp: eng.snooping, mld: eng.mld },
       ports: eng.ports,
       tables: dataplane,
-      frames: dataplane,
+      // Frames the engine originates (queries, MRD solicitations) go past the capture taps on their way out.
+      frames: { send: (ports, frame) => { this.tapSent(ports, frame); dataplane.send(ports, frame); } },
       random: Math.random,
       log: (e) => this.logEngineEvent(e),
-      querierMac: opened[0]?.mac ?? '02:00:00:00:00:01',
+      querierMac: opened[0]?.mac ?? FALLBACK_QUERIER_MAC,
     });
   }
 
@@ -120,9 +122,7 @@ export class Switch {
 
   /** Settings the data plane enforces by itself (no engine involved). */
   private applyDataplaneSettings(): void {
-    const rate = this.config.snooping.report_rate_limit;
-    // Burst: one second's worth, at least a full v3 report round of a busy host.
-    this.dataplane.apply([{ op: 'reportRate', perSecond: rate, burst: Math.max(rate, 16) }]);
+    this.dataplane.apply(dataplaneCommands(this.config));
   }
 
   // ---- control frames ----
@@ -131,7 +131,7 @@ export class Switch {
     const name = this.ports.get(f.port)?.name ?? `#${f.port}`;
     if (this.taps.size > 0) {
       const time = performance.timeOrigin + performance.now();
-      for (const tap of this.taps) tap({ time, port: name, bytes: f.bytes });
+      for (const tap of this.taps) tap({ time, direction: 'rx', port: name, bytes: f.bytes });
     }
     const decoded = decodeControlFrame(f.bytes, f.l3Offset);
     const now = monotonicMs();
@@ -141,6 +141,16 @@ export class Switch {
     }
     this.schedule(this.engine.receive(decoded.value, f.port, f.vlan, now));
     this.markDirty();
+  }
+
+  /** A frame the engine sends, once per egress port that is up, to the capture taps. */
+  private tapSent(ports: bigint, frame: Uint8Array): void {
+    if (this.taps.size === 0) return;
+    const time = performance.timeOrigin + performance.now();
+    for (const [index, p] of this.ports) {
+      if (((ports >> BigInt(index)) & 1n) === 0n || this.linkUp.get(index) === false) continue;
+      for (const tap of this.taps) tap({ time, direction: 'tx', port: p.name, bytes: frame });
+    }
   }
 
   tap(fn: ControlFrameTap): () => void {
@@ -230,13 +240,13 @@ export class Switch {
 
   // ---- reload ----
 
-  /** Applies a new configuration; learned memberships and FDB entries of remaining ports are kept. */
-  reload(next: Config): string[] {
-    const changes = diffConfig(this.config, next);
-    const restartOnly = changes.filter((c) => c.restart);
-    if (restartOnly.length > 0) {
-      throw new Error(`these changes need a restart and were not applied: ${restartOnly.map(describeChange).join('; ')}`);
-    }
+  /**
+   * Applies a new configuration as far as it can without a restart; learned memberships and FDB entries of remaining
+   * ports are kept. Returns the changes applied and those that wait for a restart (their old values stay in force).
+   */
+  reload(file: Config): { applied: string[]; notApplied: string[] } {
+    const changes = diffConfig(this.config, file);
+    const next = reloadableConfig(this.config, file, changes);
     const oldIndex = this.portIndex;
     const newIndex = assignPortIndices(oldIndex, next.ports.map((p) => p.name));
     const addon = loadPacketAddon();
@@ -245,14 +255,16 @@ export class Switch {
     for (const [name, index] of oldIndex) {
       if (!newIndex.has(name)) { this.dataplane.removePort(index); this.ports.delete(index); this.linkUp.delete(index); }
     }
-    for (const [name, index] of newIndex) if (!oldIndex.has(name)) this.dataplane.addPort(index, name);
+    for (const [name, index] of newIndex) {
+      if (!oldIndex.has(name)) this.dataplane.addPort(index, name, next.ports.find((p) => p.name === name)?.io ?? next.dataplane.io);
+    }
     this.config = next;
     this.portIndex = newIndex;
     this.applyDataplaneSettings();
     const eng = toEngineConfig(next, newIndex);
-    this.schedule(this.engine.reconfigure(eng.snooping, eng.ports, monotonicMs()));
+    this.schedule(this.engine.reconfigure({ igmp: eng.snooping, mld: eng.mld }, eng.ports, monotonicMs()));
     this.markDirty();
-    return changes.map(describeChange);
+    return { applied: changes.filter((c) => !c.restart).map(describeChange), notApplied: changes.filter((c) => c.restart).map(describeChange) };
   }
 
   // ---- stop ----
@@ -279,7 +291,7 @@ export class Switch {
   private churnLogged = 0;
   private churnSuppressed: Record<string, number> = {};
 
-  private logEngineEvent(e: SnoopingEvent): void {
+  private logEngineEvent(e: FamilyEvent): void {
     const { type, ...fields } = e;
     if (type === 'join' || type === 'leave' || type === 'compat') {
       const now = monotonicMs();
@@ -310,20 +322,22 @@ export class Switch {
 /** Membership events logged one per line each second before they are summarised. */
 const MEMBERSHIP_LOG_PER_SECOND = 200;
 
-function engineEventMessage(e: SnoopingEvent): string {
+function engineEventMessage(e: FamilyEvent): string {
   const at = (g: { group: string; vlan: number; portName: string }) =>
     `${g.group} on ${g.portName}${g.vlan ? ` vlan ${g.vlan}` : ''}`;
+  // IGMP events read as before; MLD ones name their protocol where the address does not say it.
+  const mld = e.family === 6 ? 'MLD ' : '';
   switch (e.type) {
     case 'join': return `join ${at(e)}`;
     case 'leave': return `leave ${at(e)} (${e.reason})`;
-    case 'compat': return `${at(e)}: IGMPv${e.version} compatibility mode`;
+    case 'compat': return `${at(e)}: ${e.family === 6 ? `MLDv${e.version - 1}` : `IGMPv${e.version}`} compatibility mode`;
     case 'router-port': return `router port ${e.state === 'added' ? 'learned' : 'lost'}: ${e.portName}`;
-    case 'querier-elected': return `querier ${e.address} on ${e.portName}${e.vlan ? ` vlan ${e.vlan}` : ''}`;
+    case 'querier-elected': return `${mld}querier ${e.address} on ${e.portName}${e.vlan ? ` vlan ${e.vlan}` : ''}`;
     case 'querier-timers': return `querier ${e.address}${e.vlan ? ` vlan ${e.vlan}` : ''} sends QRV ${e.qrv}, QQI ${e.qqiSec}s: ` +
       `using robustness ${e.robustness}, query interval ${e.queryIntervalMs / 1000}s${e.bounded ? ' (clamped to snooping.adopt_* bounds)' : ''}`;
-    case 'querier-lost': return `querier ${e.address} lost${e.vlan ? ` on vlan ${e.vlan}` : ''}`;
-    case 'own-querier': return `own querier ${e.address}: ${e.role}${e.vlan ? ` on vlan ${e.vlan}` : ''}`;
-    case 'policy': return `multicast ${e.mode === 'snoop' ? 'filtering' : 'flooding'} (${e.reason}); unregistered → ${e.unregistered}`;
+    case 'querier-lost': return `${mld}querier ${e.address} lost${e.vlan ? ` on vlan ${e.vlan}` : ''}`;
+    case 'own-querier': return `own ${mld}querier ${e.address}: ${e.role}${e.vlan ? ` on vlan ${e.vlan}` : ''}`;
+    case 'policy': return `${e.family === 6 ? 'IPv6 ' : ''}multicast ${e.mode === 'snoop' ? 'filtering' : 'flooding'} (${e.reason}); unregistered → ${e.unregistered}`;
     case 'mdb-full': return e.state === 'full'
       ? `the MDB is full (dataplane.mdb_capacity ${e.capacity} entries): new entries wait until space frees (mdb-full in stats)`
       : 'every pending MDB entry is installed again';

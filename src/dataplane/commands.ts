@@ -9,7 +9,7 @@ export type PortMask = bigint;
 /** What happens to multicast for a group nobody registered (RFC 4541 2.1.2(3)). */
 export type UnregisteredPolicy = 'routers' | 'flood' | 'drop';
 
-/** Whether IPv4 multicast data is filtered by the MDB at all, or flooded (no querier, startup grace). */
+/** Whether multicast data of a family is filtered by the MDB at all, or flooded (no querier, startup grace). */
 export type McastMode = 'snoop' | 'flood';
 
 export type TableCommand =
@@ -22,6 +22,11 @@ export type TableCommand =
   /** Ports that receive all snooped multicast and membership reports (RFC 4541 2.1.1, 2.1.2(1)). */
   | { op: 'routerPorts'; ports: PortMask }
   | { op: 'policy'; unregistered: UnregisteredPolicy; mode: McastMode }
+  /**
+   * IPv6 multicast (other than ff02::1) filtered by the MDB ('snoop', MLD reports to router ports, RFC 4541 §3) or
+   * flooded ('flood': MLD snooping off, no MLD querier, start-up window). The unregistered policy is the `policy` one.
+   */
+  | { op: 'mldMode'; mode: McastMode }
   /**
    * Per-port flags. floodAll: receives all multicast. floodReports: also receives membership reports.
    * floodUnregistered: receives unregistered multicast when the policy floods it.

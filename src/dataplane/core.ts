@@ -34,6 +34,9 @@ interface CoreExports {
   layoutSlotStride(): number;
   layoutSlotHeadroom(): number;
   layoutSlotSize(): number;
+  layoutUmem(): number;
+  layoutUmemChunks(): number;
+  layoutUmemChunkSize(): number;
   layoutDesc(): number;
   layoutDescStride(): number;
   layoutDescFrame(): number;
@@ -86,6 +89,7 @@ interface CoreExports {
   setFdbAgingMs(ms: number): void;
 
   fdbAge(nowMs: number): number;
+  fdbAgeStep(nowMs: number, parts: number): number;
   fdbFlush(port: number): number;
   fdbCount(): number;
   fdbCapacity(): number;
@@ -177,6 +181,29 @@ export interface Verdict {
 export interface TraceDecision extends Verdict {
   /** none | fdb | flood | mdb-sg | mdb-g | unregistered | link-local | flood-mode | control */
   table: string;
+}
+
+/**
+ * Data-plane drop reasons (assembly/counters.ts DROP_NAMES) that are forwarding decisions, not faults: the frame was
+ * fine and the switch chose not to send it anywhere. Operators see these as "filtered by policy", apart from the
+ * frames dropped as bad or lost (`show ports` FILTERED vs DROPS, metrics igmpswitch_port_filtered_total vs
+ * igmpswitch_port_drops_total).
+ *   same_port          known unicast whose port is the ingress port (IEEE 802.1Q 8.6.1 filtering)
+ *   no_egress          no port wants it: multicast without members, unregistered multicast with no router port
+ *   unregistered_drop  unregistered multicast under `snooping.unregistered: drop` (RFC 4541 2.1.2(3))
+ *   reserved_l2        01:80:c2:00:00:0x, which a bridge must not forward (IEEE 802.1Q 8.6.3)
+ */
+export const POLICY_FILTER_REASONS: ReadonlySet<string> = new Set(['same_port', 'no_egress', 'unregistered_drop', 'reserved_l2']);
+
+/** A port's drop counters split into policy filtering and real drops (by reason, zero counts left out). */
+export function splitDrops<C>(drops: Readonly<Record<string, C>>): { filtered: Record<string, C>; dropped: Record<string, C> } {
+  const filtered: Record<string, C> = {};
+  const dropped: Record<string, C> = {};
+  for (const [reason, n] of Object.entries(drops)) {
+    if (!n) continue;
+    (POLICY_FILTER_REASONS.has(reason) ? filtered : dropped)[reason] = n;
+  }
+  return { filtered, dropped };
 }
 
 export interface PortCounters {
@@ -293,6 +320,9 @@ function readLayout(x: CoreExports): CoreLayout {
     slotStride: u(x.layoutSlotStride()),
     slotHeadroom: u(x.layoutSlotHeadroom()),
     slotSize: u(x.layoutSlotSize()),
+    umem: u(x.layoutUmem()),
+    umemChunks: u(x.layoutUmemChunks()),
+    umemChunkSize: u(x.layoutUmemChunkSize()),
     txCounts: u(x.layoutTxCounts()),
     txLists: u(x.layoutTxLists()),
     txListStride: u(x.layoutTxListStride()),
@@ -528,6 +558,9 @@ export class Core {
         case 'policy':
           this.setPolicy(c.unregistered, c.mode);
           break;
+        case 'mldMode':
+          this.setMldSnooping(c.mode === 'snoop');
+          break;
         case 'portFlags':
           this.setPortFlags(c.floodAll, c.floodReports, c.floodUnregistered);
           break;
@@ -603,6 +636,11 @@ export class Core {
   /** Remove FDB entries older than the aging time; returns how many. */
   fdbAge(nowMs: number): number {
     return this.#x.fdbAge(nowMs >>> 0) >>> 0;
+  }
+
+  /** Age 1/`parts` of the table, continuing where the last step stopped (`parts` steps = one whole pass). */
+  fdbAgeStep(nowMs: number, parts: number): number {
+    return this.#x.fdbAgeStep(nowMs >>> 0, parts >>> 0) >>> 0;
   }
 
   /** Forget addresses learned on `port`, or all when null; returns how many. */

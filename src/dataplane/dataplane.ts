@@ -4,6 +4,7 @@
 import { Worker, MessageChannel, type MessagePort } from 'node:worker_threads';
 import { EventEmitter } from 'node:events';
 import { loadPacketAddon } from '../io/packet-addon.js';
+import type { IoSelection } from '../io/ports.js';
 import type { FrameSink, PortMask, TableCommand, TableSink } from './commands.js';
 import { PUNT_META_WORDS, type ChangedSettings, type FromWorker, type PortOpened, type ToWorker, type WorkerParams } from './messages.js';
 
@@ -164,7 +165,7 @@ export class DataPlane extends EventEmitter<DataPlaneEvents> implements TableSin
     this.post({ type: 'inject', ports, frame });
   }
 
-  addPort(index: number, name: string): void { this.post({ type: 'addPort', index, name }); }
+  addPort(index: number, name: string, io?: IoSelection): void { this.post({ type: 'addPort', index, name, ...(io ? { io } : {}) }); }
   removePort(index: number): void { this.post({ type: 'removePort', index }); }
 
   counters<T = unknown>(): Promise<T> { return this.request((id) => ({ type: 'request', id, what: 'counters' })); }

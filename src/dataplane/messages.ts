@@ -2,14 +2,20 @@
 // One channel, structured-clone only; frames travel in one transferred ArrayBuffer per batch.
 
 import type { TableCommand } from './commands.js';
+import type { IoSelection } from '../io/ports.js';
+import type { IoBackend } from '../io/packet-addon.js';
 
 export interface WorkerParams {
   maxBatch: number;
   fdbCapacity: number;
   mdbCapacity: number;
   fdbAgingMs: number;
-  ports: { index: number; name: string }[];
+  ports: { index: number; name: string; io?: IoSelection }[];
   cpu: number | null;
+  /** Packet I/O method of every port without its own. */
+  io: IoSelection;
+  /** receive()'s busy-poll budget after the last frame, µs (undefined: the addon's default, 0). */
+  busyPollUs?: number;
 }
 
 /** Punted control frames of one batch: `meta` holds PUNT_META_WORDS words per frame. */
@@ -24,7 +30,7 @@ export const PUNT_META_WORDS = 7;
 export type ToWorker =
   | { type: 'commands'; list: TableCommand[] }
   | { type: 'inject'; ports: bigint; frame: Uint8Array }
-  | { type: 'addPort'; index: number; name: string }
+  | { type: 'addPort'; index: number; name: string; io?: IoSelection }
   | { type: 'removePort'; index: number }
   | { type: 'request'; id: number; what: 'counters' | 'fdb' | 'mdb' }
   | { type: 'trace'; id: number; port: number; frame: Uint8Array }
@@ -48,6 +54,9 @@ export interface PortOpened {
   ifindex: number;
   mac: string;
   mtu: number;
+  /** Packet I/O method the port runs on, and for AF_XDP its XDP mode. */
+  io: IoBackend;
+  xdpMode?: string;
 }
 
 /** Interface settings the worker changed (originals, to restore), by interface name. */

@@ -17,10 +17,19 @@ const channel = workerData.port as MessagePort;
 
 /** Longest a receive() blocks when idle; link polling and FDB aging run at least this often. Commands wake it at once. */
 const IDLE_POLL_MS = 100;
-/** FDB sweep period. */
-const FDB_SWEEP_MS = 1_000;
-/** Link-state poll period (netlink notifications make most changes immediate anyway). */
-const LINK_POLL_MS = 200;
+/**
+ * FDB aging: the table is aged in FDB_AGE_PARTS steps, one every FDB_AGE_STEP_MS (a whole pass per second), so the
+ * loop never stops for a scan of every slot (16 k entries = 32 k slots) between two batches.
+ */
+const FDB_AGE_PARTS = 16;
+const FDB_AGE_STEP_MS = 1_000 / FDB_AGE_PARTS;
+/**
+ * Link-state safety poll (netlink notifications make changes immediate; this only catches a lost one). Lock-free
+ * ioctls only (no ETHTOOL_GLINK, which takes rtnl_lock), and rarely: nothing but forwarding on this thread's path.
+ */
+const LINK_POLL_MS = 2_000;
+/** Niceness given to the process's other threads (control plane, V8/libuv helpers): they run when this one waits. */
+const CONTROL_THREADS_NICE = 10;
 
 function send(msg: FromWorker, transfer?: ArrayBuffer[]): void {
   channel.postMessage(msg, transfer ?? []);
@@ -40,7 +49,7 @@ function applyActive(): void {
 }
 
 function opened(p: PortInfo): PortOpened {
-  return { index: p.index, name: p.name, ifindex: p.ifindex, mac: p.mac, mtu: p.mtu };
+  return { index: p.index, name: p.name, ifindex: p.ifindex, mac: p.mac, mtu: p.mtu, io: p.io, ...(p.xdpMode ? { xdpMode: p.xdpMode } : {}) };
 }
 
 function applyCommands(list: TableCommand[]): void {
@@ -98,7 +107,7 @@ function handle(msg: ToWorker, nowMs: number): boolean {
       break;
     case 'addPort':
       try {
-        ports.addSpec({ index: msg.index, name: msg.name });
+        ports.addSpec({ index: msg.index, name: msg.name, ...(msg.io ? { io: msg.io } : {}) });
         const info = ports.open(msg.index);
         monitor.check();
         applyActive();
@@ -137,9 +146,11 @@ function run(): void {
   core.setFdbAgingMs(params.fdbAgingMs);
   addon.attach(core.memory.buffer, core.layout);
   if (params.cpu !== null) addon.pinThread(params.cpu);
-  ports = new PortSet(params.ports, { addon, warn: (message) => send({ type: 'warn', message }) });
+  // The main thread's timers and garbage collection wait while this thread has frames (they share the CPU budget).
+  addon.yieldOtherThreads(CONTROL_THREADS_NICE);
+  ports = new PortSet(params.ports, { addon, io: params.io, warn: (message) => send({ type: 'warn', message }) });
   ports.openAll(); // all or nothing: a missing interface is a start-up error that names it
-  monitor = new LinkMonitor(ports, { intervalMs: 0, netlink: true });
+  monitor = new LinkMonitor(ports, { intervalMs: 0, netlink: true, carrier: false });
   monitor.on('change', (c) => {
     send({ type: 'link', kind: c.kind, index: c.index, name: c.name });
     if (c.kind === 'gone') core.fdbFlush(c.index);
@@ -150,6 +161,7 @@ function run(): void {
   send({ type: 'ready', wakeFd: addon.wakeFd(), ports: ports.ports.map(opened),
     changedSettings: ports.savedSettings() as ChangedSettings });
 
+  if (params.busyPollUs !== undefined) addon.receiveTuning({ busyPollUs: params.busyPollUs });
   let lastSweep = addon.nowMs();
   let lastLinkPoll = lastSweep;
   for (;;) {
@@ -168,8 +180,8 @@ function run(): void {
       if (((now - lastLinkPoll) >>> 0) >= LINK_POLL_MS) { monitor.check(); lastLinkPoll = now; }
       applyActive();
     }
-    if (((now - lastSweep) >>> 0) >= FDB_SWEEP_MS) {
-      core.fdbAge(now);
+    if (((now - lastSweep) >>> 0) >= FDB_AGE_STEP_MS) {
+      core.fdbAgeStep(now, FDB_AGE_PARTS);
       lastSweep = now;
     }
   }

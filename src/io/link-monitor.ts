@@ -29,6 +29,12 @@ export interface LinkMonitorOptions {
   intervalMs?: number;
   /** Also listen to rtnetlink (RTMGRP_LINK) through the addon; see service(). */
   netlink?: boolean;
+  /**
+   * Ask for the carrier with ETHTOOL_GLINK (default true). That ioctl takes rtnl_lock, which any `ip`/ethtool call
+   * on the host may hold for milliseconds: a data-plane thread passes false (the ports' `up` uses IFF_RUNNING, which
+   * follows the carrier, either way).
+   */
+  carrier?: boolean;
 }
 
 interface Tracked {
@@ -50,6 +56,7 @@ export class LinkMonitor extends EventEmitter<LinkMonitorEvents> {
   readonly #ports: PortSet;
   readonly #intervalMs: number;
   readonly #netlink: boolean;
+  readonly #linkOptions: { carrier: boolean };
   readonly #state = new Map<number, Tracked>();
   #timer: NodeJS.Timeout | undefined;
 
@@ -58,12 +65,13 @@ export class LinkMonitor extends EventEmitter<LinkMonitorEvents> {
     this.#ports = ports;
     this.#intervalMs = options.intervalMs ?? 200;
     this.#netlink = options.netlink ?? false;
+    this.#linkOptions = { carrier: options.carrier ?? true };
   }
 
   /** Take the current state as the baseline (no events for it) and start polling. */
   start(): void {
     for (const spec of this.#ports.specs) {
-      const s = this.#ports.addon.linkState(spec.name);
+      const s = this.#ports.addon.linkState(spec.name, this.#linkOptions);
       this.#state.set(spec.index, {
         ifindex: s ? s.ifindex : null,
         up: (s?.up ?? false) && this.#ports.isOpen(spec.index),
@@ -109,7 +117,7 @@ export class LinkMonitor extends EventEmitter<LinkMonitorEvents> {
         t = { ifindex: null, up: false, needsOpen: true, lastError: '' };
         this.#state.set(spec.index, t);
       }
-      const s = this.#ports.addon.linkState(spec.name);
+      const s = this.#ports.addon.linkState(spec.name, this.#linkOptions);
       const emit = (kind: LinkChangeKind) => {
         const c: LinkChange = { kind, name: spec.name, index: spec.index, state: s };
         changes.push(c);

@@ -21,6 +21,11 @@ export interface PacketLayout {
   slotHeadroom: number;
   /** Usable bytes after the headroom; the addon uses min(slotSize, slotStride - slotHeadroom). Optional. */
   slotSize?: number;
+  /** AF_XDP UMEM region (page-aligned in memory): umemChunks chunks of umemChunkSize (2048 or 4096) bytes.
+   *  Optional: without it (umemChunks 0) openPort() refuses io "af_xdp". */
+  umem?: number;
+  umemChunks?: number;
+  umemChunkSize?: number;
   /** u32 TX count per port (64 ports). */
   txCounts: number;
   /** Per-port lists of u16 frame indices: port p's list at txLists + p * txListStride. */
@@ -47,17 +52,54 @@ export interface PacketLayout {
 export interface OpenPortOptions {
   /** PACKET_QDISC_BYPASS: transmit straight to the driver (no qdisc: no shaping, no queueing backpressure). */
   qdiscBypass?: boolean;
-  /** SO_RCVBUF(FORCE) bytes, default 8 MiB. */
+  /**
+   * SO_RCVBUF(FORCE) bytes as passed to setsockopt (the kernel doubles it). Default: bounded from the attached batch
+   * size (4 batches of small frames, at least 4 GSO frames; docs/packet-io.md), so a full socket is a counted drop
+   * (kernelDrops) rather than a long queue.
+   */
   rcvbuf?: number;
   /** SO_SNDBUF(FORCE) bytes, default 4 MiB. */
   sndbuf?: number;
+  /** "af_xdp": an AF_XDP socket and XDP program beside the AF_PACKET socket (docs/packet-io.md, "AF_XDP"); throws
+   *  (and leaves the port closed) when that cannot be set up. Default "af_packet". */
+  io?: IoBackend;
+  /** XDP attach mode for io "af_xdp": "auto" = native where the driver has it, generic otherwise. */
+  xdpMode?: XdpMode;
+  /** XDP_ZEROCOPY (NICs with zero-copy AF_XDP only; veth has none, so untested here). */
+  zeroCopy?: boolean;
 }
+
+/** The packet I/O method of a port. */
+export type IoBackend = 'af_xdp' | 'af_packet';
+export type XdpMode = 'auto' | 'native' | 'generic';
 
 export interface OpenedPort {
   ifindex: number;
   /** "aa:bb:cc:dd:ee:ff" */
   mac: string;
   mtu: number;
+  io: IoBackend;
+  /** For io "af_xdp": the XDP mode in use ("native", "generic", "native-zerocopy", ...). */
+  xdpMode?: string;
+  /** The socket's receive capacity (getsockopt SO_RCVBUF: bytes of skb truesize it queues before dropping). */
+  rcvbuf?: number;
+}
+
+export interface ReceiveTuning {
+  /** After the last frame, receive() polls without blocking for this long before it sleeps (0 = sleep at once). */
+  busyPollUs: number;
+}
+
+/** How receive() found its frames, since the addon was loaded on this thread. */
+export interface RxStats {
+  /** poll() calls, blocking or not. */
+  polls: number;
+  /** poll() calls with a timeout (the thread may have slept). */
+  blockingPolls: number;
+  /** receive() calls that read ports still busy from the last call, without polling first. */
+  drains: number;
+  /** Non-blocking polls of the busy-poll phase. */
+  spins: number;
 }
 
 export interface LinkState {
@@ -138,6 +180,17 @@ export interface PortStats {
   /** errno name of the last failure, "" if none. */
   lastRxError: string;
   lastTxError: string;
+  io: IoBackend;
+  xdpMode?: string;
+  /** Frames through the AF_XDP socket (included in rxFrames/txFrames), TX ring overflows. */
+  xskRxFrames: number;
+  xskTxFrames: number;
+  xskTxDrops: number;
+  /** The kernel's XDP_STATISTICS: frames dropped for want of room (RX ring full, fill ring empty), bad TX descriptors. */
+  xskRxDropped: number;
+  xskRxRingFull: number;
+  xskFillEmpty: number;
+  xskTxInvalid: number;
 }
 
 export type LinkEvent =
@@ -169,8 +222,19 @@ export interface PacketAddon {
   pinThread(cpu: number): void;
   /** Counters of a port opened at least once on this instance, else null. */
   portStats(index: number): PortStats | null;
-  /** null when the interface does not exist (in this network namespace). */
-  linkState(ifname: string): LinkState | null;
+  /**
+   * null when the interface does not exist (in this network namespace). `{carrier: false}` skips ETHTOOL_GLINK,
+   * which takes rtnl_lock (carrier is then `running`): what a data-plane loop should ask.
+   */
+  linkState(ifname: string, options?: { carrier?: boolean }): LinkState | null;
+  /** Set (or with no argument read) receive()'s busy-poll budget. */
+  receiveTuning(tuning?: Partial<ReceiveTuning>): ReceiveTuning;
+  rxStats(): RxStats;
+  /**
+   * Make every other thread of the process (main thread: timers, GC; V8 and libuv helpers) at least this nice, so
+   * the calling (data-plane) thread runs first when they share a CPU. Needs no privilege. Returns threads changed.
+   */
+  yieldOtherThreads(nice: number): number;
   getOffloads(ifname: string): Offloads;
   /** Same as getOffloads (name used by docs/architecture.md). */
   offloads(ifname: string): Offloads;
@@ -184,9 +248,15 @@ export interface PacketAddon {
   /** True when receive() saw link notifications that linkEvents() has not drained yet. */
   linksPending(): boolean;
   linkEvents(): LinkEvent[];
+  /** flock(fd, LOCK_EX|LOCK_NB) on a descriptor from fs.openSync: true = held by this process now, false = held by another. */
+  tryLock(fd: number): boolean;
+  /** prctl(PR_SET_PDEATHSIG): the kernel sends this signal when the process that started us exits (0 = never). */
+  parentDeathSignal(signo: number): void;
   readonly constants: {
     readonly MAX_PORTS: number;
     readonly VNET_HDR_LEN: number;
+    /** While ports are drained without poll, the others are polled at least every this many batches. */
+    readonly DISCOVER_EVERY: number;
   };
 }
 

@@ -5,7 +5,7 @@
 // belong to that thread's addon instance.
 
 import { loadPacketAddon } from './packet-addon.js';
-import type { OffloadKey, OffloadSettings, OpenPortOptions, PacketAddon } from './packet-addon.js';
+import type { IoBackend, OffloadKey, OffloadSettings, OpenedPort, OpenPortOptions, PacketAddon } from './packet-addon.js';
 
 export interface PortSpec {
   /** Interface name, e.g. "eth1". */
@@ -16,7 +16,15 @@ export interface PortSpec {
   socket?: OpenPortOptions;
   /** Offload settings for this port, merged over the set's defaults. */
   offloads?: OffloadSettings;
+  /** Packet I/O method for this port (the set's `io` otherwise). */
+  io?: IoSelection;
 }
+
+/**
+ * "af_xdp": AF_XDP or fail to open; "af_packet": AF_PACKET only; "auto": AF_XDP where it can be set up, else
+ * AF_PACKET with a warning that says why (docs/packet-io.md, "AF_XDP").
+ */
+export type IoSelection = 'auto' | IoBackend;
 
 export interface PortInfo {
   name: string;
@@ -25,6 +33,9 @@ export interface PortInfo {
   mac: string;
   mtu: number;
   open: boolean;
+  /** The packet I/O method the port runs on, and for AF_XDP its XDP mode. */
+  io: IoBackend;
+  xdpMode?: string;
 }
 
 export interface PortSetOptions {
@@ -33,6 +44,8 @@ export interface PortSetOptions {
   offloads?: OffloadSettings;
   /** Socket options for every port (a port's own `socket` wins). */
   socket?: OpenPortOptions;
+  /** Packet I/O method for every port (a port's own `io` wins). Default "af_packet". */
+  io?: IoSelection;
   /** Notices that are not errors (an optional offload the driver would not change). */
   warn?: (message: string) => void;
 }
@@ -185,13 +198,30 @@ export class PortSet {
       throw new PortError(`port ${spec.name} (index ${index}): no such network interface`, spec.name, 'ENODEV');
     }
     this.#applyOffloads(spec, link.ifindex);
-    let opened;
-    try {
-      opened = this.#addon.openPort(spec.name, index, { ...this.#opts.socket, ...spec.socket });
-    } catch (e) {
-      throw new PortError(`port ${spec.name} (index ${index}): ${errMessage(e)}`, spec.name, errCode(e), { cause: e });
+    const socket = { ...this.#opts.socket, ...spec.socket };
+    const io = spec.io ?? this.#opts.io ?? socket.io ?? 'af_packet';
+    const openWith = (backend: IoBackend): OpenedPort => {
+      try {
+        return this.#addon.openPort(spec.name, index, { ...socket, io: backend });
+      } catch (e) {
+        throw new PortError(`port ${spec.name} (index ${index}): ${errMessage(e)}`, spec.name, errCode(e), { cause: e });
+      }
+    };
+    let opened: OpenedPort;
+    if (io === 'auto') {
+      try {
+        opened = openWith('af_xdp');
+      } catch (e) {
+        this.#opts.warn?.(`port ${spec.name}: AF_XDP not used, falling back to AF_PACKET: ${errMessage(e)}`);
+        opened = openWith('af_packet');
+      }
+    } else {
+      opened = openWith(io);
     }
-    const info: PortInfo = { name: spec.name, index, ifindex: opened.ifindex, mac: opened.mac, mtu: opened.mtu, open: true };
+    const info: PortInfo = {
+      name: spec.name, index, ifindex: opened.ifindex, mac: opened.mac, mtu: opened.mtu, open: true, io: opened.io,
+      ...(opened.xdpMode ? { xdpMode: opened.xdpMode } : {}),
+    };
     this.#info.set(index, info);
     return info;
   }

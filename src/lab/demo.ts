@@ -395,7 +395,7 @@ class View {
     for (const e of events.slice(-6)) L.push(`  ${e.t.toFixed(1).padStart(5)} s  ${e.text}`);
     L.push('');
     L.push(dim('Ctrl-C stops the demo and removes the lab.'));
-    const cols = this.o.out.columns ?? 200;
+    const cols = terminalColumns(this.o.out);
     this.o.out.write(`\x1b[H\x1b[J${L.map((l) => clip(l, cols)).join('\n')}\n`);
   }
 
@@ -407,6 +407,15 @@ class View {
     return `[${s.t.toFixed(1).padStart(5)} s] hub ${fmt(s.hubPps)} pps | app/wire pps ${parts.join(' | ')} | table ${table || '-'}`;
   }
 }
+
+/** Columns to draw in: what the terminal reports, or 80 when it reports none or 0 (`script`, CI logs, some PTYs). */
+export function terminalColumns(out: { columns?: number }): number {
+  const c = out.columns;
+  return typeof c === 'number' && Number.isFinite(c) && c > 0 ? c : FALLBACK_COLUMNS;
+}
+
+/** The classic terminal width, used when the terminal does not say. */
+const FALLBACK_COLUMNS = 80;
 
 function fmt(n: number | null): string {
   return n === null ? '-' : Math.round(n).toString();

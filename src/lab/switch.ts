@@ -111,11 +111,26 @@ export function daemonStatus(): DaemonStatus {
 
 /** The config the harness writes before merging the caller's options. */
 export function generatedConfig(ports: readonly string[], dir: string): ConfigObject {
+  const io = labIo();
   return {
     ports: [...ports],
     management: { socket: join(dir, 'igmpswitch.sock') },
     state: { file: join(dir, 'state.json') },
+    ...(io ? { dataplane: { io } } : {}),
   };
+}
+
+/**
+ * The packet I/O method every lab switch runs on: `IGS_DATAPLANE_IO=af_xdp|af_packet|auto` (unset: the config
+ * default). The namespace tests run once per method this way (`npm run test:netns:matrix`), not as copies.
+ */
+export function labIo(): string | undefined {
+  const io = process.env['IGS_DATAPLANE_IO'];
+  if (io === undefined || io === '') return undefined;
+  if (io !== 'auto' && io !== 'af_xdp' && io !== 'af_packet') {
+    throw new Error(`IGS_DATAPLANE_IO must be auto, af_xdp or af_packet, got "${io}"`);
+  }
+  return io;
 }
 
 /** The YAML text written for a config object. */

@@ -221,7 +221,8 @@ export async function startSender(host: LabHost, opts: SenderOptions): Promise<S
     '--size', String(opts.size ?? 64),
     '--ttl', String(opts.ttl ?? 1),
     '--interval', String(opts.intervalMs ?? 1000),
-    '--iface', host.addr,
+    // IPv6 groups: the outgoing interface by scope id (the socket API's form for udp6 sockets).
+    '--iface', opts.groups[0]?.includes(':') ? `::%${host.ifname}` : host.addr,
   );
   if (opts.count) args.push('--count', String(opts.count));
   if (opts.durationS) args.push('--duration', String(opts.durationS));

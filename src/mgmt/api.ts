@@ -33,7 +33,7 @@ export interface GroupRow {
   group: string;
   port: string;                   // interface name
   mode: 'include' | 'exclude';    // filter mode
-  version: 1 | 2 | 3;             // group compatibility mode (RFC 3376 §7.3.2)
+  version: 1 | 2 | 3;             // group compatibility mode: IGMP version (RFC 3376 §7.3.2), MLD version for IPv6 groups (RFC 3810 §8.3.2)
   timerMs: number | null;         // group timer (EXCLUDE mode); null in INCLUDE mode or for static groups
   sources: GroupSourceRow[];
   hosts: string[];                // reporters heard for this group on this port (explicit host tracking)
@@ -57,6 +57,9 @@ export interface PortRow {
   rxBytes: Count;
   txFrames: Count;
   txBytes: Count;
+  /** Frames not forwarded on purpose: no port wants them, policy, 802.1Q filtering (not faults). */
+  filtered: Count;
+  /** Frames dropped as bad or lost (malformed, checksum, oversize, rate limit, inactive port). */
   drops: Count;
 }
 
@@ -89,6 +92,22 @@ export interface QuerierView {
   mode: 'snoop' | 'flood';
   /** Why the mode is what it is, for people: "querier 10.0.0.1 present", "no querier: flooding", "startup grace". */
   reason: string;
+  /** MLD snooping (IPv6): the same fields for its own querier (RFC 3810 §7.6), the elected one and its mode. */
+  mld?: MldQuerierView;
+}
+
+export interface MldQuerierView {
+  /** MLD snooping on (`snooping.enabled` and `snooping.mld.enabled`). */
+  snooping: boolean;
+  enabled: boolean;
+  /** Link-local source of our queries (configured, or derived from the switch's MAC). */
+  address: string;
+  version: 1 | 2;
+  state: 'querier' | 'non-querier' | 'disabled';
+  elected: { address: string; port: string; expiresInMs: number } | null;
+  snoopingActive: boolean;
+  mode: 'snoop' | 'flood';
+  reason: string;
 }
 
 // ----------------------------------------------------------------------------------------------------------------
@@ -106,8 +125,10 @@ export interface FdbRow {
 
 export interface StatsView {
   ports: { name: string; counters: Record<string, Count> }[];
-  /** Frames dropped, by reason (data plane and control plane). */
+  /** Frames dropped as bad or lost, by reason (all ports). */
   drops: Record<string, Count>;
+  /** Frames not forwarded by policy (no member port, unregistered policy, same port, reserved MAC), by reason. */
+  filtered: Record<string, Count>;
   /** Control messages received, by kind (e.g. igmpv2-report, igmpv3-report, query, leave, pim-hello). */
   messages: Record<string, Count>;
   /** Snooping engine counters (groups created/expired, queries sent, …). */
@@ -136,6 +157,8 @@ export interface TraceResult {
   reason?: string;
   /** Which table decided; key is the entry that matched (null for tables without keys, e.g. 'unregistered'). */
   matched: { table: TraceTable; key: { vlan: number; group: string; source: string | null } | null };
+  /** For people, when the table needs one: the unregistered-multicast policy and the router ports. */
+  explanation?: string;
   /** Every port of the switch, including the ingress port, with whether it gets the frame and why (or why not). */
   ports: { name: string; egress: boolean; why: string }[];
 }
@@ -145,19 +168,25 @@ export interface TraceResult {
 
 export interface ReloadResult {
   ok: true;
-  /** What changed, for people: "port eth3 added", "snooping.queryInterval 125 s → 60 s". Empty: nothing changed. */
+  /** What changed and was applied, for people: "port eth3 added", "snooping.query_interval 2m05s → 1m". */
   changes: string[];
+  /** Changes in the file that need a restart: not applied, the old values stay in force until then. */
+  notApplied?: string[];
+  /** The file's warnings, as the daemon logs them at start-up ("FILE:LINE:COL: key: message"). */
+  warnings?: string[];
 }
 
 // ----------------------------------------------------------------------------------------------------------------
 // capture
 
 export interface ControlFrame {
-  /** When the switch received it: milliseconds since the epoch, with fraction (µs precision is enough). */
+  /** When the switch received or sent it: milliseconds since the epoch, with fraction (µs precision is enough). */
   time: number;
-  /** Ingress port name. */
+  /** rx: received on `port`; tx: sent by the switch itself (its own queries) out of `port`. */
+  direction: 'rx' | 'tx';
+  /** The port it was received on (rx) or sent from (tx). */
   port: string;
-  /** The whole Ethernet frame as received, from the destination MAC on, 802.1Q tag included if there was one. */
+  /** The whole Ethernet frame as received or sent, from the destination MAC on, 802.1Q tag included if there was one. */
   bytes: Uint8Array;
 }
 
@@ -178,7 +207,8 @@ export interface ManagementApi {
   trace(params: TraceParams): Promise<TraceResult>;
   reload(): Promise<ReloadResult>;
   /**
-   * Calls `onFrame` for every control frame (IGMP, MLD, PIM, MRD) the switch receives, until the returned function
+   * Calls `onFrame` for every control frame (IGMP, MLD, PIM, MRD) the switch receives or sends (once per egress
+   * port), until the returned function
    * is called. `onFrame` must not throw and is cheap (it queues the frame on a socket); the frame's bytes are not
    * kept after the call returns, so they may be a view into a reused buffer.
    */

@@ -181,7 +181,10 @@ export function stream(
         const buf = Buffer.from(ev.bytes, 'base64');
         onEvent({
           type: 'frame',
-          frame: { time: Number(ev.time), port: String(ev.port), bytes: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) },
+          frame: {
+            time: Number(ev.time), direction: ev.direction === 'tx' ? 'tx' : 'rx', port: String(ev.port),
+            bytes: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength),
+          },
         });
       } else if (ev.type === 'dropped') {
         onEvent({ type: 'dropped', count: Number(ev.count) });

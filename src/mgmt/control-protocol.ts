@@ -11,7 +11,7 @@
 //
 //   → {"id": 7, "method": "subscribeControl", "params": {}}
 //   ← {"id": 7, "result": {"streaming": true}}
-//   ← {"id": 7, "event": {"type": "frame", "time": 1732461234567.123, "port": "eth1", "bytes": "<base64>"}}
+//   ← {"id": 7, "event": {"type": "frame", "time": 1732461234567.123, "direction": "rx", "port": "eth1", "bytes": "<base64>"}}
 //   ← {"id": 7, "event": {"type": "dropped", "count": 12}}        (frames not sent: the client read too slowly)
 //   → {"id": 8, "method": "cancel", "params": {"id": 7}}          (or just close the connection)
 //   ← {"id": 8, "result": {"cancelled": true}}
@@ -34,7 +34,7 @@ export type ErrorCode =
   | 'failed';          // the method threw: message is its error text
 
 export type StreamEvent =
-  | { type: 'frame'; time: number; port: string; bytes: string }
+  | { type: 'frame'; time: number; direction: 'rx' | 'tx'; port: string; bytes: string }
   | { type: 'dropped'; count: number };
 
 export type ControlResponse =

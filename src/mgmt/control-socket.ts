@@ -402,7 +402,7 @@ class Connection {
         }
         this.flushDropped();
         const event: StreamEvent = {
-          type: 'frame', time: frame.time, port: frame.port,
+          type: 'frame', time: frame.time, direction: frame.direction, port: frame.port,
           bytes: Buffer.from(frame.bytes.buffer, frame.bytes.byteOffset, frame.bytes.byteLength).toString('base64'),
         };
         this.send({ id, event });

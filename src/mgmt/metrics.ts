@@ -19,8 +19,10 @@ export interface PortMetrics {
   rxBytes: Count;
   txFrames: Count;
   txBytes: Count;
-  /** Frames dropped on ingress by reason (the data plane's reason names, e.g. `truncated`, `no_egress`). */
+  /** Frames received and dropped as bad or lost, by reason (the data plane's names, e.g. `ipv4_checksum`, `runt`). */
   drops: Readonly<Record<string, Count>>;
+  /** Frames received and not forwarded by policy, by reason (e.g. `no_egress`, `unregistered_drop`); not faults. */
+  filtered?: Readonly<Record<string, Count>>;
   /** Memberships ((VLAN, group[, source]) entries) that include this port. */
   groups: number;
   /** Currently a router port (learned or static). */
@@ -122,6 +124,12 @@ export function renderFamilies(families: readonly MetricFamily[]): string {
 export function snapshotFamilies(s: MetricsSnapshot): MetricFamily[] {
   const perPort = (name: string, help: string, type: MetricType, value: (p: PortMetrics) => Count): MetricFamily =>
     ({ name, help, type, samples: s.ports.map((p) => ({ labels: { port: p.name }, value: value(p) })) });
+  const perPortReason = (name: string, help: string, counts: (p: PortMetrics) => Readonly<Record<string, Count>>): MetricFamily => ({
+    name, help, type: 'counter',
+    samples: s.ports.flatMap((p) => Object.entries(counts(p))
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([reason, value]) => ({ labels: { port: p.name, reason }, value }))),
+  });
   const families: MetricFamily[] = [
     perPort('igmpswitch_port_up', 'Whether the port is up and in use by the data plane (1) or not (0).', 'gauge',
       (p) => (p.up ? 1 : 0)),
@@ -129,12 +137,11 @@ export function snapshotFamilies(s: MetricsSnapshot): MetricFamily[] {
     perPort('igmpswitch_port_rx_bytes_total', 'Bytes received on the port.', 'counter', (p) => p.rxBytes),
     perPort('igmpswitch_port_tx_frames_total', 'Frames sent on the port.', 'counter', (p) => p.txFrames),
     perPort('igmpswitch_port_tx_bytes_total', 'Bytes sent on the port.', 'counter', (p) => p.txBytes),
-    {
-      name: 'igmpswitch_port_drops_total', help: 'Frames received on the port and dropped, by reason.', type: 'counter',
-      samples: s.ports.flatMap((p) => Object.entries(p.drops)
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([reason, value]) => ({ labels: { port: p.name, reason }, value }))),
-    },
+    perPortReason('igmpswitch_port_drops_total', 'Frames received on the port and dropped as bad or lost, by reason.',
+      (p) => p.drops),
+    perPortReason('igmpswitch_port_filtered_total',
+      'Frames received on the port and not forwarded by policy (no port wants them, unregistered policy, same port, ' +
+      'reserved MAC), by reason. Not faults.', (p) => p.filtered ?? {}),
     perPort('igmpswitch_port_groups', 'Multicast memberships that include the port.', 'gauge', (p) => p.groups),
     perPort('igmpswitch_port_router', 'Whether the port is currently a multicast router port (1) or not (0).',
       'gauge', (p) => (p.router ? 1 : 0)),

@@ -32,12 +32,13 @@
 // Time never runs backwards inside the engine: a `now` below the last one is treated as the last one.
 
 import type { FrameSink, McastMode, PortMask, TableCommand, TableSink, UnregisteredPolicy } from '../dataplane/commands.js';
-import { ipv4ToU32, type WireError } from '../wire/common.js';
+import type { WireError } from '../wire/common.js';
 import { buildMrdSolicitationFrame, type ControlFrame } from '../wire/control-frame.js';
-import { type GroupRecord, type IgmpQuery, isKnownRecordType } from '../wire/igmp.js';
+import { type GroupRecord, isKnownRecordType } from '../wire/igmp.js';
 import { compatMode, type CompatMode, noteOlderHost, translateLeave, translateOlderReport, translateRecord, type Translated } from './compat.js';
 import type { PortSnoopingConfig, SnoopingConfig } from './config.js';
 import { ChurnMap } from './churn-map.js';
+import { type AddressFamily, IPV4, type SnoopQuery } from './family.js';
 import { bit, desiredEntries, MdbMirror, type StaticGroupPorts } from './forwarding.js';
 import { HostTable } from './hosts.js';
 import { GroupLimits, MAX_HOSTS_PER_PORT_GROUP, MAX_SOURCES_PER_PORT_GROUP, RateLimiter } from './limits.js';
@@ -64,6 +65,8 @@ export interface SnoopingEngineOptions {
   log?: (event: SnoopingEvent) => void;
   /** Ethernet source of frames we originate. */
   querierMac: string;
+  /** IGMP snooping (IPV4, the default) or MLD snooping (IPV6): see family.ts. */
+  family?: AddressFamily;
 }
 
 export type LeaveReason = 'expired' | 'fast-leave' | 'port-removed' | 'disabled';
@@ -113,6 +116,8 @@ export interface RouterView {
 }
 
 export interface QuerierView {
+  /** IP version of the engine (4: IGMP, 6: MLD). */
+  family: 4 | 6;
   vlan: number;
   role: 'querier' | 'non-querier' | 'off';
   own: { enabled: boolean; address: string; version: 2 | 3; nextQueryInMs: number | null; startupLeft: number };
@@ -158,7 +163,7 @@ export interface SnoopingSnapshot {
   }>;
   routers: Array<{ port: number; portName: string; via: RouterVia; vlan: number; address: string; remainingMs: number }>;
   /** The elected querier per VLAN (absent in older files): what "a querier exists" and the adopted timers rest on. */
-  queriers?: Array<{ vlan: number; address: string; port: number; portName: string; version: 1 | 2 | 3; qrv: number; qqiSec: number; maxRespDs: number; remainingMs: number }>;
+  queriers?: Array<{ vlan: number; address: string; port: number; portName: string; version: 1 | 2 | 3; qrv: number; qqiSec: number; maxRespMs: number; remainingMs: number }>;
 }
 
 export interface RestoreOptions {
@@ -181,6 +186,8 @@ export class SnoopingEngine {
   private readonly random: () => number;
   private readonly logFn: (event: SnoopingEvent) => void;
   private readonly querierMac: string;
+  /** The address family this engine snoops (codec, address rules, querier source, names). */
+  readonly family: AddressFamily;
 
   private readonly queue = new DeadlineQueue();
   private readonly groups_ = new ChurnMap<string, GroupState>();
@@ -222,9 +229,11 @@ export class SnoopingEngine {
     this.random = opts.random;
     this.logFn = opts.log ?? (() => {});
     this.querierMac = opts.querierMac;
+    this.family = opts.family ?? IPV4;
     this.routerPorts = new RouterPorts(this.queue);
     this.mdb = new MdbMirror(opts.config.mdbCapacity);
     this.querier_ = new Querier({
+      family: this.family,
       queue: this.queue,
       querierMac: this.querierMac,
       config: () => this.config,
@@ -331,7 +340,7 @@ export class SnoopingEngine {
       for (const v of snapshot.vlans) if (Number.isInteger(v) && v >= 0 && v < 4096) this.querier_.vlan(v);
       for (const e of snapshot.groups) {
         const pc = resolve(e.port, e.portName);
-        if (pc === undefined || ipv4ToU32(e.group) === null || !this.validGroup(e.group, false)) continue;
+        if (pc === undefined || !this.validGroup(e.group, false)) continue;
         if (!Number.isInteger(e.vlan) || e.vlan < 0 || e.vlan > 4095) continue;
         const pg = this.createPortGroup(e.vlan, e.group, pc, false);
         if (pg === null) continue;
@@ -400,7 +409,7 @@ export class SnoopingEngine {
       if (o === null) continue;
       queriers.push({
         vlan: vq.vlan, address: o.address, port: o.port, portName: this.portName(o.port), version: o.version,
-        qrv: o.qrv, qqiSec: o.qqiSec, maxRespDs: o.maxRespDs, remainingMs: vq.otherTimer.remaining(now),
+        qrv: o.qrv, qqiSec: o.qqiSec, maxRespMs: o.maxRespMs, remainingMs: vq.otherTimer.remaining(now),
       });
     }
     return { version: 1, takenAt: now, vlans: [...this.querier_.vlans.keys()].sort((a, b) => a - b), groups, routers, queriers };
@@ -423,7 +432,7 @@ export class SnoopingEngine {
         compat: compatMode(pg),
         groupTimerMs: pg.mode === 'exclude' ? pg.groupTimer.remaining(now) : 0,
         sources: [...pg.sources.values()].map((s) => ({ address: s.address, timerMs: s.timer.remaining(now), forwarding: s.timer.running }))
-          .sort((a, b) => (ipv4ToU32(a.address) ?? 0) - (ipv4ToU32(b.address) ?? 0)),
+          .sort((a, b) => this.family.compare(a.address, b.address)),
         hosts: pg.hosts ? [...pg.hosts.hosts.keys()].sort() : [],
       }));
       const stat: GroupView['static'] = [];
@@ -432,7 +441,7 @@ export class SnoopingEngine {
       }
       out.push({ vlan, group, ports, static: st ? stat : [] });
     }
-    return out.sort((a, b) => a.vlan - b.vlan || (ipv4ToU32(a.group) ?? 0) - (ipv4ToU32(b.group) ?? 0));
+    return out.sort((a, b) => a.vlan - b.vlan || this.family.compare(a.group, b.group));
   }
 
   routers(): RouterView[] {
@@ -457,6 +466,7 @@ export class SnoopingEngine {
     const now = this.now;
     const c = this.config;
     return [...this.querier_.vlans.values()].sort((a, b) => a.vlan - b.vlan).map((vq) => ({
+      family: this.family.ip,
       vlan: vq.vlan,
       role: vq.role,
       own: {
@@ -607,7 +617,11 @@ export class SnoopingEngine {
       case TimerKind.Solicit:
         if (this.config.enabled) {
           const ports = this.allPortsMask();
-          if (ports !== 0n) this.sendFrame(ports, buildMrdSolicitationFrame({ srcMac: this.querierMac, src: this.config.querier.address, vlan: 0 }), 'mrd_solicitation');
+          if (ports !== 0n) {
+            this.sendFrame(ports, buildMrdSolicitationFrame({
+              srcMac: this.querierMac, src: this.config.querier.address, vlan: 0, family: this.family.ip,
+            }), 'mrd_solicitation');
+          }
         }
         return;
     }
@@ -616,37 +630,35 @@ export class SnoopingEngine {
   // ---- message dispatch ----------------------------------------------------------------------
 
   private dispatch(msg: ControlFrame, pc: PortSnoopingConfig, vlan: number): void {
+    // Messages of the other IP version belong to the other engine (DualStackSnooping routes them there).
+    if (msg.family !== this.family.ip) return this.reject(this.family.ip === 4 ? 'ipv6-not-snooped' : 'ipv4-not-snooped');
     switch (msg.kind) {
-      case 'igmp': {
+      case 'igmp':
+      case 'mld': {
+        const m = this.family.decode(msg);
+        if (m === null) return;
+        if (typeof m === 'string') return this.reject(m); // RFC 3810 §5.1.14 / §6.2 policing (family.ts)
         this.querier_.vlan(vlan);
-        const m = msg.message;
+        if (m.type === 'query') return this.onQuery(m.query, msg.src, pc, vlan);
+        if (!this.rate.allow(pc.index, this.now, this.config.reportRateLimit)) return this.reject('rate-limit');
         switch (m.type) {
-          case 'query':
-            return this.onQuery(m, msg.src, pc, vlan);
-          case 'report':
-            if (!this.rate.allow(pc.index, this.now, this.config.reportRateLimit)) return this.reject('rate-limit');
-            return this.onOlderReport(m.version, m.group, msg.src, pc, vlan);
+          case 'older-report':
+            return this.onOlderReport(m.generation, m.group, msg.src, pc, vlan);
           case 'leave':
-            if (!this.rate.allow(pc.index, this.now, this.config.reportRateLimit)) return this.reject('rate-limit');
             return this.onLeave(m.group, msg.src, pc, vlan);
-          case 'v3-report':
-            if (!this.rate.allow(pc.index, this.now, this.config.reportRateLimit)) return this.reject('rate-limit');
+          case 'records':
             for (const rec of m.records) this.onRecord(rec, msg.src, pc, vlan);
             return;
         }
         return;
       }
-      case 'mld':
-        return this.reject('ipv6-not-snooped'); // MLD snooping comes later; counted in rx
       case 'pim':
-        if (msg.family === 6) return this.reject('ipv6-not-snooped');
         if (msg.message.type !== 'hello') return;
         this.querier_.vlan(vlan);
         // RFC 7761 §4.3.1: a Hello with Holdtime 0 means the neighbor is going away.
         if (msg.message.holdtimeSec === 0) return this.withdrawRouter(pc, 'pim', vlan, msg.src);
         return this.learnRouter(pc, 'pim', vlan, msg.src, this.timers(vlan).routerTimeoutMs);
       case 'mrd': {
-        if (msg.family === 6) return this.reject('ipv6-not-snooped');
         const m = msg.message;
         this.querier_.vlan(vlan);
         if (m.type === 'advertisement') {
@@ -660,7 +672,7 @@ export class SnoopingEngine {
     }
   }
 
-  private onQuery(q: IgmpQuery, src: string, pc: PortSnoopingConfig, vlan: number): void {
+  private onQuery(q: SnoopQuery, src: string, pc: PortSnoopingConfig, vlan: number): void {
     // Querier guard: only trusted ports may take part in the election or become router ports.
     if (this.config.querierGuard && !pc.trusted) return this.reject('untrusted');
     const vq = this.querier_.vlan(vlan);
@@ -675,10 +687,10 @@ export class SnoopingEngine {
     // a query with the Suppress Router-Side Processing flag set, it will not update its timers."
     // LMQT here is LMQC × the query's Max Resp Time (RFC 2236 §3 non-querier rule; the querier's Max
     // Resp Time in a group-specific query is its LMQI, RFC 3376 §8.8).
-    if (q.suppress || q.group === '0.0.0.0') return;
+    if (q.suppress || q.group === this.family.unspecified) return;
     const g = this.groups_.get(groupKey(vlan, q.group));
     if (g === undefined) return;
-    const lmqt = t.lmqc * (q.maxRespDs > 0 ? q.maxRespDs * 100 : t.lmqiMs);
+    const lmqt = t.lmqc * (q.maxRespMs > 0 ? q.maxRespMs : t.lmqiMs);
     const ctx = { now: this.now, queue: this.queue };
     for (const pg of g.ports.values()) {
       if (q.sources.length === 0) lowerGroupTimer(ctx, pg, lmqt);           // Q(G): group timer → LMQT
@@ -981,28 +993,23 @@ export class SnoopingEngine {
     return this.querier_.timersFor(vlan);
   }
 
+  /**
+   * A group this engine keeps state for (src/config/address.ts, the rules of both families): IPv4 224.0.0.0/24 is always
+   * flooded, never snooped (RFC 4541 §2.1.2(2), Linux ipv4_is_local_multicast); IPv6 link-scope groups are snooped, but
+   * not ff02::1 (flooded) nor ff00::/15 (never on the link) (RFC 4541 §3).
+   */
   private validGroup(group: string, count: boolean): boolean {
-    const n = ipv4ToU32(group);
-    if (n === null || n >>> 28 !== 0xe) {
-      if (count) this.reject('invalid-group');
-      return false;
-    }
-    // RFC 4541 §2.1.2(2) / Linux ipv4_is_local_multicast: 224.0.0.0/24 is always flooded, never snooped.
-    if (n >>> 8 === 0xe00000) {
-      if (count) this.reject('local-group');
-      return false;
-    }
-    return true;
+    const c = this.family.classifyGroup(group);
+    if (c === 'snooped') return true;
+    if (count) this.reject(c === 'invalid' ? 'invalid-group' : 'local-group');
+    return false;
   }
 
-  /** IGMPv3 sources must be unicast: 0.0.0.0 and multicast sources are refused (Linux br_multicast_new_group_src). */
+  /** Sources must be unicast: 0.0.0.0 / :: and multicast sources are refused (Linux br_multicast_new_group_src). */
   private validSource(s: string, count: boolean): boolean {
-    const n = ipv4ToU32(s);
-    if (n === null || n === 0 || n >>> 28 === 0xe) {
-      if (count) this.reject('invalid-source');
-      return false;
-    }
-    return true;
+    if (this.family.validSource(s)) return true;
+    if (count) this.reject('invalid-source');
+    return false;
   }
 
   private reject(reason: RejectReason): void {

@@ -40,21 +40,18 @@
 // With an IGMPv2 own querier there are no source-specific queries: a Send Q(G,X) lowers the source
 // timers as above and sends a v2 Q(G) instead (hosts in v2 mode answer with v2 reports).
 
-import { ipv4ToU32, isIpv4QuerierAddress } from '../wire/common.js';
-import { buildQueryFrame, generalQuery, groupQuery, groupSourceQuery, type QueryParams } from '../wire/control-frame.js';
-import { type IgmpQuery, V1_QUERY_MAX_RESP_DS } from '../wire/igmp.js';
 import type { SnoopingConfig } from './config.js';
+import type { AddressFamily, FamilyTxCounter, QueryKind, SnoopQuery } from './family.js';
 import { bit } from './forwarding.js';
 import { lowerGroupTimer, lowerSourceTimers, type PortGroup } from './membership.js';
-import { adoptedTimers, adoption, configuredTimers, DECISECOND_MS, type DeadlineQueue, type EffectiveTimers, Timer, TimerKind } from './timers.js';
+import { adoptedTimers, adoption, configuredTimers, type DeadlineQueue, type EffectiveTimers, Timer, TimerKind } from './timers.js';
 
-export type TxCounter =
-  | 'igmp_v2_general_query' | 'igmp_v3_general_query'
-  | 'igmp_v2_group_query' | 'igmp_v3_group_query' | 'igmp_v3_group_source_query'
-  | 'mrd_solicitation';
+export type TxCounter = FamilyTxCounter | 'mrd_solicitation';
 
 /** What the querier needs from the engine. */
 export interface QuerierHost {
+  /** Election order, query frames and counter names of the address family (IGMP or MLD). */
+  readonly family: AddressFamily;
   readonly queue: DeadlineQueue;
   readonly querierMac: string;
   config(): SnoopingConfig;
@@ -73,12 +70,14 @@ export interface QuerierHost {
 /** The querier we currently believe in on a VLAN, other than us. */
 export interface OtherQuerier {
   address: string;
-  addressU32: number;
+  /** family.electionRank(address). */
+  rank: number | bigint;
   port: number;
+  /** Generation of its queries (1 = IGMPv1, 2 = IGMPv2 / MLDv1, 3 = IGMPv3 / MLDv2). */
   version: 1 | 2 | 3;
   qrv: number;
   qqiSec: number;
-  maxRespDs: number;
+  maxRespMs: number;
 }
 
 export class VlanQuerier {
@@ -111,12 +110,6 @@ export class VlanQuerier {
 }
 
 export type QueryVerdict = 'elected' | 'proxy' | 'not-elected' | 'invalid-source';
-
-/** Address order for the election: lower wins; 0.0.0.0 ranks after every real address. */
-export function electionRank(address: string): number {
-  const n = ipv4ToU32(address);
-  return n === null || n === 0 ? Infinity : n;
-}
 
 export class Querier {
   readonly vlans = new Map<number, VlanQuerier>();
@@ -161,19 +154,16 @@ export class Querier {
     return this.vlans.get(vlan)?.timers ?? configuredTimers(this.cfg);
   }
 
-  private params(maxRespMs: number): QueryParams {
+  /** Send one of our queries (`group` null = General Query) and count it by family, kind and version. */
+  private sendQuery(vq: VlanQuerier, ports: bigint, kind: QueryKind, group: string | null, sources: readonly string[],
+    suppress: boolean, maxRespMs: number): void {
     const c = this.cfg;
-    return {
-      version: c.querier.version,
-      maxRespDs: Math.round(maxRespMs / 100),
-      qrv: c.robustness,
-      qqiSec: Math.round(c.queryIntervalMs / 1000),
-    };
-  }
-
-  private sendQuery(vq: VlanQuerier, ports: bigint, q: IgmpQuery, counter: TxCounter): void {
-    const frame = buildQueryFrame({ srcMac: this.host.querierMac, src: this.cfg.querier.address, vlan: vq.vlan, query: q });
-    this.host.send(ports, frame, counter);
+    const f = this.host.family;
+    const frame = f.buildQuery({
+      srcMac: this.host.querierMac, src: c.querier.address, vlan: vq.vlan, generation: c.querier.version, maxRespMs,
+      qrv: c.robustness, qqiSec: Math.round(c.queryIntervalMs / 1000), group, sources, suppress,
+    });
+    this.host.send(ports, frame, f.txCounter(kind, c.querier.version));
   }
 
   // ---- own General Queries and the election ----------------------------------------------
@@ -212,8 +202,7 @@ export class Querier {
   generalQueryDue(vq: VlanQuerier): void {
     if (vq.role !== 'querier') return;
     const t = vq.timers;
-    this.sendQuery(vq, this.host.allPorts(), generalQuery(this.params(t.queryResponseIntervalMs)),
-      this.cfg.querier.version === 3 ? 'igmp_v3_general_query' : 'igmp_v2_general_query');
+    this.sendQuery(vq, this.host.allPorts(), 'general', null, [], false, t.queryResponseIntervalMs);
     vq.firstRoundEnd ??= this.host.now() + t.queryResponseIntervalMs;
     if (vq.startupLeft > 0) vq.startupLeft--;
     const gap = vq.startupLeft > 0 ? t.startupQueryIntervalMs : t.queryIntervalMs;
@@ -224,13 +213,14 @@ export class Querier {
    * A query arrived from `src` on `port` (already past the querier guard). Runs the election and
    * returns whether this querier is the one we follow.
    */
-  onQuery(vq: VlanQuerier, q: IgmpQuery, src: string, port: number): QueryVerdict {
+  onQuery(vq: VlanQuerier, q: SnoopQuery, src: string, port: number): QueryVerdict {
     const now = this.host.now();
     const queue = this.host.queue;
-    // Sources that cannot be a querier (0/8 but 0.0.0.0, 127/8, 224/4, 240/4 with 255.255.255.255)
+    const f = this.host.family;
+    // Sources that cannot be a querier (IPv4: 0/8 but 0.0.0.0, 127/8, 224/4, 240/4 with 255.255.255.255)
     // take no part: they are spoofed or broken, and the lowest address would otherwise win.
-    if (src !== '0.0.0.0' && !isIpv4QuerierAddress(src)) return 'invalid-source';
-    const rank = electionRank(src);
+    if (!f.isQuerierSource(src)) return 'invalid-source';
+    const rank = f.electionRank(src);
     if (rank === Infinity) {
       // 0.0.0.0 never wins; it only says that hosts are being queried. Its General Queries complete a
       // round only while no real querier (other or us) queries this VLAN.
@@ -238,18 +228,18 @@ export class Querier {
       if (vq.other === null && vq.role !== 'querier') this.noteGeneralQuery(vq, q);
       return 'proxy';
     }
-    if (this.ownEnabled() && electionRank(this.cfg.querier.address) <= rank) return 'not-elected';
+    if (this.ownEnabled() && f.electionRank(this.cfg.querier.address) <= rank) return 'not-elected';
     const cur = vq.other;
-    if (cur !== null && cur.addressU32 < rank) return 'not-elected';
-    const fresh = cur === null || cur.addressU32 !== rank;
+    if (cur !== null && cur.rank < rank) return 'not-elected';
+    const fresh = cur === null || cur.rank !== rank;
     vq.other = {
-      address: src, addressU32: rank, port, version: q.version,
-      qrv: q.qrv, qqiSec: q.qqiSec, maxRespDs: q.version === 1 ? V1_QUERY_MAX_RESP_DS : q.maxRespDs,
+      address: src, rank, port, version: q.generation, qrv: q.qrv, qqiSec: q.qqiSec, maxRespMs: q.maxRespMs,
     };
-    // §4.1.6 / §4.1.7: a non-querier adopts the querier's QRV and QQI (v3 queries carry them), within bounds.
+    // §4.1.6 / §4.1.7 (RFC 3810 §5.1.8 / §5.1.9): a non-querier adopts the querier's QRV and QQI (v3 / MLDv2 queries
+    // carry them), within bounds.
     const before = vq.timers;
-    vq.timers = q.version === 3 ? adoptedTimers(this.cfg, q.qrv, q.qqiSec) : configuredTimers(this.cfg);
-    if (q.version === 3) this.noteAdoption(vq, before, src, q);
+    vq.timers = q.generation === 3 ? adoptedTimers(this.cfg, q.qrv, q.qqiSec) : configuredTimers(this.cfg);
+    if (q.generation === 3) this.noteAdoption(vq, before, src, q);
     queue.arm(vq.otherTimer, now + vq.timers.oqpiMs);
     if (vq.role === 'querier') {
       queue.stop(vq.generalTimer);
@@ -262,11 +252,10 @@ export class Querier {
   }
 
   /** A General Query of the querier we follow: the first one starts the VLAN's first round. */
-  private noteGeneralQuery(vq: VlanQuerier, q: IgmpQuery): void {
-    if (q.group !== '0.0.0.0' || vq.firstRoundEnd !== null) return;
-    // RFC 2236 §4 / RFC 3376 §7.1: a v1 query's Max Resp Time is 10 s.
-    const maxRespMs = (q.version === 1 ? V1_QUERY_MAX_RESP_DS : q.maxRespDs) * DECISECOND_MS;
-    vq.firstRoundEnd = this.host.now() + maxRespMs;
+  private noteGeneralQuery(vq: VlanQuerier, q: SnoopQuery): void {
+    if (q.group !== this.host.family.unspecified || vq.firstRoundEnd !== null) return;
+    // RFC 2236 §4 / RFC 3376 §7.1: a v1 query's Max Resp Time is 10 s (family.ts decodes it so).
+    vq.firstRoundEnd = this.host.now() + q.maxRespMs;
   }
 
   /**
@@ -288,7 +277,7 @@ export class Querier {
    * Log an adoption that is unusual: values that differ from our configuration, or that were clamped.
    * Only when the adopted values change, so a querier repeating itself is logged once.
    */
-  private noteAdoption(vq: VlanQuerier, before: EffectiveTimers, src: string, q: IgmpQuery): void {
+  private noteAdoption(vq: VlanQuerier, before: EffectiveTimers, src: string, q: SnoopQuery): void {
     const c = this.cfg;
     const a = adoption(c, q.qrv, q.qqiSec);
     const unusual = a.bounded || a.robustness !== c.robustness || a.queryIntervalMs !== c.queryIntervalMs;
@@ -303,12 +292,14 @@ export class Querier {
    * The querier a state file says was elected (warm restart): followed again for what is left of its
    * Other Querier Present Interval, unless we would win the election against it.
    */
-  restoreOther(vq: VlanQuerier, q: Omit<OtherQuerier, 'addressU32' | 'port'>, port: number, until: number): void {
-    const rank = electionRank(q.address);
-    if (rank === Infinity || !isIpv4QuerierAddress(q.address)) return;
-    if (this.ownEnabled() && electionRank(this.cfg.querier.address) <= rank) return;
-    if (vq.other !== null && vq.other.addressU32 <= rank) return;
-    vq.other = { address: q.address, addressU32: rank, port, version: q.version, qrv: q.qrv, qqiSec: q.qqiSec, maxRespDs: q.maxRespDs };
+  restoreOther(vq: VlanQuerier, q: Omit<OtherQuerier, 'rank' | 'port'>, port: number, until: number): void {
+    const f = this.host.family;
+    if (!f.isQuerierSource(q.address)) return;
+    const rank = f.electionRank(q.address);
+    if (rank === Infinity) return;
+    if (this.ownEnabled() && f.electionRank(this.cfg.querier.address) <= rank) return;
+    if (vq.other !== null && vq.other.rank <= rank) return;
+    vq.other = { address: q.address, rank, port, version: q.version, qrv: q.qrv, qqiSec: q.qqiSec, maxRespMs: q.maxRespMs };
     vq.timers = q.version === 3 ? adoptedTimers(this.cfg, q.qrv, q.qqiSec) : configuredTimers(this.cfg);
     this.host.queue.arm(vq.otherTimer, until);
     if (vq.role === 'querier') {
@@ -334,7 +325,7 @@ export class Querier {
     const qChanged = prev.enabled !== c.enabled || prev.querier.enabled !== c.querier.enabled ||
       prev.querier.address !== c.querier.address || prev.querier.version !== c.querier.version;
     for (const vq of this.vlans.values()) {
-      if (vq.other !== null && this.ownEnabled() && electionRank(c.querier.address) < vq.other.addressU32) {
+      if (vq.other !== null && this.ownEnabled() && this.host.family.electionRank(c.querier.address) < vq.other.rank) {
         // Our new address beats the current querier: take over.
         const lost = vq.other;
         vq.other = null;
@@ -412,13 +403,12 @@ export class Querier {
     const t = vq.timers;
     const version = this.cfg.querier.version;
     const ports = bit(pg.port);
-    const params = this.params(t.lmqiMs);
     const g = pg.group.address;
     let sentGroup = false;
     if (pg.groupQueriesLeft > 0) {
       if (pg.mode === 'exclude') {
         const suppress = pg.groupTimer.due > now + t.lmqtMs;   // "if the group timer is larger than LMQT"
-        this.sendQuery(vq, ports, groupQuery(params, g, suppress), version === 3 ? 'igmp_v3_group_query' : 'igmp_v2_group_query');
+        this.sendQuery(vq, ports, 'group', g, [], suppress, t.lmqiMs);
         sentGroup = true;
         pg.groupQueriesLeft--;
       } else {
@@ -436,11 +426,10 @@ export class Querier {
       if (rec.queriesLeft > 0) more = true;
     }
     if (version === 3) {
-      const p3 = { ...params, version: 3 as const };
-      if (withS.length > 0 && !sentGroup) this.sendQuery(vq, ports, groupSourceQuery(p3, g, withS, true), 'igmp_v3_group_source_query');
-      if (withoutS.length > 0) this.sendQuery(vq, ports, groupSourceQuery(p3, g, withoutS, false), 'igmp_v3_group_source_query');
+      if (withS.length > 0 && !sentGroup) this.sendQuery(vq, ports, 'group-source', g, withS, true, t.lmqiMs);
+      if (withoutS.length > 0) this.sendQuery(vq, ports, 'group-source', g, withoutS, false, t.lmqiMs);
     } else if (withS.length + withoutS.length > 0 && !sentGroup) {
-      this.sendQuery(vq, ports, groupQuery(params, g, false), 'igmp_v2_group_query');
+      this.sendQuery(vq, ports, 'group', g, [], false, t.lmqiMs);
     }
     if (more) {
       pg.rexmit ??= new Timer(TimerKind.Rexmit, pg);

@@ -17,6 +17,8 @@ export type RxCounter = (typeof RX_COUNTERS)[number];
 export const TX_COUNTERS: readonly TxCounter[] = [
   'igmp_v2_general_query', 'igmp_v3_general_query',
   'igmp_v2_group_query', 'igmp_v3_group_query', 'igmp_v3_group_source_query',
+  'mld_v1_general_query', 'mld_v2_general_query',
+  'mld_v1_group_query', 'mld_v2_group_query', 'mld_v2_group_source_query',
   'mrd_solicitation',
 ];
 
@@ -24,8 +26,8 @@ export const REJECT_REASONS = [
   'unknown-port',      // a message from a port not in the configuration
   'bad-vlan',          // a VLAN id outside 0..4095 (0 = untagged)
   'disabled',          // snooping is disabled
-  'local-group',       // 224.0.0.0/24 (RFC 4541 §2.1.2(2), Linux: ipv4_is_local_multicast)
-  'invalid-group',     // not an IPv4 multicast address
+  'local-group',       // 224.0.0.0/24 (RFC 4541 §2.1.2(2), Linux: ipv4_is_local_multicast); ff02::1 and ff00::/15 (§3)
+  'invalid-group',     // not a multicast address of the engine's family
   'invalid-source',    // an IGMPv3 source that is 0.0.0.0 or multicast
   'source-limit',      // a new source past MAX_SOURCES_PER_PORT_GROUP
   'port-limit',        // a new membership past the port's maxGroups
@@ -39,7 +41,11 @@ export const REJECT_REASONS = [
   'invalid-querier',   // a query from 0/8 (but 0.0.0.0), 127/8, 224/4 or 240/4: never in the election
   'compat-ignored',    // ignored in IGMPv1/v2 compatibility mode (RFC 3376 §7.3.2)
   'unknown-record',    // an IGMPv3 group record of unknown type (RFC 3376 §4.2.12)
-  'ipv6-not-snooped',  // MLD / IPv6 PIM / IPv6 MRD: counted, no state yet
+  'ipv6-not-snooped',  // an IPv6 message (MLD, PIM, MRD) given to the IPv4 engine (DualStackSnooping never does)
+  'ipv4-not-snooped',  // an IPv4 message given to the IPv6 engine
+  'not-link-local-source', // MLD query not from a link-local address, report not from one or :: (RFC 3810 §5.1.14, §6.2)
+  'hop-limit',         // MLD message with a Hop Limit other than 1 (RFC 3810 §6.2)
+  'no-router-alert',   // MLD message without the Hop-by-Hop Router Alert (RFC 3810 §6.2)
   'decode-error',      // the frame could not be decoded (noteDecodeError)
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];

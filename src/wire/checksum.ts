@@ -36,3 +36,14 @@ export function ipv6PseudoHeaderSum(src: string, dst: string, upperLength: numbe
   while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
   return sum;
 }
+
+/**
+ * The checksum a correct sender would have stored in the 16-bit field at `fieldOff` of bytes [start, end): the
+ * checksum computed with that field as zero (RFC 1071). For explaining a received message ("wrong, should be …").
+ */
+export function expectedChecksum(b: Uint8Array, start: number, end: number, fieldOff: number, initial = 0): number {
+  const copy = b.slice(start, end);
+  copy[fieldOff - start] = 0;
+  copy[fieldOff - start + 1] = 0;
+  return internetChecksum(copy, 0, copy.length, initial);
+}

@@ -13,6 +13,7 @@ import * as ipv6 from './ipv6.js';
 import * as mld from './mld.js';
 import * as mrd from './mrd.js';
 import * as pim from './pim.js';
+import * as udp from './udp.js';
 
 interface Common {
   family: 4 | 6;
@@ -183,6 +184,77 @@ export function groupSourceQuery(p: QueryParams & { version: 3 }, group: string,
   return { ...generalQuery(p), group, suppress, sources };
 }
 
+// ---- MLD (RFC 2710, RFC 3810) ----
+
+export interface Ipv6FrameOptions {
+  srcMac: string;
+  /** Defaults to the multicast MAC of `dst` (RFC 2464 §7). */
+  dstMac?: string;
+  /** 0 = untagged, else the 802.1Q VLAN ID. */
+  vlan: number;
+  src: string;
+  dst: string;
+  /** Defaults to 1 (RFC 2710 §3, RFC 3810 §5: "sent with … a Hop Limit of 1"). */
+  hopLimit?: number;
+  /** Defaults to true (RFC 2710 §3, RFC 3810 §5: "an IPv6 Router Alert option in a Hop-by-Hop Options header"). */
+  routerAlert?: boolean;
+}
+
+/** An MLD message in a complete Ethernet (+802.1Q) + IPv6 frame, its ICMPv6 checksum filled in. */
+export function buildMldFrame(o: Ipv6FrameOptions & { message: mld.MldRepr }): Uint8Array {
+  const body = mld.emit(o.message, { src: o.src, dst: o.dst });
+  const ip = ipv6.emit({
+    src: o.src, dst: o.dst, hopLimit: o.hopLimit ?? 1, nextHeader: ipv6.NextHeader.ICMPV6, routerAlert: o.routerAlert ?? true,
+  }, body);
+  return ethernet.emit({
+    dst: o.dstMac ?? ipv6MulticastMac(o.dst), src: o.srcMac, vlan: o.vlan === 0 ? null : o.vlan, pcp: 0,
+    ethertype: ethernet.EtherType.IPV6,
+  }, ip);
+}
+
+export interface MldQueryFrameOptions {
+  srcMac: string;
+  /** Link-local IPv6 source of the query (RFC 3810 §5.1.14). */
+  src: string;
+  vlan: number;
+  query: mld.MldQuery;
+}
+
+/**
+ * A complete MLD query frame: Hop Limit 1 and Router Alert, destination ff02::1 for a General Query and the group
+ * itself for a Multicast Address (and Source) Specific Query (RFC 2710 §3.6, RFC 3810 §5.1.15).
+ */
+export function buildMldQueryFrame(o: MldQueryFrameOptions): Uint8Array {
+  const dst = o.query.group === mld.UNSPECIFIED ? mld.ALL_NODES : o.query.group;
+  return buildMldFrame({ srcMac: o.srcMac, src: o.src, dst, vlan: o.vlan, message: o.query });
+}
+
+export interface MldQueryParams {
+  version: 1 | 2;
+  /** Maximum Response Delay, milliseconds (RFC 2710 §3.4; RFC 3810 §5.1.3 encodes it as a 16-bit float). */
+  maxRespMs: number;
+  /** v2: Querier's Robustness Variable (RFC 3810 §5.1.8; > 7 is sent as 0). */
+  qrv: number;
+  /** v2: Querier's Query Interval, seconds (RFC 3810 §5.1.9). */
+  qqiSec: number;
+}
+
+/** General Query (RFC 3810 §5.1.10.1: address ::, no sources). */
+export function mldGeneralQuery(p: MldQueryParams): mld.MldQuery {
+  return { type: 'query', version: p.version, maxRespMs: p.maxRespMs, group: mld.UNSPECIFIED, suppress: false,
+    qrv: p.version === 2 ? p.qrv : 0, qqiSec: p.version === 2 ? p.qqiSec : 0, sources: [] };
+}
+
+/** Multicast Address Specific Query (RFC 3810 §5.1.10.2; RFC 2710 §3.6 for v1). */
+export function mldGroupQuery(p: MldQueryParams, group: string, suppress: boolean): mld.MldQuery {
+  return { ...mldGeneralQuery(p), group, suppress: p.version === 2 ? suppress : false };
+}
+
+/** Multicast Address and Source Specific Query (RFC 3810 §5.1.10.3). v2 only. */
+export function mldGroupSourceQuery(p: MldQueryParams & { version: 2 }, group: string, sources: string[], suppress: boolean): mld.MldQuery {
+  return { ...mldGeneralQuery(p), group, suppress, sources };
+}
+
 export interface SolicitationFrameOptions {
   srcMac: string;
   /** IPv4 source, or an IPv6 link-local source for family 6. */
@@ -204,6 +276,34 @@ export function buildMrdSolicitationFrame(o: SolicitationFrameOptions): Uint8Arr
   return ethernet.emit({
     dst: ipv6MulticastMac(mrd.ALL_ROUTERS_V6), src: o.srcMac, vlan: o.vlan === 0 ? null : o.vlan, pcp: 0,
     ethertype: ethernet.EtherType.IPV6,
+  }, ip);
+}
+
+export interface UdpFrameOptions {
+  srcMac: string;
+  /** 0 = untagged, else the 802.1Q VLAN ID. */
+  vlan: number;
+  /** IPv4 or IPv6 source and (multicast) destination; the family follows the destination. */
+  src: string;
+  dst: string;
+  srcPort: number;
+  dstPort: number;
+  /** IPv4 TTL / IPv6 Hop Limit. */
+  ttl: number;
+  payload: Uint8Array;
+}
+
+/** A UDP datagram to a multicast group, as a host sends it (no Router Alert), over IPv4 or IPv6. */
+export function buildUdpFrame(o: UdpFrameOptions): Uint8Array {
+  const ports = { srcPort: o.srcPort, dstPort: o.dstPort };
+  if (!o.dst.includes(':')) {
+    return buildIpv4Frame({ srcMac: o.srcMac, src: o.src, dst: o.dst, vlan: o.vlan, ttl: o.ttl, routerAlert: false,
+      protocol: udp.PROTOCOL, payload: udp.emit(ports, o.payload) });
+  }
+  const ip = ipv6.emit({ src: o.src, dst: o.dst, hopLimit: o.ttl, nextHeader: udp.PROTOCOL, routerAlert: false },
+    udp.emit(ports, o.payload, { src: o.src, dst: o.dst }));
+  return ethernet.emit({
+    dst: ipv6MulticastMac(o.dst), src: o.srcMac, vlan: o.vlan === 0 ? null : o.vlan, pcp: 0, ethertype: ethernet.EtherType.IPV6,
   }, ip);
 }
 

@@ -20,7 +20,7 @@
 //   | Group Record [1..M]: | Record Type | Aux Data Len | Number of Sources (N) |
 //   |                      | Multicast Address | Source Address [1..N] | Auxiliary Data |
 
-import { internetChecksum, verifyInternetChecksum } from './checksum.js';
+import { expectedChecksum, internetChecksum, verifyInternetChecksum } from './checksum.js';
 import { fail, ipv4At, ok, type Result, u16At, writeIpv4, writeU16 } from './common.js';
 
 export const Field = {
@@ -84,6 +84,97 @@ export const RECORD_NAMES: Record<number, string> = {
 
 /** RFC 2236 §4 / RFC 3376 §7.1: an IGMPv1 query's zero Max Resp Code means 100 (10 s). */
 export const V1_QUERY_MAX_RESP_DS = 100;
+
+// ---------------------------------------------------------------------------------------------
+// Views: one accessor per field, for explaining a message field by field (igmpswitch decode). They read
+// bytes [off, end) of a buffer without copying; the caller checks `length` before reading a field that
+// only some messages have (V2_LEN, V3_QUERY_MIN_LEN, V3_REPORT_HEADER_LEN).
+
+/** Where a group record keeps its addresses: IGMP records hold IPv4 addresses, MLD records IPv6 ones. */
+export interface RecordLayout {
+  readonly headerLen: number;
+  readonly groupOffset: number;
+  readonly sourcesOffset: number;
+  readonly addressLen: number;
+  addressAt(b: Uint8Array, off: number): string;
+}
+
+export const IGMP_RECORD_LAYOUT: RecordLayout = {
+  headerLen: RECORD_HEADER_LEN, groupOffset: RecordField.GROUP, sourcesOffset: RecordField.SOURCES, addressLen: 4,
+  addressAt: ipv4At,
+};
+
+/** One IGMPv3 (RFC 3376 §4.2.4) or MLDv2 (RFC 3810 §5.2.4) group record starting at `off`. */
+export class GroupRecordView {
+  constructor(readonly buf: Uint8Array, readonly off: number, readonly layout: RecordLayout = IGMP_RECORD_LAYOUT) {}
+  /** §4.2.5 (values §4.2.12) */
+  get recordType(): number { return this.buf[this.off + RecordField.TYPE]!; }
+  /** §4.2.6: length of the Auxiliary Data in 32-bit words. */
+  get auxDataWords(): number { return this.buf[this.off + RecordField.AUX_DATA_LEN]!; }
+  /** §4.2.7 */
+  get numSources(): number { return u16At(this.buf, this.off + RecordField.NUM_SOURCES); }
+  /** §4.2.8 */
+  get group(): string { return this.layout.addressAt(this.buf, this.off + this.layout.groupOffset); }
+  /** §4.2.9 */
+  source(i: number): string { return this.layout.addressAt(this.buf, this.off + this.layout.sourcesOffset + this.layout.addressLen * i); }
+  /** §4.2.10: where the Auxiliary Data starts. */
+  get auxDataOffset(): number { return this.off + this.layout.sourcesOffset + this.layout.addressLen * this.numSources; }
+  /** The whole record: header, sources and auxiliary data. */
+  get byteLength(): number { return this.layout.headerLen + this.layout.addressLen * this.numSources + 4 * this.auxDataWords; }
+}
+
+/** The representation of a record (IGMPv3 or MLDv2). */
+export function recordRepr(rec: GroupRecordView): GroupRecord {
+  const sources: string[] = [];
+  for (let i = 0; i < rec.numSources; i++) sources.push(rec.source(i));
+  return { recordType: rec.recordType, group: rec.group, sources };
+}
+
+/** An IGMP message (any version) in bytes [off, end). */
+export class IgmpView {
+  constructor(readonly buf: Uint8Array, readonly off = 0, readonly end = buf.length) {}
+  get length(): number { return this.end - this.off; }
+  get type(): number { return this.buf[this.off + Field.TYPE]!; }
+  /** Max Resp Code in a query (RFC 3376 §4.1.1, RFC 2236 §2.2); Reserved in a v3 report (§4.2.1). */
+  get maxRespCode(): number { return this.buf[this.off + Field.MAX_RESP_CODE]!; }
+  get checksum(): number { return u16At(this.buf, this.off + Field.CHECKSUM); }
+  /** What the Checksum field should hold (RFC 3376 §4.1.2: over the whole message, the field as zero). */
+  get expectedChecksum(): number { return expectedChecksum(this.buf, this.off, this.end, this.off + Field.CHECKSUM); }
+  get checksumOk(): boolean { return verifyInternetChecksum(this.buf, this.off, this.end); }
+  /** v1/v2 messages and queries (§4.1.3). */
+  get group(): string { return ipv4At(this.buf, this.off + Field.GROUP); }
+  // v3 query (length ≥ V3_QUERY_MIN_LEN)
+  /** §4.1.4: the four Resv bits (sent as zero, ignored on reception). */
+  get resv(): number { return this.buf[this.off + Field.RESV_S_QRV]! >>> 4; }
+  /** §4.1.5 Suppress Router-Side Processing. */
+  get suppress(): boolean { return (this.buf[this.off + Field.RESV_S_QRV]! & 0x08) !== 0; }
+  /** §4.1.6 Querier's Robustness Variable. */
+  get qrv(): number { return this.buf[this.off + Field.RESV_S_QRV]! & 0x07; }
+  /** §4.1.7 Querier's Query Interval Code. */
+  get qqic(): number { return this.buf[this.off + Field.QQIC]!; }
+  /** §4.1.8 */
+  get numSources(): number { return u16At(this.buf, this.off + Field.NUM_SOURCES); }
+  /** §4.1.9 */
+  source(i: number): string { return ipv4At(this.buf, this.off + Field.SOURCES + 4 * i); }
+  // v3 report (length ≥ V3_REPORT_HEADER_LEN)
+  /** §4.2.1: the Reserved field after the checksum. */
+  get reportReserved(): number { return u16At(this.buf, this.off + Field.GROUP); }
+  /** §4.2.3 Number of Group Records (M). */
+  get numRecords(): number { return u16At(this.buf, this.off + Field.NUM_RECORDS); }
+  /** The group records in order, and the index of the first one that runs past the message (null: none does). */
+  records(): { records: GroupRecordView[]; truncatedAt: number | null } {
+    const records: GroupRecordView[] = [];
+    let p: number = this.off + Field.RECORDS;
+    for (let r = 0; r < this.numRecords; r++) {
+      if (p + RECORD_HEADER_LEN > this.end) return { records, truncatedAt: r };
+      const rec = new GroupRecordView(this.buf, p);
+      if (p + rec.byteLength > this.end) return { records, truncatedAt: r };
+      records.push(rec);
+      p += rec.byteLength;
+    }
+    return { records, truncatedAt: null };
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // RFC 3376 §4.1.1 (Max Resp Code, units of 1/10 s) and §4.1.7 (QQIC, seconds) share one 8-bit
@@ -231,22 +322,10 @@ function parseQuery(b: Uint8Array, off: number, len: number): Result<IgmpRepr> {
 }
 
 function parseV3Report(b: Uint8Array, off: number, end: number): Result<IgmpRepr> {
-  const m = u16At(b, off + Field.NUM_RECORDS);
-  const records: GroupRecord[] = [];
-  let p: number = off + Field.RECORDS;
-  for (let r = 0; r < m; r++) {
-    if (p + RECORD_HEADER_LEN > end) return fail('igmp', 'truncated', `record ${r}`);
-    const recordType = b[p + RecordField.TYPE]!;
-    const auxWords = b[p + RecordField.AUX_DATA_LEN]!; // §4.2.6: in 32-bit words
-    const n = u16At(b, p + RecordField.NUM_SOURCES);
-    const recEnd = p + RECORD_HEADER_LEN + 4 * n + 4 * auxWords;
-    if (recEnd > end) return fail('igmp', 'truncated', `record ${r} sources`);
-    const sources: string[] = [];
-    for (let i = 0; i < n; i++) sources.push(ipv4At(b, p + RecordField.SOURCES + 4 * i));
-    records.push({ recordType, group: ipv4At(b, p + RecordField.GROUP), sources });
-    p = recEnd; // §4.2.10: auxiliary data is skipped
-  }
-  return ok({ type: 'v3-report', records });
+  const { records: views, truncatedAt } = new IgmpView(b, off, end).records();
+  if (truncatedAt !== null) return fail('igmp', 'truncated', `record ${truncatedAt}`);
+  // §4.2.10: auxiliary data is skipped.
+  return ok({ type: 'v3-report', records: views.map(recordRepr) });
 }
 
 /** Length `emit` will produce. */

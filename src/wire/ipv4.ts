@@ -16,7 +16,7 @@
 //   | Options: Router Alert  10010100 | 00000100 |  Value = 0 (2 octets)
 //   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 
-import { internetChecksum, verifyInternetChecksum } from './checksum.js';
+import { expectedChecksum, internetChecksum, verifyInternetChecksum } from './checksum.js';
 import { fail, ipv4At, ok, type Result, u16At, writeIpv4, writeU16 } from './common.js';
 
 export const Field = {
@@ -79,6 +79,72 @@ export interface ParsedIpv4 {
   fragment: boolean;
 }
 
+/** One option of the header: its type octet, where it starts and its length (1 for END and NOP). */
+export interface Ipv4Option {
+  type: number;
+  offset: number;
+  length: number;
+}
+
+/** RFC 2113 §2.1: type 148, length 4 (the value, 0 = "examine packet", is not checked). */
+export function isRouterAlert(o: Ipv4Option): boolean {
+  return o.type === OptionType.ROUTER_ALERT && o.length === ROUTER_ALERT_LEN;
+}
+
+/** The value of a Router Alert option (RFC 2113 §2.1: 0 = "Router shall examine packet"). */
+export function routerAlertValue(b: Uint8Array, o: Ipv4Option): number {
+  return u16At(b, o.offset + 2);
+}
+
+/** The options of the header at `off` (RFC 791 §3.1: END and NOP are one octet; others are type, length, data). */
+export function readOptions(b: Uint8Array, off: number, headerLen: number): Result<Ipv4Option[]> {
+  const options: Ipv4Option[] = [];
+  for (let i = off + MIN_HEADER_LEN; i < off + headerLen;) {
+    const type = b[i]!;
+    if (type === OptionType.END) {
+      options.push({ type, offset: i, length: 1 });
+      break;
+    }
+    if (type === OptionType.NOP) {
+      options.push({ type, offset: i, length: 1 });
+      i++;
+      continue;
+    }
+    if (i + 1 >= off + headerLen) return fail('ipv4', 'bad-header-length', 'option runs past the header');
+    const len = b[i + 1]!;
+    if (len < 2 || i + len > off + headerLen) return fail('ipv4', 'bad-header-length', 'bad option length');
+    options.push({ type, offset: i, length: len });
+    i += len;
+  }
+  return ok(options);
+}
+
+/**
+ * The header at `off`, one accessor per field (for igmpswitch decode). The caller checks that MIN_HEADER_LEN
+ * bytes (and `headerLen` for the options) are there.
+ */
+export class Ipv4View {
+  constructor(readonly buf: Uint8Array, readonly off = 0) {}
+  get version(): number { return this.buf[this.off + Field.VER_IHL]! >>> 4; }
+  /** Internet Header Length in 32-bit words. */
+  get ihl(): number { return this.buf[this.off + Field.VER_IHL]! & 0x0f; }
+  get headerLen(): number { return this.ihl * 4; }
+  get tos(): number { return this.buf[this.off + Field.TOS]!; }
+  get totalLength(): number { return u16At(this.buf, this.off + Field.TOTAL_LEN); }
+  get ident(): number { return u16At(this.buf, this.off + Field.IDENT); }
+  /** The three flag bits (reserved, DF, MF). */
+  get flags(): number { return u16At(this.buf, this.off + Field.FLAGS_FRAG) >>> 13; }
+  get fragmentOffset(): number { return u16At(this.buf, this.off + Field.FLAGS_FRAG) & FRAG_OFFSET_MASK; }
+  get ttl(): number { return this.buf[this.off + Field.TTL]!; }
+  get protocol(): number { return this.buf[this.off + Field.PROTOCOL]!; }
+  get checksum(): number { return u16At(this.buf, this.off + Field.CHECKSUM); }
+  get expectedChecksum(): number { return expectedChecksum(this.buf, this.off, this.off + this.headerLen, this.off + Field.CHECKSUM); }
+  get checksumOk(): boolean { return verifyInternetChecksum(this.buf, this.off, this.off + this.headerLen); }
+  get src(): string { return ipv4At(this.buf, this.off + Field.SRC); }
+  get dst(): string { return ipv4At(this.buf, this.off + Field.DST); }
+  options(): Result<Ipv4Option[]> { return readOptions(this.buf, this.off, this.headerLen); }
+}
+
 /**
  * Parse the header at `off`. The payload length comes from Total Length, so Ethernet padding
  * after a short datagram is not mistaken for payload (an 8-octet IGMPv2 query in a 60-byte frame).
@@ -92,18 +158,9 @@ export function parse(b: Uint8Array, off = 0): Result<ParsedIpv4> {
   const totalLen = u16At(b, off + Field.TOTAL_LEN);
   if (totalLen < headerLen) return fail('ipv4', 'bad-header-length', 'total length below header length');
   if (b.length < off + totalLen) return fail('ipv4', 'truncated');
-  let routerAlert = false;
-  // RFC 791 §3.1 options: END and NOP are one octet; every other option is type, length, data.
-  for (let i = off + MIN_HEADER_LEN; i < off + headerLen;) {
-    const type = b[i]!;
-    if (type === OptionType.END) break;
-    if (type === OptionType.NOP) { i++; continue; }
-    if (i + 1 >= off + headerLen) return fail('ipv4', 'bad-header-length', 'option runs past the header');
-    const len = b[i + 1]!;
-    if (len < 2 || i + len > off + headerLen) return fail('ipv4', 'bad-header-length', 'bad option length');
-    if (type === OptionType.ROUTER_ALERT && len === ROUTER_ALERT_LEN) routerAlert = true;
-    i += len;
-  }
+  const options = readOptions(b, off, headerLen);
+  if (!options.ok) return options;
+  const routerAlert = options.value.some(isRouterAlert);
   const flagsFrag = u16At(b, off + Field.FLAGS_FRAG);
   return ok({
     repr: {

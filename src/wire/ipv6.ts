@@ -58,6 +58,20 @@ export interface ParsedIpv6 {
   upperLen: number;
 }
 
+/** The fixed header at `off`, one accessor per field (for igmpswitch decode); the caller checks HEADER_LEN bytes. */
+export class Ipv6View {
+  constructor(readonly buf: Uint8Array, readonly off = 0) {}
+  get version(): number { return this.buf[this.off]! >>> 4; }
+  get trafficClass(): number { return (u16At(this.buf, this.off) >>> 4) & 0xff; }
+  get flowLabel(): number { return ((this.buf[this.off + 1]! & 0x0f) << 16) | u16At(this.buf, this.off + 2); }
+  get payloadLength(): number { return u16At(this.buf, this.off + Field.PAYLOAD_LEN); }
+  /** The Next Header of the fixed header (0 = Hop-by-Hop, where MLD's Router Alert lives). */
+  get nextHeader(): number { return this.buf[this.off + Field.NEXT_HEADER]!; }
+  get hopLimit(): number { return this.buf[this.off + Field.HOP_LIMIT]!; }
+  get src(): string { return ipv6At(this.buf, this.off + Field.SRC); }
+  get dst(): string { return ipv6At(this.buf, this.off + Field.DST); }
+}
+
 /** Parse the fixed header at `off` and walk Hop-by-Hop, Routing and Destination Options headers. */
 export function parse(b: Uint8Array, off = 0): Result<ParsedIpv6> {
   if (b.length < off + HEADER_LEN) return fail('ipv6', 'truncated');

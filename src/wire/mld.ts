@@ -1,5 +1,4 @@
-// MLD messages (ICMPv6): MLDv1 (RFC 2710 §3) and MLDv2 (RFC 3810 §5). Parsed and counted today;
-// MLD snooping itself comes later.
+// MLD messages (ICMPv6): MLDv1 (RFC 2710 §3) and MLDv2 (RFC 3810 §5).
 //
 // MLDv1 query/report/done (24 octets) and MLDv2 query (≥ 28 octets):
 //    0                   1                   2                   3
@@ -17,9 +16,9 @@
 // MLDv2 report (RFC 3810 §5.2): | 143 | Reserved | Checksum | Reserved | Nr of Mcast Address Records (M) |
 //   then M records: | Record Type | Aux Data Len | Number of Sources | Multicast Address | Sources | Aux |
 
-import { ipv6PseudoHeaderSum, internetChecksum } from './checksum.js';
+import { expectedChecksum, ipv6PseudoHeaderSum, internetChecksum, verifyInternetChecksum } from './checksum.js';
 import { fail, ipv6At, ok, type Result, u16At, writeIpv6, writeU16 } from './common.js';
-import { decodeFloat8, encodeFloat8, type GroupRecord } from './igmp.js';
+import { decodeFloat8, encodeFloat8, type GroupRecord, GroupRecordView, type RecordLayout, recordRepr } from './igmp.js';
 
 export const Field = {
   TYPE: 0,
@@ -53,6 +52,15 @@ export const MessageType = {
 /** ICMPv6 next-header value, for the pseudo-header. */
 export const ICMPV6 = 58;
 
+/** All-nodes (RFC 4291 §2.7.1): General Queries go here (RFC 2710 §3.5, RFC 3810 §5.1.15). */
+export const ALL_NODES = 'ff02::1';
+/** All MLDv2-capable routers (RFC 3810 §5.2.14): MLDv2 reports go here. */
+export const ALL_MLDV2_ROUTERS = 'ff02::16';
+/** All-routers (RFC 4291 §2.7.1): MLDv1 Done messages go here (RFC 2710 §3.7). */
+export const ALL_ROUTERS = 'ff02::2';
+/** The unspecified address: the Multicast Address field of a General Query (RFC 3810 §5.1.5). */
+export const UNSPECIFIED = '::';
+
 // RFC 3810 §5.1.3: Maximum Response Code, 16 bits, in milliseconds:
 //   code < 32768: value = code;  else |1| exp (3) | mant (12) |, value = (mant | 0x1000) << (exp + 3)
 export const FLOAT16_MAX = (0x1fff << 10) >>> 0;
@@ -73,6 +81,57 @@ export function encodeFloat16(value: number): number {
   while (Math.floor(v / 2 ** (exp + 3)) > 0x1fff) exp++;
   const mant = Math.floor(v / 2 ** (exp + 3)) & 0x0fff;
   return 0x8000 | (exp << 12) | mant;
+}
+
+export const MLD_RECORD_LAYOUT: RecordLayout = {
+  headerLen: RECORD_HEADER_LEN, groupOffset: RecordField.GROUP, sourcesOffset: RecordField.SOURCES, addressLen: 16,
+  addressAt: ipv6At,
+};
+
+/**
+ * An MLD message in all of `buf`, one accessor per field (for igmpswitch decode). The caller checks `length` before
+ * reading fields only some messages have (V1_LEN, V2_QUERY_MIN_LEN, V2_REPORT_HEADER_LEN).
+ */
+export class MldView {
+  constructor(readonly buf: Uint8Array) {}
+  get length(): number { return this.buf.length; }
+  get type(): number { return this.buf[Field.TYPE]!; }
+  /** ICMPv6 Code: sent as zero, ignored on reception (RFC 3810 §5.1.2). */
+  get code(): number { return this.buf[Field.CODE]!; }
+  get checksum(): number { return u16At(this.buf, Field.CHECKSUM); }
+  /** What the Checksum field should hold: over the message and the IPv6 pseudo-header (RFC 4443 §2.3). */
+  expectedChecksum(src: string, dst: string): number {
+    return expectedChecksum(this.buf, 0, this.buf.length, Field.CHECKSUM, ipv6PseudoHeaderSum(src, dst, this.buf.length, ICMPV6));
+  }
+  checksumOk(src: string, dst: string): boolean {
+    return verifyInternetChecksum(this.buf, 0, this.buf.length, ipv6PseudoHeaderSum(src, dst, this.buf.length, ICMPV6));
+  }
+  /** Maximum Response Delay (MLDv1, ms, RFC 2710 §3.4) / Maximum Response Code (MLDv2, RFC 3810 §5.1.3). */
+  get maxRespCode(): number { return u16At(this.buf, Field.MAX_RESP); }
+  /** The Reserved field after the Maximum Response Code (RFC 3810 §5.1.4), or, in a v2 report, after the checksum. */
+  get reserved(): number { return u16At(this.buf, Field.MAX_RESP + 2); }
+  get group(): string { return ipv6At(this.buf, Field.GROUP); }
+  get resv(): number { return this.buf[Field.RESV_S_QRV]! >>> 4; }
+  get suppress(): boolean { return (this.buf[Field.RESV_S_QRV]! & 0x08) !== 0; }
+  get qrv(): number { return this.buf[Field.RESV_S_QRV]! & 0x07; }
+  get qqic(): number { return this.buf[Field.QQIC]!; }
+  get numSources(): number { return u16At(this.buf, Field.NUM_SOURCES); }
+  source(i: number): string { return ipv6At(this.buf, Field.SOURCES + 16 * i); }
+  /** MLDv2 report: Reserved after the checksum (RFC 3810 §5.2.2). */
+  get reportReserved(): number { return u16At(this.buf, Field.MAX_RESP); }
+  get numRecords(): number { return u16At(this.buf, Field.NUM_RECORDS); }
+  records(): { records: GroupRecordView[]; truncatedAt: number | null } {
+    const records: GroupRecordView[] = [];
+    let p: number = Field.RECORDS;
+    for (let r = 0; r < this.numRecords; r++) {
+      if (p + RECORD_HEADER_LEN > this.buf.length) return { records, truncatedAt: r };
+      const rec = new GroupRecordView(this.buf, p, MLD_RECORD_LAYOUT);
+      if (p + rec.byteLength > this.buf.length) return { records, truncatedAt: r };
+      records.push(rec);
+      p += rec.byteLength;
+    }
+    return { records, truncatedAt: null };
+  }
 }
 
 export interface MldQuery {
@@ -122,20 +181,9 @@ export function parse(b: Uint8Array): Result<MldRepr> {
     }
     case MessageType.V2_REPORT: {
       if (b.length < V2_REPORT_HEADER_LEN) return fail('mld', 'truncated');
-      const m = u16At(b, Field.NUM_RECORDS);
-      const records: GroupRecord[] = [];
-      let p: number = Field.RECORDS;
-      for (let r = 0; r < m; r++) {
-        if (p + RECORD_HEADER_LEN > b.length) return fail('mld', 'truncated', `record ${r}`);
-        const n = u16At(b, p + RecordField.NUM_SOURCES);
-        const end = p + RECORD_HEADER_LEN + 16 * n + 4 * b[p + RecordField.AUX_DATA_LEN]!;
-        if (end > b.length) return fail('mld', 'truncated', `record ${r} sources`);
-        const sources: string[] = [];
-        for (let i = 0; i < n; i++) sources.push(ipv6At(b, p + RecordField.SOURCES + 16 * i));
-        records.push({ recordType: b[p + RecordField.TYPE]!, group: ipv6At(b, p + RecordField.GROUP), sources });
-        p = end;
-      }
-      return ok({ type: 'v2-report', records });
+      const { records: views, truncatedAt } = new MldView(b).records();
+      if (truncatedAt !== null) return fail('mld', 'truncated', `record ${truncatedAt}`);
+      return ok({ type: 'v2-report', records: views.map(recordRepr) });
     }
     default:
       return fail('mld', 'unknown-type', `type ${type}`);

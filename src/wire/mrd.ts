@@ -12,7 +12,7 @@
 // Solicitation (§4, to All-Routers 224.0.0.2 / ff02::2) and Termination (§5, to All-Snoopers), 4 octets:
 //   |     Type      |   Reserved    |           Checksum            |
 
-import { internetChecksum, ipv6PseudoHeaderSum } from './checksum.js';
+import { expectedChecksum, internetChecksum, ipv6PseudoHeaderSum, verifyInternetChecksum } from './checksum.js';
 import { fail, ok, type Result, u16At, writeU16 } from './common.js';
 
 export const Field = { TYPE: 0, AD_INTERVAL: 1, CHECKSUM: 2, QUERY_INTERVAL: 4, ROBUSTNESS: 6 } as const;
@@ -51,6 +51,29 @@ export interface MrdAdvertisement {
 export interface MrdSolicitation { type: 'solicitation'; family: 4 | 6 }
 export interface MrdTermination { type: 'termination'; family: 4 | 6 }
 export type MrdRepr = MrdAdvertisement | MrdSolicitation | MrdTermination;
+
+/** An MRD message in all of `buf`, one accessor per field (for igmpswitch decode); SHORT_LEN bytes checked by the caller. */
+export class MrdView {
+  constructor(readonly buf: Uint8Array) {}
+  get type(): number { return this.buf[Field.TYPE]!; }
+  /** Advertisement Interval (§3.1) in an advertisement; Reserved in the others. */
+  get adInterval(): number { return this.buf[Field.AD_INTERVAL]!; }
+  get checksum(): number { return u16At(this.buf, Field.CHECKSUM); }
+  /** §3.2 (IGMP checksum) / ICMPv6 checksum with the pseudo-header for IPv6. */
+  private pseudo(ip: { family: 4 | 6; src: string; dst: string }): number {
+    return ip.family === 6 ? ipv6PseudoHeaderSum(ip.src, ip.dst, this.buf.length, 58) : 0;
+  }
+  expectedChecksum(ip: { family: 4 | 6; src: string; dst: string }): number {
+    return expectedChecksum(this.buf, 0, this.buf.length, Field.CHECKSUM, this.pseudo(ip));
+  }
+  checksumOk(ip: { family: 4 | 6; src: string; dst: string }): boolean {
+    return verifyInternetChecksum(this.buf, 0, this.buf.length, this.pseudo(ip));
+  }
+  /** §3.3 (advertisement, ADVERTISEMENT_LEN bytes) */
+  get queryInterval(): number { return u16At(this.buf, Field.QUERY_INTERVAL); }
+  /** §3.4 */
+  get robustness(): number { return u16At(this.buf, Field.ROBUSTNESS); }
+}
 
 export function parse(b: Uint8Array, family: 4 | 6): Result<MrdRepr> {
   if (b.length < SHORT_LEN) return fail('mrd', 'truncated');

@@ -9,7 +9,7 @@
 
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { createInterface } from 'node:readline';
-import { loadPacketAddon, type OffloadSettings, type Offloads } from '../../../src/io/packet-addon.js';
+import { loadPacketAddon, type IoBackend, type OffloadSettings, type Offloads, type XdpMode } from '../../../src/io/packet-addon.js';
 import { PortSet } from '../../../src/io/ports.js';
 import { LinkMonitor } from '../../../src/io/link-monitor.js';
 import { makeTestLayout } from './layout.js';
@@ -29,6 +29,9 @@ export interface ForwarderConfig {
   cpu?: number;
   /** Receive only (benchmark: isolates the receive cost). */
   noTransmit?: boolean;
+  /** Packet I/O method of every port (default af_packet) and its XDP mode. */
+  io?: IoBackend;
+  xdpMode?: XdpMode;
 }
 
 const out = (msg: unknown) => process.stdout.write(JSON.stringify(msg) + '\n');
@@ -77,7 +80,7 @@ if (isMainThread) {
 
   const ports = new PortSet(
     cfg.ports.map((name, index) => ({ name, index })),
-    { addon, socket: { qdiscBypass: cfg.qdiscBypass ?? false }, offloads: cfg.offloads, warn: (m) => post({ type: 'warn', message: m }) },
+    { addon, socket: { qdiscBypass: cfg.qdiscBypass ?? false, io: cfg.io, xdpMode: cfg.xdpMode }, offloads: cfg.offloads, warn: (m) => post({ type: 'warn', message: m }) },
   );
   ports.openAll();
   const monitor = new LinkMonitor(ports, { intervalMs: 0, netlink: cfg.netlink ?? false });

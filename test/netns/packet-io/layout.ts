@@ -19,6 +19,8 @@ export interface TestLayoutOptions {
   /** Bytes per slot; 69632 holds a 64 KiB GSO frame after the headroom (as the core's SLOT_STRIDE). */
   slotStride?: number;
   slotHeadroom?: number;
+  /** AF_XDP UMEM chunks (2048 bytes each, page-aligned region); default 4096, 0 = none. */
+  umemChunks?: number;
 }
 
 export interface TestLayout {
@@ -36,6 +38,11 @@ export function makeTestLayout(o: TestLayoutOptions = {}): TestLayout {
   let at = 65536; // keep page 0 free, as a real module has data there
   const slots = at;
   at += maxBatch * slotStride;
+  at = align(at, 4096);
+  const umem = at;
+  const umemChunks = o.umemChunks ?? 4096;
+  const umemChunkSize = 2048;
+  at += umemChunks * umemChunkSize;
   const desc = at;
   at = align(at + maxBatch * 32, 64);
   const txCounts = at;
@@ -51,6 +58,9 @@ export function makeTestLayout(o: TestLayoutOptions = {}): TestLayout {
       slotStride,
       slotHeadroom,
       slotSize: slotStride - slotHeadroom,
+      umem,
+      umemChunks,
+      umemChunkSize,
       txCounts,
       txLists,
       txListStride,

@@ -10,9 +10,11 @@
 
 import { fileURLToPath } from 'node:url';
 import type { Lab, LabHost, LabProcess, SwitchProcess } from '../../../src/lab/index.js';
+import { buildUdpFrame } from '../../../src/wire/control-frame.js';
 import type { GroupRow, QuerierView, RouterRow, StatsView, PortRow, TraceResult } from '../../../src/mgmt/api.js';
 
 export const PKTAGENT = fileURLToPath(new URL('./pktagent.py', import.meta.url));
+export const MLDHOST = fileURLToPath(new URL('./mldhost.py', import.meta.url));
 
 // ------------------------------------------------------------------------------------------------ bytes
 
@@ -134,6 +136,20 @@ export function udpFrame(s: { srcMac: string; src: string; dst: string; sport?: 
   return ipv4Frame({ srcMac: s.srcMac, src: s.src, dst: s.dst, protocol: 17, payload: udp, ttl: s.ttl ?? 64 });
 }
 
+/**
+ * A UDP datagram over IPv6 from any (possibly spoofed) source, as `$MZ -6 -t udp "dp=4096,sp=2048"` sends it in
+ * bridge_mld.sh (built by the product's wire layer).
+ */
+export function udp6Frame(s: { srcMac: string; src: string; dst: string; sport?: number; dport?: number; hopLimit?: number; size?: number }): Uint8Array {
+  return buildUdpFrame({ srcMac: s.srcMac, vlan: 0, src: s.src, dst: s.dst, srcPort: s.sport ?? 2048, dstPort: s.dport ?? 4096,
+    ttl: s.hopLimit ?? 64, payload: new Uint8Array(s.size ?? 18) });
+}
+
+/** A test datagram to an IPv4 or IPv6 group. */
+export function udpTo(s: { srcMac: string; src: string; dst: string; dport?: number }): Uint8Array {
+  return s.dst.includes(':') ? udp6Frame(s) : udpFrame(s);
+}
+
 // ------------------------------------------------------------------------------------------------ IGMP / PIM
 
 /**
@@ -161,6 +177,35 @@ export const SELFTEST = {
   BLOCK: '22:00:98:b1:00:00:00:01:06:00:00:03:ef:0a:0a:0a:c0:00:02:01:c0:00:02:14:c0:00:02:1e',
 } as const;
 export type SelftestPacket = keyof typeof SELFTEST;
+
+/**
+ * The complete frames of tools/testing/selftests/net/forwarding/bridge_mld.sh (torvalds/linux), byte for byte: MLDv2
+ * reports from fe80::fc54:ff:fe04:5eba (MAC fe:54:00:04:5e:ba) to ff02::1, Hop Limit 1, Hop-by-Hop Router Alert, one
+ * record each for group ff02::cc, sources in 2001:db8:1::/64 (checksums verified).
+ */
+export const MLD_SELFTEST = {
+  /** MODE_IS_INCLUDE {::1 ::2 ::3} */
+  IS_INC: '33:33:00:00:00:01:fe:54:00:04:5e:ba:86:dd:60:0a:2d:ae:00:54:00:01:fe:80:00:00:00:00:00:00:fc:54:00:ff:fe:04:5e:ba:ff:02:00:00:00:00:00:00:00:00:00:00:00:00:00:01:3a:00:05:02:00:00:00:00:8f:00:8e:d9:00:00:00:01:01:00:00:03:ff:02:00:00:00:00:00:00:00:00:00:00:00:00:00:cc:20:01:0d:b8:00:01:00:00:00:00:00:00:00:00:00:01:20:01:0d:b8:00:01:00:00:00:00:00:00:00:00:00:02:20:01:0d:b8:00:01:00:00:00:00:00:00:00:00:00:03',
+  /** MODE_IS_INCLUDE {::10 ::11 ::12} */
+  IS_INC2: '33:33:00:00:00:01:fe:54:00:04:5e:ba:86:dd:60:0a:2d:ae:00:54:00:01:fe:80:00:00:00:00:00:00:fc:54:00:ff:fe:04:5e:ba:ff:02:00:00:00:00:00:00:00:00:00:00:00:00:00:01:3a:00:05:02:00:00:00:00:8f:00:8e:ac:00:00:00:01:01:00:00:03:ff:02:00:00:00:00:00:00:00:00:00:00:00:00:00:cc:20:01:0d:b8:00:01:00:00:00:00:00:00:00:00:00:10:20:01:0d:b8:00:01:00:00:00:00:00:00:00:00:00:11:20:01:0d:b8:00:01:00:00:00:00:00:00:00:00:00:12',
+  /** MODE_IS_INCLUDE {::20 ::30} */
+  IS_INC3: '33:33:00:00:00:01:fe:54:00:04:5e:ba:86:dd:60:0a:2d:ae:00:44:00:01:fe:80:00:00:00:00:00:00:fc:54:00:ff:fe:04:5e:ba:ff:02:00:00:00:00:00:00:00:00:00:00:00:00:00:01:3a:00:05:02:00:00:00:00:8f:00:bc:5a:00:00:00:01:01:00:00:02:ff:02:00:00:00:00:00:00:00:00:00:00:00:00:00:cc:20:01:0d:b8:00:01:00:00:00:00:00:00:00:00:00:20:20:01:0d:b8:00:01:00:00:00:00:00:00:00:00:00:30',
+  /** ALLOW_NEW_SOURCES {::10 ::11 ::12} */
+  ALLOW: '33:33:00:00:00:01:fe:54:00:04:5e:ba:86:dd:60:0a:2d:ae:00:54:00:01:fe:80:00:00:00:00:00:00:fc:54:00:ff:fe:04:5e:ba:ff:02:00:00:00:00:00:00:00:00:00:00:00:00:00:01:3a:00:05:02:00:00:00:00:8f:00:8a:ac:00:00:00:01:05:00:00:03:ff:02:00:00:00:00:00:00:00:00:00:00:00:00:00:cc:20:01:0d:b8:00:01:00:00:00:00:00:00:00:00:00:10:20:01:0d:b8:00:01:00:00:00:00:00:00:00:00:00:11:20:01:0d:b8:00:01:00:00:00:00:00:00:00:00:00:12',
+  /** ALLOW_NEW_SOURCES {::20 ::30} */
+  ALLOW2: '33:33:00:00:00:01:fe:54:00:04:5e:ba:86:dd:60:0a:2d:ae:00:44:00:01:fe:80:00:00:00:00:00:00:fc:54:00:ff:fe:04:5e:ba:ff:02:00:00:00:00:00:00:00:00:00:00:00:00:00:01:3a:00:05:02:00:00:00:00:8f:00:b8:5a:00:00:00:01:05:00:00:02:ff:02:00:00:00:00:00:00:00:00:00:00:00:00:00:cc:20:01:0d:b8:00:01:00:00:00:00:00:00:00:00:00:20:20:01:0d:b8:00:01:00:00:00:00:00:00:00:00:00:30',
+  /** MODE_IS_EXCLUDE {::1 ::2 ::20 ::21} */
+  IS_EXC: '33:33:00:00:00:01:fe:54:00:04:5e:ba:86:dd:60:0a:2d:ae:00:64:00:01:fe:80:00:00:00:00:00:00:fc:54:00:ff:fe:04:5e:ba:ff:02:00:00:00:00:00:00:00:00:00:00:00:00:00:01:3a:00:05:02:00:00:00:00:8f:00:5f:d0:00:00:00:01:02:00:00:04:ff:02:00:00:00:00:00:00:00:00:00:00:00:00:00:cc:20:01:0d:b8:00:01:00:00:00:00:00:00:00:00:00:01:20:01:0d:b8:00:01:00:00:00:00:00:00:00:00:00:02:20:01:0d:b8:00:01:00:00:00:00:00:00:00:00:00:20:20:01:0d:b8:00:01:00:00:00:00:00:00:00:00:00:21',
+  /** MODE_IS_EXCLUDE {::20 ::30} */
+  IS_EXC2: '33:33:00:00:00:01:fe:54:00:04:5e:ba:86:dd:60:0a:2d:ae:00:44:00:01:fe:80:00:00:00:00:00:00:fc:54:00:ff:fe:04:5e:ba:ff:02:00:00:00:00:00:00:00:00:00:00:00:00:00:01:3a:00:05:02:00:00:00:00:8f:00:bb:5a:00:00:00:01:02:00:00:02:ff:02:00:00:00:00:00:00:00:00:00:00:00:00:00:cc:20:01:0d:b8:00:01:00:00:00:00:00:00:00:00:00:20:20:01:0d:b8:00:01:00:00:00:00:00:00:00:00:00:30',
+  /** CHANGE_TO_EXCLUDE_MODE {::1 ::20 ::30} */
+  TO_EXC: '33:33:00:00:00:01:fe:54:00:04:5e:ba:86:dd:60:0a:2d:ae:00:54:00:01:fe:80:00:00:00:00:00:00:fc:54:00:ff:fe:04:5e:ba:ff:02:00:00:00:00:00:00:00:00:00:00:00:00:00:01:3a:00:05:02:00:00:00:00:8f:00:8b:8e:00:00:00:01:04:00:00:03:ff:02:00:00:00:00:00:00:00:00:00:00:00:00:00:cc:20:01:0d:b8:00:01:00:00:00:00:00:00:00:00:00:01:20:01:0d:b8:00:01:00:00:00:00:00:00:00:00:00:20:20:01:0d:b8:00:01:00:00:00:00:00:00:00:00:00:30',
+  /** BLOCK_OLD_SOURCES {::1 ::20 ::30} */
+  BLOCK: '33:33:00:00:00:01:fe:54:00:04:5e:ba:86:dd:60:0a:2d:ae:00:54:00:01:fe:80:00:00:00:00:00:00:fc:54:00:ff:fe:04:5e:ba:ff:02:00:00:00:00:00:00:00:00:00:00:00:00:00:01:3a:00:05:02:00:00:00:00:8f:00:89:8e:00:00:00:01:06:00:00:03:ff:02:00:00:00:00:00:00:00:00:00:00:00:00:00:cc:20:01:0d:b8:00:01:00:00:00:00:00:00:00:00:00:01:20:01:0d:b8:00:01:00:00:00:00:00:00:00:00:00:20:20:01:0d:b8:00:01:00:00:00:00:00:00:00:00:00:30',
+} as const;
+export type MldSelftestPacket = keyof typeof MLD_SELFTEST;
+/** Source MAC and link-local address of the bridge_mld.sh reports. */
+export const MLD_SELFTEST_HOST = { mac: 'fe:54:00:04:5e:ba', addr: 'fe80::fc54:ff:fe04:5eba' } as const;
 
 export const RECORD = { IS_IN: 1, IS_EX: 2, TO_IN: 3, TO_EX: 4, ALLOW: 5, BLOCK: 6 } as const;
 
@@ -276,14 +321,12 @@ export interface EventFilter {
   before?: number;
 }
 
-/** The AF_PACKET agent in one host namespace. */
-export class PktAgent {
-  private readonly cache: PktEvent[] = [];
-  private next = 0;
+/** A Python agent in one host namespace, driven by one JSON object per line each way (replies carry the request id). */
+class JsonLineAgent {
   private seq = 1;
   private readonly pending = new Map<number, (o: Record<string, unknown>) => void>();
 
-  private constructor(readonly host: LabHost, readonly process: LabProcess) {
+  protected constructor(readonly host: LabHost, readonly process: LabProcess) {
     process.onLine((line, stream) => {
       if (stream !== 'stdout' || !line.startsWith('{')) return;
       let o: Record<string, unknown>;
@@ -303,33 +346,54 @@ export class PktAgent {
     });
   }
 
-  static async start(host: LabHost): Promise<PktAgent> {
+  /** Spawn `script` in the host's namespace and wait for its {"type":"ready"} line. */
+  protected static async spawnAgent(host: LabHost, script: string, label: string, readyTimeoutMs = 45_000): Promise<LabProcess> {
     // maxLines: replies carry events and are parsed once, here; keep little output in memory.
-    const proc = host.spawn('python3', ['-u', PKTAGENT, '--iface', host.link], { label: `${host.name}:pkt`, maxLines: 50 });
-    const agent = new PktAgent(host, proc);
-    await proc.waitFor((line) => line.includes('"type":"ready"') || undefined, 15_000, 'pktagent ready');
-    return agent;
+    const proc = host.spawn('python3', ['-u', script, '--iface', host.link], { label: `${host.name}:${label}`, maxLines: 50 });
+    // Generous by default: on a loaded machine (the namespace tests share two CPUs with other work) Python starts slowly.
+    await proc.waitFor((line) => line.includes('"type":"ready"') || undefined, readyTimeoutMs, `${label} ready`);
+    return proc;
   }
 
-  private call(op: Record<string, unknown>, timeoutMs = 15_000): Promise<Record<string, unknown>> {
+  protected call(op: Record<string, unknown>, timeoutMs = 15_000): Promise<Record<string, unknown>> {
     const id = this.seq++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new Error(`${this.host.name}: pktagent ${String(op['op'])} timed out\n${this.process.tail()}`));
+        reject(new Error(`${this.host.name}: agent ${String(op['op'])} timed out\n${this.process.tail()}`));
       }, timeoutMs);
       this.pending.set(id, (o) => {
         clearTimeout(timer);
-        if (o['error']) reject(new Error(`${this.host.name}: pktagent: ${String(o['error'])}`));
+        if (o['error']) reject(new Error(`${this.host.name}: agent: ${String(o['error'])}`));
         else resolve(o);
       });
       if (!this.process.running) {
         clearTimeout(timer);
-        reject(new Error(`${this.host.name}: pktagent is not running\n${this.process.tail()}`));
+        reject(new Error(`${this.host.name}: agent is not running\n${this.process.tail()}`));
         return;
       }
       this.process.send(JSON.stringify({ id, ...op }));
     });
+  }
+
+  async stop(): Promise<void> {
+    if (!this.process.running) return;
+    try {
+      await this.call({ op: 'quit' }, 2_000);
+    } catch {
+      /* kill below */
+    }
+    await this.process.stop('SIGTERM', 1_000);
+  }
+}
+
+/** The AF_PACKET agent in one host namespace. */
+export class PktAgent extends JsonLineAgent {
+  private readonly cache: PktEvent[] = [];
+  private next = 0;
+
+  static async start(host: LabHost, readyTimeoutMs = 45_000): Promise<PktAgent> {
+    return new PktAgent(host, await JsonLineAgent.spawnAgent(host, PKTAGENT, 'pkt', readyTimeoutMs));
   }
 
   /** Send complete Ethernet frames, gapUs apart; returns the wall-clock send window. */
@@ -338,8 +402,32 @@ export class PktAgent {
     return { t0: Number(r['t0']), t1: Number(r['t1']) };
   }
 
-  /** Fetch new captured events; returns all events captured so far. */
-  async events(): Promise<PktEvent[]> {
+  /**
+   * What an application does on this host (the differential harness): open/close a UDP socket, make one multicast
+   * socket call on it (IP_ADD_MEMBERSHIP, IP_BLOCK_SOURCE, MCAST_JOIN_SOURCE_GROUP, …), or send real UDP datagrams
+   * to groups from a socket. Rejects with the kernel's error.
+   */
+  async app(op:
+    | { op: 'sock-open' | 'sock-close'; sock: number }
+    | { op: 'sock-call'; sock: number; opt: string; group: string; source?: string | null }
+    | { op: 'udp-send'; groups: readonly string[]; count: number; port: number; gapMs?: number }): Promise<void> {
+    await this.call({ ...op, ifaddr: this.host.addr });
+  }
+
+
+  private reading: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Fetch new captured events; returns all events captured so far. Calls run one after another: two reads from the
+   * same `next` at once would both append the same events.
+   */
+  events(): Promise<PktEvent[]> {
+    const read = this.reading.catch(() => {}).then(() => this.fetchEvents());
+    this.reading = read;
+    return read;
+  }
+
+  private async fetchEvents(): Promise<PktEvent[]> {
     const r = await this.call({ op: 'events', since: this.next });
     for (const e of r['events'] as [number, number, string, string, number, number, number][]) {
       this.cache.push({ t: e[0], out: e[1] === 1, src: e[2], dst: e[3], proto: e[4], info: e[5], ttl: e[6] });
@@ -368,15 +456,32 @@ export class PktAgent {
   async count(f: EventFilter): Promise<number> {
     return (await this.select(f)).length;
   }
+}
 
-  async stop(): Promise<void> {
-    if (!this.process.running) return;
-    try {
-      await this.call({ op: 'quit' }, 2_000);
-    } catch {
-      /* kill below */
-    }
-    await this.process.stop('SIGTERM', 1_000);
+/** The kernel's MLD listener in one host namespace (mldhost.py): socket calls, the kernel sends the reports. */
+export class MldHost extends JsonLineAgent {
+  static async start(host: LabHost): Promise<MldHost> {
+    return new MldHost(host, await JsonLineAgent.spawnAgent(host, MLDHOST, 'mld'));
+  }
+
+  /** Any-source join: EXCLUDE {} (MCAST_JOIN_GROUP). */
+  async join(group: string): Promise<void> {
+    await this.call({ op: 'join', group });
+  }
+
+  /** Source-specific join: INCLUDE {source, …} (MCAST_JOIN_SOURCE_GROUP). */
+  async joinSource(group: string, source: string): Promise<void> {
+    await this.call({ op: 'join_source', group, source });
+  }
+
+  /** Block a source of a joined group: EXCLUDE {source, …} (MCAST_BLOCK_SOURCE). */
+  async block(group: string, source: string): Promise<void> {
+    await this.call({ op: 'block', group, source });
+  }
+
+  /** Close the group's socket: the kernel sends an MLDv1 Done or an MLDv2 TO_IN({}). */
+  async leave(group: string): Promise<void> {
+    await this.call({ op: 'leave', group });
   }
 }
 
@@ -478,7 +583,10 @@ export interface Flow {
 }
 
 export function flowSrc(f: Flow): string {
-  return f.src ?? f.sender.host.addr;
+  if (f.src !== undefined) return f.src;
+  if (!f.group.includes(':')) return f.sender.host.addr;
+  if (f.sender.host.addr6 === null) throw new Error(`${f.sender.host.name} has no IPv6 address to send to ${f.group} from`);
+  return f.sender.host.addr6;
 }
 
 export function flowName(f: Flow): string {
@@ -504,7 +612,7 @@ export async function flowForwarding(
   for (let i = 0; i < perFlow; i++) {
     for (const f of flows) {
       const list = bySender.get(f.sender) ?? [];
-      list.push(udpFrame({ srcMac: f.sender.host.mac, src: flowSrc(f), dst: f.group, dport: f.dport ?? 4096 }));
+      list.push(udpTo({ srcMac: f.sender.host.mac, src: flowSrc(f), dst: f.group, dport: f.dport ?? 4096 }));
       bySender.set(f.sender, list);
     }
   }

@@ -7,7 +7,8 @@ import { CLI_VERBS, runCli, type CliIo } from '../../../src/cli/cli.js';
 import type { ControlFrame } from '../../../src/mgmt/api.js';
 import { startControlServer, type ControlServer } from '../../../src/mgmt/control-socket.js';
 import { fakeApi, FIXTURE, type FakeApi } from '../mgmt/fake-api.js';
-import { readPcap, tempDir } from '../mgmt/helpers.js';
+import { tempDir } from '../mgmt/helpers.js';
+import { readCapture } from '../../../src/mgmt/pcap.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -64,7 +65,7 @@ describe('usage', () => {
     [['show', 'groups', '--colour'], /Unknown option '--colour'/],
     [['show', 'groups', '--socket'], /argument missing/],
     [['trace', '--dst', '239.1.1.1'], /--in is required/],
-    [['trace', '--in', 'eth1', '--dst', 'banana'], /--dst must be an IPv4 address/],
+    [['trace', '--in', 'eth1', '--dst', 'banana'], /--dst must be an IPv4 multicast group/],
     [['trace', '--in', 'eth1', '--dst', '239.1.1.1', '--vlan', '4095'], /--vlan must be an integer from 0 to 4094/],
     [['capture'], /--control is required/],
     [['capture', '--control', 'x.pcap', '--count', '0'], /--count must be/],
@@ -104,13 +105,14 @@ describe('show', () => {
         '  10  232.1.1.1  eth2  include         v3       -  10.0.0.99 3m20s   10.0.0.21\n',
     });
     const ports = await cli(['show', 'ports', '--socket', sock]);
-    expect(ports.out.split('\n')[2]).toBe('1  eth1  down  no (never)  fast-leave,flood-reports       1  18446744073709551615         0          0         0      7');
+    expect(ports.out.split('\n')[2]).toBe('1  eth1  down  no (never)  fast-leave,flood-reports       1  18446744073709551615         0          0         0         0      7');
     expect((await cli(['show', 'routers', '--socket', sock])).out).toContain('eth0     -  query         10.0.0.1    4m14s');
     expect((await cli(['show', 'querier', '--socket', sock])).out).toContain('querier:         10.0.0.1 on eth0 (expires in 4m10s)');
     expect((await cli(['show', 'fdb', '--socket', sock])).out.split('\n')[1]).toBe('   -  02:00:00:00:00:01  eth0   12s');
     const stats = await cli(['show', 'stats', '--socket', sock]);
-    expect(stats.out).toContain('PORT  RX  TX  PUNTED\neth0  10   5       -\neth1   3   9       2\n');
-    expect(stats.out).toContain('Drops:\n  bad-checksum:  2\n');
+    expect(stats.out).toContain('eth1          3       300          9       900                 -                   2           2\n');
+    expect(stats.out).toContain('Filtered by policy:\n  no_egress:  3\n');
+    expect(stats.out).toContain('Dropped as bad:\n  ipv4_checksum:  2\n');
   });
 
   it('prints the daemon answer as JSON with --json', async () => {
@@ -164,10 +166,10 @@ describe('trace and reload', () => {
 
   it('reload prints the changes, or the config error with exit 1', async () => {
     expect(await cli(['reload', '--socket', sock])).toEqual({
-      code: 0, err: '', out: 'configuration reloaded, 1 change:\n  snooping.query_interval 125s → 60s\n',
+      code: 0, err: '', out: 'configuration reloaded, 1 change applied:\n  snooping.query_interval 125s → 60s\n',
     });
     api.reloadOutcome = [];
-    expect((await cli(['reload', '--socket', sock])).out).toBe('configuration reloaded: no changes\n');
+    expect((await cli(['reload', '--socket', sock])).out).toBe('configuration reloaded: no change applied\n');
     api.reloadOutcome = new Error('/etc/igmpswitch.yaml:3:7: ports[0].name: expected a string');
     expect(await cli(['reload', '--socket', sock])).toEqual({
       code: 1, out: '',
@@ -177,8 +179,8 @@ describe('trace and reload', () => {
 });
 
 describe('capture', () => {
-  const frame = (i: number, port = 'eth1'): ControlFrame => ({
-    time: 1_732_000_000_000 + i * 10 + 0.5, port, bytes: Uint8Array.from({ length: 60 + i }, (_, k) => (k * 7 + i) & 255),
+  const frame = (i: number, port = 'eth1', direction: 'rx' | 'tx' = 'rx'): ControlFrame => ({
+    time: 1_732_000_000_000 + i * 10 + 0.5, direction, port, bytes: Uint8Array.from({ length: 60 + i }, (_, k) => (k * 7 + i) & 255),
   });
 
   async function whenSubscribed(): Promise<void> {
@@ -186,18 +188,22 @@ describe('capture', () => {
     expect(api.subscribers).toBe(1);
   }
 
-  it('writes a pcap and stops after --count frames', async () => {
-    const file = path.join(tmp.dir, 'c.pcap');
+  it('writes a pcapng with port and direction per frame, and stops after --count frames', async () => {
+    const file = path.join(tmp.dir, 'c.pcapng');
     const running = cli(['capture', '--control', file, '--count', '3', '--socket', sock]);
     await whenSubscribed();
-    for (let i = 0; i < 5; i++) api.emit(frame(i));
+    api.emit(frame(0));
+    api.emit(frame(1, 'eth2', 'tx'));
+    for (let i = 2; i < 5; i++) api.emit(frame(i));
     const r = await running;
     expect(r.code).toBe(0);
     expect(r.err).toContain('3 frames written to');
-    const p = readPcap(readFileSync(file));
-    expect(p.linktype).toBe(1);
-    expect(p.packets.map((k) => Buffer.from(k.data))).toEqual([0, 1, 2].map((i) => Buffer.from(frame(i).bytes)));
-    expect(p.packets[1]).toMatchObject({ sec: 1_732_000_000, usec: 10_500 });
+    const p = readCapture(readFileSync(file)).packets;
+    expect(p.map((k) => Buffer.from(k.bytes))).toEqual([0, 1, 2].map((i) => Buffer.from(frame(i).bytes)));
+    expect(p.map((k) => [k.interfaceName, k.direction, k.comments[0]])).toEqual([
+      ['eth1', 'in', 'rx eth1'], ['eth2', 'out', 'tx eth2'], ['eth1', 'in', 'rx eth1'],
+    ]);
+    expect(p[1]!.timeMs).toBeCloseTo(1_732_000_000_010.5, 3);
     await new Promise((r) => setTimeout(r, 50));
     expect(api.subscribers).toBe(0);
   });
@@ -214,7 +220,7 @@ describe('capture', () => {
     ac.abort();
     const r = await running;
     expect(r.code).toBe(0);
-    expect(readPcap(readFileSync(file)).packets.map((k) => k.data.length)).toEqual([61]);
+    expect(readCapture(readFileSync(file)).packets.map((k) => k.bytes.length)).toEqual([61]);
   });
 
   it('stops after --duration, writing a valid empty capture', async () => {
@@ -224,7 +230,7 @@ describe('capture', () => {
     expect(r.code).toBe(0);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
     expect(r.err).toContain('0 frames written');
-    expect(readFileSync(file).length).toBe(24);
+    expect(readCapture(readFileSync(file)).packets).toEqual([]);
   });
 
   it('writes to standard output with --control -', async () => {
@@ -238,7 +244,7 @@ describe('capture', () => {
     } finally {
       closeSync(fd);
     }
-    expect(readPcap(readFileSync(file)).packets).toHaveLength(1);
+    expect(readCapture(readFileSync(file)).packets).toHaveLength(1);
   });
 
   it('fails clearly without a daemon, leaving no file behind', async () => {
@@ -260,7 +266,7 @@ describe('capture', () => {
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/1 frame written/);
     expect(r.err).toMatch(/the daemon closed the stream/);
-    expect(readPcap(readFileSync(file)).packets).toHaveLength(1);
+    expect(readCapture(readFileSync(file)).packets).toHaveLength(1);
   });
 });
 

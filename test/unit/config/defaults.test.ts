@@ -26,7 +26,7 @@ describe('defaults', () => {
       'dataplane:\nmanagement:\nmetrics:\nlogging:\nstate:\n');
     expect(toEngineConfig(config, indices(config.ports)).snooping).toEqual({ ...defaultSnoopingConfig(), mdbCapacity: 131_072 });
     expect(config.dataplane).toEqual({ batch: 64, fdb_capacity: 16_384, mdb_capacity: 131_072, fdb_aging: 300_000,
-      cpu: null });
+      cpu: null, io: 'auto', busy_poll_us: 0 });
     expect(config.metrics).toEqual({ enabled: false, listen: { host: '127.0.0.1', port: 9464 } });
     expect(config.logging).toEqual({ level: 'info', format: 'json' });
     expect(config.management).toEqual({ socket: '/run/igmpswitch/igmpswitch.sock', socket_mode: 0o600 });
@@ -100,7 +100,7 @@ describe('defaults', () => {
   it('worker parameters', () => {
     const config = parse('ports: [p1, p2]\ndataplane: { batch: 32, fdb_aging: 10m, cpu: 1 }\n');
     expect(toWorkerParams(config, new Map([['p1', 0], ['p2', 1]]))).toEqual({
-      maxBatch: 32, fdbCapacity: 16_384, mdbCapacity: 131_072, fdbAgingMs: 600_000, cpu: 1,
+      maxBatch: 32, fdbCapacity: 16_384, mdbCapacity: 131_072, fdbAgingMs: 600_000, cpu: 1, io: 'auto', busyPollUs: 0,
       ports: [{ index: 0, name: 'p1' }, { index: 1, name: 'p2' }],
     });
   });

@@ -37,6 +37,8 @@ import { Rng } from './rng.js';
 import * as T from './targeted.js';
 
 const MAX_BATCH = 32;
+/** The core's UMEM region, for frame cases placed at chunk boundaries. */
+const UMEM_OF = (L: { umemChunkSize?: number; umemChunks?: number }) => ({ chunkSize: L.umemChunkSize!, chunks: L.umemChunks! });
 const FDB_CAPACITY = 16;
 /** A batch of 32 frames decides in well under a millisecond; a stall is anything near this. */
 const STALL_MS = 2_000;
@@ -135,15 +137,24 @@ class FuzzCore {
       let address = c.slotAddress(i) + L.slotHeadroom;
       if (k.pointer.kind === 'slot-offset') address = (c.slotAddress(i) + k.pointer.offset) >>> 0;
       else if (k.pointer.kind === 'absolute') address = k.pointer.address >>> 0;
+      else if (k.pointer.kind === 'umem') {
+        // Copy what lies inside the UMEM region (never into the regions after it), point the descriptor there.
+        address = L.umem! + k.pointer.offset;
+        const room = Math.max(0, L.umem! + L.umemChunks! * L.umemChunkSize! - address);
+        this.mem.set(k.bytes.subarray(0, Math.min(room, k.bytes.length)), address);
+      }
       c.writeDescriptor(i, address, k.length >>> 0, k.port & 0xffff, k.flags & 0xffff);
       return address;
     });
   }
 
+  /** Where the memory contract lets a frame be: inside its own slot, or inside one UMEM chunk (AF_XDP). */
   private inSlot(i: number, address: number, length: number): boolean {
     const L = this.core.layout;
     const offset = (address - this.core.slotAddress(i)) >>> 0;
-    return offset < L.slotStride && length >>> 0 <= L.slotStride - offset;
+    if (offset < L.slotStride && length >>> 0 <= L.slotStride - offset) return true;
+    const u = (address - L.umem!) >>> 0;
+    return u < L.umemChunks! * L.umemChunkSize! && length >>> 0 <= L.umemChunkSize! - (u % L.umemChunkSize!);
   }
 
   /** One batch through process(), every property checked. Throws with the offending frame on a violation. */
@@ -361,7 +372,7 @@ describe('Wasm core under fuzzed frames', () => {
         let last: FrameCase | null = null;
         for (const b of run.batches) {
           now = (now + b.step) >>> 0;
-          const cases = b.recipes.map((r) => buildCase(r, L.slotStride, L.slotHeadroom));
+          const cases = b.recipes.map((r) => buildCase(r, L.slotStride, L.slotHeadroom, UMEM_OF(L)));
           fz.batch(cases, now);
           last = cases[run.traceAt % cases.length]!;
         }
@@ -385,7 +396,7 @@ describe('Wasm core under fuzzed frames', () => {
       for (let b = 0; b < BASES.length && done < sweepShare; b++) {
         const r = new Rng(seed++);
         const family = r.pick(['valid', 'valid', 'ipfield', 'count', 'tags'] as const);
-        const whole = buildCase({ family, base: b, seed: r.u32() }, L.slotStride, L.slotHeadroom);
+        const whole = buildCase({ family, base: b, seed: r.u32() }, L.slotStride, L.slotHeadroom, UMEM_OF(L));
         const cuts: FrameCase[] = [];
         for (let len = 0; len <= whole.bytes.length; len++) cuts.push({ ...whole, length: len, port: r.pick([0, 1, 3]), flags: 0, pointer: { kind: 'headroom' } });
         for (let i = 0; i < cuts.length; i += MAX_BATCH) {

@@ -41,7 +41,9 @@ export interface FrameCase {
   port: number;
   flags: number;
   /** Descriptor frame address as an offset from the slot start (default: the headroom); may point anywhere. */
-  pointer: { kind: 'headroom' } | { kind: 'slot-offset'; offset: number } | { kind: 'absolute'; address: number };
+  pointer: { kind: 'headroom' } | { kind: 'slot-offset'; offset: number } | { kind: 'absolute'; address: number } |
+    /** The frame copied to this offset of the AF_XDP UMEM region (chosen around chunk boundaries). */
+    { kind: 'umem'; offset: number };
 }
 
 /** fast-check's side: the recipe. Weighted so that most frames are structured and reach the deep parsers. */
@@ -540,7 +542,13 @@ function flagsFor(r: Rng): number {
 }
 
 /** Expand a recipe into a frame case. */
-export function buildCase(recipe: Recipe, slotStride: number, slotHeadroom: number): FrameCase {
+/** The UMEM region's shape, for frames placed at chunk boundaries. */
+export interface UmemShape {
+  chunkSize: number;
+  chunks: number;
+}
+
+export function buildCase(recipe: Recipe, slotStride: number, slotHeadroom: number, umem: UmemShape = { chunkSize: 2048, chunks: 4 }): FrameCase {
   const r = new Rng(recipe.seed);
   const base = BASES[recipe.base % BASES.length]!;
   const c: FrameCase = { recipe, bytes: new Uint8Array(0), length: 0, port: ingress(r), flags: flagsFor(r), pointer: { kind: 'headroom' } };
@@ -570,13 +578,22 @@ export function buildCase(recipe: Recipe, slotStride: number, slotHeadroom: numb
     case 'mac': bytes = macs(base.build(r), r); break;
     case 'desc': {
       bytes = r.chance(0.5) ? base.build(r) : randomFrame(r);
-      const which = r.int(6);
+      const which = r.int(8);
       if (which === 0) c.pointer = { kind: 'slot-offset', offset: r.int(slotStride) };
       else if (which === 1) c.pointer = { kind: 'absolute', address: r.pick([0, 1, 0xffffffff, 0x7fffffff, r.u32()]) };
       else if (which === 2) c.pointer = { kind: 'slot-offset', offset: r.pick([slotStride, slotStride + slotHeadroom, -1, -slotStride]) };
       else if (which === 3) length = r.pick([0xffffffff, slotStride, slotStride - slotHeadroom + 1, 0x80000000, r.u32()]);
       else if (which === 4) c.port = r.range(64, 0xffff);
-      else c.flags = r.int(0x10000) | 1;
+      else if (which === 5) c.flags = r.int(0x10000) | 1;
+      else {
+        // An AF_XDP frame: in a UMEM chunk, at its start, at the kernel's 256-byte headroom, ending exactly at the
+        // chunk's end or one byte past it, anywhere; in the first, a middle or the last chunk, or just past the region.
+        if (bytes.length > umem.chunkSize && r.chance(0.7)) bytes = bytes.subarray(0, r.range(14, umem.chunkSize));
+        const cs = umem.chunkSize;
+        const chunk = r.pick([0, 1, umem.chunks >> 1, umem.chunks - 1, umem.chunks]);
+        const within = r.pick([0, 256, cs - bytes.length, cs - bytes.length + 1, cs - 1, r.int(cs)]);
+        c.pointer = { kind: 'umem', offset: Math.max(0, chunk * cs + within) };
+      }
       break;
     }
   }

@@ -71,6 +71,33 @@ describe.skipIf(!built)('packet addon (no privileges)', () => {
     expect(() => addon.wake(0)).toThrow(/not an eventfd/);
   });
 
+  it('yieldOtherThreads makes the other threads of the process nicer, not the caller', async () => {
+    const { getPriority, setPriority } = await import('node:os');
+    const mainBefore = getPriority(0);
+    const src = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const os = require('node:os');
+      const a = require(workerData.path);
+      const changed = a.yieldOtherThreads(workerData.nice);
+      parentPort.postMessage({ changed, self: os.getPriority(0) }); // getpriority(PRIO_PROCESS, 0): this thread
+    `;
+    const nice = Math.min(19, mainBefore + 3);
+    const w = new Worker(src, { eval: true, workerData: { path: packetAddonPath(), nice } });
+    const msg = await new Promise<{ changed: number; self: number }>((resolve, reject) => {
+      w.on('message', resolve);
+      w.on('error', reject);
+    });
+    await w.terminate();
+    try {
+      expect(msg.changed).toBeGreaterThan(0);
+      expect(getPriority(0)).toBe(nice); // the main thread (its tid is the pid)
+      expect(msg.self).toBe(mainBefore); // the caller keeps its own
+      expect(() => addon.yieldOtherThreads(99)).toThrow(/yieldOtherThreads/);
+    } finally {
+      try { setPriority(0, mainBefore); } catch { /* raising priority back needs privilege */ }
+    }
+  });
+
   it('loads in a worker thread (own instance) and is woken from the main thread', async () => {
     const src = `
       const { parentPort, workerData } = require('node:worker_threads');

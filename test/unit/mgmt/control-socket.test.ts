@@ -299,7 +299,7 @@ describe('garbage and misbehaving clients', () => {
 
 describe('control frame stream', () => {
   const frame = (i: number, size = 64): ControlFrame => ({
-    time: 1_732_000_000_000 + i + 0.25, port: `eth${i % 3}`, bytes: Uint8Array.from({ length: size }, (_, k) => (i + k) & 255),
+    time: 1_732_000_000_000 + i + 0.25, direction: i % 2 ? 'tx' : 'rx', port: `eth${i % 3}`, bytes: Uint8Array.from({ length: size }, (_, k) => (i + k) & 255),
   });
 
   it('delivers frames as sent, and unsubscribes when the client closes', async () => {

@@ -1,6 +1,10 @@
 // A ManagementApi with fixed answers, for the control socket and CLI tests.
 
+import path from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
 import type { ControlFrame, ManagementApi, StatsView, TraceParams, TraceResult } from '../../../src/mgmt/api.js';
+import { startControlServer, type ControlServer } from '../../../src/mgmt/control-socket.js';
+import { tempDir } from './helpers.js';
 
 export interface FakeApi extends ManagementApi {
   /** Sends a frame to every subscriber. */
@@ -29,11 +33,11 @@ export const FIXTURE = {
   ports: [
     {
       index: 0, name: 'eth0', up: true, router: 'auto' as const, isRouter: true, fastLeave: false, floodAll: false,
-      floodReports: false, groups: 0, rxFrames: 1200, rxBytes: 345_678, txFrames: 33, txBytes: 4567, drops: 0,
+      floodReports: false, groups: 0, rxFrames: 1200, rxBytes: 345_678, txFrames: 33, txBytes: 4567, filtered: 3, drops: 0,
     },
     {
       index: 1, name: 'eth1', up: false, router: 'never' as const, isRouter: false, fastLeave: true, floodAll: false,
-      floodReports: true, groups: 1, rxFrames: '18446744073709551615', rxBytes: 0, txFrames: 0, txBytes: 0, drops: 7,
+      floodReports: true, groups: 1, rxFrames: '18446744073709551615', rxBytes: 0, txFrames: 0, txBytes: 0, filtered: 0, drops: 7,
     },
   ],
   routers: [
@@ -51,12 +55,13 @@ export const FIXTURE = {
   ],
   stats: <StatsView>{
     ports: [
-      { name: 'eth0', counters: { rx: 10, tx: 5 } },
-      { name: 'eth1', counters: { rx: 3, tx: 9, punted: 2 } },
+      { name: 'eth0', counters: { rx_frames: 10, rx_bytes: 1200, tx_frames: 5, tx_bytes: 640, filter_no_egress: 3 } },
+      { name: 'eth1', counters: { rx_frames: 3, rx_bytes: 300, tx_frames: 9, tx_bytes: 900, drop_ipv4_checksum: 2, event_punt: 2 } },
     ],
-    drops: { 'bad-checksum': 2, 'ttl-not-1': 0 },
-    messages: { 'igmpv3-report': 40, query: 3 },
-    engine: { 'groups-created': 4 },
+    drops: { ipv4_checksum: 2 },
+    filtered: { no_egress: 3 },
+    messages: { igmp_v3_report: 40, igmp_v3_query: 3 },
+    engine: { rx_igmp_v3_report: 40, tx_igmp_v3_general_query: 3, groups: 4 },
   },
 };
 
@@ -101,4 +106,31 @@ export function fakeApi(): FakeApi {
     },
   };
   return api;
+}
+
+/**
+ * A control server answering with a fresh fake API for each test of the enclosing describe block (beforeEach /
+ * afterEach), at a socket in a temporary directory. `subscribed()` waits until a client streams control frames.
+ */
+export function useFakeDaemon(): { sock(): string; api(): FakeApi; subscribed(): Promise<void> } {
+  let tmp: { dir: string; cleanup(): void } | null = null;
+  let server: ControlServer | null = null;
+  let api: FakeApi | null = null;
+  beforeEach(async () => {
+    tmp = tempDir();
+    api = fakeApi();
+    server = await startControlServer({ path: path.join(tmp.dir, 'ctl.sock'), api });
+  });
+  afterEach(async () => {
+    await server?.close();
+    tmp?.cleanup();
+  });
+  return {
+    sock: () => path.join(tmp!.dir, 'ctl.sock'),
+    api: () => api!,
+    async subscribed() {
+      for (let i = 0; i < 200 && api!.subscribers === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      if (api!.subscribers !== 1) throw new Error(`expected one subscriber, found ${api!.subscribers}`);
+    },
+  };
 }

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LINKTYPE_ETHERNET, openPcapWriter, pcapGlobalHeader, pcapRecord } from '../../../src/mgmt/pcap.js';
+import { LINKTYPE_ETHERNET, openPcapngWriter, openPcapWriter, pcapGlobalHeader, pcapRecord, readCapture } from '../../../src/mgmt/pcap.js';
 import { hasCommand, readPcap, tempDir } from './helpers.js';
 import { encodePacket, probeJoin } from '../../../src/cli/probe.js';
 
@@ -63,5 +63,32 @@ describe('pcap writer', () => {
     expect(out.status).toBe(0);
     expect(out.stdout).toMatch(/igmp v3 report/i);
     expect(out.stdout).toContain('239.1.1.1');
+  });
+});
+
+describe('pcapng writer (capture --control, issue 13.3)', () => {
+  it('names each port as an interface and marks direction and port on every frame; tcpdump reads it', () => {
+    const file = path.join(tmp.dir, 'both.pcapng');
+    const w = openPcapngWriter(file);
+    w.write({ timeMs: 1_732_461_234_567.125, bytes: FRAME, port: 'eth1', direction: 'rx' });
+    w.write({ timeMs: 1_732_461_234_568, bytes: FRAME, port: 'eth2', direction: 'tx' });
+    w.write({ timeMs: 1_732_461_234_569, bytes: FRAME, port: 'eth1', direction: 'tx' });
+    w.close();
+    const packets = readCapture(readFileSync(file)).packets;
+    expect(packets.map((p) => [p.interfaceName, p.direction, p.comments[0], p.origLen])).toEqual([
+      ['eth1', 'in', 'rx eth1', FRAME.length], ['eth2', 'out', 'tx eth2', FRAME.length], ['eth1', 'out', 'tx eth1', FRAME.length],
+    ]);
+    expect(packets[0]!.timeMs).toBeCloseTo(1_732_461_234_567.125, 3);
+    expect(Buffer.from(packets[2]!.bytes)).toEqual(FRAME);
+  });
+
+  it.skipIf(!hasCommand('tcpdump'))('tcpdump -r decodes it', () => {
+    const file = path.join(tmp.dir, 'td.pcapng');
+    const w = openPcapngWriter(file);
+    w.write({ timeMs: 1_732_461_234_567, bytes: FRAME, port: 'eth1', direction: 'tx' });
+    w.close();
+    const r = spawnSync('tcpdump', ['-r', file, '-nn'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/igmp v3 report/i);
   });
 });

@@ -6,7 +6,9 @@ import type { McastMode, PortMask, TableCommand, UnregisteredPolicy } from '../.
 import { defaultPortConfig, defaultSnoopingConfig, type PortSnoopingConfig, type SnoopingConfig } from '../../../src/snooping/config.js';
 import { type SnoopingEvent, SnoopingEngine } from '../../../src/snooping/engine.js';
 import { isIpv4LocalMulticast } from '../../../src/wire/common.js';
-import { buildIgmpFrame, buildIpv4Frame, type ControlFrame, decodeControlFrame, l3OffsetOf } from '../../../src/wire/control-frame.js';
+import { type AddressFamily, IPV4, IPV6 } from '../../../src/snooping/family.js';
+import { buildIgmpFrame, buildIpv4Frame, buildMldFrame, type ControlFrame, decodeControlFrame, l3OffsetOf } from '../../../src/wire/control-frame.js';
+import * as mld from '../../../src/wire/mld.js';
 import { type GroupRecord, type IgmpQuery, type IgmpRepr } from '../../../src/wire/igmp.js';
 import * as mrd from '../../../src/wire/mrd.js';
 import * as pim from '../../../src/wire/pim.js';
@@ -93,10 +95,13 @@ export interface HarnessOptions {
   random?: () => number;
   /** MDB entries the fake data plane holds (and the engine's `mdbCapacity`); 0 = unbounded. */
   mdbCapacity?: number;
+  /** IGMP (IPV4, default) or MLD (IPV6): the engine's family; record(), query() and queries() speak it. */
+  family?: AddressFamily;
 }
 
 export function makeConfig(o: HarnessOptions = {}): SnoopingConfig {
   const base = defaultSnoopingConfig();
+  if (o.family?.ip === 6) base.querier.address = 'fe80::fe';
   return { ...base, ...o.config, querier: { ...base.querier, ...o.config?.querier, ...o.querier } };
 }
 
@@ -115,9 +120,11 @@ export class Harness {
   ports: PortSnoopingConfig[];
   now: number;
   next = Infinity;
+  readonly family: AddressFamily;
 
   constructor(o: HarnessOptions = {}) {
     this.dp = new FakeDataPlane(o.mdbCapacity ?? 0);
+    this.family = o.family ?? IPV4;
     this.config = makeConfig({ ...o, config: { mdbCapacity: o.mdbCapacity ?? 0, ...o.config } });
     this.ports = makePorts(o);
     this.now = o.start ?? 0;
@@ -135,6 +142,7 @@ export class Harness {
       random: o.random ?? (() => 0),
       log: (e) => this.events.push(e),
       querierMac: QUERIER_MAC,
+      family: this.family,
     });
     this.next = this.engine.tick(this.now);
   }
@@ -184,10 +192,31 @@ export class Harness {
   }
 
   record(recordType: number, group: string, sources: string[], port: number, src?: string): void {
-    this.v3([{ recordType, group, sources }], port, { src });
+    if (this.family.ip === 6) this.mld({ type: 'v2-report', records: [{ recordType, group, sources }] }, port, { src });
+    else this.v3([{ recordType, group, sources }], port, { src });
   }
 
+  /** An MLD message from `src` (default fe80::<port>) on `port`, as a host sends it (Hop Limit 1, Router Alert). */
+  mld(message: mld.MldRepr, port: number, o: { src?: string; dst?: string; vlan?: number; routerAlert?: boolean; hopLimit?: number } = {}): void {
+    const dst = o.dst ?? (message.type === 'v2-report' ? mld.ALL_MLDV2_ROUTERS : message.type === 'done' ? mld.ALL_ROUTERS
+      : message.type === 'query' ? (message.group === mld.UNSPECIFIED ? mld.ALL_NODES : message.group) : message.group);
+    const frame = buildMldFrame({
+      srcMac: `02:00:00:00:00:${(port & 0xff).toString(16).padStart(2, '0')}`, src: o.src ?? `fe80::${port.toString(16)}`, dst,
+      vlan: o.vlan ?? 0, hopLimit: o.hopLimit, routerAlert: o.routerAlert, message,
+    });
+    this.receiveFrame(frame, port, o.vlan ?? 0);
+  }
+
+  /** A query in IGMP terms; for an MLD harness, version 3 is MLDv2 and 2 is MLDv1 (maxRespDs × 100 ms). */
   query(q: Partial<IgmpQuery> & { version: 1 | 2 | 3 }, port: number, src: string, vlan = 0): void {
+    if (this.family.ip === 6) {
+      const group = q.group === undefined || q.group === '0.0.0.0' ? mld.UNSPECIFIED : q.group;
+      this.mld({
+        type: 'query', version: q.version === 3 ? 2 : 1, maxRespMs: (q.maxRespDs ?? 100) * 100, group, suppress: q.suppress ?? false,
+        qrv: q.qrv ?? (q.version === 3 ? 2 : 0), qqiSec: q.qqiSec ?? (q.version === 3 ? 125 : 0), sources: q.sources ?? [],
+      }, port, { src, vlan });
+      return;
+    }
     const full: IgmpQuery = {
       type: 'query', group: '0.0.0.0', maxRespDs: q.version === 1 ? 0 : 100, suppress: false,
       qrv: q.version === 3 ? 2 : 0, qqiSec: q.version === 3 ? 125 : 0, sources: [], ...q,
@@ -230,12 +259,20 @@ export class Harness {
     };
   }
 
-  /** Queries sent, decoded. */
+  /** Queries sent, decoded (MLD queries in IGMP terms: version 3 = MLDv2, maxRespDs = Maximum Response Delay / 100 ms). */
   queries(): Array<{ at: number; ports: PortMask; q: IgmpQuery; dst: string; ttl: number; routerAlert: boolean }> {
     const out = [];
     for (const s of this.sent) {
-      if (s.decoded.kind === 'igmp' && s.decoded.message.type === 'query') {
-        out.push({ at: s.at, ports: s.ports, q: s.decoded.message, dst: s.decoded.dst, ttl: s.decoded.ttl, routerAlert: s.decoded.routerAlert });
+      const d = s.decoded;
+      if (d.kind === 'igmp' && d.message.type === 'query') {
+        out.push({ at: s.at, ports: s.ports, q: d.message, dst: d.dst, ttl: d.ttl, routerAlert: d.routerAlert });
+      } else if (d.kind === 'mld' && d.message.type === 'query') {
+        const m = d.message;
+        const q: IgmpQuery = {
+          type: 'query', version: m.version === 2 ? 3 : 2, maxRespDs: Math.round(m.maxRespMs / 100), group: m.group, suppress: m.suppress,
+          qrv: m.qrv, qqiSec: m.qqiSec, sources: m.sources,
+        };
+        out.push({ at: s.at, ports: s.ports, q, dst: d.dst, ttl: d.ttl, routerAlert: d.routerAlert });
       }
     }
     return out;
@@ -252,3 +289,25 @@ export function mask(...ports: number[]): bigint {
 
 /** 192.0.2.<n> */
 export const ip = (n: number): string => `192.0.2.${n}`;
+
+/** What a test needs to run for both families: the engine's family, a group, host addresses, querier addresses. */
+export interface FamilyCase {
+  name: string;
+  family: AddressFamily;
+  /** The §6.4 / §7.4 tables' RFC. */
+  rfc: string;
+  group: string;
+  /** A host (source) address. */
+  ip: (n: number) => string;
+  /** Another querier's address, and our own querier's. */
+  otherQuerier: string;
+  ownQuerier: string;
+}
+
+export const FAMILY_CASES: readonly FamilyCase[] = [
+  { name: 'IGMP', family: IPV4, rfc: 'RFC 3376 §6.4', group: '239.1.2.3', ip, otherQuerier: '192.0.2.100', ownQuerier: '192.0.2.254' },
+  {
+    name: 'MLD', family: IPV6, rfc: 'RFC 3810 §7.4', group: 'ff0e::1:2:3', ip: (n) => `2001:db8::${n.toString(16)}`,
+    otherQuerier: 'fe80::100', ownQuerier: 'fe80::254',
+  },
+];

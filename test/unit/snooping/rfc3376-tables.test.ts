@@ -1,5 +1,6 @@
 // RFC 3376 §6.4.1 and §6.4.2: every row of both tables, checked on the new state (mode, X/A, Y),
-// on every timer (source timers and group timer), and on the queries the row sends.
+// on every timer (source timers and group timer), and on the queries the row sends. The same rows run for MLD
+// (RFC 3810 §7.4.1 and §7.4.2 are these tables with other names), from this one source: FAMILY_CASES.
 //
 // Setup: port 1 holds the state. Initial states, built at t = 0:
 //   INCLUDE (A)    with A = {1, 2}                 (IS_IN {1,2})
@@ -9,9 +10,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { RecordType as R } from '../../../src/wire/igmp.js';
-import { Harness, ip, mask } from './harness.js';
+import { FAMILY_CASES, Harness, mask } from './harness.js';
 
-const G = '239.1.2.3';
 const GMI = 260_000;
 const LMQT = 2_000;
 const T1 = 10_000;
@@ -61,6 +61,11 @@ const ROWS: Row[] = [
     sources: { 1: 'KEPT', 2: 'GMI', 3: 'GMI', 4: 0, 5: 'GMI' }, groupTimer: 'KEPT', qgs: [[1]], qg: true },
 ];
 
+for (const F of FAMILY_CASES) {
+const { group: G, ip } = F;
+/** IGMP keeps its titles; MLD's name its RFC. */
+const title = (t: string): string => (F.family.ip === 4 ? t : `${F.name}: ${t.replace('RFC 3376 §6.4', F.rfc).replace('§6.6.3', 'RFC 3810 §7.6.3').replace('RFC 3376 §6.5 / §6.3', 'RFC 3810 §7.5 / §7.3')}`);
+
 function prepare(h: Harness, from: 'include' | 'exclude'): void {
   h.record(R.MODE_IS_INCLUDE, G, [ip(1), ip(2)], 1);
   if (from === 'exclude') h.record(R.MODE_IS_EXCLUDE, G, [1, 2, 3, 4].map(ip), 1);
@@ -71,12 +76,12 @@ function timerValue(t: Timer, gtBefore: number): number {
   return t === 'GMI' ? GMI : t === 'KEPT' ? KEPT : t === 'GT' ? gtBefore : 0;
 }
 
-describe('RFC 3376 §6.4 router state tables — state and timers (another querier is elected: no queries from us)', () => {
+describe(title('RFC 3376 §6.4 router state tables — state and timers (another querier is elected: no queries from us)'), () => {
   for (const row of ROWS) {
     it(row.name, () => {
-      const h = new Harness({ ports: [{ index: 1 }, { index: 3 }] });
-      h.query({ version: 3 }, 3, '192.0.2.100'); // elected other querier: "Send Q" is its job
-      expect(h.engine.querier()[0]!.other?.address).toBe('192.0.2.100');
+      const h = new Harness({ ports: [{ index: 1 }, { index: 3 }], family: F.family });
+      h.query({ version: 3 }, 3, F.otherQuerier); // elected other querier: "Send Q" is its job
+      expect(h.engine.querier()[0]!.other?.address).toBe(F.otherQuerier);
       prepare(h, row.from);
       const gtBefore = h.pg(G, 1)!.groupTimerMs;
       h.clearSent();
@@ -92,10 +97,10 @@ describe('RFC 3376 §6.4 router state tables — state and timers (another queri
   }
 });
 
-describe('RFC 3376 §6.4 table actions with our own querier (§6.6.3: queries sent, timers lowered to LMQT)', () => {
+describe(title('RFC 3376 §6.4 table actions with our own querier (§6.6.3: queries sent, timers lowered to LMQT)'), () => {
   for (const row of ROWS) {
     it(row.name, () => {
-      const h = new Harness({ querier: { enabled: true, address: '192.0.2.254', version: 3 }, ports: [{ index: 1 }, { index: 3 }] });
+      const h = new Harness({ querier: { enabled: true, address: F.ownQuerier, version: 3 }, ports: [{ index: 1 }, { index: 3 }], family: F.family });
       prepare(h, row.from);
       const gtBefore = h.pg(G, 1)!.groupTimerMs;
       h.clearSent();
@@ -126,9 +131,9 @@ describe('RFC 3376 §6.4 table actions with our own querier (§6.6.3: queries se
   }
 });
 
-describe('RFC 3376 §6.5 / §6.3 expiry', () => {
+describe(title('RFC 3376 §6.5 / §6.3 expiry'), () => {
   it('group timer expiry in EXCLUDE: INCLUDE with the sources whose timers run; Y deleted', () => {
-    const h = new Harness();
+    const h = new Harness({ family: F.family });
     h.record(R.MODE_IS_EXCLUDE, G, [ip(9)], 1);           // EXCLUDE ({}, {9}), GT = GMI at 0
     h.advance(100_000);
     h.record(R.ALLOW_NEW_SOURCES, G, [ip(7)], 1);         // X = {7}, timer GMI at 100 s
@@ -141,7 +146,7 @@ describe('RFC 3376 §6.5 / §6.3 expiry', () => {
   });
 
   it('group timer expiry with no running source deletes the record', () => {
-    const h = new Harness();
+    const h = new Harness({ family: F.family });
     h.record(R.MODE_IS_EXCLUDE, G, [ip(9)], 1);
     h.advance(GMI - 1);
     expect(h.pg(G, 1)?.mode).toBe('exclude');
@@ -151,7 +156,7 @@ describe('RFC 3376 §6.5 / §6.3 expiry', () => {
   });
 
   it('source timer expiry: INCLUDE deletes the source, EXCLUDE moves it to Y (blocked)', () => {
-    const h = new Harness();
+    const h = new Harness({ family: F.family });
     h.record(R.MODE_IS_INCLUDE, G, [ip(1), ip(2)], 1);
     h.advance(50_000);
     h.record(R.MODE_IS_INCLUDE, G, [ip(2)], 1);
@@ -159,13 +164,15 @@ describe('RFC 3376 §6.5 / §6.3 expiry', () => {
     expect(h.xy(G, 1)).toEqual({ mode: 'include', X: [ip(2)], Y: [] });
     expect(h.dp.mdbForwards(0, G, ip(1), 1)).toBe(false);
 
-    h.record(R.MODE_IS_EXCLUDE, '239.9.9.9', [], 2);
-    h.record(R.ALLOW_NEW_SOURCES, '239.9.9.9', [ip(3)], 2);
+    const G2 = F.family.ip === 4 ? '239.9.9.9' : 'ff0e::9:9:9';
+    h.record(R.MODE_IS_EXCLUDE, G2, [], 2);
+    h.record(R.ALLOW_NEW_SOURCES, G2, [ip(3)], 2);
     h.advance(10_000);
-    h.record(R.MODE_IS_EXCLUDE, '239.9.9.9', [ip(3)], 2); // refresh GT; 3 stays in X with its older timer
+    h.record(R.MODE_IS_EXCLUDE, G2, [ip(3)], 2); // refresh GT; 3 stays in X with its older timer
     h.advance(GMI - 10_000);                             // 3's timer expires: X → Y
-    expect(h.xy('239.9.9.9', 2)).toEqual({ mode: 'exclude', X: [], Y: [ip(3)] });
-    expect(h.dp.mdbForwards(0, '239.9.9.9', ip(3), 2)).toBe(false);
-    expect(h.dp.mdbForwards(0, '239.9.9.9', ip(4), 2)).toBe(true);
+    expect(h.xy(G2, 2)).toEqual({ mode: 'exclude', X: [], Y: [ip(3)] });
+    expect(h.dp.mdbForwards(0, G2, ip(3), 2)).toBe(false);
+    expect(h.dp.mdbForwards(0, G2, ip(4), 2)).toBe(true);
   });
 });
+}

@@ -142,6 +142,26 @@ describe('FDB', () => {
     expect(core.counters().global.fdb_aged).toBe(1);
   });
 
+  it('fdbAgeStep ages the table a slice at a time: a whole pass after `parts` steps, fresh entries kept', () => {
+    const core = newCore({ fdbCapacity: 64 });
+    core.setFdbAgingMs(500);
+    const mac = (i: number) => `02:00:00:00:03:${i.toString(16).padStart(2, '0')}`;
+    for (let i = 0; i < 40; i++) decide(core, l2Frame(BROADCAST, mac(i), 0x0806), i % 4, 0, i % 2 ? 1_900 : 1_000);
+    const parts = 4;
+    const first = core.fdbAgeStep(2_000, parts);
+    expect(first).toBeLessThan(20); // one slice, not the whole table
+    let removed = first;
+    // A whole pass, and one more for an entry that backward-shift deletion moved behind the cursor.
+    for (let k = 1; k < 2 * parts; k++) removed += core.fdbAgeStep(2_000, parts);
+    expect(removed).toBe(20);
+    expect(core.counters().global.fdb_aged).toBe(20);
+    expect(core.fdbEntries().map((e) => e.mac).sort()).toEqual(Array.from({ length: 20 }, (_, k) => mac(2 * k + 1)).sort());
+    // Every fresh entry is still found by a lookup (the slices closed their gaps correctly).
+    for (let i = 1; i < 40; i += 2) {
+      expect(decide(core, l2Frame(mac(i), B, 0x0806), (i + 1) % 4, 0, 2_000)).toMatchObject({ ports: ports(i % 4) });
+    }
+  });
+
   it('refreshes an entry each time its source is seen', () => {
     const core = newCore();
     core.setFdbAgingMs(1000);

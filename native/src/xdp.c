@@ -1,0 +1,480 @@
+/*
+ * AF_XDP ports: an XSK per port whose UMEM is a region of the Wasm linear memory, so the kernel writes received
+ * frames where the core reads them and sends them from there (no copy in userspace).
+ *
+ * Shape (docs/packet-io.md, "AF_XDP"):
+ *   - The UMEM region (layout umem/umemChunks/umemChunkSize) is one pool of chunks shared by every AF_XDP port.
+ *     Each port registers the same region as its own UMEM (XDP_UMEM_REG pins the pages once more per port), so a
+ *     chunk received on one port can be put on any other port's TX ring by its offset: fan-out without copies.
+ *   - Chunk life: free -> a port's fill ring (owner = that port) -> RX ring -> held by the batch (ref 1) ->
+ *     each TX ring it is queued on (+1 each) -> completion ring (-1 each); the batch's hold is dropped at the
+ *     next receive() (after transmit() and the punt copy). Ref 0 = free again.
+ *   - The port's AF_PACKET socket stays open beside the XSK: the XDP program passes what a chunk cannot carry
+ *     (frames longer than a chunk, TCP with its offloads) to the stack, where that socket takes it; inject()
+ *     and frames from AF_PACKET slots still leave through it.
+ * The XDP program and its attachment (a bpf_link: gone when the process is) are in xdp_prog.h.
+ */
+#define _GNU_SOURCE
+#include "igs.h"
+#include "xdp_prog.h"
+
+#include <errno.h>
+#include <linux/ethtool.h>
+#include <linux/if_xdp.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+struct igs_xsk {
+  int fd, map_fd, prog_fd, link_fd;
+  int native; /* XDP_FLAGS_DRV_MODE attached (else SKB mode) */
+  int zero_copy;
+  igs_xsk_rings r;
+  uint32_t tx_completed; /* completions read: tx producer - this = frames the kernel still holds */
+};
+
+struct igs_umem_pool {
+  uint32_t chunks, chunk_size, shift;
+  uint64_t base; /* offset of the region in Wasm memory */
+  uint32_t *free_stack;
+  uint32_t free_n;
+  uint16_t *refs;     /* batch hold + one per TX ring the chunk sits on */
+  uint8_t *owner;     /* port + 1 while the chunk is in a port's fill ring (or the kernel's pool), else 0 */
+  uint32_t *held;     /* chunks the current batch holds */
+  uint32_t held_n, held_cap;
+  int n_xsk;
+  uint32_t rr;
+};
+
+#define ld_acq igs_ld_acq
+#define st_rel igs_st_rel
+
+/* ---- pool ---- */
+
+static inline void chunk_release(igs_umem_pool *pl, uint32_t chunk) {
+  if (chunk >= pl->chunks || pl->refs[chunk] == 0) return; /* never double-free */
+  if (--pl->refs[chunk] == 0) pl->free_stack[pl->free_n++] = chunk;
+}
+
+static inline uint32_t addr_chunk(const igs_umem_pool *pl, uint64_t addr) { return (uint32_t)(addr >> pl->shift); }
+
+void igs_xsk_pool_free(igs_ctx *c) {
+  igs_umem_pool *pl = c->pool;
+  if (!pl) return;
+  free(pl->free_stack);
+  free(pl->refs);
+  free(pl->owner);
+  free(pl->held);
+  free(pl);
+  c->pool = NULL;
+}
+
+int igs_xsk_pool_attach(igs_ctx *c, igs_err *e) {
+  if (c->pool && c->pool->n_xsk > 0) {
+    igs_set_err(e, EBUSY, "%s", "attach: AF_XDP ports are open on the previous memory; close them first");
+    return -1;
+  }
+  igs_xsk_pool_free(c);
+  const igs_layout *L = &c->L;
+  if (L->umem_chunks == 0) return 0; /* this layout has no UMEM: AF_XDP unavailable, AF_PACKET only */
+  uint32_t cs = L->umem_chunk_size;
+  if (cs != 2048 && cs != 4096) {
+    igs_set_err(e, 0, "attach: layout.umemChunkSize must be 2048 or 4096 (AF_XDP aligned chunks), got %u", cs);
+    return -1;
+  }
+  if ((uintptr_t)(c->base + L->umem) & 4095) {
+    igs_set_err(e, 0, "attach: layout.umem (%u) is not page-aligned in memory (AF_XDP needs a page-aligned UMEM)",
+                L->umem);
+    return -1;
+  }
+  if ((uint64_t)L->umem + (uint64_t)L->umem_chunks * cs > c->mem_len) {
+    igs_set_err(e, 0, "attach: UMEM region %u + %u x %u exceeds the memory (%zu bytes)", L->umem, L->umem_chunks, cs,
+                c->mem_len);
+    return -1;
+  }
+  igs_umem_pool *pl = calloc(1, sizeof *pl);
+  if (!pl) goto oom;
+  pl->chunks = L->umem_chunks;
+  pl->chunk_size = cs;
+  pl->shift = cs == 2048 ? 11 : 12;
+  pl->base = L->umem;
+  pl->free_stack = calloc(pl->chunks, sizeof *pl->free_stack);
+  pl->refs = calloc(pl->chunks, sizeof *pl->refs);
+  pl->owner = calloc(pl->chunks, 1);
+  pl->held_cap = L->max_batch;
+  pl->held = calloc(pl->held_cap, sizeof *pl->held);
+  c->pool = pl;
+  if (!pl->free_stack || !pl->refs || !pl->owner || !pl->held) goto oom;
+  for (uint32_t i = 0; i < pl->chunks; i++) pl->free_stack[i] = pl->chunks - 1 - i;
+  pl->free_n = pl->chunks;
+  return 0;
+oom:
+  igs_xsk_pool_free(c);
+  igs_set_err(e, ENOMEM, "%s", "attach: out of memory for the UMEM pool");
+  return -1;
+}
+
+/* ---- rings ---- */
+
+/* Target fill level per port: half the pool spread over the AF_XDP ports (the rest is in flight / on TX). */
+static uint32_t fill_target(const igs_umem_pool *pl) {
+  uint32_t t = pl->chunks / (2u * (uint32_t)(pl->n_xsk > 0 ? pl->n_xsk : 1));
+  return t < IGS_XSK_RING ? t : IGS_XSK_RING;
+}
+
+static void refill(igs_ctx *c, int pi, igs_xsk *x) {
+  igs_umem_pool *pl = c->pool;
+  uint32_t prod = *x->r.fill.producer;
+  uint32_t queued = prod - ld_acq(x->r.fill.consumer);
+  uint32_t target = fill_target(pl);
+  if (queued >= target || pl->free_n == 0) return;
+  uint32_t add = target - queued;
+  if (add > pl->free_n) add = pl->free_n;
+  uint64_t *ring = x->r.fill.desc;
+  for (uint32_t k = 0; k < add; k++) {
+    uint32_t chunk = pl->free_stack[--pl->free_n];
+    pl->refs[chunk] = 1;
+    pl->owner[chunk] = (uint8_t)(pi + 1);
+    ring[(prod + k) & x->r.fill.mask] = (uint64_t)chunk << pl->shift;
+  }
+  st_rel(x->r.fill.producer, prod + add);
+  /* Zero-copy drivers may sleep until told the fill ring has buffers again; copy mode never asks. */
+  if (x->zero_copy && (ld_acq(x->r.fill.flags) & XDP_RING_NEED_WAKEUP)) (void)recvfrom(x->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
+}
+
+static void drain_completions(igs_ctx *c, igs_xsk *x) {
+  igs_umem_pool *pl = c->pool;
+  uint32_t cons = *x->r.comp.consumer;
+  uint32_t avail = ld_acq(x->r.comp.producer) - cons;
+  if (!avail) return;
+  const uint64_t *ring = x->r.comp.desc;
+  for (uint32_t k = 0; k < avail; k++) chunk_release(pl, addr_chunk(pl, ring[(cons + k) & x->r.comp.mask]));
+  st_rel(x->r.comp.consumer, cons + avail);
+  x->tx_completed += avail;
+}
+
+/* ---- open / close ---- */
+
+static const char *mode_name(int native) { return native ? "native" : "generic"; }
+
+void igs_xsk_close(igs_ctx *c, int index) {
+  if (index < 0 || index >= IGS_MAX_PORTS) return;
+  igs_port *p = &c->ports[index];
+  igs_xsk *x = p->xsk;
+  if (!x) return;
+  igs_umem_pool *pl = c->pool;
+  igs_xsk_stats_refresh(c, index);
+  /* Detach first (closing the link fd removes the program), then the socket: no frame is redirected to a
+   * socket that is going away. */
+  if (x->link_fd >= 0) close(x->link_fd);
+  if (pl && x->r.tx.map && x->r.comp.map) {
+    drain_completions(c, x);
+    /* What is still on the TX ring or in the kernel: completions come in TX order, so they are the last
+     * (producer - completed) entries we wrote. The socket is closed below; nothing will complete them. */
+    uint32_t prod = *x->r.tx.producer;
+    const struct xdp_desc *ring = x->r.tx.desc;
+    for (uint32_t k = x->tx_completed; k != prod; k++) chunk_release(pl, addr_chunk(pl, ring[k & x->r.tx.mask].addr));
+  }
+  if (x->fd >= 0) close(x->fd);
+  if (x->map_fd >= 0) close(x->map_fd);
+  if (x->prog_fd >= 0) close(x->prog_fd);
+  if (pl && x->r.rx.map) {
+    /* Frames received but not yet taken by a batch. */
+    uint32_t cons = *x->r.rx.consumer, prod = *x->r.rx.producer;
+    const struct xdp_desc *ring = x->r.rx.desc;
+    for (uint32_t k = cons; k != prod; k++) {
+      uint32_t ch = addr_chunk(pl, ring[k & x->r.rx.mask].addr);
+      if (ch < pl->chunks && pl->owner[ch] == index + 1) {
+        pl->owner[ch] = 0;
+        chunk_release(pl, ch);
+      }
+    }
+  }
+  if (pl) {
+    /* Everything this port's fill ring (or the kernel's buffer pool behind it) still had. */
+    for (uint32_t ch = 0; ch < pl->chunks; ch++)
+      if (pl->owner[ch] == index + 1) {
+        pl->owner[ch] = 0;
+        chunk_release(pl, ch);
+      }
+    pl->n_xsk--;
+  }
+  igs_ring_unmap(&x->r.rx);
+  igs_ring_unmap(&x->r.tx);
+  igs_ring_unmap(&x->r.fill);
+  igs_ring_unmap(&x->r.comp);
+  free(x);
+  p->xsk = NULL;
+}
+
+static int attach_prog(igs_xsk *x, int ifindex, int native) {
+  x->link_fd = igs_xdp_link(x->prog_fd, ifindex, native ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE);
+  if (x->link_fd >= 0) x->native = native;
+  return x->link_fd;
+}
+
+/* The driver's name (ETHTOOL_GDRVINFO), "" if unknown. */
+static void driver_name(igs_ctx *c, const char *ifname, char *out, size_t cap) {
+  out[0] = 0;
+  igs_err e;
+  int fd = igs_ctl_fd(c, &e);
+  if (fd < 0) return;
+  struct ethtool_drvinfo di;
+  memset(&di, 0, sizeof di);
+  di.cmd = ETHTOOL_GDRVINFO;
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", ifname);
+  ifr.ifr_data = (void *)&di;
+  if (ioctl(fd, SIOCETHTOOL, &ifr) == 0) snprintf(out, cap, "%s", di.driver);
+}
+
+int igs_xsk_open(igs_ctx *c, int index, const igs_xsk_opts *o, igs_err *e) {
+  igs_port *p = &c->ports[index];
+  igs_umem_pool *pl = c->pool;
+  const char *ifn = p->ifname;
+  if (p->fd < 0) {
+    igs_set_err(e, 0, "openPort(%s): AF_XDP needs the port's AF_PACKET socket open first", ifn);
+    return -1;
+  }
+  if (!pl) {
+    igs_set_err(e, EOPNOTSUPP, "openPort(%s): AF_XDP: the attached layout has no UMEM region", ifn);
+    return -1;
+  }
+  if (p->xsk) return 0;
+  igs_xsk *x = calloc(1, sizeof *x);
+  if (!x) {
+    igs_set_err(e, ENOMEM, "openPort(%s): AF_XDP: out of memory", ifn);
+    return -1;
+  }
+  x->fd = x->map_fd = x->prog_fd = x->link_fd = -1;
+  p->xsk = x;
+  pl->n_xsk++;
+  const char *step = "";
+  x->fd = igs_xsk_socket(c->base + pl->base, (uint64_t)pl->chunks * pl->chunk_size, pl->chunk_size, IGS_XSK_RING, &x->r,
+                         &step);
+  if (x->fd < 0) goto fail;
+
+  step = "BPF_MAP_CREATE(XSKMAP)";
+  x->map_fd = igs_xskmap_create(1);
+  if (x->map_fd < 0) goto fail;
+  char log[2048];
+  step = "BPF_PROG_LOAD";
+  x->prog_fd = igs_xdp_prog_load(x->map_fd, pl->chunk_size - IGS_XDP_HEADROOM, 1, log, sizeof log);
+  if (x->prog_fd < 0) {
+    int err = errno;
+    close(x->fd);
+    x->fd = -1;
+    igs_xsk_close(c, index);
+    igs_set_err(e, err, "openPort(%s): AF_XDP: loading the XDP program: %s%s%.160s", ifn, strerror(err),
+                log[0] ? "; verifier: " : "", log);
+    return -1;
+  }
+  /* Native (driver) XDP where the driver has it, generic (SKB) mode otherwise; an explicit mode is not
+   * substituted. EBUSY/EEXIST: another program is attached (in either mode) and is left alone.
+   * Except veth under "auto": native XDP on a veth makes the kernel take TSO/GSO away from its peer (veth_xdp_set),
+   * so a host's TCP arrives in MTU-sized segments (measured: 0 GSO frames, 49 vs 85 MB/s in the namespace test);
+   * generic mode leaves the peer alone and its GSO super-frames reach the AF_PACKET socket whole. */
+  int r = -1, err_native = 0;
+  char drv[32];
+  driver_name(c, ifn, drv, sizeof drv);
+  int try_native = o->mode == IGS_XDP_MODE_NATIVE || (o->mode == IGS_XDP_MODE_AUTO && strcmp(drv, "veth") != 0);
+  if (try_native) {
+    r = attach_prog(x, p->ifindex, 1);
+    if (r < 0) err_native = errno;
+  }
+  if (r < 0 && o->mode != IGS_XDP_MODE_NATIVE && err_native != EBUSY && err_native != EEXIST) r = attach_prog(x, p->ifindex, 0);
+  if (r < 0) {
+    int err = errno;
+    igs_xsk_close(c, index);
+    if (err == EBUSY || err == EEXIST)
+      igs_set_err(e, err, "openPort(%s): AF_XDP: another XDP program is attached to %s; igmpswitch does not replace "
+                  "it (detach it with `ip link set dev %s xdp off`, or use dataplane.io af_packet for this port)",
+                  ifn, ifn, ifn);
+    else if (err == EINVAL && o->mode == IGS_XDP_MODE_NATIVE)
+      igs_set_err(e, err, "openPort(%s): AF_XDP: native XDP refused (EINVAL: MTU too large for the driver, or no "
+                  "bpf_link support: Linux >= 5.9 is needed)", ifn);
+    else
+      igs_set_err(e, err, "openPort(%s): AF_XDP: attaching the XDP program (%s mode): %s", ifn,
+                  o->mode == IGS_XDP_MODE_NATIVE ? "native" : "generic", strerror(err));
+    return -1;
+  }
+  /* The program is ours and attached (its map still empty: every frame goes to the stack meanwhile). */
+  step = o->zero_copy ? "bind (zero-copy)" : "bind";
+  if (igs_xsk_bind(x->fd, p->ifindex, o->zero_copy) < 0) goto fail;
+  x->zero_copy = o->zero_copy;
+  step = "BPF_MAP_UPDATE_ELEM(XSKMAP)";
+  if (igs_xskmap_set(x->map_fd, 0, x->fd) < 0) goto fail;
+  refill(c, index, x);
+  return 0;
+
+fail: {
+  int err = errno;
+  igs_xsk_close(c, index);
+  if (err == EOPNOTSUPP && o->zero_copy)
+    igs_set_err(e, err, "openPort(%s): AF_XDP: the driver has no zero-copy mode (EOPNOTSUPP at bind)", ifn);
+  else if (err == EBUSY && strncmp(step, "bind", 4) == 0)
+    igs_set_err(e, err, "openPort(%s): AF_XDP: queue 0 of %s is taken by another AF_XDP socket", ifn, ifn);
+  else if (err == EAFNOSUPPORT)
+    igs_set_err(e, err, "openPort(%s): AF_XDP: the kernel has no AF_XDP sockets (CONFIG_XDP_SOCKETS)", ifn);
+  else
+    igs_set_err(e, err, "openPort(%s): AF_XDP: %s: %s", ifn, step, strerror(err));
+  return -1;
+}
+}
+
+const char *igs_xsk_mode(const igs_ctx *c, int index) {
+  const igs_xsk *x = c->ports[index].xsk;
+  if (!x) return NULL;
+  return x->zero_copy ? (x->native ? "native-zerocopy" : "generic-zerocopy") : mode_name(x->native);
+}
+
+void igs_xsk_stats_refresh(igs_ctx *c, int index) {
+  igs_port *p = &c->ports[index];
+  if (!p->xsk) return;
+  struct xdp_statistics s;
+  socklen_t l = sizeof s;
+  if (getsockopt(p->xsk->fd, SOL_XDP, XDP_STATISTICS, &s, &l) < 0) return;
+  /* Cumulative since the socket opened (the kernel does not reset them on read). */
+  p->st.xsk_rx_dropped = s.rx_dropped;
+  p->st.xsk_rx_ring_full = s.rx_ring_full;
+  p->st.xsk_fill_empty = s.rx_fill_ring_empty_descs;
+  p->st.xsk_tx_invalid = s.tx_invalid_descs;
+}
+
+/* ---- receive ---- */
+
+static uint32_t rx_ring_avail(igs_xsk *x) { return ld_acq(x->r.rx.producer) - *x->r.rx.consumer; }
+
+/* Take up to cnt frames from port pi's RX ring into descriptors first..; the batch holds their chunks. */
+static uint32_t xsk_rx_port(igs_ctx *c, int pi, uint32_t first, uint32_t cnt, uint32_t now) {
+  igs_port *p = &c->ports[pi];
+  igs_xsk *x = p->xsk;
+  igs_umem_pool *pl = c->pool;
+  const igs_layout *L = &c->L;
+  uint32_t cons = *x->r.rx.consumer;
+  uint32_t avail = ld_acq(x->r.rx.producer) - cons;
+  if (avail > cnt) avail = cnt;
+  const struct xdp_desc *ring = x->r.rx.desc;
+  for (uint32_t k = 0; k < avail; k++) {
+    const struct xdp_desc *xd = &ring[(cons + k) & x->r.rx.mask];
+    uint32_t ch = addr_chunk(pl, xd->addr);
+    uint8_t *d = c->base + L->desc + (size_t)(first + k) * L->desc_stride;
+    uint32_t off = (uint32_t)(pl->base + xd->addr);
+    memset(d + L->d_vnet, 0, IGS_VNET_FIELD); /* no offload state: a chunk holds a complete frame */
+    memcpy(d + L->d_offset, &off, 4);
+    memcpy(d + L->d_length, &xd->len, 4);
+    uint16_t port = (uint16_t)pi, flags = 0;
+    memcpy(d + L->d_port, &port, 2);
+    memcpy(d + L->d_flags, &flags, 2);
+    memcpy(d + L->d_time, &now, 4);
+    p->st.rx_bytes += xd->len;
+    if (ch < pl->chunks) {
+      pl->owner[ch] = 0; /* now the batch's (ref 1 from refill) */
+      pl->held[pl->held_n++] = ch;
+    }
+  }
+  st_rel(x->r.rx.consumer, cons + avail);
+  p->st.rx_frames += avail;
+  p->st.xsk_rx_frames += avail;
+  return avail;
+}
+
+static uint32_t xsk_rx(igs_ctx *c, uint32_t first, uint32_t n, uint32_t now) {
+  int ready[IGS_MAX_PORTS], nr = 0;
+  for (int i = 0; i < IGS_MAX_PORTS; i++)
+    if (c->ports[i].xsk && rx_ring_avail(c->ports[i].xsk)) ready[nr++] = i;
+  if (!nr) return 0;
+  /* Fair like the AF_PACKET path: equal shares from a rotating first port, then the leftovers. */
+  uint32_t filled = 0;
+  int start = (int)(c->pool->rr++ % (uint32_t)nr);
+  for (int j = 0; j < nr && filled < n; j++) {
+    uint32_t share = (n - filled) / (uint32_t)(nr - j);
+    if (!share) share = 1;
+    filled += xsk_rx_port(c, ready[(start + j) % nr], first + filled, share, now);
+  }
+  for (int j = 0; j < nr && filled < n; j++) filled += xsk_rx_port(c, ready[(start + j) % nr], first + filled, n - filled, now);
+  return filled;
+}
+
+int igs_xsk_poll_fds(igs_ctx *c, struct pollfd *pfd) {
+  int n = 0;
+  if (!c->pool || !c->pool->n_xsk) return 0;
+  for (int i = 0; i < IGS_MAX_PORTS; i++)
+    if (c->ports[i].xsk) pfd[n++] = (struct pollfd){.fd = c->ports[i].xsk->fd, .events = POLLIN};
+  return n;
+}
+
+int igs_receive_all(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e) {
+  igs_umem_pool *pl = c->pool;
+  if (!pl || !pl->n_xsk || !c->attached) return igs_receive(c, max_frames, timeout_ms, e);
+  /* The previous batch is done: transmit() queued what it sends (with its own references), the punts were
+   * copied out. Drop the batch's hold, collect finished transmissions, give the kernel buffers again. */
+  for (uint32_t k = 0; k < pl->held_n; k++) chunk_release(pl, pl->held[k]);
+  pl->held_n = 0;
+  uint32_t avail = 0;
+  for (int i = 0; i < IGS_MAX_PORTS; i++) {
+    igs_xsk *x = c->ports[i].xsk;
+    if (!x) continue;
+    drain_completions(c, x);
+    refill(c, i, x);
+    avail += rx_ring_avail(x);
+  }
+  uint32_t n = max_frames < c->L.max_batch ? max_frames : c->L.max_batch;
+  if (n > pl->held_cap) n = pl->held_cap;
+  /* AF_PACKET first (it fills descriptors from 0), without blocking if the XSK rings already have frames, and
+   * leaving them at least half the batch so neither path can starve the other. poll() also watches the XSKs. */
+  uint32_t xsk_share = avail < n / 2 ? avail : n / 2;
+  int k = igs_receive(c, n - xsk_share, avail ? 0 : timeout_ms, e);
+  if (k < 0) return k;
+  return k + (int)xsk_rx(c, (uint32_t)k, n - (uint32_t)k, igs_now_ms());
+}
+
+/* ---- transmit ---- */
+
+static void kick_tx(igs_xsk *x) {
+  if (x->zero_copy && !(ld_acq(x->r.tx.flags) & XDP_RING_NEED_WAKEUP)) return; /* the driver is polling anyway */
+  igs_xsk_kick(x->fd, &x->r.tx);
+}
+
+int igs_xsk_take(igs_ctx *c, int pi, uint32_t off, uint32_t len) {
+  igs_umem_pool *pl = c->pool;
+  igs_port *p = &c->ports[pi];
+  igs_xsk *x = p->xsk;
+  uint64_t addr = (uint64_t)off - pl->base;
+  /* Only frames inside one UMEM chunk can go on the TX ring; the rest (AF_PACKET slots, GSO) use sendmmsg. */
+  if (off < pl->base || addr + len > (uint64_t)pl->chunks << pl->shift || (addr >> pl->shift) != ((addr + len - 1) >> pl->shift))
+    return 0;
+  uint32_t prod = *x->r.tx.producer;
+  if (prod - ld_acq(x->r.tx.consumer) >= x->r.tx.size) {
+    drain_completions(c, x);
+    kick_tx(x);
+    if (prod - ld_acq(x->r.tx.consumer) >= x->r.tx.size) {
+      p->st.tx_drops++;
+      p->st.xsk_tx_drops++;
+      return 1;
+    }
+  }
+  struct xdp_desc *xd = &((struct xdp_desc *)x->r.tx.desc)[prod & x->r.tx.mask];
+  xd->addr = addr;
+  xd->len = len;
+  xd->options = 0;
+  st_rel(x->r.tx.producer, prod + 1);
+  pl->refs[addr >> pl->shift]++;
+  p->st.tx_frames++;
+  p->st.tx_bytes += len;
+  p->st.xsk_tx_frames++;
+  return 1;
+}
+
+void igs_xsk_flush(igs_ctx *c, int pi) {
+  igs_xsk *x = c->ports[pi].xsk;
+  if (!x) return;
+  kick_tx(x);
+  drain_completions(c, x);
+}

@@ -1,0 +1,177 @@
+// igmpswitch between real Linux MLD stacks (RFC 4541 §3 with RFC 2710 and RFC 3810):
+//
+//   snd ::1 (source S1)   s2 ::6 (source S2)   v1 ::2 (force_mld_version 1, any-source join)
+//   ssm ::5 (MLDv2 INCLUDE {S1}: MCAST_JOIN_SOURCE_GROUP)   blk ::7 (MLDv2 EXCLUDE {S2}: MCAST_BLOCK_SOURCE)
+//   non ::8 (IPv6 host that joins nothing)                 switch: own MLDv2 querier, link-local source from its MAC
+//
+// Memberships come from the hosts' kernels (mldhost.py makes the RFC 3678 socket calls; the kernel sends MLDv1 or
+// MLDv2 reports and Done / TO_IN messages); every host runs the capture agent (pktagent.py) that counts what the
+// switch really delivered to its port. Test traffic is raw IPv6 UDP frames (exact counts; 10 per flow).
+//
+// Timers: query_interval 2s, query_response_interval 1s, last_member_query_interval 500ms (Last Listener Query Time
+// 1 s); startup_flood 0 (the kernels report as soon as their sockets join).
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { daemonStatus, startSender } from '../../../src/lab/index.js';
+import { buildMldFrame } from '../../../src/wire/control-frame.js';
+import { RecordType } from '../../../src/wire/igmp.js';
+import { labSkipReason, useLab } from '../harness.js';
+import {
+  checkFlows, flowForwarding, groupRow, groups, MldHost, PktAgent, querier, stats, waitUntil, type Flow,
+} from './helpers.js';
+
+const skip = labSkipReason ?? daemonStatus().reason;
+
+const LLQT_MS = 1_000; // Last Listener Query Time: 2 × 500 ms
+const G_SSM = 'ff3e::1:1';   // source-specific (RFC 4607 ff3x::/32)
+const G_ASM = 'ff0e::2:2';   // global scope, any source
+const G_LINK = 'ff02::cc';   // link scope: snooped too (RFC 4541 §3), as in bridge_mld.sh
+const G_V1 = 'ff0e::3:3';    // MLDv1 host's group
+const UNREG = 'ff0e::99:99';
+
+const HOSTS = ['snd', 's2', 'v1', 'ssm', 'blk', 'non'] as const;
+type HostName = (typeof HOSTS)[number];
+const ADDR: Record<HostName, string> = {
+  snd: '2001:db8:1::1', s2: '2001:db8:1::6', v1: '2001:db8:1::2', ssm: '2001:db8:1::5', blk: '2001:db8:1::7', non: '2001:db8:1::8',
+};
+
+describe.skipIf(skip !== null)(`igmpswitch with Linux MLD hosts${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  const lab = useLab(() => ({
+    hosts: HOSTS.map((name) => ({ name, ipv6: `${ADDR[name]}/64` })),
+    igmpswitch: {
+      config: {
+        snooping: {
+          mld: { querier: { enabled: true, version: 2 } },
+          query_interval: '2s',
+          query_response_interval: '1s',
+          last_member_query_interval: '500ms',
+          startup_flood: 0,
+        },
+        state: { file: null },
+      },
+      echo: process.env['IGMPSWITCH_LAB_ECHO'] ? process.stderr : null,
+    },
+  }));
+  const agents = new Map<HostName, PktAgent>();
+  const listeners = new Map<HostName, MldHost>();
+  const A = (n: HostName): PktAgent => agents.get(n)!;
+  const L = (n: HostName): MldHost => listeners.get(n)!;
+  const port = (n: HostName): string => lab().host(n).port;
+
+  beforeAll(async () => {
+    const l = lab();
+    await l.host('v1').sysctl({ 'net.ipv6.conf.all.force_mld_version': 1, [`net.ipv6.conf.${l.host('v1').link}.force_mld_version`]: 1 });
+    const started = await Promise.all(HOSTS.map((n) => PktAgent.start(l.host(n))));
+    HOSTS.forEach((n, i) => agents.set(n, started[i]!));
+    const mld = await Promise.all(HOSTS.map((n) => MldHost.start(l.host(n))));
+    HOSTS.forEach((n, i) => listeners.set(n, mld[i]!));
+    await waitUntil('MLD snooping to filter (show querier: mld.snoopingActive)', async () => (await querier(l)).mld?.snoopingActive, 10_000, 100,
+      async () => JSON.stringify(await querier(l)));
+  });
+
+  afterAll(async () => {
+    await Promise.allSettled([...listeners.values(), ...agents.values()].map((a) => a.stop()));
+  });
+
+  async function rowFor(group: string, n: HostName, pred: (r: NonNullable<Awaited<ReturnType<typeof groupRow>>>) => boolean, what: string, timeoutMs = 5_000) {
+    return waitUntil(`${group} on ${n}'s port: ${what}`, async () => {
+      const r = await groupRow(lab(), group, port(n));
+      return r && pred(r) ? r : undefined;
+    }, timeoutMs, 50, async () => JSON.stringify((await groups(lab())).filter((g) => g.group.includes(':') && !g.group.startsWith('ff02::1:ff'))));
+  }
+
+  async function forwarding(flows: Flow[], receivers: HostName[], gets: (r: HostName, f: Flow) => boolean): Promise<void> {
+    const byAgent = new Map(receivers.map((n) => [A(n), n]));
+    const fn = (a: PktAgent, f: Flow): boolean => gets(byAgent.get(a)!, f);
+    const counts = await flowForwarding(flows, receivers.map(A), fn, 10);
+    checkFlows(counts, flows, fn, 10, (v, m) => expect(v, m));
+  }
+
+  it('MLDv2 INCLUDE {S1} (MCAST_JOIN_SOURCE_GROUP) receives the group from S1, not from S2; non-members receive nothing', async () => {
+    await L('ssm').joinSource(G_SSM, ADDR.snd);
+    const row = await rowFor(G_SSM, 'ssm', (r) => r.mode === 'include' && r.sources.some((s) => s.address === ADDR.snd), 'INCLUDE {S1}');
+    expect(row.sources.map((s) => s.address)).toEqual([ADDR.snd]);
+    expect(row.version).toBe(2); // MLDv2
+    const flows: Flow[] = [{ sender: A('snd'), group: G_SSM }, { sender: A('s2'), group: G_SSM }];
+    await forwarding(flows, ['ssm', 'v1', 'blk', 'non'], (r, f) => r === 'ssm' && f.sender === A('snd'));
+  });
+
+  it('MLDv2 EXCLUDE {S2} (MCAST_BLOCK_SOURCE) receives from S1 but not from S2', async () => {
+    await L('blk').join(G_ASM);
+    await L('blk').block(G_ASM, ADDR.s2);
+    await rowFor(G_ASM, 'blk', (r) => r.mode === 'exclude' && r.sources.some((s) => s.address === ADDR.s2 && s.blocked), 'EXCLUDE {S2}');
+    const flows: Flow[] = [{ sender: A('snd'), group: G_ASM }, { sender: A('s2'), group: G_ASM }];
+    await forwarding(flows, ['blk', 'ssm', 'non'], (r, f) => r === 'blk' && f.sender === A('snd'));
+  });
+
+  it('link-scope groups are snooped (ff02::cc reaches members only); ff02::1 reaches every port; unregistered reaches nobody', async () => {
+    await L('ssm').join(G_LINK);
+    await rowFor(G_LINK, 'ssm', (r) => r.mode === 'exclude', 'any-source membership');
+    const flows: Flow[] = [
+      { sender: A('snd'), group: G_LINK }, { sender: A('snd'), group: 'ff02::1' }, { sender: A('snd'), group: UNREG },
+    ];
+    await forwarding(flows, ['ssm', 'v1', 'blk', 'non'], (r, f) => f.group === 'ff02::1' || (f.group === G_LINK && r === 'ssm'));
+  });
+
+  it('neighbour discovery works through the switch: ping between hosts (solicited-node groups are snooped)', async () => {
+    const l = lab();
+    // The hosts' solicited-node memberships were learned from their kernels' reports.
+    const sn = (await groups(l)).filter((g) => g.group.startsWith('ff02::1:ff'));
+    expect(sn.length).toBeGreaterThanOrEqual(HOSTS.length);
+    for (const [from, to] of [['non', 'snd'], ['v1', 'blk'], ['s2', 'ssm']] as const) {
+      const r = await l.host(from).exec('ping', ['-6', '-c', '2', '-i', '0.2', '-W', '2', ADDR[to]], { check: false });
+      expect(r.code, `ping ${from} → ${to}: ${r.stdout}${r.stderr}`).toBe(0);
+    }
+  });
+
+  it('an MLDv1 host joins (MLDv1 compatibility mode) and its Done stops the stream within the Last Listener Query Time', async () => {
+    await L('v1').join(G_V1);
+    const row = await rowFor(G_V1, 'v1', (r) => r.mode === 'exclude', 'MLDv1 membership');
+    expect(row.version).toBe(1); // RFC 3810 §8.3.2: MLDv1 compatibility mode
+    const flows: Flow[] = [{ sender: A('snd'), group: G_V1 }];
+    await forwarding(flows, ['v1', 'non'], (r) => r === 'v1');
+
+    // A steady stream (200/s) while v1 leaves; it must stop at v1 within LLQT of the Done.
+    const m = await A('v1').mark();
+    const sender = await startSender(lab().host('snd'), { groups: [G_V1], rate: 200, port: 4096 });
+    try {
+      await waitUntil('the stream to reach v1', async () => (await A('v1').count({ since: m, out: false, dst: G_V1, proto: 17 })) >= 20, 5_000, 100);
+      await L('v1').leave(G_V1);
+      const done = await waitUntil('v1 to send its MLDv1 Done (ICMPv6 type 132)', async () =>
+        (await A('v1').select({ since: m, out: true, proto: 58, info: 132 }))[0], 3_000);
+      await waitUntil(`${G_V1} gone from v1's port`, async () => !(await groupRow(lab(), G_V1, port('v1'))), LLQT_MS + 4_000, 50);
+      const tail = await waitUntil('1 s of silence after the Done', async () => {
+        const ev = await A('v1').select({ since: m, out: false, dst: G_V1, proto: 17, after: done.t });
+        const last = ev.at(-1)?.t ?? done.t;
+        return Date.now() - last > 1_000 ? { last } : undefined;
+      }, LLQT_MS + 6_000, 100);
+      const stopMs = tail.last - done.t;
+      console.info(`[mld] MLDv1 Done: stream stopped ${stopMs.toFixed(0)} ms after the Done (LLQT ${LLQT_MS} ms)`);
+      expect(stopMs).toBeLessThanOrEqual(LLQT_MS + 300);
+      expect((sender.latest()?.total.totalSent ?? 0), 'the sender kept sending').toBeGreaterThan(0);
+    } finally {
+      await sender.stop();
+    }
+  });
+
+  it('MLD messages that break RFC 3810 §5.1.14 / §6.2 are dropped and counted (global source, hop limit 2, no Router Alert)', async () => {
+    const l = lab();
+    const h = l.host('non');
+    const before = (await stats(l)).engine;
+    const G = 'ff0e::77:77';
+    const report = { type: 'v2-report' as const, records: [{ recordType: RecordType.CHANGE_TO_EXCLUDE_MODE, group: G, sources: [] }] };
+    const linkLocal = 'fe80::77';
+    await A('non').send([
+      buildMldFrame({ srcMac: h.mac, src: ADDR.non, dst: 'ff02::16', vlan: 0, message: report }),
+      buildMldFrame({ srcMac: h.mac, src: linkLocal, dst: 'ff02::16', vlan: 0, hopLimit: 2, message: report }),
+      buildMldFrame({ srcMac: h.mac, src: linkLocal, dst: 'ff02::16', vlan: 0, routerAlert: false, message: report }),
+    ]);
+    const after = await waitUntil('the three refusals to be counted', async () => {
+      const e = (await stats(l)).engine;
+      const d = (k: string) => Number(e[k] ?? 0) - Number(before[k] ?? 0);
+      return d('reject_not-link-local-source') >= 1 && d('reject_hop-limit') >= 1 && d('reject_no-router-alert') >= 1 ? e : undefined;
+    }, 3_000, 100, async () => JSON.stringify((await stats(l)).engine));
+    expect(after).toBeTruthy();
+    expect(await groupRow(l, G, port('non'))).toBeUndefined();
+  });
+});
