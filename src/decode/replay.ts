@@ -56,6 +56,7 @@ function eventText(e: SnoopingEvent): string {
     case 'own-querier': return `own querier ${e.address}: ${e.role}`;
     case 'policy': return `multicast is ${e.mode === 'snoop' ? 'filtered by the group table' : 'flooded'} (${e.reason}); unregistered groups: ${e.unregistered}`;
     case 'limit': return `membership limit ${e.limit} reached on ${e.scope === 'port' ? e.portName : 'the switch'}`;
+    case 'mdb-full': return e.state === 'full' ? `the MDB is full (${e.capacity} entries): new entries wait` : 'every pending MDB entry is installed';
   }
 }
 

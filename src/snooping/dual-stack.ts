@@ -19,7 +19,7 @@ import type { ControlFrame } from '../wire/control-frame.js';
 import type { PortSnoopingConfig, SnoopingConfig } from './config.js';
 import { MdbBudget } from './forwarding.js';
 import {
-  type GroupView, type QuerierView, type RouterView, SnoopingEngine, type SnoopingEvent, type SnoopingSnapshot, type StatsView, type RestoreOptions,
+  type GroupView, type QuerierView, type RestoreOptions, type RouterView, SnoopingEngine, type SnoopingEvent, type SnoopingSnapshot, type StatsView,
 } from './engine.js';
 import { type AddressFamily, familyOf, IPV4, IPV6 } from './family.js';
 
@@ -121,6 +121,7 @@ export class DualStackSnooping {
     return {
       version: a.version, takenAt: a.takenAt, vlans: [...new Set([...a.vlans, ...b.vlans])].sort((x, y) => x - y),
       groups: [...a.groups, ...b.groups], routers: [...a.routers, ...b.routers],
+      queriers: [...a.queriers ?? [], ...b.queriers ?? []],
     };
   }
 
