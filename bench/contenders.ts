@@ -50,10 +50,16 @@ async function hasCmd(cmd: string): Promise<boolean> {
   return (await run('sh', ['-c', `command -v ${cmd}`], { allowFail: true })).code === 0;
 }
 
+/** igmpswitch's packet I/O method in the bench: AF_XDP, or what IGS_DATAPLANE_IO names (af_packet: the fallback). */
+function benchIo(): 'af_xdp' | 'af_packet' | 'auto' {
+  const io = process.env['IGS_DATAPLANE_IO'];
+  return io === 'af_packet' || io === 'auto' ? io : 'af_xdp';
+}
+
 // ------------------------------------------------------------------------------------------------ igmpswitch
 
 /** igmpswitch settings for the bench: snooping with its querier (like the bridge), pinned to SWITCH_CPU. */
-export function igmpswitchBenchOptions(busyPollUs = 0): IgmpswitchOptions {
+export function igmpswitchBenchOptions(busyPollUs = 0, rxRing = true): IgmpswitchOptions {
   return {
     cpu: SWITCH_CPU,
     config: {
@@ -61,18 +67,20 @@ export function igmpswitchBenchOptions(busyPollUs = 0): IgmpswitchOptions {
         querier: { enabled: true, address: '192.0.2.254', version: 3 },
         query_response_interval: '1s',
       },
-      dataplane: { cpu: SWITCH_CPU, busy_poll_us: busyPollUs },
+      // AF_XDP (trafgen and the kernel complete every checksum); IGS_DATAPLANE_IO=af_packet measures the fallback.
+      dataplane: { cpu: SWITCH_CPU, busy_poll_us: busyPollUs, rx_ring: rxRing, io: benchIo() },
       logging: { level: 'info' },
     },
   };
 }
 export const IGMPSWITCH_BENCH: IgmpswitchOptions = igmpswitchBenchOptions();
 
-function igmpswitchContender(name: string, busyPollUs: number, byDefault: boolean, color: string): Contender {
-  const options = igmpswitchBenchOptions(busyPollUs);
+function igmpswitchContender(name: string, busyPollUs: number, rxRing: boolean, byDefault: boolean, color: string): Contender {
+  const options = igmpswitchBenchOptions(busyPollUs, rxRing);
   return {
   name,
-  description: `igmpswitch (Node + Wasm, snooping + querier, AF_PACKET${busyPollUs ? `, busy-poll ${busyPollUs} µs` : ''}), pinned to CPU 1`,
+  description: `igmpswitch (Node + Wasm, snooping + querier, ${benchIo()}, AF_PACKET ${rxRing ? 'TPACKET_V2 ring' : 'recvmmsg'}` +
+    `${busyPollUs ? `, busy-poll ${busyPollUs} µs` : ''}), pinned to CPU 1`,
   ceiling: false,
   byDefault,
   color,
@@ -249,8 +257,10 @@ function cforwardContender(name: string, mode: keyof typeof C_FORWARDERS, color:
 
 /** Every contender, in report order. Adding one is adding an entry here. */
 export const CONTENDER_LIST: Contender[] = [
-  igmpswitchContender('igmpswitch', 0, true, '#d62728'),
-  igmpswitchContender('igmpswitch-busypoll', 50, false, '#ff9896'),
+  igmpswitchContender('igmpswitch', 0, true, true, '#d62728'),
+  // Tuning variants, measured with --contenders (docs/packet-io.md): the other receive method, busy-polling.
+  igmpswitchContender('igmpswitch-recvmmsg', 0, false, false, '#e377c2'),
+  igmpswitchContender('igmpswitch-busypoll', 50, true, false, '#ff9896'),
   linuxBridge,
   ovs,
   cforwardContender('cforward', 'recvmmsg', '#7f7f7f'),

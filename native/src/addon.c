@@ -316,7 +316,9 @@ static napi_value js_open_port(napi_env env, napi_callback_info info) {
     if (t == napi_object) {
       if (get_opt_int(env, argv[2], "qdiscBypass", &o.qdisc_bypass) < 0 ||
           get_opt_int(env, argv[2], "rcvbuf", &o.rcvbuf) < 0 || get_opt_int(env, argv[2], "sndbuf", &o.sndbuf) < 0 ||
-          get_opt_int(env, argv[2], "zeroCopy", &xo.zero_copy) < 0)
+          get_opt_int(env, argv[2], "zeroCopy", &xo.zero_copy) < 0 ||
+          get_opt_int(env, argv[2], "xdpWireOnly", &xo.wire_only) < 0 ||
+          get_opt_int(env, argv[2], "rxRing", &o.rx_ring) < 0)
         return NULL;
       char io[16] = "", mode[16] = "";
       if (get_opt_str(env, argv[2], "io", io, sizeof io) < 0 || get_opt_str(env, argv[2], "xdpMode", mode, sizeof mode) < 0)
@@ -355,6 +357,7 @@ static napi_value js_open_port(napi_env env, napi_callback_info info) {
   int rcvbuf = 0;
   socklen_t rl = sizeof rcvbuf;
   if (getsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &rl) == 0) set_num(env, out, "rcvbuf", rcvbuf);
+  set_num(env, out, "rxRingFrames", p->ring ? p->ring_frames : 0);
   return out;
 }
 

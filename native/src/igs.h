@@ -44,6 +44,11 @@
 #define IGS_VH_CSUM_START 6
 #define IGS_VH_CSUM_OFFSET 8
 
+/* TPACKET_V2 RX ring: frame size (holds a VLAN-tagged 1518-byte frame after the tpacket2_hdr and the vnet header;
+ * anything longer is marked TP_STATUS_COPY and read with recvmsg) and block size (a multiple of the page size). */
+#define IGS_RING_FRAME 2048
+#define IGS_RING_BLOCK (64 << 10)
+
 /* receive(): while ports are hot (drained without poll), cold ports are polled for at least every this many
  * batches even when the hot ones fill every batch: the longest a quiet port's frame waits behind a flood. */
 #define IGS_DISCOVER_EVERY 4
@@ -95,7 +100,11 @@ typedef struct igs_port {
   int ifindex;
   int mtu;
   int qdisc_bypass;
-  int hot; /* the last recvmmsg returned frames: receive() reads it again without polling first */
+  int hot; /* the last read returned frames: receive() reads it again without polling first */
+  /* TPACKET_V2 RX ring (openPort rxRing), NULL when the port uses recvmmsg. */
+  uint8_t *ring;
+  size_t ring_len;
+  uint32_t ring_frames, ring_cur;
   char ifname[IFNAMSIZ];
   uint8_t mac[6];
   igs_port_stats st;
@@ -158,6 +167,7 @@ int igs_attach(igs_ctx *c, uint8_t *base, size_t len, const igs_layout *L, igs_e
 typedef struct igs_open_opts {
   int qdisc_bypass; /* PACKET_QDISC_BYPASS: skip the egress qdisc (no shaping, no backpressure) */
   int rcvbuf, sndbuf;
+  int rx_ring; /* TPACKET_V2 RX ring instead of recvmmsg (frames larger than a ring frame still via recvmsg) */
 } igs_open_opts;
 /* The receive buffer capacity openPort gives a socket by default (bytes of skb truesize), from the batch size. */
 uint32_t igs_default_rcvbuf(uint32_t max_batch);
@@ -182,6 +192,7 @@ enum { IGS_XDP_MODE_AUTO = 0, IGS_XDP_MODE_NATIVE = 1, IGS_XDP_MODE_GENERIC = 2 
 typedef struct igs_xsk_opts {
   int mode;      /* IGS_XDP_MODE_*: auto = native where the driver has it, generic otherwise */
   int zero_copy; /* XDP_ZEROCOPY at bind (drivers with zero-copy support only; veth has none) */
+  int wire_only; /* refuse virtual devices (veth, tun/tap): local senders there leave checksums incomplete */
 } igs_xsk_opts;
 int igs_xsk_pool_attach(igs_ctx *c, igs_err *e);
 void igs_xsk_pool_free(igs_ctx *c);

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -46,6 +47,7 @@
 #define IGS_SKB_SMALL_TRUESIZE 1024
 #define IGS_RCVBUF_GSO_FRAMES 4
 #define IGS_SKB_GSO_TRUESIZE (66 << 10)
+#define IGS_RING_RCVBUF_GSO_FRAMES 32
 #define IGS_DEFAULT_SNDBUF (4 << 20)
 
 uint32_t igs_default_rcvbuf(uint32_t max_batch) {
@@ -265,6 +267,8 @@ int igs_open_port(igs_ctx *c, const char *ifname, int index, const igs_open_opts
     return -1;
   }
   const char *step;
+  void *ring_map = NULL; /* unmapped again if a later step fails */
+  size_t ring_map_len = 0;
   struct ifreq ifr;
   memset(&ifr, 0, sizeof ifr);
   strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
@@ -310,7 +314,11 @@ int igs_open_port(igs_ctx *c, const char *ifname, int index, const igs_open_opts
   }
   /* Big buffers: FORCE variants ignore rmem_max/wmem_max (we have CAP_NET_ADMIN when we can open ports at
    * all in practice); fall back to the capped variants otherwise. */
-  int rcv = o->rcvbuf > 0 ? o->rcvbuf : (int)(igs_default_rcvbuf(c->attached ? c->L.max_batch : 64) / 2);
+  /* With the RX ring, small frames never touch the socket buffer (the ring bounds them): it only queues the
+   * whole copies of long (GSO) frames, so it can hold many of them without adding small-frame latency. */
+  int rcv = o->rcvbuf > 0 ? o->rcvbuf
+            : o->rx_ring ? (int)((uint64_t)IGS_RING_RCVBUF_GSO_FRAMES * IGS_SKB_GSO_TRUESIZE / 2)
+                         : (int)(igs_default_rcvbuf(c->attached ? c->L.max_batch : 64) / 2);
   int snd = o->sndbuf > 0 ? o->sndbuf : IGS_DEFAULT_SNDBUF;
   if (set_int_opt(fd, SOL_SOCKET, SO_RCVBUFFORCE, rcv) < 0) (void)set_int_opt(fd, SOL_SOCKET, SO_RCVBUF, rcv);
   if (set_int_opt(fd, SOL_SOCKET, SO_SNDBUFFORCE, snd) < 0) (void)set_int_opt(fd, SOL_SOCKET, SO_SNDBUF, snd);
@@ -318,6 +326,37 @@ int igs_open_port(igs_ctx *c, const char *ifname, int index, const igs_open_opts
     step = "setsockopt(PACKET_QDISC_BYPASS)";
     if (set_int_opt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, 1) < 0) goto fail;
     p->qdisc_bypass = 1;
+  }
+
+  if (o->rx_ring) {
+    /*
+     * TPACKET_V2 RX ring: per-frame status words, so a frame is ours as soon as the kernel wrote it (TPACKET_V3
+     * hands over whole blocks, at the latest after a >= 1 ms retire timer: that is latency). Bounded like the
+     * socket buffer: IGS_RCVBUF_BATCHES batches of frames; a full ring is a counted drop (PACKET_STATISTICS).
+     * PACKET_COPY_THRESH: a frame longer than a ring frame (GSO) also goes to the socket queue, whole, and the
+     * ring slot says TP_STATUS_COPY; receive() reads it from there with recvmsg.
+     */
+    uint32_t per_block = IGS_RING_BLOCK / IGS_RING_FRAME;
+    uint32_t frames = (c->attached ? c->L.max_batch : 64) * IGS_RCVBUF_BATCHES;
+    frames = (frames + per_block - 1) / per_block * per_block;
+    step = "setsockopt(PACKET_VERSION, TPACKET_V2)";
+    if (set_int_opt(fd, SOL_PACKET, PACKET_VERSION, TPACKET_V2) < 0) goto fail;
+    step = "setsockopt(PACKET_COPY_THRESH)";
+    if (set_int_opt(fd, SOL_PACKET, PACKET_COPY_THRESH, 1) < 0) goto fail;
+    struct tpacket_req req = {.tp_block_size = IGS_RING_BLOCK, .tp_block_nr = frames / per_block,
+                              .tp_frame_size = IGS_RING_FRAME, .tp_frame_nr = frames};
+    step = "setsockopt(PACKET_RX_RING)";
+    if (setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof req) < 0) goto fail;
+    size_t len = (size_t)IGS_RING_BLOCK * req.tp_block_nr;
+    step = "mmap(PACKET_RX_RING)";
+    void *map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED) goto fail;
+    ring_map = map;
+    ring_map_len = len;
+    p->ring = map;
+    p->ring_len = len;
+    p->ring_frames = frames;
+    p->ring_cur = 0;
   }
 
   struct sockaddr_ll sll;
@@ -348,6 +387,7 @@ int igs_open_port(igs_ctx *c, const char *ifname, int index, const igs_open_opts
 
 fail: {
   int err = errno;
+  if (ring_map) munmap(ring_map, ring_map_len);
   close(fd);
   if (err == ENODEV && strcmp(step, "SIOCGIFINDEX") == 0)
     igs_set_err(e, err, "openPort(%s): no such network interface", ifname);
@@ -376,6 +416,8 @@ void igs_close_port(igs_ctx *c, int index) {
   if (p->fd < 0) return;
   igs_xsk_close(c, index);
   igs_port_stats_refresh(c, index); /* keep the kernel's drop count of the socket's last moments */
+  if (p->ring) munmap(p->ring, p->ring_len);
+  p->ring = NULL;
   close(p->fd);
   p->fd = -1;
   p->hot = 0;
@@ -402,10 +444,79 @@ static inline void restore_vlan(uint8_t *vh, uint8_t **frame, uint32_t *len, uin
 
 static int is_down_errno(int err) { return err == ENETDOWN || err == ENXIO || err == ENODEV; }
 
-/* recvmmsg up to cnt frames from port pi into slots first..first+cnt-1; fill their descriptors. */
-static uint32_t rx_port(igs_ctx *c, int pi, uint32_t first, uint32_t cnt, uint32_t now) {
-  igs_port *p = &c->ports[pi];
+/*
+ * Fill descriptor f for a frame already in its slot at `frame` (len bytes there, `total` on the wire) whose vnet
+ * header is in the descriptor: flags, counters, and a VLAN tag the kernel stripped put back.
+ */
+static void fill_desc(igs_ctx *c, igs_port *p, int pi, uint32_t f, uint8_t *frame, uint32_t len, uint32_t total,
+                      int vlan, uint16_t tpid, uint16_t tci, uint32_t now) {
   const igs_layout *L = &c->L;
+  uint8_t *d = c->base + L->desc + (size_t)f * L->desc_stride;
+  uint16_t flags = 0;
+  if (len < total) {
+    flags |= (uint16_t)L->f_truncated;
+    p->st.rx_truncated++;
+  }
+  uint8_t *vh = d + L->d_vnet;
+  wr16(vh + IGS_VNET_LEN, 0); /* num_buffers: we use the 10-byte header */
+  if (vh[IGS_VH_FLAGS] & 1) {
+    flags |= (uint16_t)L->f_csum_partial;
+    p->st.rx_csum_partial++;
+  }
+  if (vh[IGS_VH_GSO_TYPE] != 0) {
+    flags |= (uint16_t)L->f_gso;
+    p->st.rx_gso++;
+  }
+  if (vlan && len >= 12) {
+    restore_vlan(vh, &frame, &len, tpid, tci);
+    p->st.rx_vlan_restored++;
+  }
+  wr32(d + L->d_offset, (uint32_t)(frame - c->base));
+  wr32(d + L->d_length, len);
+  wr16(d + L->d_port, (uint16_t)pi);
+  wr16(d + L->d_flags, flags);
+  wr32(d + L->d_time, now);
+  p->st.rx_bytes += len;
+}
+
+/* After recvmsg/recvmmsg into message f: length, truncation and the PACKET_AUXDATA VLAN tag; fill descriptor f. */
+static void finish_msg(igs_ctx *c, igs_port *p, int pi, uint32_t f, const struct msghdr *mh, uint32_t msg_len,
+                       uint32_t now) {
+  const igs_layout *L = &c->L;
+  uint8_t *frame = c->base + L->slots + (size_t)f * L->slot_stride + L->slot_headroom;
+  uint32_t total = msg_len > IGS_VNET_LEN ? msg_len - IGS_VNET_LEN : 0;
+  uint32_t len = total > L->slot_cap ? L->slot_cap : total;
+  /* MSG_TRUNC without a longer length should not happen; make sure it still reads as truncated. */
+  if ((mh->msg_flags & MSG_TRUNC) && total <= len) total = len + 1;
+  int vlan = 0;
+  uint16_t tpid = ETH_P_8021Q, tci = 0;
+  for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR((struct msghdr *)mh, cm)) {
+    if (cm->cmsg_level != SOL_PACKET || cm->cmsg_type != PACKET_AUXDATA ||
+        cm->cmsg_len < CMSG_LEN(sizeof(struct tpacket_auxdata)))
+      continue;
+    struct tpacket_auxdata aux;
+    memcpy(&aux, CMSG_DATA(cm), sizeof aux);
+    /* Old kernels set no VLAN_VALID bit and only a non-zero TCI; a priority tag (VID 0) has the bit. */
+    if ((aux.tp_status & TP_STATUS_VLAN_VALID) || aux.tp_vlan_tci) {
+      vlan = 1;
+      tci = aux.tp_vlan_tci;
+      if (aux.tp_status & TP_STATUS_VLAN_TPID_VALID) tpid = aux.tp_vlan_tpid;
+    }
+  }
+  fill_desc(c, p, pi, f, frame, len, total, vlan, tpid, tci, now);
+}
+
+static void count_rx_errno(igs_port *p, int err) {
+  p->st.last_rx_errno = err;
+  if (is_down_errno(err))
+    p->st.rx_down++;
+  else
+    p->st.rx_errors++;
+}
+
+/* recvmmsg up to cnt frames from port pi into slots first..first+cnt-1; fill their descriptors. */
+static uint32_t rx_port_mmsg(igs_ctx *c, int pi, uint32_t first, uint32_t cnt, uint32_t now) {
+  igs_port *p = &c->ports[pi];
   struct mmsghdr *msgs = &c->rx_msgs[first];
   for (uint32_t i = 0; i < cnt; i++) {
     msgs[i].msg_hdr.msg_controllen = c->rx_cmsg_len;
@@ -414,61 +525,61 @@ static uint32_t rx_port(igs_ctx *c, int pi, uint32_t first, uint32_t cnt, uint32
   /* MSG_TRUNC: msg_len reports the real length of a frame that did not fit, so truncation is visible. */
   int r = recvmmsg(p->fd, msgs, cnt, MSG_TRUNC | MSG_DONTWAIT, NULL);
   if (r <= 0) {
-    if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-      int err = errno;
-      p->st.last_rx_errno = err;
-      if (is_down_errno(err))
-        p->st.rx_down++;
-      else
-        p->st.rx_errors++;
-    }
+    if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) count_rx_errno(p, errno);
     return 0;
   }
-  for (int i = 0; i < r; i++) {
-    uint32_t f = first + (uint32_t)i;
-    uint8_t *d = c->base + L->desc + (size_t)f * L->desc_stride;
-    uint8_t *frame = c->base + L->slots + (size_t)f * L->slot_stride + L->slot_headroom;
-    struct msghdr *mh = &msgs[i].msg_hdr;
-    uint32_t total = msgs[i].msg_len > IGS_VNET_LEN ? msgs[i].msg_len - IGS_VNET_LEN : 0;
-    uint32_t len = total;
-    uint16_t flags = 0;
-    if ((mh->msg_flags & MSG_TRUNC) || total > L->slot_cap) {
-      len = L->slot_cap < total ? L->slot_cap : total;
-      flags |= (uint16_t)L->f_truncated;
-      p->st.rx_truncated++;
-    }
-    uint8_t *vh = d + L->d_vnet;
-    wr16(vh + IGS_VNET_LEN, 0); /* num_buffers: we use the 10-byte header */
-    if (vh[IGS_VH_FLAGS] & 1) {
-      flags |= (uint16_t)L->f_csum_partial;
-      p->st.rx_csum_partial++;
-    }
-    if (vh[IGS_VH_GSO_TYPE] != 0) {
-      flags |= (uint16_t)L->f_gso;
-      p->st.rx_gso++;
-    }
-    for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
-      if (cm->cmsg_level != SOL_PACKET || cm->cmsg_type != PACKET_AUXDATA ||
-          cm->cmsg_len < CMSG_LEN(sizeof(struct tpacket_auxdata)))
-        continue;
-      struct tpacket_auxdata aux;
-      memcpy(&aux, CMSG_DATA(cm), sizeof aux);
-      /* Old kernels set no VLAN_VALID bit and only a non-zero TCI; a priority tag (VID 0) has the bit. */
-      if (((aux.tp_status & TP_STATUS_VLAN_VALID) || aux.tp_vlan_tci) && len >= 12) {
-        uint16_t tpid = (aux.tp_status & TP_STATUS_VLAN_TPID_VALID) ? aux.tp_vlan_tpid : ETH_P_8021Q;
-        restore_vlan(vh, &frame, &len, tpid, aux.tp_vlan_tci);
-        p->st.rx_vlan_restored++;
-      }
-    }
-    wr32(d + L->d_offset, (uint32_t)(frame - c->base));
-    wr32(d + L->d_length, len);
-    wr16(d + L->d_port, (uint16_t)pi);
-    wr16(d + L->d_flags, flags);
-    wr32(d + L->d_time, now);
-    p->st.rx_bytes += len;
-  }
+  for (int i = 0; i < r; i++) finish_msg(c, p, pi, first + (uint32_t)i, &msgs[i].msg_hdr, msgs[i].msg_len, now);
   p->st.rx_frames += (uint64_t)r;
   return (uint32_t)r;
+}
+
+/*
+ * TPACKET_V2 ring: take up to cnt frames the kernel handed over (status USER), copy each into its slot (one copy,
+ * as recvmmsg makes) and give the ring frame back at once. A frame marked TP_STATUS_COPY was too long for a ring
+ * frame; its whole copy waits in the socket queue, in the same order, and is read with recvmsg.
+ */
+static uint32_t rx_port_ring(igs_ctx *c, int pi, uint32_t first, uint32_t cnt, uint32_t now) {
+  igs_port *p = &c->ports[pi];
+  const igs_layout *L = &c->L;
+  uint32_t got = 0;
+  while (got < cnt) {
+    struct tpacket2_hdr *h = (struct tpacket2_hdr *)(p->ring + (size_t)p->ring_cur * IGS_RING_FRAME);
+    uint32_t status = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
+    if (!(status & TP_STATUS_USER)) break;
+    uint32_t f = first + got;
+    uint8_t *d = c->base + L->desc + (size_t)f * L->desc_stride;
+    uint8_t *frame = c->base + L->slots + (size_t)f * L->slot_stride + L->slot_headroom;
+    int ok = 1;
+    if (status & TP_STATUS_COPY) {
+      struct msghdr *mh = &c->rx_msgs[f].msg_hdr;
+      mh->msg_controllen = c->rx_cmsg_len;
+      mh->msg_flags = 0;
+      ssize_t r = recvmsg(p->fd, mh, MSG_TRUNC | MSG_DONTWAIT);
+      if (r < 0) {
+        count_rx_errno(p, errno);
+        ok = 0;
+      } else {
+        finish_msg(c, p, pi, f, mh, (uint32_t)r, now);
+      }
+    } else {
+      uint8_t *mac = (uint8_t *)h + h->tp_mac;
+      memcpy(d + L->d_vnet, mac - IGS_VNET_LEN, IGS_VNET_LEN);
+      uint32_t len = h->tp_snaplen > L->slot_cap ? L->slot_cap : h->tp_snaplen;
+      memcpy(frame, mac, len);
+      int vlan = (status & TP_STATUS_VLAN_VALID) || h->tp_vlan_tci;
+      uint16_t tpid = (status & TP_STATUS_VLAN_TPID_VALID) ? h->tp_vlan_tpid : ETH_P_8021Q;
+      fill_desc(c, p, pi, f, frame, len, h->tp_len > len ? h->tp_len : len, vlan, tpid, h->tp_vlan_tci, now);
+    }
+    __atomic_store_n(&h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+    p->ring_cur = p->ring_cur + 1 == p->ring_frames ? 0 : p->ring_cur + 1;
+    if (ok) got++;
+  }
+  p->st.rx_frames += got;
+  return got;
+}
+
+static uint32_t rx_port(igs_ctx *c, int pi, uint32_t first, uint32_t cnt, uint32_t now) {
+  return c->ports[pi].ring ? rx_port_ring(c, pi, first, cnt, now) : rx_port_mmsg(c, pi, first, cnt, now);
 }
 
 static uint64_t mono_ns(void) {

@@ -18,6 +18,7 @@ import {
   renderFdb, renderGroups, renderPorts, renderQuerier, renderReload, renderRouters, renderStats, renderTrace,
 } from './render.js';
 import { resolveSocketPath, SocketPathError } from './socket-path.js';
+import { POLICY_FILTER_REASONS } from '../dataplane/core.js';
 
 export interface CliIo {
   stdout: { write(chunk: string): unknown };
@@ -72,6 +73,21 @@ const VERBS: Record<string, Verb> = {
 
 Runs the switch in the foreground until SIGINT or SIGTERM. SIGHUP (or \`igmpswitch reload\`) re-reads FILE.
 
+Started through npm (\`npx igmpswitch run ...\`, \`npm start\`), the daemon asks the kernel for a SIGTERM when its
+launcher exits (PR_SET_PDEATHSIG), so a SIGTERM to any process of the chain stops the switch cleanly (memberships
+saved, interface settings restored, socket and locks removed). Started any other way (systemd, nohup), signal the
+daemon itself.
+
+One owner per port, state file and socket: before it reads the state file or touches an interface, run takes an
+exclusive lock (flock) on each: one lock file per interface,
+/run/igmpswitch/locks/netns-<namespace inode>.ifindex-<n>.lock, one next to the state file (<state.file>.lock) and
+one next to the control socket (<management.socket>.lock), each holding its owner's pid. A second daemon that wants
+any of them is refused before it changes anything:
+  igmpswitch: cannot start: interface eth1 (ifindex 3) is in use by another igmpswitch (pid 4711; lock ...); stop that one first
+The kernel releases the locks when the owner exits, also after kill -9. A port added by reload is locked the same
+way. Every refusal to start prints one "igmpswitch: ..." line on standard error, besides the JSON start-failed log
+line, and exits 1.
+
 Options:
   -c, --config FILE  configuration file (YAML)
   -h, --help         this help
@@ -95,13 +111,25 @@ Options:
 Asks the running daemon over its control socket and prints a table (or, with --json, the answer as it came).
 
 What:
-  groups   memberships per VLAN, group and port: filter mode, compatibility version, group timer,
-           sources (with timers, or "blocked"), reporting hosts, static entries
-  ports    ports with link state, router-port mode, flags, membership count and traffic counters
+  groups   memberships per VLAN, group and port: MODE (filter mode, RFC 3376 §6.2; "static": configured),
+           VER (compatibility mode, RFC 3376 §7.3.2), TIMER (group timer, EXCLUDE mode), SOURCES (INCLUDE: the
+           wanted sources with timers; EXCLUDE: "any", or sources with timers and "blocked" ones), HOSTS (the hosts
+           heard reporting the group on the port within a Group Membership Interval, at most 128; every port)
+  ports    ports with link state, ROUTER (router port now, configured mode in brackets), FLAGS, GROUPS
+           (membership records), traffic counters, FILTERED (frames not forwarded by policy: ${[...POLICY_FILTER_REASONS].join(', ')})
+           and DROPS (frames dropped as bad or lost: malformed, checksum, oversize, rate limit, ...)
   routers  router ports: where they were learned (query, PIM, MRD, static), from which address, expiry
-  querier  the querier election: who queries, own querier settings, whether multicast is snooped or flooded
+  querier  the querier election: who queries (this switch, or another querier and when it expires), own querier
+           settings, whether multicast is snooped or flooded and why
   fdb      learned MAC addresses with VLAN, port and age
-  stats    counters: per port, drops by reason, control messages by kind, engine
+  stats    counters, named as the daemon names them:
+             Ports:   rx_frames, rx_bytes, tx_frames, tx_bytes, filter_<reason>, drop_<reason>, msg_<message>,
+                      event_<event>, io_<counter> (the socket layer's losses)
+             Filtered by policy / Dropped as bad: all ports, by data-plane reason
+             Messages: control messages received, by kind (igmp_v3_report, igmp_v2_leave, ...)
+             Engine:  rx_<message>, tx_<query kind> (queries sent), reject_<reason>, groups, memberships,
+                      mdb_entries, router_ports
+           A counter that is 0 is left out.
 
 Options:
   --json             JSON output
@@ -158,8 +186,7 @@ ${SOCKET_HELP}
       const params: TraceParams = { in: requireString(v, 'in', 'trace'), dst: requireString(v, 'dst', 'trace') };
       const v6 = isMulticastIPv6(params.dst);
       if (!isMulticastIPv4(params.dst) && !v6) {
-        const which = params.dst.includes(':') ? 'an IPv6 multicast group (ff00::/8)' : 'an IPv4 multicast group';
-        throw new UsageError(`--dst must be ${which}, got "${params.dst}"`, 'trace');
+        throw new UsageError(`--dst must be an IPv4 multicast group or an IPv6 multicast group, got "${params.dst}"`, 'trace');
       }
       if (typeof v.src === 'string') {
         if (!(v6 ? isUnicastIPv6(v.src) : isUnicastIPv4(v.src))) {
@@ -363,7 +390,8 @@ Options (handled by the demo itself):
   },
 };
 
-function mainUsage(): string {
+/** The top-level usage (igmpswitch --help); docs/cli.md starts with it. */
+export function mainUsage(): string {
   const w = Math.max(...Object.keys(VERBS).map((k) => k.length));
   return `Usage: igmpswitch <command> [options]
 

@@ -73,9 +73,9 @@ export function toEngineConfig(config: Config, portIndex: ReadonlyMap<string, nu
     adoptRobustnessMax: s.adopt_robustness_max,
     adoptQueryIntervalMinMs: s.adopt_query_interval_min,
     adoptQueryIntervalMaxMs: s.adopt_query_interval_max,
-    // 0 means "as many as the data plane can hold": the engine must never accept memberships the MDB cannot
-    // install (it would list groups whose traffic the data plane treats as unregistered).
-    maxGroups: s.max_groups > 0 ? Math.min(s.max_groups, config.dataplane.mdb_capacity) : config.dataplane.mdb_capacity,
+    maxGroups: s.max_groups,
+    // The MDB budget is counted in entries, not memberships: one port-group with N INCLUDE sources takes N + 1.
+    mdbCapacity: config.dataplane.mdb_capacity,
     querierGuard: s.querier_guard,
     reportRateLimit: s.report_rate_limit,
     querier: { enabled: s.querier.enabled, address: s.querier.address, version: s.querier.version },
@@ -117,6 +117,7 @@ export function toWorkerParams(config: Config, portIndex: ReadonlyMap<string, nu
     cpu: d.cpu,
     io: d.io,
     busyPollUs: d.busy_poll_us,
+    rxRing: d.rx_ring,
   };
 }
 

@@ -276,7 +276,8 @@ const SnoopingObject = z.strictObject({
   max_groups: doc(int(0, 16_777_216).default(0), {
     unit: 'memberships',
     description: 'Memberships overall; past it new joins are refused and counted (snooping stays on). `0` = ' +
-      '`dataplane.mdb_capacity`: never more than the data plane can install.',
+      'no limit. The data plane\'s table is budgeted separately, in entries (`dataplane.mdb_capacity`): a ' +
+      'membership whose entries do not fit is kept, counted (`mdb-full`) and installed as soon as entries are freed.',
   }),
   querier_guard: doc(z.boolean().default(false), {
     description: 'Believe queries, PIM hellos and MRD advertisements only from ports with `trusted: true` ' +
@@ -329,7 +330,8 @@ const DataplaneSchema = z.strictObject({
   }),
   mdb_capacity: doc(int(16, 16_777_216).default(131_072), {
     unit: 'entries', restart: true,
-    description: 'Size of the multicast table ((VLAN, group[, source]) entries).',
+    description: 'Size of the multicast table ((VLAN, group[, source]) entries): each group takes one entry, plus ' +
+      'one per source with its own forwarding (INCLUDE sources, excluded sources).',
   }),
   fdb_aging: doc(duration(1_000, 1_000_000_000).prefault('300s'), {
     restart: true,
@@ -344,7 +346,14 @@ const DataplaneSchema = z.strictObject({
     description: 'Packet I/O method. `af_xdp`: an AF_XDP socket whose frames land in the data plane\'s memory, plus an XDP ' +
       'program on the port (the port\'s AF_PACKET socket keeps TCP and frames longer than 1792 bytes); the port ' +
       'fails to open when that cannot be set up, or when another XDP program is attached. `af_packet`: AF_PACKET ' +
-      'sockets only. `auto`: AF_XDP where it can be set up, else AF_PACKET with a warning that says why.' + ' A port\'s own `io` wins.',
+      'sockets only. `auto`: AF_XDP where it can be set up and frames arrive with complete checksums (not on veth or ' +
+      'tun/tap, whose local senders leave them to offload), else AF_PACKET with a warning that says why.' + ' A port\'s own `io` wins.',
+  }),
+  rx_ring: doc(z.boolean().default(true), {
+    restart: true,
+    description: 'Receive through a TPACKET_V2 ring per port (per-frame status, bounded to 4 batches) instead of ' +
+      '`recvmmsg`; frames longer than 2 KiB (GSO) are still read whole. Measured faster on this path ' +
+      '(docs/packet-io.md).',
   }),
   busy_poll_us: doc(int(0, 1_000_000).default(0), {
     unit: 'µs', restart: true,

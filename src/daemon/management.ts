@@ -152,6 +152,7 @@ export class SwitchManagement implements ManagementApi {
     engine.groups = s.groups;
     engine.memberships = s.memberships;
     engine.mdb_entries = s.mdbEntries;
+    engine.mdb_pending_groups = s.mdbPendingGroups;
     engine.router_ports = s.routerPorts;
     const totals = splitDrops(c.core.totals.drops);
     const drops: Record<string, ReturnType<typeof count>> = {};

@@ -77,6 +77,11 @@ export class Switch {
     const record = settingsRecordPath(config.state.file);
     restoreLeftovers(record, addon, log);
     const { dataplane, ports } = await DataPlane.start(toWorkerParams(config, portIndex));
+    for (const m of dataplane.startWarnings.splice(0)) log.warn(m);
+    for (const p of ports) {
+      log.info({ event: 'port-io', port: p.name, index: p.index, io: p.io, xdpMode: p.xdpMode ?? null },
+        `port ${p.name}: ${p.io === 'af_xdp' ? `AF_XDP (${p.xdpMode} XDP)` : 'AF_PACKET'}`);
+    }
     try { writeRecord(record, dataplane.changedSettings); } catch (err) { log.warn((err as Error).message); }
     const sw = new Switch(dataplane, config, portIndex, ports, log);
     sw.wire();
@@ -94,7 +99,8 @@ export class Switch {
     dp.on('portOpened', (p) => {
       this.ports.set(p.index, p);
       this.linkUp.set(p.index, true);
-      this.log.info({ event: 'port-up', port: p.name, index: p.index, mac: p.mac, mtu: p.mtu }, `port ${p.name} added`);
+      this.log.info({ event: 'port-up', port: p.name, index: p.index, mac: p.mac, mtu: p.mtu, io: p.io },
+        `port ${p.name} added (${p.io === 'af_xdp' ? 'AF_XDP' : 'AF_PACKET'})`);
     });
     dp.on('portError', (e) => this.log.error({ event: 'port-error', port: e.name, index: e.index }, e.message));
     dp.on('link', (c) => this.onLink(c));
@@ -203,7 +209,8 @@ export class Switch {
     const downMs = Math.max(0, Date.now() - r.body.savedAtMs);
     try {
       const snapshot = agedSnapshot(r.body.snooping as SnoopingSnapshot, downMs);
-      this.schedule(this.engine.restore(snapshot, monotonicMs()));
+      // A state younger than the group membership interval is still true: forward by it at once (warm restart).
+      this.schedule(this.engine.restore(snapshot, monotonicMs(), { downtimeMs: downMs }));
       const n = this.engine.stats().memberships;
       this.log.info({ event: 'state-restored', file: path, memberships: n, downMs },
         `restored ${n} membership(s) from ${path} (down ${Math.round(downMs)} ms)`);
@@ -302,7 +309,7 @@ export class Switch {
       this.churnLogged++;
     }
     const msg = engineEventMessage(e);
-    if (type === 'limit' || (type === 'querier-timers' && e.bounded)) this.log.warn({ event: type, ...fields }, msg);
+    if (type === 'limit' || (type === 'mdb-full' && e.state === 'full') || (type === 'querier-timers' && e.bounded)) this.log.warn({ event: type, ...fields }, msg);
     else this.log.info({ event: type, ...fields }, msg);
   }
 
@@ -337,6 +344,9 @@ function engineEventMessage(e: FamilyEvent): string {
     case 'querier-lost': return `${mld}querier ${e.address} lost${e.vlan ? ` on vlan ${e.vlan}` : ''}`;
     case 'own-querier': return `own ${mld}querier ${e.address}: ${e.role}${e.vlan ? ` on vlan ${e.vlan}` : ''}`;
     case 'policy': return `${e.family === 6 ? 'IPv6 ' : ''}multicast ${e.mode === 'snoop' ? 'filtering' : 'flooding'} (${e.reason}); unregistered → ${e.unregistered}`;
+    case 'mdb-full': return e.state === 'full'
+      ? `the MDB is full (dataplane.mdb_capacity ${e.capacity} entries): new entries wait until space frees (mdb-full in stats)`
+      : 'every pending MDB entry is installed again';
     case 'limit': return `${e.scope === 'port' ? `port ${e.portName}` : 'switch'} reached its group limit (${e.limit}); new joins refused`;
   }
 }
@@ -356,5 +366,6 @@ export function agedSnapshot(s: SnoopingSnapshot, downMs: number): SnoopingSnaps
       ...(g.hostsIncompleteMs ? { hostsIncompleteMs: left(g.hostsIncompleteMs) } : {}),
     })),
     routers: s.routers.map((r) => ({ ...r, remainingMs: left(r.remainingMs) })),
+    ...(s.queriers ? { queriers: s.queriers.map((q) => ({ ...q, remainingMs: Math.max(0, q.remainingMs - downMs) })) } : {}),
   };
 }

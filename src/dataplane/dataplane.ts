@@ -52,6 +52,9 @@ export class DataPlane extends EventEmitter<DataPlaneEvents> implements TableSin
     setup(this);
   }
 
+  /** Warnings the worker sent before a 'warn' listener was attached (while it opened its ports). */
+  readonly startWarnings: string[] = [];
+
   /** Starts the worker; resolves once it has opened its ports (ports that failed are reported as portError). */
   static async start(params: WorkerParams): Promise<{ dataplane: DataPlane; ports: PortOpened[] }> {
     let resolveReady!: (p: PortOpened[]) => void;
@@ -95,7 +98,8 @@ export class DataPlane extends EventEmitter<DataPlaneEvents> implements TableSin
       case 'portOpened': this.emit('portOpened', msg.port); break;
       case 'portError': this.emit('portError', msg); break;
       case 'link': this.emit('link', { kind: msg.kind, index: msg.index, name: msg.name }); break;
-      case 'warn': this.emit('warn', msg.message); break;
+      // Before anyone listens (the worker warns while it opens its ports, e.g. an AF_XDP fallback): kept for start().
+      case 'warn': if (this.listenerCount('warn') > 0) this.emit('warn', msg.message); else this.startWarnings.push(msg.message); break;
       case 'commandsFailed': this.emit('commandsFailed', msg.count); break;
       case 'reply': {
         const p = this.pending.get(msg.id);

@@ -16,6 +16,8 @@ export interface WorkerParams {
   io: IoSelection;
   /** receive()'s busy-poll budget after the last frame, µs (undefined: the addon's default, 0). */
   busyPollUs?: number;
+  /** Receive through a TPACKET_V2 ring (openPort rxRing); undefined = recvmmsg. */
+  rxRing?: boolean;
 }
 
 /** Punted control frames of one batch: `meta` holds PUNT_META_WORDS words per frame. */

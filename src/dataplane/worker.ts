@@ -148,7 +148,9 @@ function run(): void {
   if (params.cpu !== null) addon.pinThread(params.cpu);
   // The main thread's timers and garbage collection wait while this thread has frames (they share the CPU budget).
   addon.yieldOtherThreads(CONTROL_THREADS_NICE);
-  ports = new PortSet(params.ports, { addon, io: params.io, warn: (message) => send({ type: 'warn', message }) });
+  ports = new PortSet(params.ports, {
+    addon, io: params.io, socket: { rxRing: params.rxRing ?? false }, warn: (message) => send({ type: 'warn', message }),
+  });
   ports.openAll(); // all or nothing: a missing interface is a start-up error that names it
   monitor = new LinkMonitor(ports, { intervalMs: 0, netlink: true, carrier: false });
   monitor.on('change', (c) => {

@@ -52,6 +52,7 @@ function eventText(e: SnoopingEvent): string {
     case 'querier-elected': return `querier: ${e.address} on ${e.portName} wins the election`;
     case 'querier-lost': return `querier ${e.address} is gone (Other Querier Present timer expired)`;
     case 'querier-timers': return `querier ${e.address} timers adopted: QRV ${e.qrv}, QQI ${e.qqiSec} s${e.bounded ? ' (bounded)' : ''}`;
+    case 'mdb-full': return e.state === 'full' ? `the MDB is full (${e.capacity} entries): new entries wait for space` : 'every pending MDB entry is installed again';
     case 'own-querier': return `own querier ${e.address}: ${e.role}`;
     case 'policy': return `multicast is ${e.mode === 'snoop' ? 'filtered by the group table' : 'flooded'} (${e.reason}); unregistered groups: ${e.unregistered}`;
     case 'limit': return `membership limit ${e.limit} reached on ${e.scope === 'port' ? e.portName : 'the switch'}`;

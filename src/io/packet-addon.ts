@@ -58,6 +58,11 @@ export interface OpenPortOptions {
    * (kernelDrops) rather than a long queue.
    */
   rcvbuf?: number;
+  /**
+   * Receive through a TPACKET_V2 RX ring (per-frame status, 4 batches of 2 KiB frames) instead of recvmmsg; a frame
+   * longer than a ring frame (GSO) is read whole with recvmsg. docs/packet-io.md has the measurements.
+   */
+  rxRing?: boolean;
   /** SO_SNDBUF(FORCE) bytes, default 4 MiB. */
   sndbuf?: number;
   /** "af_xdp": an AF_XDP socket and XDP program beside the AF_PACKET socket (docs/packet-io.md, "AF_XDP"); throws
@@ -67,6 +72,8 @@ export interface OpenPortOptions {
   xdpMode?: XdpMode;
   /** XDP_ZEROCOPY (NICs with zero-copy AF_XDP only; veth has none, so untested here). */
   zeroCopy?: boolean;
+  /** Refuse AF_XDP on virtual devices (veth, tun/tap), whose local senders leave checksums incomplete (io "auto"). */
+  xdpWireOnly?: boolean;
 }
 
 /** The packet I/O method of a port. */
@@ -83,6 +90,8 @@ export interface OpenedPort {
   xdpMode?: string;
   /** The socket's receive capacity (getsockopt SO_RCVBUF: bytes of skb truesize it queues before dropping). */
   rcvbuf?: number;
+  /** Frames in the TPACKET_V2 RX ring (0: recvmmsg). */
+  rxRingFrames?: number;
 }
 
 export interface ReceiveTuning {

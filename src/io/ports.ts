@@ -21,8 +21,9 @@ export interface PortSpec {
 }
 
 /**
- * "af_xdp": AF_XDP or fail to open; "af_packet": AF_PACKET only; "auto": AF_XDP where it can be set up, else
- * AF_PACKET with a warning that says why (docs/packet-io.md, "AF_XDP").
+ * "af_xdp": AF_XDP or fail to open; "af_packet": AF_PACKET only; "auto": AF_XDP where it can be set up and frames
+ * arrive with complete checksums (not on veth or tun/tap, whose local senders offload them), else AF_PACKET with a
+ * warning that says why (docs/packet-io.md, "AF_XDP").
  */
 export type IoSelection = 'auto' | IoBackend;
 
@@ -202,7 +203,7 @@ export class PortSet {
     const io = spec.io ?? this.#opts.io ?? socket.io ?? 'af_packet';
     const openWith = (backend: IoBackend): OpenedPort => {
       try {
-        return this.#addon.openPort(spec.name, index, { ...socket, io: backend });
+        return this.#addon.openPort(spec.name, index, { ...socket, io: backend, xdpWireOnly: backend === 'af_xdp' && io === 'auto' });
       } catch (e) {
         throw new PortError(`port ${spec.name} (index ${index}): ${errMessage(e)}`, spec.name, errCode(e), { cause: e });
       }

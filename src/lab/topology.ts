@@ -22,7 +22,7 @@ import {
   type RunTag,
 } from './netns.js';
 import { registerCleanup, type LabProcess, type RunOptions, type RunResult, type SpawnOptions } from './proc.js';
-import { startIgmpswitch, type IgmpswitchOptions, type SwitchProcess } from './switch.js';
+import { labIo, startIgmpswitch, type IgmpswitchOptions, type SwitchProcess } from './switch.js';
 import { spawnSync } from 'node:child_process';
 
 export type SwitchKind = 'igmpswitch' | 'linux-bridge' | 'none';
@@ -316,6 +316,9 @@ export async function createLab(opts: LabOptions): Promise<Lab> {
         });
       }
       if (spec.sysctls) await sysctl(hns, spec.sysctls);
+      // An AF_XDP switch port needs complete checksums from its senders (docs/packet-io.md, "AF_XDP"), as a wire
+      // gives them: the host's veth must not leave them to offload (this also turns its TSO off).
+      if (labIo() === 'af_xdp') await nsExec(hns, 'ethtool', ['-K', hostIfname, 'tx', 'off']);
       await ip(hns, ['link', 'set', hostIfname, 'up']);
       if (l3 !== hostIfname) await ip(hns, ['link', 'set', l3, 'up']);
       // Multicast senders without a default route still find their way out.

@@ -53,6 +53,7 @@ export interface SnoopingConfig {
   adoptQueryIntervalMinMs: number;       // an adopted QQI (§4.1.7) is raised to at least this
   adoptQueryIntervalMaxMs: number;       // … and lowered to at most this
   maxGroups: number;                     // memberships overall; 0 = no limit
+  mdbCapacity: number;                   // MDB entries the data plane holds ((*,G) and (S,G) alike); 0 = no limit
   querierGuard: boolean;                 // only trusted ports may become router ports / queriers
   reportRateLimit: number;               // membership messages per second per port accepted; 0 = no limit
   querier: QuerierConfig;
@@ -116,6 +117,7 @@ export function defaultSnoopingConfig(): SnoopingConfig {
     adoptQueryIntervalMinMs: ADOPTION_BOUNDS.queryIntervalMinMs,
     adoptQueryIntervalMaxMs: ADOPTION_BOUNDS.queryIntervalMaxMs,
     maxGroups: 0,
+    mdbCapacity: 0,
     querierGuard: false,
     reportRateLimit: 0,
     querier: { enabled: false, address: '0.0.0.0', version: 3 },

@@ -17,8 +17,9 @@ import type { FrameSink, PortMask, TableCommand, TableSink } from '../dataplane/
 import type { WireError } from '../wire/common.js';
 import type { ControlFrame } from '../wire/control-frame.js';
 import type { PortSnoopingConfig, SnoopingConfig } from './config.js';
+import { MdbBudget } from './forwarding.js';
 import {
-  type GroupView, type QuerierView, type RouterView, SnoopingEngine, type SnoopingEvent, type SnoopingSnapshot, type StatsView,
+  type GroupView, type QuerierView, type RouterView, SnoopingEngine, type SnoopingEvent, type SnoopingSnapshot, type StatsView, type RestoreOptions,
 } from './engine.js';
 import { type AddressFamily, familyOf, IPV4, IPV6 } from './family.js';
 
@@ -55,7 +56,9 @@ export class DualStackSnooping {
     this.tables = opts.tables;
     this.querierMac = opts.querierMac;
     const log = opts.log ?? (() => {});
-    const common = { ports: opts.ports, frames: opts.frames, random: opts.random, querierMac: opts.querierMac };
+    // One MDB in the data plane: both families' entries count against the same capacity.
+    const mdbBudget = new MdbBudget(opts.config.igmp.mdbCapacity);
+    const common = { ports: opts.ports, frames: opts.frames, random: opts.random, querierMac: opts.querierMac, mdbBudget };
     this.igmp = new SnoopingEngine({
       ...common, family: IPV4, config: opts.config.igmp, tables: { apply: (list) => this.fromIgmp(list) },
       log: (e) => log({ ...e, family: 4 }),
@@ -98,14 +101,15 @@ export class DualStackSnooping {
   }
 
   /** Restore both engines from one snapshot (groups and routers are split by address family). */
-  restore(snapshot: SnoopingSnapshot, now: number): number {
+  restore(snapshot: SnoopingSnapshot, now: number, opts: RestoreOptions = {}): number {
     const part = (f: AddressFamily): SnoopingSnapshot => ({
       ...snapshot,
       groups: (snapshot.groups ?? []).filter((g) => familyOf(String(g.group)) === f),
       routers: (snapshot.routers ?? []).filter((r) => familyOf(String(r.address || '0.0.0.0')) === f),
+      queriers: (snapshot.queriers ?? []).filter((q) => familyOf(String(q.address)) === f),
     });
-    this.igmp.restore(part(IPV4), now);
-    this.mld.restore(part(IPV6), now);
+    this.igmp.restore(part(IPV4), now, opts);
+    this.mld.restore(part(IPV6), now, opts);
     this.started = true;
     return this.nextDeadline();
   }
@@ -154,6 +158,7 @@ export class DualStackSnooping {
     return {
       rx: sum(a.rx, b.rx), tx: sum(a.tx, b.tx), rejects: sum(a.rejects, b.rejects), decodeErrors: sum(a.decodeErrors, b.decodeErrors),
       groups: a.groups + b.groups, memberships: a.memberships + b.memberships, mdbEntries: a.mdbEntries + b.mdbEntries,
+      mdbPendingGroups: a.mdbPendingGroups + b.mdbPendingGroups,
       routerPorts: popcount(this.routers4 | this.routers6), policy: a.policy, families: { igmp: a, mld: b },
     };
   }

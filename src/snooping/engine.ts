@@ -42,7 +42,7 @@ import { compatMode, type CompatMode, noteOlderHost, translateLeave, translateOl
 import type { PortSnoopingConfig, SnoopingConfig } from './config.js';
 import { ChurnMap } from './churn-map.js';
 import { type AddressFamily, IPV4, type SnoopQuery } from './family.js';
-import { bit, desiredEntries, MdbMirror, type StaticGroupPorts } from './forwarding.js';
+import { bit, desiredEntries, MdbBudget, MdbMirror, type StaticGroupPorts } from './forwarding.js';
 import { HostTable } from './hosts.js';
 import { GroupLimits, MAX_HOSTS_PER_PORT_GROUP, MAX_SOURCES_PER_PORT_GROUP, RateLimiter } from './limits.js';
 import {
@@ -70,6 +70,8 @@ export interface SnoopingEngineOptions {
   querierMac: string;
   /** IGMP snooping (IPV4, the default) or MLD snooping (IPV6): see family.ts. */
   family?: AddressFamily;
+  /** The data plane's MDB budget when another engine installs into the same table (dual-stack.ts); default: own. */
+  mdbBudget?: MdbBudget;
 }
 
 export type LeaveReason = 'expired' | 'fast-leave' | 'port-removed' | 'disabled';
@@ -86,7 +88,9 @@ export type SnoopingEvent =
   | { type: 'querier-timers'; vlan: number; address: string; qrv: number; qqiSec: number; robustness: number; queryIntervalMs: number; bounded: boolean }
   | { type: 'own-querier'; vlan: number; role: 'querier' | 'non-querier' | 'off'; address: string }
   | { type: 'policy'; mode: McastMode; unregistered: UnregisteredPolicy; reason: PolicyDecision['reason'] }
-  | { type: 'limit'; scope: 'port' | 'global'; port: number; portName: string; limit: number };
+  | { type: 'limit'; scope: 'port' | 'global'; port: number; portName: string; limit: number }
+  /** The MDB budget (`capacity` entries) refused entries ('full'), or every pending entry got installed ('recovered'). */
+  | { type: 'mdb-full'; capacity: number; state: 'full' | 'recovered' };
 
 export interface PortGroupView {
   port: number;
@@ -135,6 +139,8 @@ export interface StatsView {
   groups: number;
   memberships: number;
   mdbEntries: number;
+  /** (VLAN, G) whose entries are not all installed because the MDB is full; retried as entries free up. */
+  mdbPendingGroups: number;
   routerPorts: number;
   policy: { mode: McastMode; unregistered: UnregisteredPolicy; reason: PolicyDecision['reason'] } | null;
 }
@@ -161,6 +167,18 @@ export interface SnoopingSnapshot {
     hostsIncompleteMs?: number;
   }>;
   routers: Array<{ port: number; portName: string; via: RouterVia; vlan: number; address: string; remainingMs: number }>;
+  /** The elected querier per VLAN (absent in older files): what "a querier exists" and the adopted timers rest on. */
+  queriers?: Array<{ vlan: number; address: string; port: number; portName: string; version: 1 | 2 | 3; qrv: number; qqiSec: number; maxRespMs: number; remainingMs: number }>;
+}
+
+export interface RestoreOptions {
+  /**
+   * How long the switch was down before this restore (the daemon's state file says). A restored state
+   * younger than the Group Membership Interval is fresh: the memberships it lists are still current, so
+   * the engine forwards by them at once, without the start-up flood window (a warm restart). Absent, or
+   * not shorter than the GMI: a cold start.
+   */
+  downtimeMs?: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -178,7 +196,9 @@ export class SnoopingEngine {
 
   private readonly queue = new DeadlineQueue();
   private readonly groups_ = new ChurnMap<string, GroupState>();
-  private readonly mdb = new MdbMirror();
+  private readonly mdb: MdbMirror;
+  /** An MDB-full condition was logged and has not recovered yet. */
+  private mdbFullLogged = false;
   private statics = new Map<string, { vlan: number; group: string; ports: StaticGroupPorts }>();
   private readonly dirty = new Set<string>();
   private readonly routerPorts: RouterPorts;
@@ -194,6 +214,8 @@ export class SnoopingEngine {
   private startedAt = 0;
   /** End of the first General Query round on every queried VLAN (latched once known), or null. */
   private firstRoundsEnd: number | null = null;
+  /** Restored from a fresh state: no start-up flood window (RestoreOptions.downtimeMs). */
+  private warmStart = false;
   private policy: PolicyDecision | null = null;
   private routerMask: bigint | null = null;
   private routerVersion = -1;
@@ -214,6 +236,7 @@ export class SnoopingEngine {
     this.querierMac = opts.querierMac;
     this.family = opts.family ?? IPV4;
     this.routerPorts = new RouterPorts(this.queue);
+    this.mdb = new MdbMirror(opts.mdbBudget ?? new MdbBudget(opts.config.mdbCapacity));
     this.querier_ = new Querier({
       family: this.family,
       queue: this.queue,
@@ -287,6 +310,7 @@ export class SnoopingEngine {
     const prev = this.config;
     const prevPorts = new Map(this.portCfg);
     this.config = config;
+    this.mdb.capacity = config.mdbCapacity;
     this.portCfg.clear();
     for (const p of ports) this.portCfg.set(p.index, p);
     this.portFlagsDirty = true;
@@ -301,9 +325,11 @@ export class SnoopingEngine {
   }
 
   /** Replace the membership state by a snapshot; `now` is the time the snapshot's timers count from. */
-  restore(snapshot: SnoopingSnapshot, now: number): number {
+  restore(snapshot: SnoopingSnapshot, now: number, opts: RestoreOptions = {}): number {
     this.enter(now);
     if (snapshot?.version !== 1) throw new TypeError('unsupported snapshot version');
+    const gmi = this.timers(0).gmiMs;
+    if (opts.downtimeMs !== undefined && opts.downtimeMs >= 0 && opts.downtimeMs < gmi) this.warmStart = true;
     for (const g of [...this.groups_.values()]) for (const pg of [...g.ports.values()]) this.deletePortGroup(pg, null);
     const byName = new Map([...this.portCfg.values()].map((p) => [p.name, p] as const));
     const resolve = (index: number, name: string): PortSnoopingConfig | undefined =>
@@ -343,6 +369,13 @@ export class SnoopingEngine {
         if (this.config.querierGuard && !pc.trusted) continue;
         this.routerPorts.learn(pc.index, r.via, r.vlan, r.address, this.now + Math.max(0, r.remainingMs));
       }
+      for (const q of snapshot.queriers ?? []) {
+        const pc = resolve(q.port, q.portName);
+        if (pc === undefined || !Number.isInteger(q.vlan) || q.vlan < 0 || q.vlan > 4095 || !(q.remainingMs > 0)) continue;
+        if (this.config.querierGuard && !pc.trusted) continue;
+        const vq = this.querier_.vlan(q.vlan);
+        this.querier_.restoreOther(vq, q, pc.index, this.now + q.remainingMs);
+      }
     }
     this.runTimers(this.now); // anything that was already due
     return this.leave();
@@ -368,7 +401,16 @@ export class SnoopingEngine {
     const routers = this.routerPorts.learnings().map((l) => ({
       port: l.port, portName: this.portName(l.port), via: l.via, vlan: l.vlan, address: l.address, remainingMs: l.timer.remaining(now),
     }));
-    return { version: 1, takenAt: now, vlans: [...this.querier_.vlans.keys()].sort((a, b) => a - b), groups, routers };
+    const queriers: NonNullable<SnoopingSnapshot['queriers']> = [];
+    for (const vq of this.querier_.vlans.values()) {
+      const o = vq.other;
+      if (o === null) continue;
+      queriers.push({
+        vlan: vq.vlan, address: o.address, port: o.port, portName: this.portName(o.port), version: o.version,
+        qrv: o.qrv, qqiSec: o.qqiSec, maxRespMs: o.maxRespMs, remainingMs: vq.otherTimer.remaining(now),
+      });
+    }
+    return { version: 1, takenAt: now, vlans: [...this.querier_.vlans.keys()].sort((a, b) => a - b), groups, routers, queriers };
   }
 
   // ---- views -------------------------------------------------------------------------------
@@ -448,6 +490,7 @@ export class SnoopingEngine {
       groups: this.groups_.size,
       memberships: this.limits.overall,
       mdbEntries: this.mdb.sizes().entries,
+      mdbPendingGroups: this.mdb.pendingCount,
       routerPorts: popcount(this.routerPorts.mask()),
       policy: this.policy === null ? null : { mode: this.policy.mode, unregistered: this.policy.unregistered, reason: this.policy.reason },
     };
@@ -468,11 +511,17 @@ export class SnoopingEngine {
 
   private leave(): number {
     this.runTimers(this.now); // timers armed at `now` during this step (a new VLAN's first query)
-    for (const key of this.dirty) {
-      const [vlan, group] = splitKey(key);
-      this.mdb.sync(key, vlan, group, desiredEntries(this.groups_.get(key), this.statics.get(key)?.ports), this.pending);
-    }
+    const refusedBefore = this.mdb.refusals;
+    for (const key of this.dirty) this.syncMdb(key);
     this.dirty.clear();
+    // Entries refused for want of space are installed as soon as others are freed, oldest first.
+    if (this.mdb.pendingCount > 0 && this.mdb.hasRoom()) {
+      for (const key of this.mdb.pendingKeys()) {
+        if (!this.mdb.hasRoom()) break;
+        this.syncMdb(key);
+      }
+    }
+    this.noteMdbBudget(this.mdb.refusals - refusedBefore);
     this.syncRouterPorts();
     this.syncPolicy();
     this.syncPortFlags();
@@ -482,6 +531,23 @@ export class SnoopingEngine {
       this.tables.apply(list);
     }
     return this.queue.next();
+  }
+
+  private syncMdb(key: string): void {
+    const [vlan, group] = splitKey(key);
+    this.mdb.sync(key, vlan, group, desiredEntries(this.groups_.get(key), this.statics.get(key)?.ports), this.pending);
+  }
+
+  /** Count refused entries; log when the MDB first refuses one and when everything is installed again. */
+  private noteMdbBudget(refused: number): void {
+    this.counters.rejects['mdb-full'] += refused;
+    if (refused > 0 && !this.mdbFullLogged) {
+      this.mdbFullLogged = true;
+      this.logFn({ type: 'mdb-full', capacity: this.mdb.capacity, state: 'full' });
+    } else if (this.mdbFullLogged && this.mdb.pendingCount === 0) {
+      this.mdbFullLogged = false;
+      this.logFn({ type: 'mdb-full', capacity: this.mdb.capacity, state: 'recovered' });
+    }
   }
 
   private start(): void {
@@ -873,7 +939,7 @@ export class SnoopingEngine {
     // Latched: a VLAN that gets a querier after the window closed does not reopen it.
     this.firstRoundsEnd ??= this.querier_.firstRoundsEnd();
     const d = decidePolicy({
-      config: this.config, now: this.now, startedAt: this.startedAt, firstRoundsEnd: this.firstRoundsEnd,
+      config: this.config, now: this.now, startedAt: this.startedAt, firstRoundsEnd: this.firstRoundsEnd, warmStart: this.warmStart,
       querierPresent: this.querier_.anyPresent(),
     });
     const prev = this.policy;

@@ -71,34 +71,107 @@ interface Installed {
   entries: Map<string, bigint>;
 }
 
-/** What the data plane has (as far as the commands we sent say). */
+/**
+ * What the data plane has, exactly: the entries we sent and it could hold. The data plane holds
+ * `capacity` entries ((*,G) and (S,G) alike; `dataplane.mdb_capacity`) and refuses an mdbSet past it, so
+ * the mirror budgets in entries and never sends one that cannot fit: an entry that does not fit is not
+ * recorded as installed, its (VLAN, G) stays pending, and it is installed when entries are freed
+ * (`retryPending`). Within a group, (*,G) comes first (desiredEntries puts it first), so a partly
+ * installed group always has its (*,G) entry and the data plane never needs a placeholder for it.
+ */
+/**
+ * The data plane's MDB capacity in entries, shared by every mirror that installs into the same table (the IGMP and
+ * the MLD engine each keep a mirror; the Wasm MDB is one table).
+ */
+export class MdbBudget {
+  /** Entries installed by all mirrors together. */
+  used = 0;
+  /** @param capacity entries the data plane holds; 0 = no limit. */
+  constructor(public capacity = 0) {}
+
+  hasRoom(): boolean {
+    return this.capacity <= 0 || this.used < this.capacity;
+  }
+}
+
 export class MdbMirror {
   private readonly installed = new ChurnMap<string, Installed>();
+  /** (VLAN, G) keys whose desired entries are not all installed, in the order they were refused. */
+  private readonly pending = new Set<string>();
+  /** Entries this mirror installed (the budget counts every mirror's). */
+  private used = 0;
+  /** Entry installs refused for want of space (each attempt counts). */
+  refusals = 0;
 
-  /** Bring (vlan, group) to `desired`, appending the commands needed to `out`. */
-  sync(key: string, vlan: number, group: string, desired: Map<string, bigint>, out: TableCommand[]): void {
+  constructor(readonly budget: MdbBudget = new MdbBudget()) {}
+
+  get capacity(): number {
+    return this.budget.capacity;
+  }
+
+  set capacity(entries: number) {
+    this.budget.capacity = entries;
+  }
+
+  /**
+   * Bring (vlan, group) to `desired` as far as the budget allows, appending the commands needed to
+   * `out`. Returns false when some entries did not fit (the key is then pending).
+   */
+  sync(key: string, vlan: number, group: string, desired: Map<string, bigint>, out: TableCommand[]): boolean {
     const have = this.installed.get(key);
+    const now = new Map<string, bigint>();
     if (have !== undefined) {
       for (const src of have.entries.keys()) {
-        if (!desired.has(src)) out.push({ op: 'mdbDelete', vlan, group, source: src === STAR ? null : src });
+        if (!desired.has(src)) {
+          out.push({ op: 'mdbDelete', vlan, group, source: src === STAR ? null : src });
+          this.used--;
+          this.budget.used--;
+        }
       }
     }
+    let missing = 0;
     for (const [src, ports] of desired) {
-      if (have?.entries.get(src) !== ports) out.push({ op: 'mdbSet', vlan, group, source: src === STAR ? null : src, ports });
+      const had = have?.entries.get(src);
+      if (had === undefined) {
+        if (!this.hasRoom()) { missing++; continue; }
+        this.used++;
+        this.budget.used++;
+      }
+      if (had !== ports) out.push({ op: 'mdbSet', vlan, group, source: src === STAR ? null : src, ports });
+      now.set(src, ports);
     }
-    if (desired.size === 0) this.installed.delete(key);
-    else this.installed.set(key, { vlan, group, entries: desired });
+    if (now.size === 0) this.installed.delete(key);
+    else this.installed.set(key, { vlan, group, entries: now });
+    this.refusals += missing;
+    if (missing > 0) this.pending.add(key);
+    else this.pending.delete(key);
+    return missing === 0;
+  }
+
+  /** Is there room for one more entry? */
+  hasRoom(): boolean {
+    return this.budget.hasRoom();
+  }
+
+  /** Keys not fully installed, oldest refusal first. */
+  pendingKeys(): string[] {
+    return [...this.pending];
+  }
+
+  get pendingCount(): number {
+    return this.pending.size;
   }
 
   clear(): void {
     this.installed.clear();
+    this.pending.clear();
+    this.budget.used -= this.used;
+    this.used = 0;
   }
 
   /** Number of (V, G) with entries and of all entries (for stats). */
   sizes(): { groups: number; entries: number } {
-    let entries = 0;
-    for (const i of this.installed.values()) entries += i.entries.size;
-    return { groups: this.installed.size, entries };
+    return { groups: this.installed.size, entries: this.used };
   }
 
   keys(): IterableIterator<string> {

@@ -28,6 +28,8 @@ export interface PolicyInputs {
   config: SnoopingConfig;
   now: number;
   startedAt: number;
+  /** Restored from a fresh state (a warm restart): the table is complete, no window. */
+  warmStart: boolean;
   /** When the first General Query round has ended on every queried VLAN, or null (querier.ts). */
   firstRoundsEnd: number | null;
   /** Some querier is active (own, elected other, or 0.0.0.0). */
@@ -45,7 +47,7 @@ export interface PolicyDecision {
 /** End of the startup flood window, or Infinity while it waits for the first General Query round. */
 export function startupWindowEnd(i: PolicyInputs): number {
   const ms = i.config.startupFloodMs;
-  if (ms <= 0) return -Infinity;
+  if (ms <= 0 || i.warmStart) return -Infinity;
   if (i.config.noQuerier === 'filter') return Math.max(i.startedAt + ms, i.firstRoundsEnd ?? -Infinity);
   return i.firstRoundsEnd ?? Infinity;
 }

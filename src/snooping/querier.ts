@@ -288,6 +288,28 @@ export class Querier {
     vq.loggedAdoption = unusual ? src : null;
   }
 
+  /**
+   * The querier a state file says was elected (warm restart): followed again for what is left of its
+   * Other Querier Present Interval, unless we would win the election against it.
+   */
+  restoreOther(vq: VlanQuerier, q: Omit<OtherQuerier, 'rank' | 'port'>, port: number, until: number): void {
+    const f = this.host.family;
+    if (!f.isQuerierSource(q.address)) return;
+    const rank = f.electionRank(q.address);
+    if (rank === Infinity) return;
+    if (this.ownEnabled() && f.electionRank(this.cfg.querier.address) <= rank) return;
+    if (vq.other !== null && vq.other.rank <= rank) return;
+    vq.other = { address: q.address, rank, port, version: q.version, qrv: q.qrv, qqiSec: q.qqiSec, maxRespMs: q.maxRespMs };
+    vq.timers = q.version === 3 ? adoptedTimers(this.cfg, q.qrv, q.qqiSec) : configuredTimers(this.cfg);
+    this.host.queue.arm(vq.otherTimer, until);
+    if (vq.role === 'querier') {
+      this.host.queue.stop(vq.generalTimer);
+      vq.startupLeft = 0;
+    }
+    if (this.ownEnabled()) this.setRole(vq, 'non-querier');
+    this.host.otherElected(vq.vlan, q.address, port);
+  }
+
   /** The Other Querier Present timer expired: forget it and, if enabled, resume querying. */
   otherExpired(vq: VlanQuerier): void {
     const lost = vq.other;

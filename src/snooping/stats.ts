@@ -32,6 +32,7 @@ export const REJECT_REASONS = [
   'source-limit',      // a new source past MAX_SOURCES_PER_PORT_GROUP
   'port-limit',        // a new membership past the port's maxGroups
   'global-limit',      // a new membership past the overall maxGroups
+  'mdb-full',          // an MDB entry not installed (yet): the data plane's table is full (installed when space frees)
   'host-limit',        // a host past MAX_HOSTS_PER_PORT_GROUP on a fast-leave port
   'rate-limit',        // more membership messages per second on a port than reportRateLimit
   'untrusted',         // querierGuard: query/PIM/MRD from an untrusted port

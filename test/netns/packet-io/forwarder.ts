@@ -19,6 +19,8 @@ export interface ForwarderConfig {
   maxBatch?: number;
   slotStride?: number;
   qdiscBypass?: boolean;
+  /** Receive through a TPACKET_V2 RX ring instead of recvmmsg (openPort rxRing). */
+  rxRing?: boolean;
   /** Offloads the PortSet applies (and restores); default: the PortSet default. */
   offloads?: OffloadSettings;
   /** Hex bytes: count received frames containing them, per ingress port (per-frame JS work: test only). */
@@ -80,7 +82,7 @@ if (isMainThread) {
 
   const ports = new PortSet(
     cfg.ports.map((name, index) => ({ name, index })),
-    { addon, socket: { qdiscBypass: cfg.qdiscBypass ?? false, io: cfg.io, xdpMode: cfg.xdpMode }, offloads: cfg.offloads, warn: (m) => post({ type: 'warn', message: m }) },
+    { addon, socket: { qdiscBypass: cfg.qdiscBypass ?? false, io: cfg.io, xdpMode: cfg.xdpMode, rxRing: cfg.rxRing ?? false }, offloads: cfg.offloads, warn: (m) => post({ type: 'warn', message: m }) },
   );
   ports.openAll();
   const monitor = new LinkMonitor(ports, { intervalMs: 0, netlink: cfg.netlink ?? false });

@@ -25,7 +25,7 @@ const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
 addon.attach(memory.buffer, layout);
 if (cfg.busyPollUs !== undefined) addon.receiveTuning({ busyPollUs: cfg.busyPollUs });
 const opened = addon.openPort(cfg.port, 0, cfg.socket);
-out({ type: 'ready', rcvbuf: opened.rcvbuf });
+out({ type: 'ready', rcvbuf: opened.rcvbuf, rxRingFrames: opened.rxRingFrames });
 
 createInterface({ input: process.stdin }).on('line', (line) => {
   const [cmd, arg] = line.trim().split(/\s+/);

@@ -138,8 +138,10 @@ describe.skipIf(skip !== null)(`exhaustion: ${GROUPS} groups from one port${skip
     expect(done.groups).toBe(GROUPS);
     expect(sw(l).process.running).toBe(true);
     expect(errorLogs(l)).toEqual([]);
-    // Every report the socket delivered reached the engine, and most of the flood was delivered.
-    expect(reportsIn).toBeGreaterThan(0.5 * done.sent);
+    // Every report the socket delivered reached the engine. The receive queue is bounded (a few batches,
+    // docs/packet-io.md), so a flood faster than the switch is partly dropped by the kernel, and counted.
+    expect(reportsIn).toBeGreaterThan(0);
+    expect(reportsIn + kernelDrops).toBeGreaterThanOrEqual(0.95 * done.sent);
     // The limit holds, exactly, and each refused record is counted.
     expect(onFlood).toBe(MAX_GROUPS);
     expect(p.find((x) => x.name === flood.port)?.groups).toBe(MAX_GROUPS);
@@ -199,7 +201,8 @@ describe.skipIf(skip !== null)(`exhaustion: ${GROUPS} groups from one port${skip
     console.info(`[netns] report rate limit ${RATE}/s: flood of ${done.sent} reports in ${done.seconds} s; switch got ${received}, ` +
       `dropped ${limited} (report_rate_limit), passed ${accepted} to the engine (allowed ≤ ${allowed.toFixed(0)}); engine rx ${engineRx} (all ports)`);
 
-    expect(received).toBeGreaterThan(10 * RATE);
+    // More than the bucket holds reached the data plane (the bounded receive queue takes a few batches of a burst).
+    expect(received).toBeGreaterThan(2 * RATE);
     expect(limited).toBeGreaterThan(0);
     expect(limitedOnPort).toBe(limited);
     expect(accepted + limited).toBe(received);

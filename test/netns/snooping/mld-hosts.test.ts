@@ -18,7 +18,7 @@ import { ipv6At, parseIpv6 } from '../../../src/wire/common.js';
 import { RecordType } from '../../../src/wire/igmp.js';
 import { labSkipReason, useLab } from '../harness.js';
 import {
-  checkFlows, flowForwarding, groupRow, groups, MldHost, PktAgent, querier, stats, waitUntil, type Flow,
+  checkFlows, flowForwarding, groupRow, groups, MldHost, PktAgent, querier, stats, trace, waitUntil, type Flow,
 } from './helpers.js';
 
 const skip = labSkipReason ?? daemonStatus().reason;
@@ -74,7 +74,7 @@ describe.skipIf(skip !== null)(`igmpswitch with Linux MLD hosts${skip ? ` (skipp
     HOSTS.forEach((n, i) => listeners.set(n, mld[i]!));
     await waitUntil('MLD snooping to filter (show querier: mld.snoopingActive)', async () => (await querier(l)).mld?.snoopingActive, 10_000, 100,
       async () => JSON.stringify(await querier(l)));
-  });
+  }, 180_000); // twelve Python agents start in parallel; slow on a loaded machine
 
   afterAll(async () => {
     await Promise.allSettled([...listeners.values(), ...agents.values()].map((a) => a.stop()));
@@ -130,7 +130,12 @@ describe.skipIf(skip !== null)(`igmpswitch with Linux MLD hosts${skip ? ` (skipp
       // target's kernel has reported it (its unsolicited report may predate the switch; it answers every query).
       await rowFor(solicitedNode(ADDR[to]), to, () => true, 'solicited-node membership', 8_000);
       const r = await l.host(from).exec('ping', ['-6', '-c', '3', '-i', '0.2', '-W', '3', ADDR[to]], { allowFail: true });
-      expect(r.code, `ping ${from} → ${to}: ${r.stdout}${r.stderr}`).toBe(0);
+      const why = async () => JSON.stringify({
+        trace: await trace(l, { in: port(from), dst: solicitedNode(ADDR[to]) }),
+        neigh: (await l.host(from).exec('ip', ['-6', 'neigh'], { allowFail: true })).stdout,
+        drops: (await stats(l)).drops,
+      });
+      expect(r.code, `ping ${from} → ${to}: ${r.stdout}${r.stderr} ${r.code === 0 ? '' : await why()}`).toBe(0);
     }
   });
 

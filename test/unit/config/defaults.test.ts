@@ -16,17 +16,17 @@ describe('defaults', () => {
   it('two plain ports give exactly the engine defaults', () => {
     const config = parse('ports: [p1, p2]\n');
     const engine = toEngineConfig(config, indices(config.ports));
-    // max_groups 0 = bounded by what the data plane can install (dataplane.mdb_capacity).
-    expect(engine.snooping).toEqual({ ...defaultSnoopingConfig(), maxGroups: 131_072 });
+    // max_groups 0 = no membership limit; the MDB budget is dataplane.mdb_capacity entries.
+    expect(engine.snooping).toEqual({ ...defaultSnoopingConfig(), mdbCapacity: 131_072 });
     expect(engine.ports).toEqual([defaultPortConfig(0, 'p1'), defaultPortConfig(1, 'p2')]);
   });
 
   it('empty sections and empty derived keys mean defaults', () => {
     const config = parse('ports: [p1, p2]\nsnooping:\n  group_membership_interval:\n  querier:\n  static_groups:\n' +
       'dataplane:\nmanagement:\nmetrics:\nlogging:\nstate:\n');
-    expect(toEngineConfig(config, indices(config.ports)).snooping).toEqual({ ...defaultSnoopingConfig(), maxGroups: 131_072 });
+    expect(toEngineConfig(config, indices(config.ports)).snooping).toEqual({ ...defaultSnoopingConfig(), mdbCapacity: 131_072 });
     expect(config.dataplane).toEqual({ batch: 64, fdb_capacity: 16_384, mdb_capacity: 131_072, fdb_aging: 300_000,
-      cpu: null, io: 'auto', busy_poll_us: 0 });
+      cpu: null, io: 'auto', rx_ring: true, busy_poll_us: 0 });
     expect(config.metrics).toEqual({ enabled: false, listen: { host: '127.0.0.1', port: 9464 } });
     expect(config.logging).toEqual({ level: 'info', format: 'json' });
     expect(config.management).toEqual({ socket: '/run/igmpswitch/igmpswitch.sock', socket_mode: 0o600 });
@@ -100,7 +100,7 @@ describe('defaults', () => {
   it('worker parameters', () => {
     const config = parse('ports: [p1, p2]\ndataplane: { batch: 32, fdb_aging: 10m, cpu: 1 }\n');
     expect(toWorkerParams(config, new Map([['p1', 0], ['p2', 1]]))).toEqual({
-      maxBatch: 32, fdbCapacity: 16_384, mdbCapacity: 131_072, fdbAgingMs: 600_000, cpu: 1, io: 'auto', busyPollUs: 0,
+      maxBatch: 32, fdbCapacity: 16_384, mdbCapacity: 131_072, fdbAgingMs: 600_000, cpu: 1, io: 'auto', busyPollUs: 0, rxRing: true,
       ports: [{ index: 0, name: 'p1' }, { index: 1, name: 'p2' }],
     });
   });

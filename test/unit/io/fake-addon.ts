@@ -8,6 +8,8 @@ export interface FakeIf {
   offloads: Offloads;
   /** Offload keys the driver will not change. */
   fixed?: (keyof Offloads)[];
+  /** openPort with io "af_xdp" throws this (as the addon does when AF_XDP cannot be set up); unset: it opens. */
+  xdpError?: string;
 }
 
 export const vethOffloads = (): Offloads => ({
@@ -31,8 +33,10 @@ export class FakeAddon {
   get addon(): PacketAddon {
     const self = this;
     const impl: Partial<PacketAddon> = {
-      constants: { MAX_PORTS: 64, VNET_HDR_LEN: 10 },
-      linkState(name: string): LinkState | null {
+      constants: { MAX_PORTS: 64, VNET_HDR_LEN: 10, DISCOVER_EVERY: 4 },
+      linkState(name: string, options?: { carrier?: boolean }): LinkState | null {
+        // ETHTOOL_GLINK (carrier) takes rtnl_lock: recorded, so tests can see who asks for it.
+        if (options?.carrier !== false) self.calls.push(`linkState+carrier ${name}`);
         const f = self.ifs.get(name);
         return f ? { ifindex: f.ifindex, up: f.up, adminUp: f.up, running: f.up, carrier: f.up, mtu: 1500 } : null;
       },
@@ -50,12 +54,14 @@ export class FakeAddon {
         }
         return { ...f.offloads };
       },
-      openPort(name: string, index: number) {
+      openPort(name: string, index: number, o: { io?: 'af_xdp' | 'af_packet' } = {}) {
         const f = self.ifs.get(name);
         if (!f) throw Object.assign(new Error(`openPort(${name}): no such network interface`), { code: 'ENODEV' });
-        self.calls.push(`open ${index} ${name}`);
+        if (o.io === 'af_xdp' && f.xdpError) throw Object.assign(new Error(`openPort(${name}): AF_XDP: ${f.xdpError}`), { code: 'EBUSY' });
+        const io = o.io ?? 'af_packet';
+        self.calls.push(`open ${index} ${name}${io === 'af_xdp' ? ' af_xdp' : ''}`);
         self.open.set(index, name);
-        return { ifindex: f.ifindex, mac: '02:00:00:00:00:01', mtu: 1500 };
+        return { ifindex: f.ifindex, mac: '02:00:00:00:00:01', mtu: 1500, io, ...(io === 'af_xdp' ? { xdpMode: 'native' } : {}) };
       },
       closePort(index: number) {
         if (self.open.delete(index)) self.calls.push(`close ${index}`);

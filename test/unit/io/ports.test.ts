@@ -4,6 +4,24 @@ import { LinkMonitor, type LinkChange } from '../../../src/io/link-monitor.js';
 import { FakeAddon } from './fake-addon.js';
 
 describe('PortSet', () => {
+  it('io: auto takes AF_XDP where it opens and falls back to AF_PACKET with the reason elsewhere; af_xdp fails', () => {
+    const f = new FakeAddon();
+    f.add('nic');
+    f.add('busy', { xdpError: 'another XDP program is attached to busy' });
+    const warnings: string[] = [];
+    const set = new PortSet([{ name: 'nic', index: 0 }, { name: 'busy', index: 1 }], { addon: f.addon, io: 'auto', warn: (m) => warnings.push(m) });
+    const ports = set.openAll();
+    expect(ports.map((p) => [p.name, p.io])).toEqual([['nic', 'af_xdp'], ['busy', 'af_packet']]);
+    expect(warnings).toEqual([expect.stringMatching(/busy: AF_XDP not used, falling back to AF_PACKET: .*another XDP program is attached/)]);
+    set.closeAll();
+
+    const strict = new PortSet([{ name: 'busy', index: 0 }], { addon: f.addon, io: 'af_xdp' });
+    expect(() => strict.openAll()).toThrowError(expect.objectContaining({ name: 'PortError', code: 'EBUSY', message: expect.stringMatching(/another XDP program/) }));
+    // A port's own io wins over the set's.
+    const mixed = new PortSet([{ name: 'nic', index: 0, io: 'af_packet' }], { addon: f.addon, io: 'af_xdp' });
+    expect(mixed.openAll()[0]!.io).toBe('af_packet');
+  });
+
   it('rejects bad specs up front', () => {
     const f = new FakeAddon();
     expect(() => new PortSet([{ name: 'a', index: 64 }], { addon: f.addon })).toThrow(/index 64 out of range/);
@@ -95,6 +113,21 @@ describe('LinkMonitor', () => {
     mon.start();
     return { f, set, mon, seen };
   }
+
+  it('with carrier: false never asks for ETHTOOL_GLINK (the rtnl_lock ioctl), so a data-plane loop can use it', () => {
+    const f = new FakeAddon();
+    f.add('p1');
+    const set = new PortSet([{ name: 'p1', index: 0 }], { addon: f.addon });
+    set.openAll();
+    f.calls.length = 0; // PortSet's own checks at open are not the loop's business
+    const quiet = new LinkMonitor(set, { intervalMs: 0, carrier: false });
+    quiet.start();
+    quiet.check();
+    expect(f.calls.filter((c) => c.startsWith('linkState+carrier'))).toEqual([]);
+    const plain = new LinkMonitor(set, { intervalMs: 0 });
+    plain.start();
+    expect(f.calls.filter((c) => c.startsWith('linkState+carrier'))).toEqual(['linkState+carrier p1']);
+  });
 
   it('reports down and up without touching the socket', () => {
     const { f, mon, seen } = setup();

@@ -90,6 +90,82 @@ describe('issue 11.4: a host table created over an existing port-group', () => {
   });
 });
 
+describe('issue 11.2: a warm restart forwards by the restored memberships at once', () => {
+  it('a fresh state (down less than a GMI) with a remote querier: filtering at once, the querier still followed', () => {
+    const a = new Harness();
+    a.query({ version: 3, qrv: 3, qqiSec: 60 }, 3, '192.0.2.100');
+    a.v2Report(G, 1);
+    a.advance(30_000);
+    const snap = JSON.parse(JSON.stringify(a.engine.snapshot()));
+    const b = new Harness({ start: 1_000_000 });
+    b.events.length = 0;
+    b.next = b.engine.restore(snap, b.now, { downtimeMs: 5_000 });
+    expect(b.dp.policy.mode).toBe('snoop');
+    expect(b.dp.delivers({ group: G, source: ip(9), port: 1, ingress: 3 })).toBe(true);
+    expect(b.dp.delivers({ group: G, source: ip(9), port: 2, ingress: 3 })).toBe(false);   // the non-member
+    expect(b.engine.querier()[0]!.other).toMatchObject({ address: '192.0.2.100', port: 3, qrv: 3, qqiSec: 60 });
+    expect(b.engine.querier()[0]!.timers).toMatchObject({ robustness: 3, queryIntervalMs: 60_000 });
+    expect(b.events.filter((e) => e.type === 'policy').map((e) => e.type === 'policy' && e.reason)).toEqual(['snooping']);
+  });
+
+  it('a fresh state with our own querier: filtering at once, and the start-up queries go out', () => {
+    const Q = { enabled: true, address: '192.0.2.254', version: 3 as const };
+    const a = new Harness({ querier: Q });
+    a.advance(20_000);
+    a.v2Report(G, 1);
+    const b = new Harness({ querier: Q, start: 1_000_000 });
+    b.next = b.engine.restore(a.engine.snapshot(), b.now, { downtimeMs: 1_000 });
+    expect(b.dp.policy.mode).toBe('snoop');
+    expect(b.dp.delivers({ group: G, source: ip(9), port: 2, ingress: 3 })).toBe(false);
+    b.advance(31_250);                                             // startup queries: at start, then 31.25 s later
+    expect(b.queries().filter((q) => q.q.group === '0.0.0.0').map((q) => q.at)).toEqual([1_000_000, 1_031_250]);
+  });
+
+  it('a stale state (down a GMI or more), or none: a cold start floods until the first General Query round', () => {
+    const a = new Harness();
+    a.query({ version: 3 }, 3, '192.0.2.100');
+    a.v2Report(G, 1);
+    const b = new Harness({ start: 1_000_000 });
+    b.next = b.engine.restore(a.engine.snapshot(), b.now, { downtimeMs: 260_000 });
+    expect([b.dp.policy.mode, b.engine.stats().policy?.reason]).toEqual(['flood', 'startup']);
+  });
+});
+
+describe('issue 11.1: the MDB budget counts MDB entries', () => {
+  const sources = (n: number) => Array.from({ length: n }, (_, i) => `10.0.${i >> 8}.${(i & 255) + 1}`);
+
+  it('a group the MDB cannot hold is not recorded as installed, is counted, and is installed when space frees', () => {
+    const h = new Harness({ mdbCapacity: 64 });
+    h.record(R.MODE_IS_INCLUDE, '239.1.1.1', sources(64), 1);      // 1 (*,G) + 64 (S,G) = 65 entries
+    h.advance(1_000);
+    h.v2Report('239.5.5.5', 2);
+    expect(h.dp.mdb.has('0|239.5.5.5|*')).toBe(false);
+    expect(h.dp.refused).toBe(0);                                   // never sent what cannot fit
+    const st = h.engine.stats();
+    expect(st.mdbEntries).toBe(64);
+    expect(st.mdbPendingGroups).toBe(2);                            // 239.1.1.1 lacks one source, 239.5.5.5 all
+    expect(st.rejects['mdb-full']).toBeGreaterThanOrEqual(2);
+    expect(h.events).toContainEqual({ type: 'mdb-full', capacity: 64, state: 'full' });
+    h.advance(259_000);                                             // 239.1.1.1 expires; 239.5.5.5 one second later
+    expect(h.pg('239.1.1.1', 1)).toBeUndefined();
+    expect(h.dp.mdb.get('0|239.5.5.5|*')).toBe(mask(2));
+    expect(h.dp.delivers({ group: '239.5.5.5', source: ip(9), port: 2, ingress: 3 })).toBe(true);
+    expect(h.engine.stats().mdbPendingGroups).toBe(0);
+    expect(h.events).toContainEqual({ type: 'mdb-full', capacity: 64, state: 'recovered' });
+  });
+
+  it('memberships are not limited by the MDB capacity: every port-group is kept and installed as space allows', () => {
+    const h = new Harness({ mdbCapacity: 16 });
+    for (let i = 0; i < 20; i++) h.v2Report(`239.0.0.${i + 1}`, 1);
+    expect(h.engine.stats().memberships).toBe(20);
+    expect(h.dp.mdb.size).toBe(16);
+    for (let i = 0; i < 4; i++) h.leave(`239.0.0.${i + 1}`, 1);
+    h.advance(3_000);                                               // no querier: leaves end after LMQT
+    expect(h.dp.mdb.size).toBe(16);
+    for (let i = 4; i < 20; i++) expect(h.dp.mdb.get(`0|239.0.0.${i + 1}|*`)).toBe(mask(1));
+  });
+});
+
 describe('limits', () => {
   it('per-port maxGroups: new joins past the limit are refused and counted; existing ones untouched', () => {
     const h = new Harness({ ports: [{ index: 1, maxGroups: 2 }, { index: 2 }] });

@@ -24,12 +24,22 @@ export class FakeDataPlane {
   floodReports = 0n;
   floodUnregistered = 0n;
   readonly batches: TableCommand[][] = [];
+  /** mdbSet commands refused because the table was full (as the Wasm MDB refuses them). */
+  refused = 0;
+
+  /** @param capacity MDB entries, as `dataplane.mdb_capacity` (0 = unbounded). */
+  constructor(readonly capacity = 0) {}
 
   apply(commands: readonly TableCommand[]): void {
     this.batches.push([...commands]);
     for (const c of commands) {
       switch (c.op) {
-        case 'mdbSet': this.mdb.set(key(c.vlan, c.group, c.source), c.ports); break;
+        case 'mdbSet': {
+          const k = key(c.vlan, c.group, c.source);
+          if (this.capacity > 0 && !this.mdb.has(k) && this.mdb.size >= this.capacity) this.refused++;
+          else this.mdb.set(k, c.ports);
+          break;
+        }
         case 'mdbDelete':
           if (!this.mdb.delete(key(c.vlan, c.group, c.source))) throw new Error(`mdbDelete of a missing entry ${key(c.vlan, c.group, c.source)}`);
           break;
@@ -85,6 +95,8 @@ export interface HarnessOptions {
   random?: () => number;
   /** IGMP (IPV4, default) or MLD (IPV6): the engine's family; record(), query() and queries() speak it. */
   family?: AddressFamily;
+  /** MDB entries the fake data plane holds (and the engine's `mdbCapacity`); 0 = unbounded. */
+  mdbCapacity?: number;
 }
 
 export function makeConfig(o: HarnessOptions = {}): SnoopingConfig {
@@ -100,7 +112,7 @@ export function makePorts(o: HarnessOptions = {}): PortSnoopingConfig[] {
 
 /** An engine wired to a fake data plane, a frame recorder and a fake clock. */
 export class Harness {
-  readonly dp = new FakeDataPlane();
+  readonly dp: FakeDataPlane;
   readonly sent: SentFrame[] = [];
   readonly events: SnoopingEvent[] = [];
   readonly engine: SnoopingEngine;
@@ -112,7 +124,8 @@ export class Harness {
 
   constructor(o: HarnessOptions = {}) {
     this.family = o.family ?? IPV4;
-    this.config = makeConfig(o);
+    this.dp = new FakeDataPlane(o.mdbCapacity ?? 0);
+    this.config = makeConfig({ ...o, config: { mdbCapacity: o.mdbCapacity ?? 0, ...o.config } });
     this.ports = makePorts(o);
     this.now = o.start ?? 0;
     this.engine = new SnoopingEngine({
