@@ -58,11 +58,13 @@ interface Captured {
 
 /** Start a capture on a host interface, run `send`, return the frames that carried the marker. */
 async function captureWhile(ns: string, ifname: string, marker: string, max: number, send: () => Promise<void>): Promise<Captured[]> {
-  const cap = new JsonChild('ip', ['netns', 'exec', ns, 'python3', RAW, 'capture', ifname, marker, '4', String(max)]);
+  // The capture ends 1 s after the last marked frame (or at `max` of them); 30 s is only the bound when none comes.
+  // Timeouts are generous because Python starts slowly on a loaded machine.
+  const cap = new JsonChild('ip', ['netns', 'exec', ns, 'python3', RAW, 'capture', ifname, marker, '30', String(max)]);
   try {
-    await cap.wait((m) => m.type === 'ready');
+    await cap.wait((m) => m.type === 'ready', 45_000);
     await send();
-    const done = await cap.wait((m) => m.type === 'captured', 15_000);
+    const done = await cap.wait((m) => m.type === 'captured', 45_000);
     return done.frames as Captured[];
   } finally {
     cap.kill();
@@ -72,7 +74,7 @@ async function captureWhile(ns: string, ifname: string, marker: string, max: num
 async function rawSend(ns: string, ifname: string, kind: string, count: number, marker: string): Promise<void> {
   const s = new JsonChild('ip', ['netns', 'exec', ns, 'python3', RAW, 'send', ifname, kind, String(count), marker]);
   try {
-    await s.wait((m) => m.type === 'sent');
+    await s.wait((m) => m.type === 'sent', 45_000);
   } finally {
     s.kill();
   }
@@ -143,7 +145,7 @@ describe.skipIf(skip !== null).each(IO_CONFIGS)('packet I/O addon ($io, veth, $m
     // (AF_XDP on veth runs generic XDP under "auto": native XDP would take TSO from the peer, docs/packet-io.md.)
     expect(hostOffloads).toMatchObject({ tso: true, gso: true, txcsum: true });
     const s0 = await fw.stats();
-    const bytes = 32 << 20;
+    const bytes = 8 << 20; // ~150 super-frames: enough to see GSO pass as GSO and to check the digest
     const r = await tcpTransfer(t.h1, t.h2, t.ip2, bytes);
     expect(r.received).toMatchObject({ type: 'received', bytes });
     expect(r.sent).toMatchObject({ type: 'sent', bytes, sha256: r.received.sha256 });
@@ -230,7 +232,7 @@ describe.skipIf(skip !== null).each(IO_CONFIGS.filter((c) => c.io === 'af_packet
     t = createTopo();
     tapName = `${t.id}t0`;
     tap = new JsonChild('ip', ['netns', 'exec', t.sw, 'python3', RAW, 'tap', tapName]);
-    await tap.wait((m) => m.type === 'ready');
+    await tap.wait((m) => m.type === 'ready', 45_000);
     // GRO on for the run (veth default: off): the PortSet must change it, and restore it on close.
     fw = new Forwarder(t.sw, { ports: [t.s1, t.s2, tapName], offloads: { lro: false, gro: true }, rxRing });
     offloadsBefore = (await fw.wait((m) => m.type === 'offloadsBefore')).offloads as typeof offloadsBefore;

@@ -20,7 +20,7 @@ const addrA = '10.201.0.1';
 const addrB = '10.201.0.2';
 
 function probe(ns: string, args: string[]): Promise<RunResult> {
-  return nsExec(ns, process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'probe', ...args], { cwd: ROOT, allowFail: true, timeoutMs: 30_000 });
+  return nsExec(ns, process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'probe', ...args], { cwd: ROOT, allowFail: true, timeoutMs: 60_000 });
 }
 
 interface Answer { from: string; to: string; message: { type: string; group?: string; records?: { recordType: number; group: string; sources: string[] }[] } }
@@ -68,12 +68,23 @@ describe.skipIf(skip !== null)(`probe against a Linux host${skip ? ` (skipped: $
   });
 
   it('joins and leaves are heard by a listener on the other side', async () => {
-    const listening = probe(nsB, ['listen', '--iface', ifB, '--wait', '9', '--json']);
-    await new Promise((r) => setTimeout(r, 3000)); // the listener's node + tsx start-up
-    const join = await probe(nsA, ['join', '--iface', ifA, '--group', '239.7.7.7']);
+    const listening = probe(nsB, ['listen', '--iface', ifB, '--wait', '15', '--json']);
+    // The listener is up once it has joined 224.0.0.2 for v2 leaves (the host itself is no member of it): waiting
+    // for that, not for a fixed time, copes with node + tsx starting slowly on a loaded machine.
+    const deadline = Date.now() + 45_000;
+    while (!(await ip(nsB, ['maddr', 'show', 'dev', ifB])).stdout.includes('224.0.0.2\n')) {
+      if (Date.now() > deadline) throw new Error('the listener did not join 224.0.0.2 within 45 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // The three senders at once: each is a node start, and all must land inside the listener's window.
+    const [join, leaveSsm, leaveV2] = await Promise.all([
+      probe(nsA, ['join', '--iface', ifA, '--group', '239.7.7.7']),
+      probe(nsA, ['leave', '--iface', ifA, '--group', '232.7.7.7', '--source', '10.9.9.9']),
+      probe(nsA, ['leave', '--iface', ifA, '--group', '239.7.7.7', '--version', '2']),
+    ]);
     expect(join.stdout).toBe(`sent v3 report: to_ex 239.7.7.7 {} from ${addrA} on ${ifA} to 224.0.0.22\n`);
-    expect((await probe(nsA, ['leave', '--iface', ifA, '--group', '232.7.7.7', '--source', '10.9.9.9'])).code).toBe(0);
-    expect((await probe(nsA, ['leave', '--iface', ifA, '--group', '239.7.7.7', '--version', '2'])).code).toBe(0);
+    expect(leaveSsm.code).toBe(0);
+    expect(leaveV2.code).toBe(0);
     const heard = json(await listening).messages!.filter((m) => m.from === addrA);
     expect(heard).toContainEqual(expect.objectContaining({
       to: '224.0.0.22', message: { type: 'v3-report', records: [{ recordType: 4, group: '239.7.7.7', sources: [] }] } }));

@@ -35,7 +35,8 @@ async function runSecond(l: Lab, dir: string, config: ConfigObject): Promise<Ref
   const configPath = join(dir, `second-${Math.random().toString(36).slice(2, 8)}.yaml`);
   writeFileSync(configPath, configYaml(config, 'second instance'));
   const p = l.spawnSwitch(nodeBin(), [labCliPath(), 'run', '--config', configPath], { label: 'second', echo });
-  const exited = await Promise.race([p.exited, new Promise<null>((r) => setTimeout(() => r(null), 15_000))]);
+  // A refusal exits within a second on a quiet machine; 30 s leaves room for node + tsx on a loaded one.
+  const exited = await Promise.race([p.exited, new Promise<null>((r) => setTimeout(() => r(null), 30_000))]);
   if (!exited) await p.stop('SIGTERM', 10_000);
   return { code: exited ? exited.code : null, stderr: p.output('stderr'), stdout: p.output('stdout') };
 }

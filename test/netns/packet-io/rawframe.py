@@ -33,6 +33,8 @@ PACKET_VNET_HDR = 15
 ETH_P_ALL = 0x0003
 TP_STATUS_VLAN_VALID = 1 << 4
 TP_STATUS_VLAN_TPID_VALID = 1 << 6
+# A capture ends this long after the last frame with its marker (the sender's burst is over).
+CAPTURE_IDLE_S = 1.0
 
 DST = bytes.fromhex("020000000099")
 SRC = bytes.fromhex("020000000011")
@@ -108,7 +110,9 @@ def capture(ifname, marker, seconds, limit):
     s.setblocking(False)
     out({"type": "ready"})
     frames = []
-    end = time.time() + seconds
+    deadline = end = time.time() + seconds
+    # Stops at `limit` marked frames, or CAPTURE_IDLE_S after the last marked one (a burst is over), or at `seconds`:
+    # the window is not counted from "ready", so a sender that starts slowly on a loaded machine is still seen.
     while time.time() < end and len(frames) < limit:
         r, _, _ = select.select([s], [], [], max(0.0, end - time.time()))
         if not r:
@@ -130,6 +134,7 @@ def capture(ifname, marker, seconds, limit):
         if rec["ethertype"] in (0x8100, 0x88A8):  # a second (inner) tag stays in the frame
             rec["innerTci"] = struct.unpack("!H", frame[14:16])[0]
         frames.append(rec)
+        end = min(deadline, time.time() + CAPTURE_IDLE_S)
     out({"type": "captured", "frames": frames})
 
 

@@ -90,9 +90,9 @@ export function waitSnooping(lab: Lab, timeoutMs = 15_000): Promise<QuerierView>
   }, timeoutMs, 100, async () => JSON.stringify(await querier(lab)));
 }
 
-/** Drop counters (all reasons) as numbers. */
-export function drops(s: StatsView): Record<string, number> {
-  return Object.fromEntries(Object.entries(s.drops).map(([k, v]) => [k, num(v)]));
+/** Drop counters (or, with "filtered", the policy filter counters), all reasons, as numbers. */
+export function drops(s: StatsView, section: 'drops' | 'filtered' = 'drops'): Record<string, number> {
+  return Object.fromEntries(Object.entries(s[section]).map(([k, v]) => [k, num(v)]));
 }
 
 /** Counts frames matching a tcpdump filter on a host's interface (kernel BPF, so a flood costs it nothing). */
