@@ -30,7 +30,9 @@ const JOINS: Record<string, string[]> = { a2: [G1, G3], b1: [G1], bh: [G2], a3: 
 describe.skipIf(skip !== null)(`interop: igmpswitch ─ Linux bridge ─ igmpswitch${skip ? ` (skipped: ${skip})` : ''}`, () => {
   const labA = useLab(() => ({
     hosts: [{ name: 'a1', ipv4: '192.0.2.11/24' }, { name: 'a2', ipv4: '192.0.2.12/24' }, { name: 'a3', ipv4: '192.0.2.13/24' }, { name: 'x', ipv4: '192.0.2.19/24' }],
-    igmpswitch: { config: { snooping: { querier: { enabled: true, address: '192.0.2.254' } }, state: { file: null } }, echo },
+    // A 20 s query interval puts A's start-up queries 5 s apart (RFC 3376 §8.6: QI / 4): B, started after A's first
+    // query, hears the next one within the wait below instead of 31 s later.
+    igmpswitch: { config: { snooping: { query_interval: '20s', querier: { enabled: true, address: '192.0.2.254' } }, state: { file: null } }, echo },
   }));
   const labB = useLab(() => ({
     hosts: [{ name: 'b1', ipv4: '192.0.2.21/24' }, { name: 'b2', ipv4: '192.0.2.22/24' }, { name: 'b3', ipv4: '192.0.2.23/24' }, { name: 'y', ipv4: '192.0.2.29/24' }],
