@@ -4,9 +4,7 @@
 //   npx tsx src/cli/reference.ts --check    exit 1 when docs/cli.md differs
 // test/unit/cli/reference.test.ts fails when the committed page is not the rendering.
 
-import { readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { generateDocWhenRun } from '../generated-doc.js';
 import { CLI_VERBS, mainUsage } from './cli.js';
 
 /** What is true of every command, which no single --help says. */
@@ -43,19 +41,4 @@ export function renderCliReference(): string {
   return parts.join('\n\n') + '\n';
 }
 
-const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
-if (isMain) {
-  const target = resolve(process.cwd(), 'docs/cli.md');
-  const text = renderCliReference();
-  if (process.argv.includes('--check')) {
-    let current = '';
-    try { current = readFileSync(target, 'utf8'); } catch { /* missing counts as different */ }
-    if (current !== text) {
-      console.error(`${target} is out of date; run: npx tsx src/cli/reference.ts`);
-      process.exit(1);
-    }
-  } else {
-    writeFileSync(target, text);
-    console.log(`wrote ${target}`);
-  }
-}
+generateDocWhenRun(import.meta.url, 'docs/cli.md', renderCliReference, 'npx tsx src/cli/reference.ts');

@@ -3,9 +3,7 @@
 //   npx tsx src/config/reference.ts --check    exit 1 when docs/config.md differs
 // test/unit/config/reference.test.ts fails when the committed page is not the rendering.
 
-import { readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { generateDocWhenRun } from '../generated-doc.js';
 import type * as z from 'zod';
 import { baseOf, defOf, defaultOf, elementOf, fieldDoc, shapeOf, typeLabel } from './introspect.js';
 import { ConfigSchema } from './schema.js';
@@ -143,19 +141,4 @@ export function renderReference(): string {
   return INTRO + tables.filter((t) => t.rows.length > 0).map(renderTable).join('\n');
 }
 
-const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
-if (isMain) {
-  const target = resolve(process.cwd(), 'docs/config.md');
-  const text = renderReference();
-  if (process.argv.includes('--check')) {
-    let current = '';
-    try { current = readFileSync(target, 'utf8'); } catch { /* missing counts as different */ }
-    if (current !== text) {
-      console.error(`${target} is out of date; run: npx tsx src/config/reference.ts`);
-      process.exit(1);
-    }
-  } else {
-    writeFileSync(target, text);
-    console.log(`wrote ${target}`);
-  }
-}
+generateDocWhenRun(import.meta.url, 'docs/config.md', renderReference, 'npx tsx src/config/reference.ts');
