@@ -27,7 +27,7 @@ export type FilterMode = 'include' | 'exclude';
 /** One source of one port-group (§6.2.1 "source records"). */
 export class SourceRecord {
   /** Source timer: running = A (INCLUDE) or X (EXCLUDE); stopped = Y (EXCLUDE only). */
-  readonly timer: Timer;
+  readonly timer: Timer<typeof TimerKind.Source>;
   /** §6.6.3.2 "number of retransmissions" of Q(G,S) still to send for this source. */
   queriesLeft = 0;
   constructor(readonly address: string, readonly pg: PortGroup) {
@@ -39,15 +39,15 @@ export class SourceRecord {
 export class PortGroup {
   mode: FilterMode = 'include';
   /** §6.2.2 group timer; running only in EXCLUDE mode. */
-  readonly groupTimer: Timer;
+  readonly groupTimer: Timer<typeof TimerKind.Group>;
   readonly sources = new Map<string, SourceRecord>();
   /** §7.3.2 IGMPv1 / IGMPv2 Host Present timers (compat.ts), created on first use. */
-  v1Host: Timer | null = null;
-  v2Host: Timer | null = null;
+  v1Host: Timer<typeof TimerKind.V1Host> | null = null;
+  v2Host: Timer<typeof TimerKind.V2Host> | null = null;
   /** §6.6.3.1 Q(G) transmissions still to send. */
   groupQueriesLeft = 0;
   /** Retransmission timer for Q(G) / Q(G,S), created on first use. */
-  rexmit: Timer | null = null;
+  rexmit: Timer<typeof TimerKind.Rexmit> | null = null;
   /** Explicit host tracking (hosts.ts): the hosts heard reporting; fast-leave ports also act on it. */
   hosts: HostTable | null = null;
   /** Compatibility mode last reported to the log (compat.ts). */

@@ -4,6 +4,9 @@
 // says when the next thing is due. All values below are in milliseconds unless the name says otherwise.
 
 import type { SnoopingConfig } from './config.js';
+import type { PortGroup, SourceRecord } from './membership.js';
+import type { VlanQuerier } from './querier.js';
+import type { RouterLearning } from './routers.js';
 
 export const SECOND_MS = 1000;
 /** Max Resp Times travel in tenths of a second (RFC 2236 §2.2, RFC 3376 §4.1.1). */
@@ -141,16 +144,32 @@ export type TimerKind = (typeof TimerKind)[keyof typeof TimerKind];
  */
 export const STOPPED = -Infinity;
 
+/** The owner of each kind of timer: what the engine acts on when it fires. */
+export interface TimerOwners {
+  [TimerKind.Source]: SourceRecord;
+  [TimerKind.Group]: PortGroup;
+  [TimerKind.Rexmit]: PortGroup;
+  [TimerKind.V1Host]: PortGroup;
+  [TimerKind.V2Host]: PortGroup;
+  [TimerKind.GeneralQuery]: VlanQuerier;
+  [TimerKind.OtherQuerier]: VlanQuerier;
+  [TimerKind.ProxyQuerier]: VlanQuerier;
+  [TimerKind.Router]: RouterLearning;
+  /** Engine timers: the engine itself acts, no owner. */
+  [TimerKind.Policy]: null;
+  [TimerKind.Solicit]: null;
+}
+
 /**
  * A restartable timer. `due` is the absolute expiry (ms) or STOPPED.
  * Created once per owner and re-armed; never shared.
  */
-export class Timer {
+export class Timer<K extends TimerKind = TimerKind> {
   /** Absolute expiry time in ms, or STOPPED. */
   due = STOPPED;
   /** Time of this timer's live entry in the heap, or STOPPED (internal to DeadlineQueue). */
   queued = STOPPED;
-  constructor(readonly kind: TimerKind, readonly owner: unknown) {}
+  constructor(readonly kind: K, readonly owner: TimerOwners[K]) {}
 
   get running(): boolean {
     return this.due !== STOPPED;
@@ -162,10 +181,13 @@ export class Timer {
   }
 }
 
+/** Any timer, as a union over its kind: a `switch (t.kind)` narrows `t.owner` to that kind's owner. */
+export type AnyTimer = { [K in TimerKind]: Timer<K> }[TimerKind];
+
 interface Entry {
   at: number;
   seq: number;
-  timer: Timer;
+  timer: AnyTimer;
 }
 
 /**
@@ -181,7 +203,7 @@ export class DeadlineQueue {
   private useful = 0;
 
   /** Start or restart `t` to expire at `due`. */
-  arm(t: Timer, due: number): void {
+  arm(t: AnyTimer, due: number): void {
     if (!Number.isFinite(due)) throw new RangeError(`timer due time must be finite, got ${due}`);
     if (!(t.queued !== STOPPED && t.due !== STOPPED)) this.useful++;
     t.due = due;
@@ -192,7 +214,7 @@ export class DeadlineQueue {
   }
 
   /** Stop `t`; its heap entry is dropped when it surfaces or at the next compaction. */
-  stop(t: Timer): void {
+  stop(t: AnyTimer): void {
     if (t.queued !== STOPPED && t.due !== STOPPED) this.useful--;
     t.due = STOPPED;
     // Stopped timers of deleted memberships would otherwise stay in the heap until their old due
@@ -217,7 +239,7 @@ export class DeadlineQueue {
    * The next timer whose due time is ≤ now, stopped (due = STOPPED) before it is returned so the handler
    * may re-arm it; null when nothing is due. Timers come out in due-time order.
    */
-  popDue(now: number): { timer: Timer; at: number } | null {
+  popDue(now: number): { timer: AnyTimer; at: number } | null {
     for (;;) {
       const e = this.heap[0];
       if (e === undefined || e.at > now) return null;
