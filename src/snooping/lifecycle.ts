@@ -24,7 +24,7 @@ export function createPortGroup(e: EngineCore, vlan: number, group: string, pc: 
   const key = groupKey(vlan, group);
   let g = e.groups.get(key);
   if (g === undefined) {
-    g = new GroupState(vlan, group, key);
+    g = new GroupState(vlan, key);
     e.groups.set(key, g);
   }
   const pg = new PortGroup(g, pc.index);
