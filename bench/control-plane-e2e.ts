@@ -197,7 +197,7 @@ function daemonPid(sw: SwitchProcess): number {
 }
 
 async function groupsCreated(sw: SwitchProcess): Promise<number> {
-  const s = (await sw.request('stats', {}, 10_000)) as { engine: Record<string, number | string> };
+  const s = (await sw.request('stats', {}, 60_000)) as { engine: Record<string, number | string> };
   const v = s.engine['groups'];
   if (v === undefined) throw new Error(`no groups in engine stats: ${Object.keys(s.engine).join(', ')}`);
   return Number(v);
