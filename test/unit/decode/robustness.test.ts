@@ -18,7 +18,7 @@ const SEEDS: Uint8Array[] = [
     message: { type: 'v2-report', records: [{ recordType: 1, group: 'ff3e::1', sources: ['2001:db8::1', '2001:db8::2'] }, { recordType: 6, group: 'ff0e::2', sources: ['2001:db8::3'] }] } }),
   buildMldFrame({ srcMac: '02:00:00:00:00:fe', src: 'fe80::fe', dst: 'ff0e::2', vlan: 0,
     message: { type: 'query', version: 2, maxRespMs: 40_000, group: 'ff0e::2', suppress: true, qrv: 2, qqiSec: 125, sources: ['2001:db8::3'] } }),
-  buildMldFrame({ srcMac: '02:00:00:00:00:05', src: 'fe80::5', dst: 'ff0e::3', vlan: 0, message: { type: 'report', group: 'ff0e::3' } }),
+  buildMldFrame({ srcMac: '02:00:00:00:00:05', src: 'fe80::5', dst: 'ff0e::3', vlan: 0, message: { type: 'report', version: 1, group: 'ff0e::3' } }),
   buildMldFrame({ srcMac: '02:00:00:00:00:05', src: 'fe80::5', dst: 'ff02::2', vlan: 0, message: { type: 'done', group: 'ff0e::3' } }),
 ];
 

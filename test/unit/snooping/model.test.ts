@@ -78,7 +78,7 @@ class OlderReportCmd implements fc.Command<Model, Real> {
   check(): boolean { return true; }
   run(m: Model, r: Real): void {
     if (r.fam.family.ip === 6) {
-      r.h.mld({ type: 'report', group: r.G }, this.port);                   // MLDv1 Report: the model's version 2
+      r.h.mld({ type: 'report', version: 1, group: r.G }, this.port);                   // MLDv1 Report: the model's version 2
       m.older(this.port, 2);
     } else {
       if (this.version === 1) r.h.v1Report(r.G, this.port);
