@@ -9,7 +9,6 @@ import {
 import { fdbAge as ageFdb, fdbAgeStep as ageFdbStep, fdbFlush as flushFdb } from "./fdb";
 import { mdbSet as setMdb } from "./mdb";
 import { section, SECTION_COUNT } from "./names";
-import { PUNT_LIST_INDICES } from "./contract";
 import {
   descBase, fdbBase, limiterBase, maxBatch, mdbBase, puntListBase, regionsEnd, scratchBase, slotsBase, txCountsBase,
   txListsBase, txListStride, umemBase, verdictsBase,
@@ -72,10 +71,8 @@ export function layoutTxCounts(): usize { return txCountsBase; }
 export function layoutTxLists(): usize { return txListsBase; }
 export function layoutTxListStride(): u32 { return txListStride; }
 export function layoutMaxBatch(): u32 { return maxBatch; }
-/** The last batch's punted frames: a u32 count here … */
+/** The last batch's punted frames: a u32 count here, then that many u16 frame indices at PUNT_LIST_INDICES. */
 export function layoutPuntList(): usize { return puntListBase; }
-/** … and that many u16 frame indices here, in frame order. */
-export function layoutPuntListIndices(): usize { return puntListBase + PUNT_LIST_INDICES; }
 export function layoutFdb(): usize { return fdbBase; }
 export function layoutMdb(): usize { return mdbBase; }
 /** Per-port state (report token buckets). */
