@@ -1,17 +1,6 @@
-// The linear-memory layout: where every region lives, decided once by `init` above __heap_base.
-//
-//   __heap_base ─ static data (name strings) sits below it; nothing here ever allocates
-//   slots        maxBatch × SLOT_STRIDE   frames; native receives at slot + SLOT_HEADROOM
-//   umem         UMEM_CHUNKS × UMEM_CHUNK_SIZE, page-aligned: AF_XDP frames (the kernel writes them there)
-//   descriptors  maxBatch × DESC_STRIDE   written by native (docs/architecture.md, "RX descriptor")
-//   verdicts     maxBatch × VERDICT_STRIDE  written by process()
-//   tx counts    MAX_PORTS × u32          per egress port, then MAX_PORTS × u32 TX cursors (the core's own)
-//   tx lists     MAX_PORTS × txListStride u16 frame indices per egress port
-//   punt list    u32 count + maxBatch × u16  frames punted by the last batch, in order
-//   fdb, mdb     hash tables sized from their capacities
-//   limiter      MAX_PORTS × BUCKET_SIZE  report token buckets
-//   counters     MAX_PORTS + 1 rows + globals, u64 each
-//   scratch      SCRATCH_BYTES            keys written by the loader for mdbSet/mdbDelete
+// The linear-memory layout: where every region lives, decided once by `init` above __heap_base (static data, the
+// name strings, sits below it; nothing here ever allocates). The regions, in the order placed here, with their sizes,
+// are listed in the memory contract (src/contract/memory.ts; the head of contract.ts repeats the list).
 //
 // Sizes, record layouts and limits come from the memory contract (src/contract/memory.ts, generated into
 // contract.ts); each region's offset is exported through a getter (index.ts), so neither TypeScript nor C hard-codes one.
