@@ -120,7 +120,8 @@ export const ACTION_DROP: u8 = 0;
 export const ACTION_FORWARD: u8 = 1;
 export const ACTION_PUNT: u8 = 2;
 export const ACTION_PUNT_AND_FORWARD: u8 = 3;
-/** The names in code order (the name table section). */
+export const ACTION_COUNT: u32 = 4;
+/** The names in code order. */
 export const ACTION_NAMES = "drop,forward,punt,punt_and_forward";
 
 // ---- Punt classes: which control-plane protocol a punted frame carries (name table "punt" section).
@@ -129,8 +130,21 @@ export const PUNT_IGMP: u8 = 1;
 export const PUNT_MLD: u8 = 2;
 export const PUNT_PIM: u8 = 3;
 export const PUNT_MRD: u8 = 4;
-/** The names in code order (the name table section). */
+export const PUNT_COUNT: u32 = 5;
+/** The names in code order. */
 export const PUNT_NAMES = "none,igmp,mld,pim,mrd";
+
+// ---- Punt metadata: the u32 words per punted frame the worker sends the main thread (src/dataplane/messages.ts); OFFSET is where the frame starts in the batch's frame buffer, FORWARDED is 1 for punt_and_forward.
+export const PUNT_META_PORT: u32 = 0;
+export const PUNT_META_VLAN: u32 = 1;
+export const PUNT_META_L3_OFFSET: u32 = 2;
+export const PUNT_META_LENGTH: u32 = 3;
+export const PUNT_META_OFFSET: u32 = 4;
+export const PUNT_META_CLASS: u32 = 5;
+export const PUNT_META_FORWARDED: u32 = 6;
+export const PUNT_META_COUNT: u32 = 7;
+/** The names in code order. */
+export const PUNT_META_NAMES = "port,vlan,l3_offset,length,offset,class,forwarded";
 
 // ---- process() writes bytes 8..15 of a verdict with one u64 store; each field sits at this bit shift.
 export const VERDICT_OUTCOME_ACTION_SHIFT: u32 = 0;

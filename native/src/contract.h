@@ -84,7 +84,8 @@
 #define IGS_ACTION_FORWARD 1
 #define IGS_ACTION_PUNT 2
 #define IGS_ACTION_PUNT_AND_FORWARD 3
-#define IGS_ACTION_NAMES "drop,forward,punt,punt_and_forward" /* The names in code order (the name table section). */
+#define IGS_ACTION_COUNT 4
+#define IGS_ACTION_NAMES "drop,forward,punt,punt_and_forward" /* The names in code order. */
 
 /* ---- Punt classes: which control-plane protocol a punted frame carries (name table "punt" section). */
 #define IGS_PUNT_NONE 0
@@ -92,7 +93,19 @@
 #define IGS_PUNT_MLD 2
 #define IGS_PUNT_PIM 3
 #define IGS_PUNT_MRD 4
-#define IGS_PUNT_NAMES "none,igmp,mld,pim,mrd" /* The names in code order (the name table section). */
+#define IGS_PUNT_COUNT 5
+#define IGS_PUNT_NAMES "none,igmp,mld,pim,mrd" /* The names in code order. */
+
+/* ---- Punt metadata: the u32 words per punted frame the worker sends the main thread (src/dataplane/messages.ts); OFFSET is where the frame starts in the batch's frame buffer, FORWARDED is 1 for punt_and_forward. */
+#define IGS_PUNT_META_PORT 0
+#define IGS_PUNT_META_VLAN 1
+#define IGS_PUNT_META_L3_OFFSET 2
+#define IGS_PUNT_META_LENGTH 3
+#define IGS_PUNT_META_OFFSET 4
+#define IGS_PUNT_META_CLASS 5
+#define IGS_PUNT_META_FORWARDED 6
+#define IGS_PUNT_META_COUNT 7
+#define IGS_PUNT_META_NAMES "port,vlan,l3_offset,length,offset,class,forwarded" /* The names in code order. */
 
 /* ---- process() writes bytes 8..15 of a verdict with one u64 store; each field sits at this bit shift. */
 #define IGS_VERDICT_OUTCOME_ACTION_SHIFT 0

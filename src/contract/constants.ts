@@ -120,7 +120,8 @@ export const ACTION_DROP = 0;
 export const ACTION_FORWARD = 1;
 export const ACTION_PUNT = 2;
 export const ACTION_PUNT_AND_FORWARD = 3;
-/** The names in code order (the name table section). */
+export const ACTION_COUNT = 4;
+/** The names in code order. */
 export const ACTION_NAMES = "drop,forward,punt,punt_and_forward";
 
 // ---- Punt classes: which control-plane protocol a punted frame carries (name table "punt" section).
@@ -129,8 +130,21 @@ export const PUNT_IGMP = 1;
 export const PUNT_MLD = 2;
 export const PUNT_PIM = 3;
 export const PUNT_MRD = 4;
-/** The names in code order (the name table section). */
+export const PUNT_COUNT = 5;
+/** The names in code order. */
 export const PUNT_NAMES = "none,igmp,mld,pim,mrd";
+
+// ---- Punt metadata: the u32 words per punted frame the worker sends the main thread (src/dataplane/messages.ts); OFFSET is where the frame starts in the batch's frame buffer, FORWARDED is 1 for punt_and_forward.
+export const PUNT_META_PORT = 0;
+export const PUNT_META_VLAN = 1;
+export const PUNT_META_L3_OFFSET = 2;
+export const PUNT_META_LENGTH = 3;
+export const PUNT_META_OFFSET = 4;
+export const PUNT_META_CLASS = 5;
+export const PUNT_META_FORWARDED = 6;
+export const PUNT_META_COUNT = 7;
+/** The names in code order. */
+export const PUNT_META_NAMES = "port,vlan,l3_offset,length,offset,class,forwarded";
 
 // ---- process() writes bytes 8..15 of a verdict with one u64 store; each field sits at this bit shift.
 export const VERDICT_OUTCOME_ACTION_SHIFT = 0;

@@ -55,9 +55,10 @@ export function contractDefinitions(c: MemoryContract = memoryContract): { headi
       heading: s.doc,
       defs: [
         ...values.map(([name, value]) => ({ name: `${set}_${name}`, value, as: s.as })),
+        { name: `${set}_COUNT`, value: values.length, as: 'u32' },
         {
           name: `${set}_NAMES`, value: values.map(([name]) => name.toLowerCase()).join(','), as: 'string',
-          doc: 'The names in code order (the name table section).',
+          doc: 'The names in code order.',
         },
       ],
     });

@@ -174,6 +174,12 @@ export const memoryContract: MemoryContract = {
       as: 'u8',
       values: { NONE: 0, IGMP: 1, MLD: 2, PIM: 3, MRD: 4 },
     },
+    PUNT_META: {
+      doc: 'Punt metadata: the u32 words per punted frame the worker sends the main thread (src/dataplane/messages.ts); ' +
+        'OFFSET is where the frame starts in the batch\'s frame buffer, FORWARDED is 1 for punt_and_forward.',
+      as: 'u32',
+      values: { PORT: 0, VLAN: 1, L3_OFFSET: 2, LENGTH: 3, OFFSET: 4, CLASS: 5, FORWARDED: 6 },
+    },
   },
 
   packed: {
