@@ -49,10 +49,10 @@ struct igs_umem_pool {
   uint32_t held_n, held_cap;
   int n_xsk;
   uint32_t rr;
-  uint32_t batches; /* full XSK batches, for IGS_AF_PACKET_EVERY */
+  uint32_t batches; /* batches with XSK frames, for IGS_AF_PACKET_EVERY */
 };
 
-/* With full XSK batches, the AF_PACKET sockets are polled every this many batches (see igs_receive_all). */
+/* While the XSK rings have frames, the AF_PACKET sockets are polled every this many batches (igs_receive_all). */
 #define IGS_AF_PACKET_EVERY 4
 
 #define ld_acq igs_ld_acq
@@ -423,6 +423,13 @@ int igs_xsk_poll_fds(igs_ctx *c, struct pollfd *pfd) {
   return n;
 }
 
+/* An AF_PACKET socket returned frames last time (igs_receive reads it again without poll). */
+static int af_packet_hot(const igs_ctx *c) {
+  for (int i = 0; i < IGS_MAX_PORTS; i++)
+    if (c->ports[i].fd >= 0 && c->ports[i].hot) return 1;
+  return 0;
+}
+
 /* xsk_rx, and the start of the busy-poll budget when it found frames. */
 static int xsk_rx_batch(igs_ctx *c, uint32_t first, uint32_t n) {
   uint32_t got = xsk_rx(c, first, n, igs_now_ms());
@@ -494,10 +501,12 @@ int igs_receive_all(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e)
     int k = igs_receive(c, n, 0, e);
     if (k != 0 || c->woken) return k;
   }
-  /* Under load the XSK rings alone fill the batch: then the AF_PACKET sockets (TCP, long frames) are looked at only
-   * every IGS_AF_PACKET_EVERY-th batch, which saves the poll() syscall of the others (measured: it is a large share
-   * of the per-batch cost), and take at most half of that batch. */
-  if (avail >= n && (pl->batches++ % IGS_AF_PACKET_EVERY) != 0) return xsk_rx_batch(c, 0, n);
+  /* While the XSK rings have frames, the AF_PACKET sockets (TCP, long frames) are looked at only every
+   * IGS_AF_PACKET_EVERY-th batch, which saves the poll() of ~2 fds per port in the others (measured: it is a large
+   * share of the per-batch cost, and batches are small when the switch keeps up), and then take at most half of
+   * that batch. A hot AF_PACKET port (read without poll) is read with every batch that has room for it. */
+  if (avail && (pl->batches++ % IGS_AF_PACKET_EVERY) != 0 && (avail >= n || !af_packet_hot(c)))
+    return xsk_rx_batch(c, 0, n);
   /* AF_PACKET first (it fills descriptors from 0), without blocking if the XSK rings already have frames, and
    * leaving them at least half the batch so neither path can starve the other. poll() also watches the XSKs. */
   uint32_t xsk_share = avail < n / 2 ? avail : n / 2;
