@@ -7,7 +7,7 @@
 
 import { createInterface } from 'node:readline';
 import { loadPacketAddon, type OpenPortOptions } from '../../../src/io/packet-addon.js';
-import { makeTestLayout } from './layout.js';
+import { loadCore } from '../../../src/dataplane/core.js';
 
 export interface ReceiverConfig {
   port: string;
@@ -20,8 +20,7 @@ const out = (msg: unknown) => process.stdout.write(JSON.stringify(msg) + '\n');
 const cfg = JSON.parse(process.argv[2] ?? '{}') as ReceiverConfig;
 const addon = loadPacketAddon();
 const maxBatch = cfg.maxBatch ?? 64;
-const { layout, pages } = makeTestLayout({ maxBatch });
-const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+const { memory, layout } = loadCore({ maxBatch, fdbCapacity: 16, mdbCapacity: 16 });
 addon.attach(memory.buffer, layout);
 if (cfg.busyPollUs !== undefined) addon.receiveTuning({ busyPollUs: cfg.busyPollUs });
 const opened = addon.openPort(cfg.port, 0, cfg.socket);
