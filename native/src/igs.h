@@ -177,6 +177,8 @@ int igs_wake_fd(igs_ctx *c, igs_err *e);
 int igs_wake(int fd, igs_err *e);
 void igs_port_stats_refresh(igs_ctx *c, int index);
 uint32_t igs_now_ms(void);
+/* CLOCK_MONOTONIC in ns (busy-poll budgets). */
+uint64_t igs_mono_ns(void);
 
 /* process.c */
 /* flock(LOCK_EX|LOCK_NB): 1 = locked, 0 = another open file description holds it, -1 = error (e set). */

@@ -582,11 +582,12 @@ static uint32_t rx_port(igs_ctx *c, int pi, uint32_t first, uint32_t cnt, uint32
   return c->ports[pi].ring ? rx_port_ring(c, pi, first, cnt, now) : rx_port_mmsg(c, pi, first, cnt, now);
 }
 
-static uint64_t mono_ns(void) {
+uint64_t igs_mono_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
+#define mono_ns igs_mono_ns
 
 /*
  * Read every port in ready[0..nr) into the batch, fairly: start at a rotating ready port and give each an equal

@@ -359,7 +359,7 @@ const DataplaneSchema = z.strictObject({
   busy_poll_us: doc(int(0, 1_000_000).default(0), {
     unit: 'µs', restart: true,
     description: 'After the last received frame the data-plane thread keeps polling its ports without sleeping for ' +
-      'this long (AF_PACKET). Trades CPU for the wake-up latency of a blocking poll; 0 = sleep at once ' +
+      'this long (AF_PACKET: non-blocking polls; AF_XDP: reads of its rings, no syscall). Trades CPU for the wake-up latency of a blocking poll; 0 = sleep at once ' +
       '(docs/packet-io.md has the measurements).',
   }),
 });

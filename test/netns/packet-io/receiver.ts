@@ -3,7 +3,7 @@
 //
 //   ip netns exec <ns> node --import tsx receiver.ts '<json config>'
 //   stdin:  "drain" | "once <timeoutMs>" | "quit"
-//   stdout: {"type":"ready",rcvbuf} | {"type":"drained",frames,port,rx} | {"type":"received",n,rx} (JSON lines)
+//   stdout: {"type":"ready",rcvbuf} | {"type":"drained",frames,port,rx} | {"type":"received",n,rx,port} (JSON lines)
 
 import { createInterface } from 'node:readline';
 import { loadPacketAddon, type OpenPortOptions } from '../../../src/io/packet-addon.js';
@@ -38,7 +38,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     out({ type: 'drained', frames, port: addon.portStats(0), rx: addon.rxStats() });
   } else if (cmd === 'once') {
     const n = addon.receive(maxBatch, Number(arg ?? 0));
-    out({ type: 'received', n, rx: addon.rxStats() });
+    out({ type: 'received', n, rx: addon.rxStats(), port: addon.portStats(0) });
   } else if (cmd === 'quit') {
     addon.closePort(0);
     process.exit(0);
