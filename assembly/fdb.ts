@@ -51,14 +51,14 @@ export function fdbBytes(cap: u32): usize {
   return <usize>slotsForCapacity(cap) * FDB_ENTRY_SIZE;
 }
 
-export function fdbPlace(at: usize, cap: u32): void {
+export function fdbPlace(at: usize, cap: u32, fresh: bool): void {
   base = at;
   mask = slotsForCapacity(cap) - 1;
   shift = indexShift(mask + 1);
   capacity = cap;
   count = 0;
   ageCursor = 0;
-  zeroRange(at, fdbBytes(cap));
+  if (!fresh) zeroRange(at, fdbBytes(cap));
 }
 
 @inline export function fdbKey(vlan: u32, mac: u64): u64 {

@@ -43,7 +43,7 @@ export let regionsEnd: usize = 0;
 }
 
 /** Lay the regions out; with `commit` place them (and reset the tables), otherwise only return the end. */
-function planLayout(batch: u32, fdbCapacity: u32, mdbCapacity: u32, commit: bool): usize {
+function planLayout(batch: u32, fdbCapacity: u32, mdbCapacity: u32, commit: bool, fresh: bool = false): usize {
   const listStride = <u32>alignUp(<usize>batch * FRAME_INDEX_BYTES, TX_LIST_ALIGN);
   let at = alignUp(__heap_base, PAGE_SIZE);
   const slots = at;
@@ -90,13 +90,13 @@ function planLayout(batch: u32, fdbCapacity: u32, mdbCapacity: u32, commit: bool
     countersRegion = counters;
     scratchBase = scratch;
     regionsEnd = at;
-    zeroRange(slots, at - slots);
+    if (!fresh) zeroRange(slots, at - slots);
     // TX cursors start at their lists (the batch loop moves them and resets the ones it moved).
     for (let p: u32 = 0; p < MAX_PORTS; p++) {
       store<u32>(txCursors + (<usize>p << 2), <u32>(txLists + <usize>(p * listStride)));
     }
-    fdbPlace(fdb, fdbCapacity);
-    mdbPlace(mdb, mdbCapacity);
+    fdbPlace(fdb, fdbCapacity, fresh);
+    mdbPlace(mdb, mdbCapacity, fresh);
     limiterPlace(limiter);
     countersPlace(counters);
   }
@@ -108,11 +108,15 @@ export function requiredBytes(batch: u32, fdbCapacity: u32, mdbCapacity: u32): u
   return planLayout(min(batch, MAX_BATCH_LIMIT), fdbCapacity, mdbCapacity, false);
 }
 
-/** Place every region. False when the memory is smaller than `requiredBytes` says it must be. */
-export function init(batch: u32, fdbCapacity: u32, mdbCapacity: u32): bool {
+/**
+ * Place every region. False when the memory is smaller than `requiredBytes` says it must be. `fresh`: the memory was
+ * just created (all zero, no page touched), so the regions are not cleared: on some kernels (this project's CI VM)
+ * even reading an untouched page allocates it, and clearing a 262 144-entry MDB made ~45 MB resident at start.
+ */
+export function init(batch: u32, fdbCapacity: u32, mdbCapacity: u32, fresh: bool): bool {
   batch = min(batch, MAX_BATCH_LIMIT);
   if (planLayout(batch, fdbCapacity, mdbCapacity, false) > (<usize>memory.size() << 16)) return false;
-  planLayout(batch, fdbCapacity, mdbCapacity, true);
+  planLayout(batch, fdbCapacity, mdbCapacity, true, fresh);
   return true;
 }
 

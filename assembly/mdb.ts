@@ -35,14 +35,14 @@ export function mdbBytes(cap: u32): usize {
   return <usize>slotsForCapacity(cap) * MDB_STRIDE;
 }
 
-export function mdbPlace(at: usize, cap: u32): void {
+export function mdbPlace(at: usize, cap: u32, fresh: bool): void {
   base = at;
   mask = slotsForCapacity(cap) - 1;
   shift = indexShift(mask + 1);
   capacity = cap;
   count = 0;
   mdbOutgrowsCache = mdbBytes(cap) > CACHE_RESIDENT_BYTES;
-  zeroRange(at, mdbBytes(cap));
+  if (!fresh) zeroRange(at, mdbBytes(cap));
 }
 
 @inline function slotAt(i: u32): usize {
@@ -210,6 +210,10 @@ export function mdbDelete(vlan: u32, groupPtr: usize, sourcePtr: usize): bool {
 }
 
 export function mdbClear(): void {
+  // No entry: every slot's VLAN_STATE is already 0 (remove clears it; insert writes every field), so there is
+  // nothing to clear, and reading the table would make all of it resident (zero.ts). The engine's first step
+  // always clears.
+  if (count == 0) return;
   zeroRange(base, <usize>(mask + 1) << ENTRY_SHIFT); // untouched pages stay untouched (zero.ts)
   count = 0;
 }

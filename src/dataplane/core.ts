@@ -29,7 +29,8 @@ const TRAFFIC_FIELDS = ['rx_frames', 'rx_bytes', 'tx_frames', 'tx_bytes'] as con
 interface CoreExports {
   _start(): void;
   requiredBytes(maxBatch: number, fdbCapacity: number, mdbCapacity: number): number;
-  init(maxBatch: number, fdbCapacity: number, mdbCapacity: number): number;
+  /** `fresh`: 1 when the memory was just created (zero, untouched): nothing is cleared (assembly/layout.ts). */
+  init(maxBatch: number, fdbCapacity: number, mdbCapacity: number, fresh: number): number;
   process(n: number, nowMs: number): number;
   trace(nowMs: number): number;
 
@@ -267,7 +268,7 @@ export function loadCore(options: CoreOptions = {}): Core {
   const pages = Math.ceil(bytes / WASM_PAGE);
   const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
   const exports = instantiate(module, memory);
-  if (!exports.init(maxBatch, fdbCapacity, mdbCapacity)) {
+  if (!exports.init(maxBatch, fdbCapacity, mdbCapacity, 1)) { // the memory was created just above
     throw new Error(`core: init failed with ${pages} pages for ${bytes} bytes`);
   }
   return new Core(exports, memory);
