@@ -34,14 +34,67 @@ function digestOf(body: StateBody): string {
   return createHash('sha256').update(JSON.stringify(body)).digest('hex');
 }
 
+/** Characters of JSON gathered before one write and one hash update while the file is written. */
+const WRITE_CHUNK_CHARS = 1 << 16;
+
+/**
+ * Writes `value` as JSON.stringify would, in pieces: long arrays element by element and the outer objects field by
+ * field, so no string of the whole body (tens of MB with 200 k groups, twice: digest and file) is ever built. That
+ * string, made every few seconds while reports arrive, was what grew the daemon's heap (src/snooping/README.md,
+ * Memory). Only plain objects and arrays are taken apart; anything else (toJSON, Map, …) is one JSON.stringify.
+ */
+function writeJson(value: unknown, put: (piece: string) => void, depth = 0): void {
+  const plainObject = typeof value === 'object' && value !== null && !Array.isArray(value)
+    && (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null)
+    && typeof (value as { toJSON?: unknown }).toJSON !== 'function';
+  if (Array.isArray(value) && value.length > 0) {
+    put('[');
+    value.forEach((item, i) => {
+      if (i > 0) put(',');
+      const leaf = JSON.stringify(item) as string | undefined;
+      put(leaf === undefined ? 'null' : leaf); // as JSON.stringify does for undefined and functions in arrays
+    });
+    put(']');
+  } else if (plainObject && depth < 2) {
+    put('{');
+    let first = true;
+    for (const [k, v] of Object.entries(value)) {
+      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue; // omitted, as JSON.stringify does
+      put(`${first ? '' : ','}${JSON.stringify(k)}:`);
+      first = false;
+      writeJson(v, put, depth + 1);
+    }
+    put('}');
+  } else {
+    put(JSON.stringify(value));
+  }
+}
+
 export function saveState(path: string, body: StateBody): void {
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const envelope: Envelope = { format: STATE_FORMAT, version: STATE_VERSION, digest: digestOf(body), body };
   const tmp = join(dir, `.${basename(path)}.${process.pid}.tmp`);
   const fd = openSync(tmp, 'w', 0o600);
   try {
-    writeSync(fd, JSON.stringify(envelope));
+    // The file is JSON.stringify(envelope) byte for byte; the digest (over the body's JSON) comes before the body,
+    // so its place is written with zeros first and filled in once the body has been written and hashed.
+    const digestPlaceholder = '0'.repeat(64);
+    const head = JSON.stringify({ format: STATE_FORMAT, version: STATE_VERSION, digest: digestPlaceholder, body: 0 } satisfies Omit<Envelope, 'body'> & { body: number }).slice(0, -2);
+    writeSync(fd, head);
+    const hash = createHash('sha256');
+    let pending = '';
+    const flush = (): void => {
+      writeSync(fd, pending);
+      hash.update(pending);
+      pending = '';
+    };
+    writeJson(body, (piece) => {
+      pending += piece;
+      if (pending.length >= WRITE_CHUNK_CHARS) flush();
+    });
+    flush();
+    writeSync(fd, '}');
+    writeSync(fd, hash.digest('hex'), head.length - digestPlaceholder.length - '","body":'.length);
     fsyncSync(fd);
   } finally {
     closeSync(fd);

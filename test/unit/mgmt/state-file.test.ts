@@ -2,6 +2,7 @@ import { describe, it, expect, beforeEach } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { saveState, loadState, type StateBody } from '../../../src/mgmt/state-file.js';
 
 const body: StateBody = { savedAtMs: 1_700_000_000_000, ports: ['p1', 'p2'], snooping: { groups: [{ g: '239.1.1.1' }] } };
@@ -19,6 +20,21 @@ describe('state file', () => {
     expect(loadState(path)).toEqual({ ok: true, body });
     expect(readdirSync(join(dir, 'sub'))).toEqual(['state.json']);
     expect(statSync(path).mode & 0o777).toBe(0o600);
+  });
+
+  it('writes in pieces exactly what JSON.stringify of the whole envelope gives (format unchanged)', () => {
+    const groups = Array.from({ length: 5000 }, (_, i) => ({
+      vlan: i % 3, group: `239.1.${i >> 8}.${i & 255}`, sources: i % 2 ? [['10.0.0.1', 5]] : [], skipped: undefined,
+      name: i === 7 ? 'pört "ß" \u{1f600}' : 'p1',
+    }));
+    const odd: StateBody = {
+      savedAtMs: 1, ports: ['a', 'b'],
+      snooping: { version: 1, vlans: [], empty: {}, groups, routers: [undefined, null, 1.5], fn: () => 1, nested: { deep: { deeper: [1, [2, {}]] } } },
+    };
+    saveState(path, odd);
+    const digest = createHash('sha256').update(JSON.stringify(odd)).digest('hex');
+    expect(readFileSync(path, 'utf8')).toBe(JSON.stringify({ format: 'igmpswitch-state', version: 1, digest, body: odd }));
+    expect(loadState(path).ok).toBe(true);
   });
 
   it('reports a missing file as missing', () => {
