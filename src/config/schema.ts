@@ -9,12 +9,30 @@
 import * as z from 'zod';
 import { ADOPTION_BOUNDS, deriveTimers } from '../snooping/config.js';
 import { DURATION_SYNTAX, MAX_TIMER_MS, formatDuration, parseDuration } from './duration.js';
+import { isIPv6 } from 'node:net';
 import {
-  canonicalIPv6, isIPv4, isLinkLocalMulticastIPv4, isLinkLocalUnicastIPv6, isMulticastIPv4, isSnoopedGroupIPv6,
-  isUnicastIPv4, isUnicastIPv6, isValidIfname, parseListen,
-} from './address.js';
-import { isIpv4QuerierAddress } from '../wire/common.js';
+  canonicalIPv6, isIPv4, isIpv4QuerierAddress, isLinkLocalMulticastIPv4, isLinkLocalUnicastIPv6, isMulticastIPv4,
+  isSnoopedGroupIPv6, isUnicastIPv4, isUnicastIPv6,
+} from '../wire/address.js';
 import { MAX_PORTS } from '../contract/constants.js';
+
+/** Linux interface names: 1..15 bytes (IFNAMSIZ - 1), not "." or "..", no "/", ":" or whitespace. */
+function isValidIfname(name: string): boolean {
+  if (name === '' || name === '.' || name === '..') return false;
+  if (Buffer.byteLength(name, 'utf8') > 15) return false;
+  return !/[\s/:]/.test(name) && !name.includes('\0');
+}
+
+/** A listen address "host:port": IPv4 literal or [IPv6 literal]; port 0 asks the kernel for a free port. */
+function parseListen(text: string): { host: string; port: number } | null {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|(\d+\.\d+\.\d+\.\d+)):(\d{1,5})$/.exec(text.trim());
+  if (!m) return null;
+  const port = Number(m[3]);
+  if (port > 65_535) return null;
+  if (m[2] !== undefined) return isIPv4(m[2]) ? { host: m[2], port } : null;
+  const v6 = m[1]!;
+  return isIPv6(v6) ? { host: v6, port } : null;
+}
 
 /** Documentation attached to a schema node with `.meta()`; read by the reference renderer and the error formatter. */
 export interface FieldDoc {

@@ -97,7 +97,7 @@ export class EngineCore {
   }
 
   /**
-   * A group this engine keeps state for (src/config/address.ts, the rules of both families): IPv4 224.0.0.0/24 is always
+   * A group this engine keeps state for (src/wire/address.ts, the rules of both families): IPv4 224.0.0.0/24 is always
    * flooded, never snooped (RFC 4541 §2.1.2(2), Linux ipv4_is_local_multicast); IPv6 link-scope groups are snooped, but
    * not ff02::1 (flooded) nor ff00::/15 (never on the link) (RFC 4541 §3).
    */

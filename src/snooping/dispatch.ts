@@ -3,6 +3,7 @@
 
 import type { ControlFrame } from '../wire/control-frame.js';
 import { type GroupRecord, isKnownRecordType } from '../wire/igmp.js';
+import { NEIGHBOR_DEAD_INTERVAL_FACTOR } from '../wire/mrd.js';
 import { compatMode, noteOlderHost, translateLeave, translateOlderReport, translateRecord, type Translated } from './compat.js';
 import type { PortSnoopingConfig } from './config.js';
 import type { EngineCore } from './core.js';
@@ -49,7 +50,7 @@ export function dispatch(e: EngineCore, msg: ControlFrame, pc: PortSnoopingConfi
       e.querier.vlan(vlan);
       if (m.type === 'advertisement') {
         // RFC 4286 §3.1.5: NeighborDeadInterval = 3 × AdvertisementInterval.
-        const dead = m.advIntervalSec > 0 ? 3 * m.advIntervalSec * 1000 : e.timers(vlan).routerTimeoutMs;
+        const dead = m.advIntervalSec > 0 ? NEIGHBOR_DEAD_INTERVAL_FACTOR * m.advIntervalSec * 1000 : e.timers(vlan).routerTimeoutMs;
         return learnRouter(e, pc, 'mrd', vlan, msg.src, dead);
       }
       if (m.type === 'termination') return withdrawRouter(e, pc, 'mrd', vlan, msg.src);

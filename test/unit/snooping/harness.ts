@@ -5,7 +5,7 @@
 import type { McastMode, PortMask, TableCommand, UnregisteredPolicy } from '../../../src/dataplane/commands.js';
 import { defaultPortConfig, defaultSnoopingConfig, type PortSnoopingConfig, type SnoopingConfig } from '../../../src/snooping/config.js';
 import { type SnoopingEvent, SnoopingEngine } from '../../../src/snooping/engine.js';
-import { isIpv4LocalMulticast } from '../../../src/wire/common.js';
+import { isLinkLocalMulticastIPv4 } from '../../../src/wire/address.js';
 import { type AddressFamily, IPV4, IPV6 } from '../../../src/snooping/family.js';
 import { buildIgmpFrame, buildIpv4Frame, buildMldFrame, type ControlFrame, decodeControlFrame, l3OffsetOf } from '../../../src/wire/control-frame.js';
 import * as mld from '../../../src/wire/mld.js';
@@ -67,7 +67,7 @@ export class FakeDataPlane {
   delivers(o: { vlan?: number; group: string; source: string; port: number; ingress: number }): boolean {
     if (o.port === o.ingress) return false;
     const has = (m: bigint) => ((m >> BigInt(o.port)) & 1n) === 1n;
-    if (this.policy.mode === 'flood' || isIpv4LocalMulticast(o.group)) return true;
+    if (this.policy.mode === 'flood' || isLinkLocalMulticastIPv4(o.group)) return true;
     if (has(this.floodAll) || has(this.routerPorts)) return true;
     const e = this.entry(o.vlan ?? 0, o.group, o.source);
     if (e !== undefined) return has(e);
