@@ -7,7 +7,7 @@
 // the socket mode as a number. The object is deeply frozen.
 
 import * as z from 'zod';
-import { ADOPTION_BOUNDS, deriveTimers } from '../snooping/config.js';
+import { deriveTimers } from '../snooping/config.js';
 import { DURATION_SYNTAX, MAX_TIMER_MS, formatDuration, parseDuration } from './duration.js';
 import { isIPv6 } from 'node:net';
 import {
@@ -209,6 +209,22 @@ const MldSchema = z.strictObject({
   querier: section(MldQuerierSchema, { description: 'Own MLD querier (RFC 3810 §7.6).' }),
 });
 
+/**
+ * Bounds on the QRV and QQI a non-querier adopts from the elected querier (RFC 3376 §4.1.6, §4.1.7).
+ * One query must not set the switch's timers to anything: QRV 7 with QQIC 0xff would make the Other
+ * Querier Present Interval about 62 hours (our querier silenced, stale memberships kept that long), and
+ * a QQI of 1 s would make the Group Membership Interval shorter than a real querier's cycle (members
+ * black-holed between queries). Values outside the bounds are clamped towards them: 4 × 600 s still
+ * covers every querier interval met in practice (Cisco 60 s, RFC default 125 s, Linux 125 s), and
+ * raising a small value only makes memberships outlive a silent host a little longer.
+ */
+const ADOPTION_BOUNDS = {
+  robustnessMin: 2,
+  robustnessMax: 4,
+  queryIntervalMinMs: 10_000,
+  queryIntervalMaxMs: 600_000,
+} as const;
+
 const SnoopingObject = z.strictObject({
   enabled: doc(z.boolean().default(true), {
     description: 'IGMP snooping on. When off, all multicast is flooded like broadcast.',
@@ -382,8 +398,11 @@ const DataplaneSchema = z.strictObject({
   }),
 });
 
+/** Where the control socket is when the file does not say; also the CLI's when it is given no file. */
+export const DEFAULT_SOCKET_PATH = '/run/igmpswitch/igmpswitch.sock';
+
 const ManagementSchema = z.strictObject({
-  socket: doc(z.string().min(1).default('/run/igmpswitch/igmpswitch.sock'), {
+  socket: doc(z.string().min(1).default(DEFAULT_SOCKET_PATH), {
     type: 'path', restart: true,
     description: 'Unix socket of the control interface (`igmpswitch show`, `reload`, …). A relative path is ' +
       'relative to the directory of the configuration file.',

@@ -5,7 +5,7 @@ import type { PortSnoopingConfig, SnoopingConfig } from '../snooping/config.js';
 import type { WorkerParams } from '../dataplane/messages.js';
 import type { TableCommand } from '../dataplane/commands.js';
 import { ConfigError } from './errors.js';
-import { MAX_PORTS, type Config } from './schema.js';
+import { ConfigSchema, MAX_PORTS, type Config } from './schema.js';
 
 /**
  * Port indices for a (new) list of port names: a port that stays keeps its index; a new port takes the lowest
@@ -103,6 +103,28 @@ export function toEngineConfig(config: Config, portIndex: ReadonlyMap<string, nu
     trusted: p.trusted,
   }));
   return { snooping, mld, ports };
+}
+
+let defaults: Config | null = null;
+
+/** A configuration file that names two ports and sets nothing else: every value is the schema's default. */
+function defaultConfig(): Config {
+  defaults ??= ConfigSchema.parse({ ports: ['p0', 'p1'] }) as Config;
+  return defaults;
+}
+
+/**
+ * The IGMP engine's configuration with every default of the schema (src/config/schema.ts, the one place defaults
+ * are stated), for code that runs an engine without a file: tests and benchmarks. A fresh object on every call.
+ */
+export function defaultSnoopingConfig(): SnoopingConfig {
+  return toEngineConfig(defaultConfig(), new Map([['p0', 0], ['p1', 1]])).snooping;
+}
+
+/** A port's engine configuration with the schema's per-port defaults. */
+export function defaultPortConfig(index: number, name: string): PortSnoopingConfig {
+  const port = toEngineConfig(defaultConfig(), new Map([['p0', 0], ['p1', 1]])).ports[0]!;
+  return { ...port, index, name };
 }
 
 /** Start parameters of the data-plane worker. */

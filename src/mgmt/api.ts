@@ -231,5 +231,5 @@ export interface MethodResults {
   reload: ReloadResult;
 }
 
-/** Where the control socket lives unless the config's `management.socket` says otherwise. */
-export const DEFAULT_SOCKET_PATH = '/run/igmpswitch/igmpswitch.sock';
+/** Where the control socket lives unless the config's `management.socket` says otherwise (the schema's default). */
+export { DEFAULT_SOCKET_PATH } from '../config/schema.js';

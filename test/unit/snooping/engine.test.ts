@@ -2,7 +2,7 @@
 // message validation, static groups, the MDB diff, persistence, reconfiguration, stats and events.
 
 import { describe, expect, it } from 'vitest';
-import { defaultPortConfig } from '../../../src/snooping/config.js';
+import { defaultPortConfig } from '../../../src/config/translate.js';
 import { buildIpv4Frame, decodeControlFrame } from '../../../src/wire/control-frame.js';
 import * as ipv6 from '../../../src/wire/ipv6.js';
 import * as ethernet from '../../../src/wire/ethernet.js';

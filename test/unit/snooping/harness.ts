@@ -3,7 +3,8 @@
 // message builders that go through the real wire layer (emit → frame → decodeControlFrame).
 
 import type { McastMode, PortMask, TableCommand, UnregisteredPolicy } from '../../../src/dataplane/commands.js';
-import { defaultPortConfig, defaultSnoopingConfig, type PortSnoopingConfig, type SnoopingConfig } from '../../../src/snooping/config.js';
+import type { PortSnoopingConfig, SnoopingConfig } from '../../../src/snooping/config.js';
+import { defaultPortConfig, defaultSnoopingConfig } from '../../../src/config/translate.js';
 import { type SnoopingEvent, SnoopingEngine } from '../../../src/snooping/engine.js';
 import { isLinkLocalMulticastIPv4 } from '../../../src/wire/address.js';
 import { type AddressFamily, IPV4, IPV6 } from '../../../src/snooping/family.js';

@@ -67,8 +67,8 @@ describe('layout', () => {
   });
 
   it('rejects nonsense options', () => {
-    expect(() => loadCore({ maxBatch: 0 })).toThrow(RangeError);
-    expect(() => loadCore({ fdbCapacity: 1.5 })).toThrow(RangeError);
+    expect(() => loadCore({ maxBatch: 0, fdbCapacity: 64, mdbCapacity: 64 })).toThrow(RangeError);
+    expect(() => loadCore({ maxBatch: 64, fdbCapacity: 1.5, mdbCapacity: 64 })).toThrow(RangeError);
   });
 });
 
