@@ -143,13 +143,19 @@ export function toWorkerParams(config: Config, portIndex: ReadonlyMap<string, nu
   };
 }
 
-/**
- * Settings the data plane enforces by itself, as table commands. Report rate: a burst of one second's worth, at least a
- * full IGMPv3 report round of a busy host.
- */
+/** Settings the data plane enforces by itself, as table commands. */
 export function dataplaneCommands(config: Config): TableCommand[] {
-  const rate = config.snooping.report_rate_limit;
-  return [{ op: 'reportRate', perSecond: rate, burst: Math.max(rate, 16) }];
+  return [reportRateCommand(config.snooping.report_rate_limit)];
+}
+
+/**
+ * The report rate limit (`snooping.report_rate_limit`, per port, IGMP and MLD reports and leaves together): a token
+ * bucket in the data plane (assembly/ratelimit.ts) that refills `perSecond` tokens a second and holds at most one
+ * second's worth, so no port gets more than `perSecond` messages through in any burst. It is the only place the limit
+ * is enforced: the excess is dropped (counter `report_rate_limit`) and reaches neither the engine nor other ports.
+ */
+export function reportRateCommand(perSecond: number): TableCommand {
+  return { op: 'reportRate', perSecond, burst: perSecond };
 }
 
 /** Ethernet source of the switch's own queries when it has no port MAC to use (no port opened yet, or a replay). */

@@ -56,7 +56,7 @@ export interface SnoopingConfig {
   maxGroups: number;                     // memberships overall; 0 = no limit
   mdbCapacity: number;                   // MDB entries the data plane holds ((*,G) and (S,G) alike); 0 = no limit
   querierGuard: boolean;                 // only trusted ports may become router ports / queriers
-  reportRateLimit: number;               // membership messages per second per port accepted; 0 = no limit
+  reportRateLimit: number;               // reports/leaves per second per port; enforced by the data plane, not the engine
   querier: QuerierConfig;
   staticGroups: StaticGroup[];
 }

@@ -18,7 +18,7 @@ import type { PortSnoopingConfig, SnoopingConfig } from './config.js';
 import { ChurnMap } from './churn-map.js';
 import type { AddressFamily } from './family.js';
 import { bit, MdbMirror, type StaticGroupPorts } from './forwarding.js';
-import { GroupLimits, RateLimiter } from './limits.js';
+import { GroupLimits } from './limits.js';
 import type { GroupState, MembershipContext, PortGroup } from './membership.js';
 import type { PolicyDecision } from './policy.js';
 import type { SnoopingEvent } from './public-types.js';
@@ -45,7 +45,6 @@ export class EngineCore {
   /** (VLAN, G) keys whose MDB entries are recomputed at the end of the step. */
   readonly dirty = new Set<string>();
   readonly limits = new GroupLimits();
-  readonly rate = new RateLimiter();
   readonly counters = new Counters();
   /** Table commands of this step, handed to `tables.apply` at its end. */
   pending: TableCommand[] = [];

@@ -27,7 +27,7 @@ export function dispatch(e: EngineCore, msg: ControlFrame, pc: PortSnoopingConfi
       if (typeof m === 'string') return e.reject(m); // RFC 3810 §5.1.14 / §6.2 policing (family.ts)
       e.querier.vlan(vlan);
       if (m.type === 'query') return onQuery(e, m.query, msg.src, pc, vlan);
-      if (!e.rate.allow(pc.index, e.now, e.config.reportRateLimit)) return e.reject('rate-limit');
+      // The report rate limit (reportRateLimit) is the data plane's: excess never reaches the engine (assembly/ratelimit.ts).
       switch (m.type) {
         case 'older-report':
           return onOlderReport(e, m.generation, m.group, msg.src, pc, vlan);

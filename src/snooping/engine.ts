@@ -26,7 +26,7 @@
 //   querier.ts     own querier, election (RFC 2236 §3 / RFC 3376 §6.6.2), Q(G) / Q(G,S) (§6.6.3)
 //   forwarding.ts  membership → exact MDB, emitted as a diff of TableCommands
 //   policy.ts      unregistered / no-querier / startup flood, per-port flags
-//   limits.ts      group and source limits, rate limit
+//   limits.ts      group and source limits (the report rate limit is the data plane's, assembly/ratelimit.ts)
 //   stats.ts       counters by message type/version and by refusal reason
 //
 // Contract: the engine never reads a clock or Math.random; `now` (ms, monotonic) and `random` are

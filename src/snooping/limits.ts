@@ -62,27 +62,3 @@ export class GroupLimits {
     }
   }
 }
-
-/**
- * Membership messages accepted per port per second (`reportRateLimit`, 0 = no limit): a fixed
- * one-second window per port. Excess messages are refused and counted.
- */
-export class RateLimiter {
-  private readonly windows = new Map<number, { start: number; count: number }>();
-
-  allow(port: number, now: number, perSecond: number): boolean {
-    if (perSecond <= 0) return true;
-    let w = this.windows.get(port);
-    if (w === undefined || now - w.start >= 1000) {
-      w = { start: now, count: 0 };
-      this.windows.set(port, w);
-    }
-    if (w.count >= perSecond) return false;
-    w.count++;
-    return true;
-  }
-
-  forget(port: number): void {
-    this.windows.delete(port);
-  }
-}

@@ -4,7 +4,8 @@
 
 import type { McastMode, PortMask, TableCommand, UnregisteredPolicy } from '../../../src/dataplane/commands.js';
 import type { PortSnoopingConfig, SnoopingConfig } from '../../../src/snooping/config.js';
-import { defaultPortConfig, defaultSnoopingConfig } from '../../../src/config/translate.js';
+import { defaultPortConfig, defaultSnoopingConfig, reportRateCommand } from '../../../src/config/translate.js';
+import { type Core, loadCore } from '../../../src/dataplane/core.js';
 import { type SnoopingEvent, SnoopingEngine } from '../../../src/snooping/engine.js';
 import { isLinkLocalMulticastIPv4 } from '../../../src/wire/address.js';
 import { type AddressFamily, IPV4, IPV6 } from '../../../src/snooping/family.js';
@@ -146,6 +147,25 @@ export class Harness {
       family: this.family,
     });
     this.next = this.engine.tick(this.now);
+    this.setReportRate();
+  }
+
+  /**
+   * The report rate limit is the data plane's (assembly/ratelimit.ts), not the engine's: with reportRateLimit set,
+   * every frame first passes the real Wasm core, and what it drops for the rate never reaches the engine.
+   */
+  private rateStage: Core | null = null;
+  /** Frames the data plane dropped for the report rate limit (its counter report_rate_limit). */
+  rateLimited = 0;
+
+  private setReportRate(): void {
+    const rate = this.config.reportRateLimit;
+    if (rate > 0 && this.rateStage === null) {
+      this.rateStage = loadCore({ maxBatch: 1, fdbCapacity: 16, mdbCapacity: 16 });
+      this.rateStage.setActivePorts((1n << 64n) - 1n);
+      this.rateStage.setMldSnooping(true);
+    }
+    this.rateStage?.applyCommands([reportRateCommand(rate)]);
   }
 
   /** Move the fake clock forward by `ms`, calling tick at every deadline on the way. */
@@ -161,6 +181,14 @@ export class Harness {
 
   /** Feed a complete frame through decodeControlFrame and into the engine. */
   receiveFrame(frame: Uint8Array, port: number, vlan = 0): void {
+    if (this.rateStage) {
+      this.rateStage.writeFrame(0, frame, port, 0);
+      this.rateStage.process(1, this.now);
+      if (this.rateStage.verdict(0).reason === 'report_rate_limit') {
+        this.rateLimited++;
+        return;
+      }
+    }
     const d = decodeControlFrame(frame, l3OffsetOf(frame));
     if (!d.ok) throw new Error(`test built an undecodable frame: ${JSON.stringify(d.error)}`);
     this.next = this.engine.receive(d.value, port, vlan, this.now);
@@ -243,6 +271,7 @@ export class Harness {
     this.config = { ...this.config, ...o.config, querier: { ...this.config.querier, ...o.config?.querier } };
     if (o.ports) this.ports = o.ports;
     this.next = this.engine.reconfigure(this.config, this.ports, this.now);
+    this.setReportRate();
   }
 
   /** The port-group view of (vlan, group) on `port`. */
