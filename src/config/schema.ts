@@ -320,8 +320,9 @@ const SnoopingObject = z.strictObject({
   }),
   report_rate_limit: doc(int(0, 1_000_000).default(0), {
     unit: 'messages/s per port',
-    description: 'Membership reports and leaves accepted per second per port; excess is dropped and counted. ' +
-      '`0` = no limit.',
+    description: 'Membership reports and leaves (IGMP and MLD together) accepted per second per port, by a token ' +
+      'bucket in the data plane that holds one second\'s worth; excess is dropped (neither learned nor forwarded) ' +
+      'and counted (`report_rate_limit`). `0` = no limit.',
   }),
   querier: section(QuerierSchema, { description: 'Own querier (RFC 3376 §6.6, RFC 4541 2.1.1(4)).' }),
   mld: section(MldSchema, { description: 'MLD snooping, the IPv6 counterpart of IGMP snooping (RFC 4541 §3).' }),

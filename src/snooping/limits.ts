@@ -1,6 +1,6 @@
 // Resource limits. The rule everywhere: a new thing past a limit is refused and counted; what exists
 // is left alone; snooping is never turned off (unlike Linux's hash_max, which disables snooping
-// bridge-wide when the MDB is full — see snooping-anchors §1.1 and the gluon #688 complaint).
+// bridge-wide when the MDB is full (net/bridge/br_multicast.c) — see the gluon #688 complaint).
 
 /** Sources kept per port-group (Linux: PG_SRC_ENT_LIMIT 32). New sources past it are refused. */
 export const MAX_SOURCES_PER_PORT_GROUP = 64;
