@@ -4,12 +4,12 @@
 // every index from the order of a list, so TypeScript never repeats one. Keep each name list in the same order as
 // its constants.
 //
-// Memory: ROWS rows of u64, one row per port (row 64 collects frames whose descriptor names a port ≥ 64), one
+// Memory: ROWS rows of u64, one row per port (row MAX_PORTS collects frames whose descriptor names a port ≥ MAX_PORTS), one
 // unreported row that absorbs what `trace` would count, then GLOBAL_COUNT u64 counters that belong to no port.
 // A row is [traffic | drops | messages | events].
 
-/** Ports are indices 0..63; port sets are u64 bitmaps. */
-export const MAX_PORTS: u32 = 64;
+import { MAX_PORTS } from "./contract";
+
 /** One row per port plus one for descriptors whose port index is out of range. */
 export const ROWS: u32 = MAX_PORTS + 1;
 export const INVALID_PORT_ROW: u32 = MAX_PORTS;
@@ -107,20 +107,8 @@ export const GLOBAL_MDB_FULL: u32 = 3;
 export const GLOBAL_COUNT: u32 = 4;
 export const GLOBAL_NAMES = "batches,fdb_aged,fdb_flushed,mdb_full";
 
-// ---- enumerations that travel in the verdict (names only; values are the index) ----
-export const ACTION_DROP: u8 = 0;
-export const ACTION_FORWARD: u8 = 1;
-/** To the control plane only. */
-export const ACTION_PUNT: u8 = 2;
-export const ACTION_PUNT_AND_FORWARD: u8 = 3;
-export const ACTION_NAMES = "drop,forward,punt,punt_and_forward";
-
-export const PUNT_NONE: u8 = 0;
-export const PUNT_IGMP: u8 = 1;
-export const PUNT_MLD: u8 = 2;
-export const PUNT_PIM: u8 = 3;
-export const PUNT_MRD: u8 = 4;
-export const PUNT_NAMES = "none,igmp,mld,pim,mrd";
+// The enumerations that travel in the verdict (ACTION_*, PUNT_* and their names) are part of the memory contract
+// (contract.ts).
 
 // Row layout: sections in this order, each starting where the previous one ends.
 export const DROP_BASE: u32 = TRAFFIC_COUNT;

@@ -10,12 +10,8 @@ import { fdbAge as ageFdb, fdbAgeStep as ageFdbStep, fdbFlush as flushFdb } from
 import { mdbSet as setMdb } from "./mdb";
 import { section, SECTION_COUNT } from "./names";
 import {
-  descBase, DESC_STRIDE, fdbBase, limiterBase, maxBatch, mdbBase, PUNT_LIST_INDICES, puntListBase, regionsEnd,
-  scratchBase,
-  SCRATCH_BYTES, slotsBase, umemBase, UMEM_CHUNKS, UMEM_CHUNK_SIZE, SLOT_HEADROOM, SLOT_SIZE, SLOT_STRIDE, txCountsBase, txListsBase, txListStride,
-  verdictsBase, VERDICT_STRIDE,
-  DESC_FLAG_CSUM_PARTIAL, DESC_FLAG_GSO, DESC_FLAG_TRUNCATED, DESC_FLAGS, DESC_FRAME, DESC_LENGTH, DESC_PORT, DESC_TIME, DESC_VNET,
-  VERDICT_ACTION, VERDICT_L3_OFFSET, VERDICT_PORTS, VERDICT_PUNT, VERDICT_REASON, VERDICT_VLAN,
+  descBase, fdbBase, limiterBase, maxBatch, mdbBase, puntListBase, regionsEnd, scratchBase, slotsBase, txCountsBase,
+  txListsBase, txListStride, umemBase, verdictsBase,
 } from "./layout";
 
 export { init, requiredBytes } from "./layout";
@@ -64,41 +60,19 @@ export function mdbSet(vlan: u32, groupPtr: usize, sourcePtr: usize, ports: u64)
 }
 
 // ---- layout getters (docs/architecture.md) ----
+// Where each region starts (it depends on the batch size and table capacities given to init). Sizes, record fields,
+// flags and limits are not exported: TypeScript and C take them from the memory contract (src/contract/memory.ts),
+// generated for all three languages.
 export function layoutSlots(): usize { return slotsBase; }
-export function layoutSlotStride(): u32 { return SLOT_STRIDE; }
-export function layoutSlotHeadroom(): u32 { return SLOT_HEADROOM; }
-export function layoutSlotSize(): u32 { return SLOT_SIZE; }
 export function layoutUmem(): usize { return umemBase; }
-export function layoutUmemChunks(): u32 { return UMEM_CHUNKS; }
-export function layoutUmemChunkSize(): u32 { return UMEM_CHUNK_SIZE; }
 export function layoutDesc(): usize { return descBase; }
-export function layoutDescStride(): u32 { return DESC_STRIDE; }
-// Field offsets and flag bits, so that neither TypeScript nor C repeats them (the native addon takes them at attach).
-export function layoutDescFrame(): u32 { return <u32>DESC_FRAME; }
-export function layoutDescLength(): u32 { return <u32>DESC_LENGTH; }
-export function layoutDescPort(): u32 { return <u32>DESC_PORT; }
-export function layoutDescFlags(): u32 { return <u32>DESC_FLAGS; }
-export function layoutDescTime(): u32 { return <u32>DESC_TIME; }
-export function layoutDescVnet(): u32 { return <u32>DESC_VNET; }
-export function layoutFlagTruncated(): u32 { return DESC_FLAG_TRUNCATED; }
-export function layoutFlagCsumPartial(): u32 { return DESC_FLAG_CSUM_PARTIAL; }
-export function layoutFlagGso(): u32 { return DESC_FLAG_GSO; }
-export function layoutVerdictPorts(): u32 { return <u32>VERDICT_PORTS; }
-export function layoutVerdictAction(): u32 { return <u32>VERDICT_ACTION; }
-export function layoutVerdictReason(): u32 { return <u32>VERDICT_REASON; }
-export function layoutVerdictPunt(): u32 { return <u32>VERDICT_PUNT; }
-export function layoutVerdictL3Offset(): u32 { return <u32>VERDICT_L3_OFFSET; }
-export function layoutVerdictVlan(): u32 { return <u32>VERDICT_VLAN; }
 export function layoutVerdicts(): usize { return verdictsBase; }
-export function layoutVerdictStride(): u32 { return VERDICT_STRIDE; }
 export function layoutTxCounts(): usize { return txCountsBase; }
 export function layoutTxLists(): usize { return txListsBase; }
 export function layoutTxListStride(): u32 { return txListStride; }
 export function layoutMaxBatch(): u32 { return maxBatch; }
-/** The last batch's punted frames: a u32 count here … */
+/** The last batch's punted frames: a u32 count here, then that many u16 frame indices at PUNT_LIST_INDICES. */
 export function layoutPuntList(): usize { return puntListBase; }
-/** … and that many u16 frame indices here, in frame order. */
-export function layoutPuntListIndices(): usize { return puntListBase + PUNT_LIST_INDICES; }
 export function layoutFdb(): usize { return fdbBase; }
 export function layoutMdb(): usize { return mdbBase; }
 /** Per-port state (report token buckets). */
@@ -113,7 +87,6 @@ export function layoutGlobalCounters(): usize { return globalCountersBase(); }
 export function layoutGlobalCounterCount(): u32 { return GLOBAL_COUNT; }
 /** Where the loader writes 16-byte group and source keys for mdbSet/mdbDelete. */
 export function layoutScratch(): usize { return scratchBase; }
-export function layoutScratchSize(): u32 { return SCRATCH_BYTES; }
 /** First byte after the last region. */
 export function layoutEnd(): usize { return regionsEnd; }
 

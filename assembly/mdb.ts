@@ -1,17 +1,10 @@
 // The multicast database: (VLAN, group[, source]) → egress ports, programmed by the control plane.
 //
 // Keys are 16-byte addresses (IPv4 as IPv4-mapped ::ffff:a.b.c.d) plus a 12-bit VLAN id; a (*,G) entry has an
-// all-zero source. Open addressing, linear probing, backward-shift deletion, load ≤ 1/2. Entry, 64 bytes (one
-// cache line, so a probe costs one line):
-//
-//   0  u64 ports      egress bitmap (0 for a placeholder)
-//   8  u32 hash       full 32-bit hash; home slot = hash >>> shift; compared before the key
-//  12  u16 vlanState  OCCUPIED | VLAN id; 0 = empty slot
-//  14  u16 flags      REGISTERED: a (*,G) the control plane set; SOURCE_SPECIFIC: an (S,G)
-//  16  u32 sgCount    on a (*,G): how many (S,G) entries exist for the same (VLAN, G)
-//  20  12 B reserved
-//  32  16 B group
-//  48  16 B source
+// all-zero source. Open addressing, linear probing, backward-shift deletion, load ≤ 1/2. The entry (MDB_STRIDE
+// bytes, one cache line so a probe costs one line) and its flags are part of the memory contract
+// (src/contract/memory.ts, generated into contract.ts), since the loader reads entries too; the home slot is
+// hash >>> shift.
 //
 // An (S,G) always has a (*,G) companion. When the control plane set only (S,G) entries for G, the companion is a
 // placeholder (not REGISTERED, no ports) that exists to say "look up (S,G) first"; deleting the last (S,G) of G
@@ -19,21 +12,13 @@
 
 import { zeroRange } from "./zero";
 import { hashKey, indexShift, slotsForCapacity } from "./hash";
+import {
+  MDB_FLAG_REGISTERED as FLAG_REGISTERED, MDB_FLAG_SOURCE_SPECIFIC as FLAG_SOURCE_SPECIFIC, MDB_FLAGS as FLAGS,
+  MDB_GROUP as GROUP, MDB_HASH as HASH, MDB_OCCUPIED as OCCUPIED, MDB_PORTS as PORTS, MDB_SG_COUNT as SG_COUNT,
+  MDB_SOURCE as SOURCE, MDB_STRIDE, MDB_VLAN_STATE as VLAN_STATE, VLAN_ID_MASK as VLAN_MASK,
+} from "./contract";
 
-const PORTS: usize = 0;
-const HASH: usize = 8;
-const VLAN_STATE: usize = 12;
-const FLAGS: usize = 14;
-const SG_COUNT: usize = 16;
-const GROUP: usize = 32;
-const SOURCE: usize = 48;
-export const MDB_ENTRY_SIZE: u32 = 64;
-const ENTRY_SHIFT: u32 = 6;
-
-const OCCUPIED: u16 = 0x8000;
-const VLAN_MASK: u32 = 0x0fff;
-export const FLAG_REGISTERED: u16 = 1;
-export const FLAG_SOURCE_SPECIFIC: u16 = 2;
+const ENTRY_SHIFT: u32 = ctz(MDB_STRIDE);
 
 let base: usize = 0;
 let mask: u32 = 0;
@@ -47,7 +32,7 @@ const CACHE_RESIDENT_BYTES: usize = 512 * 1024;
 export let mdbOutgrowsCache: bool = false;
 
 export function mdbBytes(cap: u32): usize {
-  return <usize>slotsForCapacity(cap) * MDB_ENTRY_SIZE;
+  return <usize>slotsForCapacity(cap) * MDB_STRIDE;
 }
 
 export function mdbPlace(at: usize, cap: u32): void {
@@ -119,7 +104,7 @@ function remove(e: usize): void {
     if (load<u16>(next, VLAN_STATE) == 0) break;
     const h = load<u32>(next, HASH) >>> shift;
     if (((j - h) & mask) >= ((j - hole) & mask)) {
-      memory.copy(slotAt(hole), next, MDB_ENTRY_SIZE);
+      memory.copy(slotAt(hole), next, MDB_STRIDE);
       hole = j;
     }
   }

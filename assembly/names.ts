@@ -3,9 +3,8 @@
 // sections; section "row" names the sections that make up a counter row, in memory order. The loader finds
 // everything by name, so adding a counter or a drop reason is a change to AssemblyScript only.
 
-import {
-  ACTION_NAMES, DROP_NAMES, EVENT_NAMES, GLOBAL_NAMES, MSG_NAMES, PUNT_NAMES, TRAFFIC_NAMES,
-} from "./counters";
+import { ACTION_NAMES, PUNT_NAMES } from "./contract";
+import { DROP_NAMES, EVENT_NAMES, GLOBAL_NAMES, MSG_NAMES, TRAFFIC_NAMES } from "./counters";
 import { TABLE_NAMES } from "./pipeline";
 import { MODE_NAMES, POLICY_NAMES } from "./ports";
 

@@ -18,23 +18,28 @@
 //   the previous batch touched are zeroed (no memory.fill call per batch).
 
 import {
-  ACTION_DROP, ACTION_FORWARD, ACTION_PUNT, ACTION_PUNT_AND_FORWARD, bump, bumpBy, countDrop, countEvent,
+  bump, bumpBy, countDrop, countEvent,
   countGlobal, countMessage, counterRow, DROP_BAD_DESCRIPTOR, DROP_BAD_SRC_MAC, DROP_ICMPV6_CHECKSUM,
   DROP_ICMPV6_LENGTH, DROP_IGMP_CHECKSUM, DROP_IGMP_FRAGMENT, DROP_IGMP_LENGTH, DROP_IPV4_CHECKSUM, DROP_IPV4_HEADER,
   DROP_IPV6_HEADER, DROP_MAC_IP_MISMATCH, DROP_NO_EGRESS, DROP_OVERSIZE, DROP_PIM_CHECKSUM,
   DROP_PIM_LENGTH, DROP_PORT_INACTIVE, DROP_REPORT_RATE_LIMIT, DROP_RESERVED_L2, DROP_RUNT, DROP_SAME_PORT,
   DROP_UNREGISTERED, DROP_VLAN_HEADER, EVENT_FDB_FULL, EVENT_FDB_LEARN, EVENT_FDB_MOVE, EVENT_IGMP_TTL, EVENT_PUNT,
-  GLOBAL_BATCHES, MAX_PORTS, MSG_IGMP_UNKNOWN, MSG_IGMP_V1_QUERY, MSG_IGMP_V1_REPORT, MSG_IGMP_V2_LEAVE,
+  GLOBAL_BATCHES, MSG_IGMP_UNKNOWN, MSG_IGMP_V1_QUERY, MSG_IGMP_V1_REPORT, MSG_IGMP_V2_LEAVE,
   MSG_IGMP_V2_REPORT, MSG_IGMP_V3_REPORT, MSG_MLD_DONE, MSG_MLD_QUERY, MSG_MLD_V1_REPORT, MSG_MLD_V2_REPORT,
-  MSG_MRD_ADVERTISEMENT, MSG_PIM_HELLO, PUNT_IGMP, PUNT_MLD, PUNT_MRD, PUNT_PIM, TRAFFIC_RX_BYTES,
+  MSG_MRD_ADVERTISEMENT, MSG_PIM_HELLO, TRAFFIC_RX_BYTES,
   TRAFFIC_RX_FRAMES, TRAFFIC_TX_BYTES, TRAFFIC_TX_FRAMES, traceRow,
 } from "./counters";
 import { checksumOk, icmpv6ChecksumOk } from "./checksum";
 import { fdbKey, fdbLearn, fdbLookup, LEARN_FULL, LEARN_MOVED, LEARN_NEW } from "./fdb";
 import {
-  DESC_FLAG_CSUM_PARTIAL, DESC_FLAG_TRUNCATED, DESC_FLAGS, DESC_FRAME, DESC_LENGTH, DESC_PORT, DESC_STRIDE,
-  descBase, frameInUmem, maxBatch, PUNT_LIST_INDICES, puntListBase, slotAddress, SLOT_STRIDE, txCountsBase, txCursorsBase, txListsBase,
-  txListStride, VERDICT_ACTION, VERDICT_PORTS, VERDICT_STRIDE, verdictsBase,
+  ACTION_DROP, ACTION_FORWARD, ACTION_PUNT, ACTION_PUNT_AND_FORWARD, DESC_FLAG_CSUM_PARTIAL, DESC_FLAG_TRUNCATED,
+  DESC_FLAGS, DESC_FRAME, DESC_LENGTH, DESC_PORT, DESC_STRIDE, MAX_PORTS, PUNT_IGMP, PUNT_LIST_INDICES, PUNT_MLD,
+  PUNT_MRD, PUNT_PIM, SLOT_STRIDE, VERDICT_ACTION, VERDICT_OUTCOME_L3_OFFSET_SHIFT, VERDICT_OUTCOME_PUNT_SHIFT,
+  VERDICT_OUTCOME_REASON_SHIFT, VERDICT_OUTCOME_VLAN_SHIFT, VERDICT_PORTS, VERDICT_STRIDE,
+} from "./contract";
+import {
+  descBase, frameInUmem, maxBatch, puntListBase, slotAddress, txCountsBase, txCursorsBase, txListsBase, txListStride,
+  verdictsBase,
 } from "./layout";
 import { entryIsSourceSpecific, entryPorts, mdbOutgrowsCache, mdbResolve, touchGroupHome } from "./mdb";
 import {
@@ -64,8 +69,8 @@ const BY_CONTROL: u32 = 8;
 export const TABLE_NAMES = "none,fdb,flood,mdb-sg,mdb-g,unregistered,link-local,flood-mode,control";
 
 // ---- the decision for the current frame ----
-// `outcome` packs the verdict's action (bits 0-7), drop reason (8-15) and punt class (16-23), the layout of verdict
-// bytes 8..10, so finishing a frame is two stores.
+// `outcome` packs the verdict's action, drop reason and punt class at their VERDICT_OUTCOME_*_SHIFT bits (the
+// memory contract: the layout of verdict bytes 8..10), so finishing a frame is two stores. The action is the low byte.
 let outcome: u32 = ACTION_DROP;
 let egress: u64 = 0;
 let l3Offset: u32 = 0;
@@ -82,7 +87,7 @@ let tracing: bool = false;
 let touchedPorts: u64 = 0;
 
 @inline function drop(why: u8): void {
-  outcome = <u32>why << 8;
+  outcome = <u32>why << VERDICT_OUTCOME_REASON_SHIFT;
 }
 
 @inline function forward(ports: u64): void {
@@ -97,7 +102,7 @@ let touchedPorts: u64 = 0;
 }
 
 @inline function punt(cls: u8, ports: u64): void {
-  outcome = ACTION_PUNT_AND_FORWARD | (<u32>cls << 16);
+  outcome = ACTION_PUNT_AND_FORWARD | (<u32>cls << VERDICT_OUTCOME_PUNT_SHIFT);
   egress = ports;
   decidedBy = BY_CONTROL;
 }
@@ -480,14 +485,15 @@ function decide(frame: usize, len: u32, port: u32, flags: u32, row: usize, now: 
     ports = egress & activePorts & ~(<u64>1 << <u64>port);
     if (ports == 0) {
       // Nowhere to go: a forward becomes a drop, a punt-and-forward a punt.
-      outcome = action == ACTION_FORWARD ? <u32>DROP_NO_EGRESS << 8 : (outcome & ~0xff) | ACTION_PUNT;
+      outcome = action == ACTION_FORWARD ? <u32>DROP_NO_EGRESS << VERDICT_OUTCOME_REASON_SHIFT : (outcome & ~0xff) | ACTION_PUNT;
       action = outcome & 0xff;
     }
   }
   const v = verdictsBase + <usize>(i * VERDICT_STRIDE);
   store<u64>(v, ports, VERDICT_PORTS);
-  // Bytes 8..15 in one store: action, reason, punt class, reserved, L3 offset (u16), VLAN (u16) (layout.ts).
-  store<u64>(v, <u64>outcome | (<u64>l3Offset << 32) | (<u64>vlanId << 48), VERDICT_ACTION);
+  // Bytes 8..15 in one store: action, reason, punt class, reserved, L3 offset (u16), VLAN (u16) (contract.ts).
+  store<u64>(v, <u64>outcome | (<u64>l3Offset << VERDICT_OUTCOME_L3_OFFSET_SHIFT) |
+    (<u64>vlanId << VERDICT_OUTCOME_VLAN_SHIFT), VERDICT_ACTION);
   if (action == ACTION_DROP) {
     countDrop(row, <u8>(outcome >>> 8));
     return 0;

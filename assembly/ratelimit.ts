@@ -4,7 +4,7 @@
 // Bucket, 16 bytes per port: u32 milli-tokens | u32 last refill (ms) | 8 B reserved. Milli-tokens make the
 // refill exact at any rate: elapsed_ms × perSecond milli-tokens per elapsed interval.
 
-import { MAX_PORTS } from "./counters";
+import { MAX_PORTS } from "./contract";
 
 const TOKENS: usize = 0;
 const LAST_MS: usize = 4;

@@ -229,20 +229,20 @@ static napi_value js_attach(napi_env env, napi_callback_info info) {
       get_layout_u32(env, lo, "txLists", &L.tx_lists, -1) < 0 ||
       get_layout_u32(env, lo, "txListStride", &L.tx_list_stride, -1) < 0 ||
       get_layout_u32(env, lo, "maxBatch", &L.max_batch, -1) < 0 ||
-      /* Descriptor fields and flags: given by the module (assembly/layout.ts), never hard-coded here. */
-      get_layout_u32(env, lo, "descFrame", &L.d_offset, -1) < 0 ||
-      get_layout_u32(env, lo, "descLength", &L.d_length, -1) < 0 ||
-      get_layout_u32(env, lo, "descPort", &L.d_port, -1) < 0 ||
-      get_layout_u32(env, lo, "descFlags", &L.d_flags, -1) < 0 ||
-      get_layout_u32(env, lo, "descTime", &L.d_time, -1) < 0 ||
-      get_layout_u32(env, lo, "descVnet", &L.d_vnet, -1) < 0 ||
-      get_layout_u32(env, lo, "flagTruncated", &L.f_truncated, -1) < 0 ||
-      get_layout_u32(env, lo, "flagCsumPartial", &L.f_csum_partial, -1) < 0 ||
-      get_layout_u32(env, lo, "flagGso", &L.f_gso, -1) < 0 ||
       /* AF_XDP UMEM region (optional: without it every port is AF_PACKET). */
       get_layout_u32(env, lo, "umem", &L.umem, 0) < 0 || get_layout_u32(env, lo, "umemChunks", &L.umem_chunks, 0) < 0 ||
       get_layout_u32(env, lo, "umemChunkSize", &L.umem_chunk_size, 0) < 0)
     return NULL;
+  /* Descriptor fields and flags: the memory contract (contract.h, generated from src/contract/memory.ts). */
+  L.d_offset = IGS_DESC_FRAME;
+  L.d_length = IGS_DESC_LENGTH;
+  L.d_port = IGS_DESC_PORT;
+  L.d_flags = IGS_DESC_FLAGS;
+  L.d_time = IGS_DESC_TIME;
+  L.d_vnet = IGS_DESC_VNET;
+  L.f_truncated = IGS_DESC_FLAG_TRUNCATED;
+  L.f_csum_partial = IGS_DESC_FLAG_CSUM_PARTIAL;
+  L.f_gso = IGS_DESC_FLAG_GSO;
   igs_err e;
   if (a->ctx.pool) {
     for (int i = 0; i < IGS_MAX_PORTS; i++)

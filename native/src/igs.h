@@ -7,8 +7,9 @@
  *   receive():  poll ports -> recvmmsg straight into slots -> fill RX descriptors   (Wasm reads them)
  *   transmit(): read the per-port TX lists Wasm wrote -> one sendmmsg per port from the same slots
  *
- * Nothing here allocates per frame or calls JavaScript per frame. All offsets come from the layout object
- * given to attach() (docs/architecture.md); nothing below hard-codes where a region lives.
+ * Nothing here allocates per frame or calls JavaScript per frame. Where each region lives comes from the layout
+ * object given to attach(); record fields, flags and limits from the memory contract (contract.h, generated from
+ * src/contract/memory.ts; docs/architecture.md, "The memory contract").
  *
  * This header is plain C with no node-api types so the socket code can be read (and reasoned about) on its
  * own; addon.c is the only file that talks to node-api.
@@ -21,7 +22,7 @@
 #include <net/if.h>
 #include <sys/socket.h>
 
-#define IGS_MAX_PORTS 64
+#include "contract.h" /* IGS_MAX_PORTS, IGS_DESC_*, ... */
 
 /*
  * PACKET_VNET_HDR prepends a struct virtio_net_hdr (10 bytes) on receive and expects one on send. The
@@ -30,11 +31,7 @@
  * and zero the last two bytes on receive.
  */
 #define IGS_VNET_LEN 10
-#define IGS_VNET_FIELD 12
-
-/* RX descriptor fields (docs/architecture.md, "RX descriptor"). */
-/* Descriptor field offsets and flag bits are not defined here: the Wasm module exports them (assembly/layout.ts)
- * and attach() takes them with the rest of the layout, so the layout has one source of truth. */
+#define IGS_VNET_FIELD IGS_DESC_VNET_BYTES
 
 /* virtio_net_hdr field offsets inside the 10-byte header (little-endian on every host we build for). */
 #define IGS_VH_FLAGS 0
@@ -62,7 +59,7 @@ typedef struct igs_layout {
   uint32_t slot_cap; /* bytes receivable at slot + headroom: min(slotSize, slotStride - slotHeadroom) */
   uint32_t tx_counts, tx_lists, tx_list_stride;
   uint32_t max_batch; /* number of descriptors == number of slots */
-  /* Descriptor fields (byte offsets within a descriptor) and flag bits, from the module. */
+  /* Descriptor fields (byte offsets within a descriptor) and flag bits: the contract's IGS_DESC_* (set by attach()). */
   uint32_t d_offset, d_length, d_port, d_flags, d_time, d_vnet;
   uint32_t f_truncated, f_csum_partial, f_gso;
   /* AF_XDP UMEM region (xdp.c): page-aligned, umem_chunks x umem_chunk_size; umem_chunks 0 = no AF_XDP. */
@@ -180,6 +177,8 @@ int igs_wake_fd(igs_ctx *c, igs_err *e);
 int igs_wake(int fd, igs_err *e);
 void igs_port_stats_refresh(igs_ctx *c, int index);
 uint32_t igs_now_ms(void);
+/* CLOCK_MONOTONIC in ns (busy-poll budgets). */
+uint64_t igs_mono_ns(void);
 
 /* process.c */
 /* flock(LOCK_EX|LOCK_NB): 1 = locked, 0 = another open file description holds it, -1 = error (e set). */

@@ -161,7 +161,7 @@ int igs_attach(igs_ctx *c, uint8_t *base, size_t len, const igs_layout *in, igs_
   }
   if (!region_ok(len, L.desc, L.max_batch, L.desc_stride, L.desc_stride) ||
       !region_ok(len, L.slots, L.max_batch, L.slot_stride, L.slot_stride) ||
-      !region_ok(len, L.tx_counts, IGS_MAX_PORTS, 4, 4) ||
+      !region_ok(len, L.tx_counts, IGS_MAX_PORTS, IGS_TX_COUNT_BYTES, IGS_TX_COUNT_BYTES) ||
       !region_ok(len, L.tx_lists, IGS_MAX_PORTS, L.tx_list_stride, L.tx_list_stride)) {
     igs_set_err(e, 0, "attach: layout regions exceed the memory (%zu bytes): desc=%u+%ux%u slots=%u+%ux%u "
                 "txCounts=%u txLists=%u+64x%u", len, L.desc, L.max_batch, L.desc_stride, L.slots, L.max_batch,
@@ -582,11 +582,12 @@ static uint32_t rx_port(igs_ctx *c, int pi, uint32_t first, uint32_t cnt, uint32
   return c->ports[pi].ring ? rx_port_ring(c, pi, first, cnt, now) : rx_port_mmsg(c, pi, first, cnt, now);
 }
 
-static uint64_t mono_ns(void) {
+uint64_t igs_mono_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
+#define mono_ns igs_mono_ns
 
 /*
  * Read every port in ready[0..nr) into the batch, fairly: start at a rotating ready port and give each an equal

@@ -87,9 +87,10 @@ export function renderQuerier(q: QuerierView): string {
 function mldLines(m: QuerierView['mld']): [string, string][] {
   if (m === undefined) return [];
   if (!m.snooping) return [['MLD snooping', 'disabled (IPv6 multicast flooded)']];
-  const elected = m.elected
-    ? `${m.elected.address} on ${m.elected.port} (expires in ${formatMs(m.elected.expiresInMs)})`
-    : m.state === 'querier' ? 'this switch' : 'none';
+  // As for IGMP: this switch as querier first, with its address and no expiry.
+  const elected = m.state === 'querier' ? `this switch (${m.address})`
+    : m.elected ? `${m.elected.address} on ${m.elected.port} (expires in ${formatMs(m.elected.expiresInMs)})`
+    : 'none';
   return [
     ['MLD state', m.state],
     ['MLD querier', elected],

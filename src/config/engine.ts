@@ -9,7 +9,7 @@ import { MAX_PORTS, type Config } from './schema.js';
 
 /**
  * Port indices for a (new) list of port names: a port that stays keeps its index; a new port takes the lowest
- * free index (in list order). Indices are 0..63; more than 64 ports throws ConfigError.
+ * free index (in list order). Indices are 0..MAX_PORTS-1; more than MAX_PORTS ports throws ConfigError.
  */
 export function assignPortIndices(old: ReadonlyMap<string, number> | null,
   names: readonly string[]): Map<string, number> {

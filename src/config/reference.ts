@@ -6,7 +6,7 @@
 import { generateDocWhenRun } from '../generated-doc.js';
 import type * as z from 'zod';
 import { baseOf, defOf, defaultOf, elementOf, fieldDoc, shapeOf, typeLabel } from './introspect.js';
-import { ConfigSchema } from './schema.js';
+import { ConfigSchema, MAX_PORTS } from './schema.js';
 
 type Schema = z.core.$ZodType;
 
@@ -114,7 +114,7 @@ query interval 31.25s, startup query count 2, last member query count 2, older h
 router timeout 255s, startup flood 10s. Setting \`robustness: 3\` raises the group membership interval to 385s
 and both query counts to 3.
 
-**Checks across keys:** port names are unique valid Linux interface names (at most 15 bytes), 2 to 64 ports;
+**Checks across keys:** port names are unique valid Linux interface names (at most 15 bytes), 2 to ${MAX_PORTS} ports;
 static groups name listed ports, use a multicast group outside 224.0.0.0/24 and a unicast source different from
 the group, and appear once; \`query_response_interval\` < \`query_interval\` (RFC 3376 §8.3);
 \`last_member_query_interval\` ≤ \`query_interval\`; with an IGMPv2 querier both response intervals ≤ 25.5s.

@@ -14,6 +14,7 @@ import {
   isUnicastIPv4, isUnicastIPv6, isValidIfname, parseListen,
 } from './address.js';
 import { isIpv4QuerierAddress } from '../wire/common.js';
+import { MAX_PORTS } from '../contract/constants.js';
 
 /** Documentation attached to a schema node with `.meta()`; read by the reference renderer and the error formatter. */
 export interface FieldDoc {
@@ -358,7 +359,7 @@ const DataplaneSchema = z.strictObject({
   busy_poll_us: doc(int(0, 1_000_000).default(0), {
     unit: 'µs', restart: true,
     description: 'After the last received frame the data-plane thread keeps polling its ports without sleeping for ' +
-      'this long (AF_PACKET). Trades CPU for the wake-up latency of a blocking poll; 0 = sleep at once ' +
+      'this long (AF_PACKET: non-blocking polls; AF_XDP: reads of its rings, no syscall). Trades CPU for the wake-up latency of a blocking poll; 0 = sleep at once ' +
       '(docs/packet-io.md has the measurements).',
   }),
 });
@@ -420,8 +421,8 @@ const StateSchema = z.strictObject({
 // the whole file
 
 const ConfigObject = z.strictObject({
-  ports: doc(z.array(PortEntry).min(2).max(64), {
-    type: 'list of 2..64 ports',
+  ports: doc(z.array(PortEntry).min(2).max(MAX_PORTS), {
+    type: `list of 2..${MAX_PORTS} ports`,
     description: 'The switch ports: at least two interfaces, each at most once. A port is an interface name or ' +
       'a mapping with `name` and the per-port options below.',
   }),
@@ -524,5 +525,5 @@ export type StateSettings = Config['state'];
 export type PortOptionKey = keyof typeof portOptions;
 export const PORT_OPTION_KEYS = Object.keys(portOptions) as PortOptionKey[];
 
-/** Maximum number of ports (port indices are 0..63, a 64-bit mask in the data plane). */
-export const MAX_PORTS = 64;
+/** Maximum number of ports (port indices are 0..MAX_PORTS-1, a bit each in the data plane's u64 masks). */
+export { MAX_PORTS };

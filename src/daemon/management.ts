@@ -6,11 +6,12 @@ import type { FdbEntry, TraceDecision } from '../dataplane/core.js';
 import type { PortStats } from '../io/packet-addon.js';
 import { count, type ControlFrame, type FdbRow, type GroupRow, type ManagementApi, type MldQuerierView, type PortRow, type QuerierView,
   type ReloadResult, type RouterRow, type StatsView, type TraceParams, type TraceResult } from '../mgmt/api.js';
-import type { Count, IgmpMessageCount, IgmpMessageType, MetricsSnapshot } from '../mgmt/metrics.js';
+import type { Count, IgmpMessageCount, IgmpMessageType, MetricsSnapshot, MldMessageCount, MldMessageType, QuerierMetrics } from '../mgmt/metrics.js';
 import type { TxCounter } from '../snooping/querier.js';
+import type { RxCounter } from '../snooping/stats.js';
 import { buildUdpFrame } from '../wire/control-frame.js';
 import { canonicalIPv6, isMulticastIPv4, isMulticastIPv6, isUnicastIPv4, isUnicastIPv6 } from '../config/address.js';
-import { familyOf } from '../snooping/family.js';
+import { familyOf, IPV6 } from '../snooping/family.js';
 import { monotonicMs, type Switch } from './switch.js';
 
 export interface DataplaneCounters {
@@ -228,6 +229,9 @@ export class SwitchManagement implements ManagementApi {
     const s = e.stats();
     const q = await this.querier();
     const igmp = igmpMessageCounts(c.core.messages, s.tx);
+    const mld = mldMessageCounts(c.core.messages, s.families.mld.rx, s.tx);
+    const mq = this.mldQuerier();
+    const mldOther = e.mld.querier()[0]?.other;
     return {
       ports: this.sw.config.ports.map((p) => {
         const index = this.sw.portIndex.get(p.name)!;
@@ -245,6 +249,18 @@ export class SwitchManagement implements ManagementApi {
         address: q.state === 'querier' ? q.address : q.elected?.address ?? null,
         port: q.state === 'querier' ? null : q.elected?.port ?? null,
         version: q.state === 'querier' ? q.version : (e.igmp.querier()[0]?.other?.version ?? null),
+      },
+      mld,
+      mldQuerier: {
+        state: mq.state === 'querier' ? 'self' : mq.elected ? 'other' : 'none',
+        address: mq.state === 'querier' ? mq.address : mq.elected?.address ?? null,
+        port: mq.state === 'querier' ? null : mq.elected?.port ?? null,
+        version: mq.state === 'querier' ? mq.version
+          : mldOther ? IPV6.protocolVersion(mldOther.version) as QuerierMetrics['version'] : null,
+      },
+      families: {
+        igmp: { groups: s.families.igmp.groups, memberships: s.families.igmp.memberships },
+        mld: { groups: s.families.mld.groups, memberships: s.families.mld.memberships },
       },
       engineRejects: s.rejects,
       mdbEntries: s.mdbEntries,
@@ -269,6 +285,25 @@ export function igmpMessageCounts(rx: Readonly<Record<string, Count>>, tx: Reado
   add('rx', 'leave', 2, rx.igmp_v2_leave);
   add('tx', 'query', 2, tx.igmp_v2_general_query + tx.igmp_v2_group_query);
   add('tx', 'query', 3, tx.igmp_v3_general_query + tx.igmp_v3_group_query + tx.igmp_v3_group_source_query);
+  return out;
+}
+
+/**
+ * igmpswitch_mld_messages_total, as igmpMessageCounts: reports and Done from the data plane's message counters; the
+ * data plane counts MLD queries without a version (`mld_query`), so received queries by version come from the MLD
+ * engine's own counters (it is handed every query the data plane counted); tx from the engine's own-query counters.
+ */
+export function mldMessageCounts(rx: Readonly<Record<string, Count>>, engineRx: Readonly<Record<RxCounter, number>>,
+  tx: Readonly<Record<TxCounter, number>>): MldMessageCount[] {
+  const out: MldMessageCount[] = [];
+  const add = (direction: 'rx' | 'tx', type: MldMessageType, version: 1 | 2, count: Count | undefined): void => {
+    out.push({ direction, type, version, count: count ?? 0 });
+  };
+  add('rx', 'query', 1, engineRx.mld_v1_query); add('rx', 'query', 2, engineRx.mld_v2_query);
+  add('rx', 'report', 1, rx.mld_v1_report); add('rx', 'report', 2, rx.mld_v2_report);
+  add('rx', 'done', 1, rx.mld_done);
+  add('tx', 'query', 1, tx.mld_v1_general_query + tx.mld_v1_group_query);
+  add('tx', 'query', 2, tx.mld_v2_general_query + tx.mld_v2_group_query + tx.mld_v2_group_source_query);
   return out;
 }
 

@@ -2,10 +2,11 @@
 // and back to text for management views. MAC addresses travel as little-endian 48-bit integers.
 
 import { isIPv4, isIPv6 } from 'node:net';
+import { KEY_BYTES } from '../contract/constants.js';
 
 /** Parse an IPv4 dotted quad or IPv6 text into a 16-byte key; throws on anything else. */
 export function addressKey(text: string): Uint8Array {
-  const key = new Uint8Array(16);
+  const key = new Uint8Array(KEY_BYTES);
   if (isIPv4(text)) {
     key[10] = 0xff;
     key[11] = 0xff;
@@ -44,7 +45,7 @@ export function isIpv4Mapped(key: Uint8Array): boolean {
 export function keyToAddress(key: Uint8Array): string {
   if (isIpv4Mapped(key)) return `${key[12]}.${key[13]}.${key[14]}.${key[15]}`;
   const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push((key[i]! << 8) | key[i + 1]!);
+  for (let i = 0; i < KEY_BYTES; i += 2) groups.push((key[i]! << 8) | key[i + 1]!);
   // RFC 5952 §4.2.3: shorten the longest run of two or more zero groups (the first one on a tie).
   let bestStart = -1;
   let bestLen = 1;

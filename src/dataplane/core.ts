@@ -3,21 +3,24 @@
 // Every region offset comes from the module's layout getters (assembly/layout.ts) and every list of names from its
 // name table (assembly/names.ts); this file repeats neither. The memory is created here with initial = maximum, so
 // it never grows and the views below, built once, stay valid (and the native addon may keep its pointer).
-// Descriptor and verdict *fields* are the documented contract (docs/architecture.md), hence the constants below.
+// Record fields, flags, sizes and limits are the memory contract (src/contract/memory.ts), imported as generated
+// constants (docs/architecture.md, "The memory contract").
 
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { addressKey, isZeroKey, keyToAddress, macToText } from './address.js';
 import type { McastMode, PortMask, TableCommand, UnregisteredPolicy } from './commands.js';
 import type { PacketLayout } from '../io/packet-addon.js';
+import {
+  DESC_FLAGS, DESC_FRAME, DESC_LENGTH, DESC_PORT, DESC_STRIDE, DESC_TIME, MAX_PORTS, MDB_FLAG_REGISTERED,
+  MDB_FLAG_SOURCE_SPECIFIC, PUNT_LIST_INDICES, SCRATCH_GROUP, SCRATCH_SOURCE, SLOT_HEADROOM, SLOT_STRIDE,
+  FRAME_INDEX_BYTES, UMEM_CHUNK_SIZE, UMEM_CHUNKS, VERDICT_ACTION, VERDICT_L3_OFFSET, VERDICT_PORTS, VERDICT_PUNT,
+  VERDICT_REASON, VERDICT_STRIDE, VERDICT_VLAN,
+} from '../contract/constants.js';
 
 const WASM_PAGE = 65536;
 const DEFAULT_WASM_URL = new URL('../../build/igmpswitch.wasm', import.meta.url);
 
-
-/** MDB entry flags (assembly/mdb.ts). */
-const MDB_REGISTERED = 1;
-const MDB_SOURCE_SPECIFIC = 2;
 
 /** Sections of the name table that make up a counter row, and the traffic counters every row starts with. */
 const TRAFFIC_FIELDS = ['rx_frames', 'rx_bytes', 'tx_frames', 'tx_bytes'] as const;
@@ -31,37 +34,14 @@ interface CoreExports {
   trace(nowMs: number): number;
 
   layoutSlots(): number;
-  layoutSlotStride(): number;
-  layoutSlotHeadroom(): number;
-  layoutSlotSize(): number;
   layoutUmem(): number;
-  layoutUmemChunks(): number;
-  layoutUmemChunkSize(): number;
   layoutDesc(): number;
-  layoutDescStride(): number;
-  layoutDescFrame(): number;
-  layoutDescLength(): number;
-  layoutDescPort(): number;
-  layoutDescFlags(): number;
-  layoutDescTime(): number;
-  layoutDescVnet(): number;
-  layoutFlagTruncated(): number;
-  layoutFlagCsumPartial(): number;
-  layoutFlagGso(): number;
-  layoutVerdictPorts(): number;
-  layoutVerdictAction(): number;
-  layoutVerdictReason(): number;
-  layoutVerdictPunt(): number;
-  layoutVerdictL3Offset(): number;
-  layoutVerdictVlan(): number;
   layoutVerdicts(): number;
-  layoutVerdictStride(): number;
   layoutTxCounts(): number;
   layoutTxLists(): number;
   layoutTxListStride(): number;
   layoutMaxBatch(): number;
   layoutPuntList(): number;
-  layoutPuntListIndices(): number;
   layoutFdb(): number;
   layoutMdb(): number;
   layoutPortTable(): number;
@@ -72,7 +52,6 @@ interface CoreExports {
   layoutGlobalCounters(): number;
   layoutGlobalCounterCount(): number;
   layoutScratch(): number;
-  layoutScratchSize(): number;
   layoutEnd(): number;
 
   nameTableSections(): number;
@@ -134,13 +113,6 @@ export interface CoreLayout extends PacketLayout {
   slotSize: number;
   verdicts: number;
   verdictStride: number;
-  /** Verdict field offsets. */
-  verdictPorts: number;
-  verdictAction: number;
-  verdictReason: number;
-  verdictPunt: number;
-  verdictL3Offset: number;
-  verdictVlan: number;
   /** u32 count of the frames the last batch punted… */
   puntList: number;
   /** …and their u16 frame indices. */
@@ -156,7 +128,6 @@ export interface CoreLayout extends PacketLayout {
   globalCounters: number;
   globalCounterCount: number;
   scratch: number;
-  scratchSize: number;
   /** First byte after the last region. */
   end: number;
 }
@@ -222,7 +193,7 @@ export interface PortCounters {
 export interface CounterSnapshot {
   /** Ports 0..63. */
   ports: (PortCounters & { port: number })[];
-  /** Frames whose descriptor named a port ≥ 64. */
+  /** Frames whose descriptor named a port ≥ MAX_PORTS. */
   invalidPort: PortCounters;
   /** Message counts summed over all ports. */
   messages: Record<string, number>;
@@ -304,39 +275,25 @@ export function loadCore(options: CoreOptions = {}): Core {
 
 function readLayout(x: CoreExports): CoreLayout {
   const u = (v: number): number => v >>> 0;
+  const puntList = u(x.layoutPuntList());
   return Object.freeze({
     desc: u(x.layoutDesc()),
-    descStride: u(x.layoutDescStride()),
-    descFrame: u(x.layoutDescFrame()),
-    descLength: u(x.layoutDescLength()),
-    descPort: u(x.layoutDescPort()),
-    descFlags: u(x.layoutDescFlags()),
-    descTime: u(x.layoutDescTime()),
-    descVnet: u(x.layoutDescVnet()),
-    flagTruncated: u(x.layoutFlagTruncated()),
-    flagCsumPartial: u(x.layoutFlagCsumPartial()),
-    flagGso: u(x.layoutFlagGso()),
+    descStride: DESC_STRIDE,
     slots: u(x.layoutSlots()),
-    slotStride: u(x.layoutSlotStride()),
-    slotHeadroom: u(x.layoutSlotHeadroom()),
-    slotSize: u(x.layoutSlotSize()),
+    slotStride: SLOT_STRIDE,
+    slotHeadroom: SLOT_HEADROOM,
+    slotSize: SLOT_STRIDE - SLOT_HEADROOM,
     umem: u(x.layoutUmem()),
-    umemChunks: u(x.layoutUmemChunks()),
-    umemChunkSize: u(x.layoutUmemChunkSize()),
+    umemChunks: UMEM_CHUNKS,
+    umemChunkSize: UMEM_CHUNK_SIZE,
     txCounts: u(x.layoutTxCounts()),
     txLists: u(x.layoutTxLists()),
     txListStride: u(x.layoutTxListStride()),
     maxBatch: u(x.layoutMaxBatch()),
     verdicts: u(x.layoutVerdicts()),
-    verdictStride: u(x.layoutVerdictStride()),
-    verdictPorts: u(x.layoutVerdictPorts()),
-    verdictAction: u(x.layoutVerdictAction()),
-    verdictReason: u(x.layoutVerdictReason()),
-    verdictPunt: u(x.layoutVerdictPunt()),
-    verdictL3Offset: u(x.layoutVerdictL3Offset()),
-    verdictVlan: u(x.layoutVerdictVlan()),
-    puntList: u(x.layoutPuntList()),
-    puntListIndices: u(x.layoutPuntListIndices()),
+    verdictStride: VERDICT_STRIDE,
+    puntList,
+    puntListIndices: puntList + PUNT_LIST_INDICES,
     fdb: u(x.layoutFdb()),
     mdb: u(x.layoutMdb()),
     portTable: u(x.layoutPortTable()),
@@ -347,7 +304,6 @@ function readLayout(x: CoreExports): CoreLayout {
     globalCounters: u(x.layoutGlobalCounters()),
     globalCounterCount: u(x.layoutGlobalCounterCount()),
     scratch: u(x.layoutScratch()),
-    scratchSize: u(x.layoutScratchSize()),
     end: u(x.layoutEnd()),
   });
 }
@@ -403,11 +359,11 @@ export class Core {
     const L = this.layout;
     this.bytes = new Uint8Array(memory.buffer);
     this.view = new DataView(memory.buffer);
-    this.txCounts = new Uint32Array(memory.buffer, L.txCounts, 64);
+    this.txCounts = new Uint32Array(memory.buffer, L.txCounts, MAX_PORTS);
     this.counterCells = new BigUint64Array(memory.buffer, L.counters, L.counterRows * L.counterRowLength);
     this.globalCells = new BigUint64Array(memory.buffer, L.globalCounters, L.globalCounterCount);
-    this.#scratchGroup = L.scratch;
-    this.#scratchSource = L.scratch + 16;
+    this.#scratchGroup = L.scratch + SCRATCH_GROUP;
+    this.#scratchSource = L.scratch + SCRATCH_SOURCE;
 
     let start = 0;
     this.#rowSections = this.names.row!.map((name) => {
@@ -447,7 +403,7 @@ export class Core {
 
   /** Frame index (slot, descriptor, verdict) of the k-th punted frame. */
   puntFrameIndex(k: number): number {
-    return this.view.getUint16(this.layout.puntListIndices + 2 * k, true);
+    return this.view.getUint16(this.layout.puntListIndices + FRAME_INDEX_BYTES * k, true);
   }
 
   #descriptorField(k: number, field: number): number {
@@ -459,35 +415,35 @@ export class Core {
   }
 
   puntPort(k: number): number {
-    return this.view.getUint16(this.#descriptorField(k, this.layout.descPort), true);
+    return this.view.getUint16(this.#descriptorField(k, DESC_PORT), true);
   }
 
   puntLength(k: number): number {
-    return this.view.getUint32(this.#descriptorField(k, this.layout.descLength), true);
+    return this.view.getUint32(this.#descriptorField(k, DESC_LENGTH), true);
   }
 
   /** The punted frame's bytes: a view into its slot, valid until the next batch. */
   puntBytes(k: number): Uint8Array {
-    const at = this.view.getUint32(this.#descriptorField(k, this.layout.descFrame), true);
+    const at = this.view.getUint32(this.#descriptorField(k, DESC_FRAME), true);
     return this.bytes.subarray(at, at + this.puntLength(k));
   }
 
   puntVlan(k: number): number {
-    return this.view.getUint16(this.#verdictField(k, this.layout.verdictVlan), true);
+    return this.view.getUint16(this.#verdictField(k, VERDICT_VLAN), true);
   }
 
   puntL3Offset(k: number): number {
-    return this.view.getUint16(this.#verdictField(k, this.layout.verdictL3Offset), true);
+    return this.view.getUint16(this.#verdictField(k, VERDICT_L3_OFFSET), true);
   }
 
   /** Index into names.punt (igmp, mld, pim, mrd). */
   puntClass(k: number): number {
-    return this.view.getUint8(this.#verdictField(k, this.layout.verdictPunt));
+    return this.view.getUint8(this.#verdictField(k, VERDICT_PUNT));
   }
 
   /** Whether the frame was also forwarded (PUNT_AND_FORWARD) rather than only punted. */
   puntForwarded(k: number): boolean {
-    return this.names.action![this.view.getUint8(this.#verdictField(k, this.layout.verdictAction))] === 'punt_and_forward';
+    return this.names.action![this.view.getUint8(this.#verdictField(k, VERDICT_ACTION))] === 'punt_and_forward';
   }
 
   /** Address of frame slot i (the frame goes at slot + slotHeadroom). */
@@ -508,23 +464,23 @@ export class Core {
   /** Write descriptor i as the native side would. */
   writeDescriptor(i: number, frameAddress: number, length: number, port: number, flags = 0, timeMs = 0): void {
     const d = this.layout.desc + i * this.layout.descStride;
-    this.view.setUint32(d + this.layout.descFrame, frameAddress, true);
-    this.view.setUint32(d + this.layout.descLength, length, true);
-    this.view.setUint16(d + this.layout.descPort, port, true);
-    this.view.setUint16(d + this.layout.descFlags, flags, true);
-    this.view.setUint32(d + this.layout.descTime, timeMs, true);
+    this.view.setUint32(d + DESC_FRAME, frameAddress, true);
+    this.view.setUint32(d + DESC_LENGTH, length, true);
+    this.view.setUint16(d + DESC_PORT, port, true);
+    this.view.setUint16(d + DESC_FLAGS, flags, true);
+    this.view.setUint32(d + DESC_TIME, timeMs, true);
   }
 
   verdict(i: number): Verdict {
     const v = this.layout.verdicts + i * this.layout.verdictStride;
     const names = this.names;
     return {
-      ports: this.view.getBigUint64(v + this.layout.verdictPorts, true),
-      action: names.action![this.view.getUint8(v + this.layout.verdictAction)] ?? 'invalid',
-      reason: names.drop![this.view.getUint8(v + this.layout.verdictReason)] ?? 'invalid',
-      punt: names.punt![this.view.getUint8(v + this.layout.verdictPunt)] ?? 'invalid',
-      l3Offset: this.view.getUint16(v + this.layout.verdictL3Offset, true),
-      vlan: this.view.getUint16(v + this.layout.verdictVlan, true),
+      ports: this.view.getBigUint64(v + VERDICT_PORTS, true),
+      action: names.action![this.view.getUint8(v + VERDICT_ACTION)] ?? 'invalid',
+      reason: names.drop![this.view.getUint8(v + VERDICT_REASON)] ?? 'invalid',
+      punt: names.punt![this.view.getUint8(v + VERDICT_PUNT)] ?? 'invalid',
+      l3Offset: this.view.getUint16(v + VERDICT_L3_OFFSET, true),
+      vlan: this.view.getUint16(v + VERDICT_VLAN, true),
     };
   }
 
@@ -687,7 +643,7 @@ export class Core {
         group: keyToAddress(group),
         source: isZeroKey(sourceKey) ? null : keyToAddress(sourceKey),
         ports: BigInt.asUintN(64, x.mdbSlotPorts(s)),
-        kind: (flags & MDB_SOURCE_SPECIFIC) !== 0 ? 'source' : (flags & MDB_REGISTERED) !== 0 ? 'group' : 'placeholder',
+        kind: (flags & MDB_FLAG_SOURCE_SPECIFIC) !== 0 ? 'source' : (flags & MDB_FLAG_REGISTERED) !== 0 ? 'group' : 'placeholder',
         sourceCount: x.mdbSlotSourceCount(s) >>> 0,
       });
     }
@@ -737,8 +693,8 @@ export class Core {
       global[name] = Number(this.globalCells[k]);
     });
     return {
-      ports: rows.slice(0, 64).map((c, port) => ({ port, ...c })),
-      invalidPort: rows[64]!,
+      ports: rows.slice(0, MAX_PORTS).map((c, port) => ({ port, ...c })),
+      invalidPort: rows[MAX_PORTS]!,
       messages: totals.messages,
       totals,
       global,

@@ -6,7 +6,11 @@ import { EventEmitter } from 'node:events';
 import { loadPacketAddon } from '../io/packet-addon.js';
 import type { IoSelection } from '../io/ports.js';
 import type { FrameSink, PortMask, TableCommand, TableSink } from './commands.js';
-import { PUNT_META_WORDS, type ChangedSettings, type FromWorker, type PortOpened, type ToWorker, type WorkerParams } from './messages.js';
+import { type ChangedSettings, type FromWorker, type PortOpened, type ToWorker, type WorkerParams } from './messages.js';
+import {
+  PUNT_META_CLASS, PUNT_META_COUNT, PUNT_META_FORWARDED, PUNT_META_L3_OFFSET, PUNT_META_LENGTH, PUNT_META_OFFSET,
+  PUNT_META_PORT, PUNT_META_VLAN,
+} from '../contract/constants.js';
 
 /** One punted control frame, as the control plane receives it. */
 export interface PuntedFrame {
@@ -84,13 +88,14 @@ export class DataPlane extends EventEmitter<DataPlaneEvents> implements TableSin
         break;
       case 'punt': {
         const frames = new Uint8Array(msg.frames);
-        const n = msg.meta.length / PUNT_META_WORDS;
+        const n = msg.meta.length / PUNT_META_COUNT;
         for (let i = 0; i < n; i++) {
-          const m = i * PUNT_META_WORDS;
+          const meta = msg.meta.subarray(i * PUNT_META_COUNT, (i + 1) * PUNT_META_COUNT);
+          const at = meta[PUNT_META_OFFSET]!;
           this.emit('punt', {
-            port: msg.meta[m], vlan: msg.meta[m + 1], l3Offset: msg.meta[m + 2],
-            bytes: frames.subarray(msg.meta[m + 4], msg.meta[m + 4] + msg.meta[m + 3]),
-            puntClass: msg.meta[m + 5], forwarded: msg.meta[m + 6] === 1,
+            port: meta[PUNT_META_PORT], vlan: meta[PUNT_META_VLAN], l3Offset: meta[PUNT_META_L3_OFFSET],
+            bytes: frames.subarray(at, at + meta[PUNT_META_LENGTH]!),
+            puntClass: meta[PUNT_META_CLASS], forwarded: meta[PUNT_META_FORWARDED] === 1,
           });
         }
         break;

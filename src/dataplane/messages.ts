@@ -20,14 +20,13 @@ export interface WorkerParams {
   rxRing?: boolean;
 }
 
-/** Punted control frames of one batch: `meta` holds PUNT_META_WORDS words per frame. */
+/** Punted control frames of one batch: `meta` holds PUNT_META_COUNT u32 words per frame (PUNT_META_*, the memory
+ *  contract's src/contract/memory.ts). */
 export interface PuntBatch {
   type: 'punt';
   frames: ArrayBuffer;
   meta: Uint32Array;
 }
-/** meta layout per punted frame: port, vlan, l3 offset, length, byte offset in `frames`, punt class, forwarded. */
-export const PUNT_META_WORDS = 7;
 
 export type ToWorker =
   | { type: 'commands'; list: TableCommand[] }

@@ -9,7 +9,11 @@ import { loadCore, type Core } from './core.js';
 import { loadPacketAddon } from '../io/packet-addon.js';
 import { PortSet, type PortInfo } from '../io/ports.js';
 import { LinkMonitor } from '../io/link-monitor.js';
-import { PUNT_META_WORDS, type ChangedSettings, type FromWorker, type ToWorker, type WorkerParams, type PortOpened } from './messages.js';
+import { type ChangedSettings, type FromWorker, type ToWorker, type WorkerParams, type PortOpened } from './messages.js';
+import {
+  PUNT_META_CLASS, PUNT_META_COUNT, PUNT_META_FORWARDED, PUNT_META_L3_OFFSET, PUNT_META_LENGTH, PUNT_META_OFFSET,
+  PUNT_META_PORT, PUNT_META_VLAN,
+} from '../contract/constants.js';
 import type { TableCommand } from './commands.js';
 
 const params = workerData.params as WorkerParams;
@@ -70,19 +74,19 @@ function forwardPunts(): void {
   let total = 0;
   for (let i = 0; i < n; i++) total += core.puntLength(i);
   const frames = new Uint8Array(total);
-  const meta = new Uint32Array(n * PUNT_META_WORDS);
+  const meta = new Uint32Array(n * PUNT_META_COUNT);
   let off = 0;
   for (let i = 0; i < n; i++) {
     const len = core.puntLength(i);
     frames.set(core.puntBytes(i), off);
-    const m = i * PUNT_META_WORDS;
-    meta[m] = core.puntPort(i);
-    meta[m + 1] = core.puntVlan(i);
-    meta[m + 2] = core.puntL3Offset(i);
-    meta[m + 3] = len;
-    meta[m + 4] = off;
-    meta[m + 5] = core.puntClass(i);
-    meta[m + 6] = core.puntForwarded(i) ? 1 : 0;
+    const m = i * PUNT_META_COUNT;
+    meta[m + PUNT_META_PORT] = core.puntPort(i);
+    meta[m + PUNT_META_VLAN] = core.puntVlan(i);
+    meta[m + PUNT_META_L3_OFFSET] = core.puntL3Offset(i);
+    meta[m + PUNT_META_LENGTH] = len;
+    meta[m + PUNT_META_OFFSET] = off;
+    meta[m + PUNT_META_CLASS] = core.puntClass(i);
+    meta[m + PUNT_META_FORWARDED] = core.puntForwarded(i) ? 1 : 0;
     off += len;
   }
   send({ type: 'punt', frames: frames.buffer, meta }, [frames.buffer, meta.buffer]);
@@ -166,25 +170,33 @@ function run(): void {
   if (params.busyPollUs !== undefined) addon.receiveTuning({ busyPollUs: params.busyPollUs });
   let lastSweep = addon.nowMs();
   let lastLinkPoll = lastSweep;
+  // Per-batch overhead counts (batches are small when the switch keeps up): messages, link events and timers are
+  // looked at after an idle or interrupted receive (the main thread writes the eventfd with each message, netlink
+  // wakes the poll) and whenever the millisecond clock moved, not after every busy batch.
+  let now = lastSweep;
+  let lastHousekeeping = now - 1;
+  let n = 0;
   for (;;) {
-    const before = addon.nowMs();
-    for (let m = receiveMessageOnPort(channel); m !== undefined; m = receiveMessageOnPort(channel)) {
-      if (!handle(m.message as ToWorker, before)) return;
+    if (n === 0 || now !== lastHousekeeping) {
+      lastHousekeeping = now;
+      for (let m = receiveMessageOnPort(channel); m !== undefined; m = receiveMessageOnPort(channel)) {
+        if (!handle(m.message as ToWorker, now)) return;
+      }
+      if (monitor.service().length > 0 || ((now - lastLinkPoll) >>> 0) >= LINK_POLL_MS) {
+        if (((now - lastLinkPoll) >>> 0) >= LINK_POLL_MS) { monitor.check(); lastLinkPoll = now; }
+        applyActive();
+      }
+      if (((now - lastSweep) >>> 0) >= FDB_AGE_STEP_MS) {
+        core.fdbAgeStep(now, FDB_AGE_PARTS);
+        lastSweep = now;
+      }
     }
-    const n = addon.receive(params.maxBatch, IDLE_POLL_MS);
-    const now = addon.nowMs();
+    n = addon.receive(params.maxBatch, IDLE_POLL_MS);
+    now = addon.nowMs();
     if (n > 0) {
       core.process(n, now);
       addon.transmit();
       forwardPunts();
-    }
-    if (monitor.service().length > 0 || ((now - lastLinkPoll) >>> 0) >= LINK_POLL_MS) {
-      if (((now - lastLinkPoll) >>> 0) >= LINK_POLL_MS) { monitor.check(); lastLinkPoll = now; }
-      applyActive();
-    }
-    if (((now - lastSweep) >>> 0) >= FDB_AGE_STEP_MS) {
-      core.fdbAgeStep(now, FDB_AGE_PARTS);
-      lastSweep = now;
     }
   }
 }

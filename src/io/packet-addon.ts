@@ -26,24 +26,14 @@ export interface PacketLayout {
   umem?: number;
   umemChunks?: number;
   umemChunkSize?: number;
-  /** u32 TX count per port (64 ports). */
+  /** u32 TX count per port (MAX_PORTS of them). Descriptor fields and flags are not here: the addon and the core
+   *  both take them from the memory contract (src/contract/memory.ts). */
   txCounts: number;
   /** Per-port lists of u16 frame indices: port p's list at txLists + p * txListStride. */
   txLists: number;
   txListStride: number;
   /** Number of descriptors and slots; receive() never fills more. */
   maxBatch: number;
-  /** Descriptor field offsets (bytes within a descriptor) and flag bits, as the Wasm module exports them. */
-  descFrame: number;
-  descLength: number;
-  descPort: number;
-  descFlags: number;
-  descTime: number;
-  /** The 12-byte virtio_net_hdr field. */
-  descVnet: number;
-  flagTruncated: number;
-  flagCsumPartial: number;
-  flagGso: number;
   /** Not used by the addon; accepted so the core's layout object can be passed as is. */
   verdicts?: number;
   verdictStride?: number;
@@ -269,8 +259,6 @@ export interface PacketAddon {
   };
 }
 
-/** RX descriptor field offsets (docs/architecture.md); for tests and tools, the core uses its own. */
-export const MAX_PORTS = 64;
 
 /** Where the built addon lives: native/build/Release relative to the package root (works from src/ and dist/). */
 export function packetAddonPath(): string {

@@ -41,13 +41,31 @@ export interface IgmpMessageCount {
   count: Count;
 }
 
+export type MldMessageType = 'query' | 'report' | 'done';
+
+/** The MLD counterpart of IgmpMessageCount (MLDv1, RFC 2710; MLDv2, RFC 3810). */
+export interface MldMessageCount {
+  /** rx: received and accepted by the engine; tx: sent by this switch (own queries). */
+  direction: 'rx' | 'tx';
+  type: MldMessageType;
+  version: 1 | 2;
+  count: Count;
+}
+
 export interface QuerierMetrics {
   /** self: this switch queries; other: another querier was heard; none: no querier anywhere. */
   state: 'self' | 'other' | 'none';
   address: string | null;
   /** Port the other querier is on (null for self or none). */
   port: string | null;
+  /** IGMP: 1..3; MLD: 1..2. */
   version: 1 | 2 | 3 | null;
+}
+
+/** Groups and memberships ((VLAN, group, port) entries) one address family's engine holds. */
+export interface FamilyGroupCounts {
+  groups: number;
+  memberships: number;
 }
 
 /** Everything one scrape shows; returned by the collect() callback. */
@@ -55,6 +73,12 @@ export interface MetricsSnapshot {
   ports: readonly PortMetrics[];
   igmp: readonly IgmpMessageCount[];
   querier: QuerierMetrics;
+  /** MLD messages (igmpswitch_mld_messages_total); absent: not shown. */
+  mld?: readonly MldMessageCount[];
+  /** The MLD querier (igmpswitch_mld_querier_state, igmpswitch_mld_querier_info); absent: not shown. */
+  mldQuerier?: QuerierMetrics;
+  /** Groups and memberships per family (igmpswitch_groups{family}, igmpswitch_memberships{family}). */
+  families?: { igmp: FamilyGroupCounts; mld: FamilyGroupCounts };
   /** Control messages the engine refused, by reason (bad checksum, rate limit, max_groups, untrusted query, …). */
   engineRejects: Readonly<Record<string, Count>>;
   /** MDB entries in use (all ports). */
@@ -163,23 +187,7 @@ export function snapshotFamilies(s: MetricsSnapshot): MetricFamily[] {
         labels: { direction: m.direction, type: m.type, version: String(m.version) }, value: m.count,
       })),
     },
-    {
-      name: 'igmpswitch_querier_state', help: 'Querier state: 1 for the current one of self, other, none.',
-      type: 'gauge',
-      samples: (['self', 'other', 'none'] as const).map((state) => ({
-        labels: { state }, value: s.querier.state === state ? 1 : 0,
-      })),
-    },
-    {
-      name: 'igmpswitch_querier_info', help: 'The current querier (1 while there is one).', type: 'gauge',
-      samples: s.querier.state === 'none' ? [] : [{
-        labels: {
-          address: s.querier.address ?? '', port: s.querier.port ?? '',
-          version: s.querier.version === null ? '' : String(s.querier.version),
-        },
-        value: 1,
-      }],
-    },
+    ...querierFamilies('igmpswitch_querier', 'IGMP', s.querier),
     {
       name: 'igmpswitch_engine_rejects_total', help: 'Control messages the snooping engine refused, by reason.',
       type: 'counter',
@@ -187,6 +195,26 @@ export function snapshotFamilies(s: MetricsSnapshot): MetricFamily[] {
         .map(([reason, value]) => ({ labels: { reason }, value })),
     },
   ];
+  if (s.mld !== undefined) {
+    families.push({
+      name: 'igmpswitch_mld_messages_total', help: 'MLD messages received (rx) or sent (tx), by type and version.',
+      type: 'counter',
+      samples: s.mld.map((m) => ({
+        labels: { direction: m.direction, type: m.type, version: String(m.version) }, value: m.count,
+      })),
+    });
+  }
+  if (s.mldQuerier !== undefined) families.push(...querierFamilies('igmpswitch_mld_querier', 'MLD', s.mldQuerier));
+  if (s.families !== undefined) {
+    const perFamily = (pick: (c: FamilyGroupCounts) => number) => (['igmp', 'mld'] as const)
+      .map((family) => ({ labels: { family }, value: pick(s.families![family]) }));
+    families.push(
+      { name: 'igmpswitch_groups', help: 'Multicast groups ((VLAN, group) entries) snooped, by family (igmp, mld).',
+        type: 'gauge', samples: perFamily((c) => c.groups) },
+      { name: 'igmpswitch_memberships', help: 'Memberships ((VLAN, group, port) entries) snooped, by family (igmp, mld).',
+        type: 'gauge', samples: perFamily((c) => c.memberships) },
+    );
+  }
   if (s.mdbEntries !== undefined) {
     families.push({ name: 'igmpswitch_mdb_entries', help: 'Multicast table entries in use.', type: 'gauge',
       samples: [{ value: s.mdbEntries }] });
@@ -204,6 +232,31 @@ export function snapshotFamilies(s: MetricsSnapshot): MetricFamily[] {
       samples: [{ labels: { version: s.version }, value: 1 }] });
   }
   return families;
+}
+
+/** `<prefix>_state` and `<prefix>_info` for one family's querier (IGMP: igmpswitch_querier_*; MLD: igmpswitch_mld_querier_*). */
+function querierFamilies(prefix: string, protocol: 'IGMP' | 'MLD', q: QuerierMetrics): MetricFamily[] {
+  // The IGMP texts are the ones igmpswitch_querier_* always had.
+  const name = protocol === 'IGMP' ? { cap: 'Querier', low: 'querier' } : { cap: 'MLD querier', low: 'MLD querier' };
+  return [
+    {
+      name: `${prefix}_state`, help: `${name.cap} state: 1 for the current one of self, other, none.`,
+      type: 'gauge',
+      samples: (['self', 'other', 'none'] as const).map((state) => ({
+        labels: { state }, value: q.state === state ? 1 : 0,
+      })),
+    },
+    {
+      name: `${prefix}_info`, help: `The current ${name.low} (1 while there is one).`, type: 'gauge',
+      samples: q.state === 'none' ? [] : [{
+        labels: {
+          address: q.address ?? '', port: q.port ?? '',
+          version: q.version === null ? '' : String(q.version),
+        },
+        value: 1,
+      }],
+    },
+  ];
 }
 
 /** The /metrics body for a snapshot. */

@@ -1,10 +1,13 @@
 // igmpswitch decode on captures this test writes itself: tcpdump in each host namespace records what the kernel
 // hosts send (IGMPv1, v2 and v3 reports and leaves, from sockets joining and leaving) and what they receive from the
 // switch (its own queries); a fourth host sends malformed messages built with the product's emit code and spoiled
-// (bad checksum, TTL 64 without Router Alert, a group record cut short). Each capture is decoded and its
-// field-by-field output asserted.
+// (bad checksum, TTL 64 without Router Alert, a group record cut short). Two IPv6 hosts do the same for MLD: an
+// MLDv1 host (force_mld_version 1) joins and leaves a group (Report, Done), an MLDv2 host joins with a source filter
+// (MCAST_JOIN_SOURCE_GROUP: ALLOW / IS_IN {S}) and blocks a source of an any-source group (MCAST_BLOCK_SOURCE), and
+// both hear the switch's own MLDv2 queries. Each capture is decoded and its field-by-field output asserted.
 //
 //   v1 .1 (force_igmp_version 1)   v2 .2 (2)   v3 .3 (3)   bad .4      switch querier 192.0.2.254
+//   m1 2001:db8:1::11 (force_mld_version 1)   m2 2001:db8:1::12 (MLDv2)  switch MLDv2 querier (link-local from its MAC)
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +20,7 @@ import * as ethernet from '../../src/wire/ethernet.js';
 import * as igmp from '../../src/wire/igmp.js';
 import * as ipv4 from '../../src/wire/ipv4.js';
 import { labSkipReason, useLab } from './harness.js';
-import { PktAgent, sleep, waitSnooping } from './snooping/helpers.js';
+import { MldHost, PktAgent, sleep, waitSnooping } from './snooping/helpers.js';
 
 const skip = labSkipReason ?? daemonStatus().reason ?? ((await hasCommand('tcpdump')) ? null : 'tcpdump is not installed (scripts/system-deps.sh)');
 
@@ -25,7 +28,13 @@ const QUERIER = '192.0.2.254';
 const G1 = '239.1.1.1';
 const G2 = '239.2.2.2';
 const G3 = '239.3.3.3';
-const HOSTS = ['v1', 'v2', 'v3', 'bad'] as const;
+/** MLD: the MLDv1 host's group, the MLDv2 host's source-specific group and source, its any-source group and blocked source. */
+const M1_GROUP = 'ff0e::d:1';
+const M2_SSM = 'ff3e::d:2';
+const M2_SOURCE = '2001:db8:1::99';
+const M2_ASM = 'ff0e::d:3';
+const M2_BLOCKED = '2001:db8:1::98';
+const HOSTS = ['v1', 'v2', 'v3', 'bad', 'm1', 'm2'] as const;
 type HostName = (typeof HOSTS)[number];
 
 interface Field { name: string; rawText: string; meaning: string }
@@ -39,11 +48,15 @@ function fields(m: Message, protocol: string): Record<string, Field> {
 
 describe.skipIf(skip !== null)(`decode: captures of Linux IGMP hosts and of the switch${skip ? ` (skipped: ${skip})` : ''}`, () => {
   const lab = useLab(() => ({
-    hosts: [{ name: 'v1', igmpVersion: 1 }, { name: 'v2', igmpVersion: 2 }, { name: 'v3', igmpVersion: 3 }, { name: 'bad' }],
+    hosts: [{ name: 'v1', igmpVersion: 1 }, { name: 'v2', igmpVersion: 2 }, { name: 'v3', igmpVersion: 3 }, { name: 'bad' },
+      { name: 'm1', ipv6: '2001:db8:1::11/64' }, { name: 'm2', ipv6: '2001:db8:1::12/64' }],
     igmpswitch: {
       config: (generated: ConfigObject): ConfigObject => ({
         ...generated,
-        snooping: { querier: { enabled: true, address: QUERIER }, query_interval: '2s', query_response_interval: '1s', startup_flood: 0 },
+        snooping: {
+          querier: { enabled: true, address: QUERIER }, mld: { querier: { enabled: true, version: 2 } },
+          query_interval: '2s', query_response_interval: '1s', startup_flood: 0,
+        },
         state: { file: null },
       }),
       echo: process.env['IGMPSWITCH_LAB_ECHO'] ? process.stderr : null,
@@ -52,6 +65,7 @@ describe.skipIf(skip !== null)(`decode: captures of Linux IGMP hosts and of the 
   const dumps = new Map<HostName, { proc: LabProcess; file: string }>();
   const decoded = new Map<HostName, Message[]>();
   const rx: Receiver[] = [];
+  const listeners: MldHost[] = [];
   const dir = mkdtempSync(path.join(tmpdir(), 'igs-decode-'));
 
   async function decode(file: string): Promise<Message[]> {
@@ -65,11 +79,15 @@ describe.skipIf(skip !== null)(`decode: captures of Linux IGMP hosts and of the 
 
   beforeAll(async () => {
     const l = lab();
+    const m1 = l.host('m1');
+    await m1.sysctl({ 'net.ipv6.conf.all.force_mld_version': 1, [`net.ipv6.conf.${m1.link}.force_mld_version`]: 1 });
     for (const n of HOSTS) {
       const h: LabHost = l.host(n);
       const file = path.join(dir, `${n}.pcap`);
+      // MLD messages carry a Hop-by-Hop header before ICMPv6, which `icmp6` does not look past: all IPv6 multicast.
+      const filter = n.startsWith('m') ? 'ip6 multicast' : 'igmp';
       // -Z root: keep the privileges to write into this test's directory; -U: every packet on disk as it comes.
-      const proc = h.spawn('tcpdump', ['-i', h.link, '-nn', '-p', '-U', '-Z', 'root', '-w', file, 'igmp'], { label: `${n}:tcpdump` });
+      const proc = h.spawn('tcpdump', ['-i', h.link, '-nn', '-p', '-U', '-Z', 'root', '-w', file, filter], { label: `${n}:tcpdump` });
       await proc.waitFor((line) => /listening on/.test(line) || undefined, 10_000, 'tcpdump to listen');
       dumps.set(n, { proc, file });
     }
@@ -80,8 +98,16 @@ describe.skipIf(skip !== null)(`decode: captures of Linux IGMP hosts and of the 
       rx.push(r);
       await r.join(g);
     }
+    // MLD: the kernels send MLDv1 reports (m1) and MLDv2 ALLOW {S} / TO_EX {} then BLOCK {S'} (m2).
+    const [l1, l2] = await Promise.all([MldHost.start(m1), MldHost.start(l.host('m2'))]);
+    listeners.push(l1!, l2!);
+    await l1!.join(M1_GROUP);
+    await l2!.joinSource(M2_SSM, M2_SOURCE);
+    await l2!.join(M2_ASM);
+    await l2!.block(M2_ASM, M2_BLOCKED);
     await sleep(2_500); // at least one general query of the switch (query interval 2 s) and the hosts' answers
     for (const r of rx.slice(1)) await r.leave(r === rx[1] ? G2 : G3);
+    await l1!.leave(M1_GROUP); // MLDv1 Done
     // Malformed messages from "bad", built with the product's emit code and spoiled.
     const bad = l.host('bad');
     const agent = await PktAgent.start(bad);
@@ -109,7 +135,7 @@ describe.skipIf(skip !== null)(`decode: captures of Linux IGMP hosts and of the 
   }, 90_000);
 
   afterAll(async () => {
-    await Promise.allSettled(rx.map((r) => r.stop()));
+    await Promise.allSettled([...rx, ...listeners].map((r) => r.stop()));
     for (const d of dumps.values()) if (d.proc.running) d.proc.signal('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   });
@@ -180,11 +206,80 @@ describe.skipIf(skip !== null)(`decode: captures of Linux IGMP hosts and of the 
     expect(cut!.findings).toEqual([expect.objectContaining({ level: 'discard', rfc: 'RFC 3376 §4.2', text: 'group record 2 of 2 runs past the end of the message' })]);
   });
 
+  /** The messages a host sent (from its link-local address: every MLD message, RFC 3810 §5). */
+  const fromLinkLocal = (n: HostName): Message[] => decoded.get(n)!.filter((x) => / from fe80:/.test(x.summary) && x.layers.some((l) => l.protocol === 'mld'));
+  const mldRecords = (m: Message): Array<{ title: string; f: Record<string, Field> }> =>
+    m.layers.find((l) => l.protocol === 'mld')!.parts.map((p) => ({ title: p.title, f: Object.fromEntries(p.fields.map((x) => [x.name, x])) }));
+
+  it('an MLDv1 host (force_mld_version 1): a Version 1 Report to the group and a Done to ff02::2, Hop Limit 1, Router Alert', () => {
+    const msgs = fromLinkLocal('m1');
+    const summaries = JSON.stringify(decoded.get('m1')!.map((x) => x.summary));
+    const report = msgs.find((x) => x.summary.startsWith(`MLDv1 Multicast Listener Report ${M1_GROUP} from fe80:`));
+    const done = msgs.find((x) => x.summary.startsWith(`MLDv1 Multicast Listener Done ${M1_GROUP} from fe80:`));
+    expect(report && done, summaries).toBeTruthy();
+    expect(fields(report!, 'mld')['Type']).toMatchObject({ rawText: '131', meaning: 'Version 1 Multicast Listener Report (RFC 2710 §3.1)' });
+    expect(fields(report!, 'mld')['Multicast Address']!.meaning).toBe(`the address listened to; a report goes to it (RFC 2710 §3), here ${M1_GROUP}`);
+    expect(fields(report!, 'mld')['Checksum']!.meaning).toBe('correct (ICMPv6, with the IPv6 pseudo-header)');
+    expect(fields(done!, 'mld')['Type']).toMatchObject({ rawText: '132', meaning: 'Multicast Listener Done (RFC 2710 §3.1)' });
+    expect(fields(done!, 'mld')['Multicast Address']!.meaning).toBe('the address left; a Done goes to ff02::2 (RFC 2710 §3), here ff02::2');
+    expect([report!.findings, done!.findings]).toEqual([[], []]);
+    expect([report!.discarded, done!.discarded]).toEqual([false, false]);
+    // No MLDv2 report for the group: the kernel speaks MLDv1 only.
+    expect(msgs.filter((x) => x.summary.startsWith('MLDv2 Multicast Listener Report')).flatMap(mldRecords)
+      .filter((r) => r.f['Multicast Address']?.rawText === M1_GROUP)).toEqual([]);
+  });
+
+  it('an MLDv2 host: INCLUDE {S} from MCAST_JOIN_SOURCE_GROUP and EXCLUDE {S\'} from MCAST_BLOCK_SOURCE, in reports to ff02::16', () => {
+    const reports = fromLinkLocal('m2').filter((x) => x.summary.startsWith('MLDv2 Multicast Listener Report from fe80:'));
+    const records = reports.flatMap(mldRecords);
+    const titles = JSON.stringify(records.map((r) => r.title));
+    // The source join: ALLOW {S} as the state change, IS_IN {S} in answers to the switch's General Queries.
+    const ssm = records.filter((r) => r.f['Multicast Address']?.rawText === M2_SSM);
+    expect(ssm.map((r) => r.title.replace(/^Group Record \d+ of \d+: /, '')), titles).toContain(`ALLOW ${M2_SSM}`);
+    expect(ssm.map((r) => r.title.replace(/^Group Record \d+ of \d+: /, ''))).toContain(`IS_IN ${M2_SSM}`);
+    for (const r of ssm) {
+      expect(r.f['Number of Sources']!.rawText).toBe('1');
+      expect(r.f['Source Address [1]']!.rawText).toBe(M2_SOURCE);
+    }
+    const allow = ssm.find((r) => r.title.endsWith(`ALLOW ${M2_SSM}`))!;
+    expect(allow.f['Record Type']).toMatchObject({ rawText: '5' });
+    expect(allow.f['Record Type']!.meaning).toContain('ALLOW_NEW_SOURCES');
+    expect(allow.f['Record Type']!.meaning).toContain('RFC 3810 §5.2.12');
+    // The any-source join then the block: the kernel sends TO_EX, and BLOCK {S'} or (the change still pending, merged
+    // into the retransmission, RFC 3810 §6.1) TO_EX {S'}; the General Query answer is IS_EX {S'}.
+    const asm = records.filter((r) => r.f['Multicast Address']?.rawText === M2_ASM);
+    const kinds = asm.map((r) => r.title.replace(/^Group Record \d+ of \d+: /, ''));
+    expect(kinds, titles).toEqual(expect.arrayContaining([`TO_EX ${M2_ASM}`, `IS_EX ${M2_ASM}`]));
+    const names = (r: (typeof asm)[number]): string[] => Object.entries(r.f).filter(([k]) => k.startsWith('Source Address')).map(([, f]) => f.rawText);
+    for (const r of asm.filter((x) => x.title.endsWith(`IS_EX ${M2_ASM}`))) expect(names(r)).toEqual([M2_BLOCKED]);
+    expect(asm.filter((x) => /(TO_EX|BLOCK) /.test(x.title)).some((r) => names(r).includes(M2_BLOCKED)), 'a state change naming the blocked source').toBe(true);
+    const one = reports[0]!;
+    expect(fields(one, 'ipv6')['Destination Address']!.rawText).toBe('ff02::16');
+    expect(reports.every((r) => r.findings.length === 0 && !r.discarded), JSON.stringify(reports.map((r) => r.findings))).toBe(true);
+  });
+
+  it("the switch's own MLDv2 General Query, as a host receives it: from a link-local address, to ff02::1, nothing to reject", () => {
+    const q = decoded.get('m2')!.find((x) => /^MLDv2 Multicast Listener Query :: from fe80:/.test(x.summary));
+    expect(q, JSON.stringify(decoded.get('m2')!.map((x) => x.summary))).toBeDefined();
+    const f = fields(q!, 'mld');
+    expect(f['Type']).toMatchObject({ rawText: '130' });
+    expect(f['Maximum Response Code']!.meaning).toBe('1000 ms = 1.0 s (RFC 3810 §5.1.3)');
+    expect(f['QQIC']!.meaning).toContain('2 s');
+    expect(f['QRV']!.rawText).toBe('2');
+    expect(f['Multicast Address']!.meaning).toContain('a General Query, sent to ff02::1');
+    expect(f['Checksum']!.meaning).toBe('correct (ICMPv6, with the IPv6 pseudo-header)');
+    expect(q!.findings).toEqual([]);
+  });
+
   it('the text form of a capture reads like the JSON (one check per kind of line)', async () => {
     let out = '';
     await runCli(['decode', dumps.get('v2')!.file], { stdout: { write: (s: string) => { out += s; } }, stderr: { write: () => {} } });
     expect(out).toMatch(/ {4}Type {24}0x17 {16}Leave Group \(RFC 2236 §2\.1\)/);
     expect(out).toContain('verdict: a receiver following the RFCs accepts it');
     expect(readFileSync(dumps.get('v2')!.file).length).toBeGreaterThan(24);
+    let mldText = '';
+    await runCli(['decode', dumps.get('m1')!.file], { stdout: { write: (s: string) => { mldText += s; } }, stderr: { write: () => {} } });
+    expect(mldText).toMatch(/Type +132 +Multicast Listener Done \(RFC 2710 §3\.1\)/);
+    expect(mldText).toContain(`MLDv1 Multicast Listener Report ${M1_GROUP} from fe80:`);
   });
 });

@@ -2,7 +2,8 @@
 // sent by h1 queue in the switch-side socket until the test asks for them. Behaviour only, no timing:
 //   * the receive buffer is bounded, so a full socket drops, and every drop is counted (kernelDrops);
 //   * a port that returned frames is read again without poll until it runs dry (drain), and busy-polling only
-//     happens when it is asked for.
+//     happens when it is asked for (on AF_XDP too, where it spins on the XSK ring);
+//   * with frames on an XSK ring, the AF_PACKET sockets are polled only every few batches.
 //
 //   npx vitest run --project netns test/netns/packet-io-receive.test.ts      (root; npm run build:native first)
 
@@ -37,10 +38,10 @@ class Receiver extends JsonChild {
     this.send('drain');
     return (await this.wait((m) => m.type === 'drained', 30_000, since)) as Msg & { frames: number; port: PortStats; rx: RxStats };
   }
-  async once(timeoutMs: number): Promise<{ n: number; rx: RxStats }> {
+  async once(timeoutMs: number): Promise<{ n: number; rx: RxStats; port: PortStats }> {
     const since = this.messages.length;
     this.send(`once ${timeoutMs}`);
-    return (await this.wait((m) => m.type === 'received', 30_000, since)) as Msg & { n: number; rx: RxStats };
+    return (await this.wait((m) => m.type === 'received', 30_000, since)) as Msg & { n: number; rx: RxStats; port: PortStats };
   }
 }
 
@@ -54,7 +55,7 @@ async function burst(t: Topo, count: number): Promise<void> {
   }
 }
 
-describe.skipIf(skip !== null)('packet I/O addon: receive path (AF_PACKET, veth)', () => {
+describe.skipIf(skip !== null)('packet I/O addon: receive path (AF_PACKET and AF_XDP, veth)', () => {
   let t: Topo;
   let rx: Receiver | undefined;
 
@@ -129,12 +130,34 @@ describe.skipIf(skip !== null)('packet I/O addon: receive path (AF_PACKET, veth)
     expect(idle.rx.spins).toBe(0);
   });
 
-  it('busy-polls after traffic when asked (receiveTuning busyPollUs), then blocks', async () => {
-    rx = new Receiver(t.sw, { port: t.s1, maxBatch: 64, busyPollUs: 2000, socket: { rcvbuf: 8 << 20 } });
+  it('AF_XDP: batches with frames on the XSK ring poll the AF_PACKET sockets only every few batches, full or not', async () => {
+    rx = new Receiver(t.sw, { port: t.s1, maxBatch: 64, socket: { rcvbuf: 8 << 20, io: 'af_xdp' } });
+    await rx.ready();
+    const rounds = 4;
+    let first: { n: number; rx: RxStats; port: PortStats } | undefined;
+    let last = first;
+    for (let r = 0; r < rounds; r++) {
+      await burst(t, 10); // fewer frames than the batch: the switch keeps up
+      last = await rx.once(0);
+      first ??= last;
+      expect(last.n).toBeGreaterThan(0);
+    }
+    expect(last!.port.xskRxFrames).toBeGreaterThanOrEqual(rounds * 10);
+    // One poll() in four such batches, not one each.
+    expect(last!.rx.polls - first!.rx.polls).toBeLessThan(rounds - 1);
+  });
+
+  // AF_XDP: frames read from the XSK ring start the budget too, and the spin reads the ring without a syscall.
+  it.each([
+    { method: 'AF_PACKET', io: 'af_packet' as const },
+    { method: 'AF_XDP', io: 'af_xdp' as const },
+  ])('busy-polls after traffic when asked (receiveTuning busyPollUs), then blocks ($method)', async ({ io }) => {
+    rx = new Receiver(t.sw, { port: t.s1, maxBatch: 64, busyPollUs: 2000, socket: { rcvbuf: 8 << 20, io } });
     await rx.ready();
     await burst(t, 10);
     let got = await rx.once(1000);
     while (got.n > 0) got = await rx.once(0); // drained; the port went cold
+    if (io === 'af_xdp') expect(got.port.xskRxFrames).toBeGreaterThan(0); // the frames came through the XSK
     const before = got.rx;
     const idle = await rx.once(20); // recent traffic: spins for up to 2 ms, then sleeps in poll
     expect(idle.n).toBe(0);

@@ -12,7 +12,7 @@ import type { GroupRow, PortRow } from '../../../src/mgmt/api.js';
 import { readCapture } from '../../../src/mgmt/pcap.js';
 import { decodeControlFrame, l3OffsetOf } from '../../../src/wire/control-frame.js';
 import { labSkipReason, useLab } from '../harness.js';
-import { groupRow, querier, sw, waitSnooping, waitUntil } from '../snooping/helpers.js';
+import { groupRow, metricSamples as family, querier, scrapeMetrics, sw, waitSnooping, waitUntil } from '../snooping/helpers.js';
 
 const skip = labSkipReason ?? daemonStatus().reason;
 const G = '239.13.13.1';
@@ -26,21 +26,6 @@ async function cli(lab: Lab, args: string[], timeoutMs?: number): Promise<{ code
   const r = await nsExec(lab.switchNs, nodeBin(), [labCliPath(), ...args, '--socket', s.socketPath],
     { allowFail: true, ...(timeoutMs ? { timeoutMs } : {}) });
   return { code: r.code, stdout: r.stdout, stderr: r.stderr };
-}
-
-async function scrape(lab: Lab): Promise<string> {
-  const script = `fetch('http://127.0.0.1:${METRICS_PORT}/metrics').then(async (r) => process.stdout.write(await r.text()))`;
-  return (await nsExec(lab.switchNs, nodeBin(), ['-e', script])).stdout;
-}
-
-/** The samples of one family: label text → value. */
-function family(text: string, name: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    const m = new RegExp(`^${name}(\\{[^}]*\\})? (\\S+)$`).exec(line);
-    if (m) out.set(m[1] ?? '', Number(m[2]));
-  }
-  return out;
 }
 
 describe.skipIf(skip !== null)(`operator surface (issue 13)${skip ? ` (skipped: ${skip})` : ''}`, () => {
@@ -74,7 +59,7 @@ describe.skipIf(skip !== null)(`operator surface (issue 13)${skip ? ` (skipped: 
     const l = lab();
     const h1 = l.host('h1').port;
     const h2 = l.host('h2').port;
-    const text = await scrape(l);
+    const text = await scrapeMetrics(l, METRICS_PORT);
     const one = (name: string, labels = ''): number | undefined => family(text, name).get(labels);
     for (const p of l.ports) expect(one('igmpswitch_port_up', `{port="${p}"}`), p).toBe(1);
     expect(one('igmpswitch_port_rx_frames_total', `{port="${h1}"}`)).toBeGreaterThanOrEqual(40);

@@ -12,12 +12,12 @@ import { createInterface } from 'node:readline';
 import { loadPacketAddon, type IoBackend, type OffloadSettings, type Offloads, type XdpMode } from '../../../src/io/packet-addon.js';
 import { PortSet } from '../../../src/io/ports.js';
 import { LinkMonitor } from '../../../src/io/link-monitor.js';
-import { makeTestLayout } from './layout.js';
+import { loadCore } from '../../../src/dataplane/core.js';
+import { DESC_FRAME, DESC_LENGTH, DESC_PORT, MAX_PORTS } from '../../../src/contract/constants.js';
 
 export interface ForwarderConfig {
   ports: string[];
   maxBatch?: number;
-  slotStride?: number;
   qdiscBypass?: boolean;
   /** Receive through a TPACKET_V2 RX ring instead of recvmmsg (openPort rxRing). */
   rxRing?: boolean;
@@ -76,8 +76,8 @@ if (isMainThread) {
   const flags = new Int32Array(ctl);
   const addon = loadPacketAddon();
   if (cfg.cpu !== undefined) addon.pinThread(cfg.cpu);
-  const { layout, pages } = makeTestLayout({ maxBatch: cfg.maxBatch ?? 64, slotStride: cfg.slotStride });
-  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+  // The product's memory and layout (the core is loaded for its regions only; this hub writes the TX lists itself).
+  const { memory, layout } = loadCore({ maxBatch: cfg.maxBatch ?? 64, fdbCapacity: 16, mdbCapacity: 16 });
   addon.attach(memory.buffer, layout);
 
   const ports = new PortSet(
@@ -97,7 +97,7 @@ if (isMainThread) {
   const bytes = Buffer.from(memory.buffer);
   const marker = cfg.marker ? Buffer.from(cfg.marker, 'hex') : null;
   const markerByPort = new Array<number>(n).fill(0);
-  const counts = new Uint32Array(64);
+  const counts = new Uint32Array(MAX_PORTS);
   let frames = 0;
   let batches = 0;
   const stats = () => ({
@@ -119,15 +119,15 @@ if (isMainThread) {
       counts.fill(0, 0, n);
       for (let i = 0; i < got; i++) {
         const d = layout.desc + i * layout.descStride;
-        const inPort = u16[(d + layout.descPort) >> 1]!;
+        const inPort = u16[(d + DESC_PORT) >> 1]!;
         for (let q = 0; q < n; q++) {
           if (q === inPort) continue;
           u16[((layout.txLists + q * layout.txListStride) >> 1) + counts[q]!] = i;
           counts[q]!++;
         }
         if (marker) {
-          const off = u32[(d + layout.descFrame) >> 2]!;
-          const len = u32[(d + layout.descLength) >> 2]!;
+          const off = u32[(d + DESC_FRAME) >> 2]!;
+          const len = u32[(d + DESC_LENGTH) >> 2]!;
           if (bytes.subarray(off, off + len).indexOf(marker) >= 0) markerByPort[inPort]!++;
         }
       }

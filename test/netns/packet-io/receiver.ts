@@ -3,11 +3,11 @@
 //
 //   ip netns exec <ns> node --import tsx receiver.ts '<json config>'
 //   stdin:  "drain" | "once <timeoutMs>" | "quit"
-//   stdout: {"type":"ready",rcvbuf} | {"type":"drained",frames,port,rx} | {"type":"received",n,rx} (JSON lines)
+//   stdout: {"type":"ready",rcvbuf} | {"type":"drained",frames,port,rx} | {"type":"received",n,rx,port} (JSON lines)
 
 import { createInterface } from 'node:readline';
 import { loadPacketAddon, type OpenPortOptions } from '../../../src/io/packet-addon.js';
-import { makeTestLayout } from './layout.js';
+import { loadCore } from '../../../src/dataplane/core.js';
 
 export interface ReceiverConfig {
   port: string;
@@ -20,8 +20,7 @@ const out = (msg: unknown) => process.stdout.write(JSON.stringify(msg) + '\n');
 const cfg = JSON.parse(process.argv[2] ?? '{}') as ReceiverConfig;
 const addon = loadPacketAddon();
 const maxBatch = cfg.maxBatch ?? 64;
-const { layout, pages } = makeTestLayout({ maxBatch });
-const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+const { memory, layout } = loadCore({ maxBatch, fdbCapacity: 16, mdbCapacity: 16 });
 addon.attach(memory.buffer, layout);
 if (cfg.busyPollUs !== undefined) addon.receiveTuning({ busyPollUs: cfg.busyPollUs });
 const opened = addon.openPort(cfg.port, 0, cfg.socket);
@@ -39,7 +38,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     out({ type: 'drained', frames, port: addon.portStats(0), rx: addon.rxStats() });
   } else if (cmd === 'once') {
     const n = addon.receive(maxBatch, Number(arg ?? 0));
-    out({ type: 'received', n, rx: addon.rxStats() });
+    out({ type: 'received', n, rx: addon.rxStats(), port: addon.portStats(0) });
   } else if (cmd === 'quit') {
     addon.closePort(0);
     process.exit(0);

@@ -9,7 +9,7 @@
 //   * polling with deadlines (waitUntil), and typed access to the daemon's management API.
 
 import { fileURLToPath } from 'node:url';
-import type { Lab, LabHost, LabProcess, SwitchProcess } from '../../../src/lab/index.js';
+import { nodeBin, nsExec, type Lab, type LabHost, type LabProcess, type SwitchProcess } from '../../../src/lab/index.js';
 import { buildUdpFrame } from '../../../src/wire/control-frame.js';
 import type { GroupRow, QuerierView, RouterRow, StatsView, PortRow, TraceResult } from '../../../src/mgmt/api.js';
 
@@ -520,6 +520,22 @@ export async function waitUntil<T>(
 export function sw(lab: Lab): SwitchProcess {
   if (!lab.switch) throw new Error('igmpswitch is not running in this lab');
   return lab.switch;
+}
+
+/** GET /metrics of the switch (listening on 127.0.0.1:`port` in its own namespace: no clash with anything outside it). */
+export async function scrapeMetrics(lab: Lab, port: number): Promise<string> {
+  const script = `fetch('http://127.0.0.1:${port}/metrics').then(async (r) => process.stdout.write(await r.text()))`;
+  return (await nsExec(lab.switchNs, nodeBin(), ['-e', script])).stdout;
+}
+
+/** The samples of one metric family in a scrape: label text (`{a="b"}`, or '' without labels) → value. */
+export function metricSamples(text: string, name: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const m = new RegExp(`^${name}(\\{[^}]*\\})? (\\S+)$`).exec(line);
+    if (m) out.set(m[1] ?? '', Number(m[2]));
+  }
+  return out;
 }
 
 export async function groups(lab: Lab): Promise<GroupRow[]> {

@@ -18,7 +18,7 @@ import { ipv6At, parseIpv6 } from '../../../src/wire/common.js';
 import { RecordType } from '../../../src/wire/igmp.js';
 import { labSkipReason, useLab } from '../harness.js';
 import {
-  checkFlows, flowForwarding, groupRow, groups, MldHost, PktAgent, querier, stats, trace, waitUntil, type Flow,
+  checkFlows, flowForwarding, groupRow, groups, metricSamples, MldHost, PktAgent, querier, scrapeMetrics, stats, trace, waitUntil, type Flow,
 } from './helpers.js';
 
 const skip = labSkipReason ?? daemonStatus().reason;
@@ -29,6 +29,7 @@ const G_ASM = 'ff0e::2:2';   // global scope, any source
 const G_LINK = 'ff02::cc';   // link scope: snooped too (RFC 4541 §3), as in bridge_mld.sh
 const G_V1 = 'ff0e::3:3';    // MLDv1 host's group
 const UNREG = 'ff0e::99:99';
+const METRICS_PORT = 9464; // in the switch's own namespace
 
 /** ff02::1:ff00:0/104 plus the address's low 24 bits (RFC 4291 §2.7.1). */
 function solicitedNode(addr: string): string {
@@ -54,6 +55,7 @@ describe.skipIf(skip !== null)(`igmpswitch with Linux MLD hosts${skip ? ` (skipp
           last_member_query_interval: '500ms',
           startup_flood: 0,
         },
+        metrics: { enabled: true, listen: `127.0.0.1:${METRICS_PORT}` },
         state: { file: null },
       },
       echo: process.env['IGMPSWITCH_LAB_ECHO'] ? process.stderr : null,
@@ -188,5 +190,34 @@ describe.skipIf(skip !== null)(`igmpswitch with Linux MLD hosts${skip ? ` (skipp
     }, 3_000, 100, async () => JSON.stringify((await stats(l)).engine));
     expect(after).toBeTruthy();
     expect(await groupRow(l, G, port('non'))).toBeUndefined();
+  });
+
+  it('metrics per family: igmpswitch_mld_messages_total counts the kernels\' MLDv1/v2 reports and Done; the MLD querier gauges', async () => {
+    const l = lab();
+    // What the hosts' kernels sent so far (captured on their own links; the agents started after the switch, so the
+    // switch may have heard more): MLDv2 reports (ICMPv6 143) from every host, MLDv1 reports (131) and Done (132) from v1.
+    const sent = async (info: number): Promise<number> =>
+      (await Promise.all(HOSTS.map((n) => A(n).count({ out: true, proto: 58, info })))).reduce((a, b) => a + b, 0);
+    const v2Reports = await sent(143);
+    const v1Reports = await sent(131);
+    const dones = await sent(132);
+    expect(v2Reports, 'MLDv2 reports sent by the kernels').toBeGreaterThan(0);
+    expect(v1Reports, 'MLDv1 reports sent by v1 (force_mld_version=1)').toBeGreaterThan(0);
+    const one = (text: string, name: string, labels = ''): number => metricSamples(text, name).get(labels) ?? NaN;
+    const text = await waitUntil('the metrics to count every report the hosts sent', async () => {
+      const t = await scrapeMetrics(l, METRICS_PORT);
+      return one(t, 'igmpswitch_mld_messages_total', '{direction="rx",type="report",version="2"}') >= v2Reports
+        && one(t, 'igmpswitch_mld_messages_total', '{direction="rx",type="report",version="1"}') >= v1Reports ? t : undefined;
+    }, 5_000, 200, async () => (await scrapeMetrics(l, METRICS_PORT)).split('\n').filter((x) => x.includes('_mld_')).join('\n'));
+    expect(one(text, 'igmpswitch_mld_messages_total', '{direction="rx",type="done",version="1"}')).toBeGreaterThanOrEqual(dones);
+    expect(one(text, 'igmpswitch_mld_messages_total', '{direction="tx",type="query",version="2"}')).toBeGreaterThan(0);
+    expect(one(text, 'igmpswitch_mld_messages_total', '{direction="tx",type="query",version="1"}')).toBe(0);
+    const q = (await querier(l)).mld!;
+    expect(one(text, 'igmpswitch_mld_querier_state', '{state="self"}')).toBe(1);
+    expect(one(text, 'igmpswitch_mld_querier_info', `{address="${q.address}",port="",version="2"}`)).toBe(1);
+    expect(q.address).toMatch(/^fe80::/);
+    const mldGroups = new Set((await groups(l)).filter((g) => g.group.includes(':')).map((g) => g.group)).size;
+    expect(one(text, 'igmpswitch_groups', '{family="mld"}')).toBeGreaterThanOrEqual(mldGroups > 0 ? 1 : 0);
+    expect(one(text, 'igmpswitch_groups', '{family="igmp"}')).toBe(0);
   });
 });

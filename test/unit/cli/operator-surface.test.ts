@@ -23,6 +23,19 @@ describe('issue 13.8: show querier, the static-groups limit, the demo width', ()
       .not.toMatch(/expires in 0ms/);
   });
 
+  it('show querier names this switch as MLD querier with its link-local address, as for IGMP (issue 12)', () => {
+    const mld = {
+      snooping: true, enabled: true, address: 'fe80::200:5eff:fe00:1', version: 2 as const, state: 'querier' as const,
+      elected: { address: 'fe80::200:5eff:fe00:1', port: '(this switch)', expiresInMs: 0 }, snoopingActive: true,
+      mode: 'snoop' as const, reason: 'this switch is the querier',
+    };
+    const text = renderQuerier({ ...self, mld });
+    expect(text).toContain('MLD querier:      this switch (fe80::200:5eff:fe00:1)\n');
+    expect(text).not.toMatch(/expires/);
+    expect(renderQuerier({ ...self, mld: { ...mld, state: 'non-querier', elected: { address: 'fe80::1', port: 'swp2', expiresInMs: 9_000 } } }))
+      .toContain('MLD querier:      fe80::1 on swp2 (expires in 9.0s)\n');
+  });
+
   it('a static-groups list over the limit names the limit', () => {
     let text = 'ports: [p1, p2]\nsnooping:\n  static_groups:\n';
     for (let i = 0; i < 4097; i++) text += `    - {port: p1, group: 239.1.${i >> 8}.${i & 255}}\n`;

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeFrame } from '../../../src/decode/frame.js';
 import { CaptureFormatError, pcapGlobalHeader, pcapngHeader, pcapngPacket, pcapRecord, readCapture } from '../../../src/mgmt/pcap.js';
-import { buildIgmpFrame, buildMrdSolicitationFrame, buildQueryFrame, groupQuery } from '../../../src/wire/control-frame.js';
+import { buildIgmpFrame, buildMldFrame, buildMrdSolicitationFrame, buildQueryFrame, groupQuery } from '../../../src/wire/control-frame.js';
 
 const SEEDS: Uint8Array[] = [
   buildIgmpFrame({ srcMac: '02:00:00:00:00:03', src: '192.0.2.3', dst: '224.0.0.22', vlan: 7,
@@ -13,6 +13,13 @@ const SEEDS: Uint8Array[] = [
   buildQueryFrame({ srcMac: '02:00:00:00:00:fe', src: '192.0.2.254', vlan: 0,
     query: { ...groupQuery({ version: 3, maxRespDs: 100, qrv: 2, qqiSec: 125 }, '239.1.1.1', false), sources: ['192.0.2.9'] } }),
   buildMrdSolicitationFrame({ srcMac: '02:00:00:00:00:fe', src: 'fe80::1', vlan: 0, family: 6 }),
+  // MLD (issue 12): an MLDv2 report with two records and sources, an MLDv2 group-and-source query, MLDv1 report and Done.
+  buildMldFrame({ srcMac: '02:00:00:00:00:04', src: 'fe80::4', dst: 'ff02::16', vlan: 7,
+    message: { type: 'v2-report', records: [{ recordType: 1, group: 'ff3e::1', sources: ['2001:db8::1', '2001:db8::2'] }, { recordType: 6, group: 'ff0e::2', sources: ['2001:db8::3'] }] } }),
+  buildMldFrame({ srcMac: '02:00:00:00:00:fe', src: 'fe80::fe', dst: 'ff0e::2', vlan: 0,
+    message: { type: 'query', version: 2, maxRespMs: 40_000, group: 'ff0e::2', suppress: true, qrv: 2, qqiSec: 125, sources: ['2001:db8::3'] } }),
+  buildMldFrame({ srcMac: '02:00:00:00:00:05', src: 'fe80::5', dst: 'ff0e::3', vlan: 0, message: { type: 'report', version: 1, group: 'ff0e::3' } }),
+  buildMldFrame({ srcMac: '02:00:00:00:00:05', src: 'fe80::5', dst: 'ff02::2', vlan: 0, message: { type: 'done', group: 'ff0e::3' } }),
 ];
 
 describe('decode never throws', () => {

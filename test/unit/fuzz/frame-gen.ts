@@ -10,6 +10,7 @@ import {
   PROTO_PIM, PROTO_UDP, ROUTER_ALERT, type VlanTag,
 } from '../wasm/frames.js';
 import { Rng } from './rng.js';
+import { UMEM_CHUNK_SIZE } from '../../../src/contract/constants.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Pools. The groups the fuzz cores have MDB entries for come first, so frames hit registered state often.
@@ -548,7 +549,7 @@ export interface UmemShape {
   chunks: number;
 }
 
-export function buildCase(recipe: Recipe, slotStride: number, slotHeadroom: number, umem: UmemShape = { chunkSize: 2048, chunks: 4 }): FrameCase {
+export function buildCase(recipe: Recipe, slotStride: number, slotHeadroom: number, umem: UmemShape = { chunkSize: UMEM_CHUNK_SIZE, chunks: 4 }): FrameCase {
   const r = new Rng(recipe.seed);
   const base = BASES[recipe.base % BASES.length]!;
   const c: FrameCase = { recipe, bytes: new Uint8Array(0), length: 0, port: ingress(r), flags: flagsFor(r), pointer: { kind: 'headroom' } };

@@ -1,6 +1,7 @@
 // An in-memory stand-in for the packet addon's interface/port calls, for PortSet and LinkMonitor unit tests.
 
 import type { LinkState, Offloads, OffloadSettings, PacketAddon } from '../../../src/io/packet-addon.js';
+import { MAX_PORTS } from '../../../src/contract/constants.js';
 
 export interface FakeIf {
   ifindex: number;
@@ -33,7 +34,7 @@ export class FakeAddon {
   get addon(): PacketAddon {
     const self = this;
     const impl: Partial<PacketAddon> = {
-      constants: { MAX_PORTS: 64, VNET_HDR_LEN: 10, DISCOVER_EVERY: 4 },
+      constants: { MAX_PORTS, VNET_HDR_LEN: 10, DISCOVER_EVERY: 4 },
       linkState(name: string, options?: { carrier?: boolean }): LinkState | null {
         // ETHTOOL_GLINK (carrier) takes rtnl_lock: recorded, so tests can see who asks for it.
         if (options?.carrier !== false) self.calls.push(`linkState+carrier ${name}`);

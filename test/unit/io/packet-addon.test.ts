@@ -3,32 +3,24 @@
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { loadCore } from '../../../src/dataplane/core.js';
 import { loadPacketAddon, packetAddonPath, type PacketLayout } from '../../../src/io/packet-addon.js';
+import { DESC_STRIDE, MAX_PORTS, TX_COUNT_BYTES } from '../../../src/contract/constants.js';
 
 const built = process.platform === 'linux' && existsSync(packetAddonPath());
 if (!built) console.warn(`[unit] packet addon tests skipped: ${packetAddonPath()} not built (npm run build:native)`);
-
-/** Descriptor fields and flags as the Wasm module exports them: the addon takes them, never hard-codes them. */
-const fields = (() => {
-  const l = loadCore({ maxBatch: 1, fdbCapacity: 16, mdbCapacity: 16 }).layout;
-  return { descFrame: l.descFrame, descLength: l.descLength, descPort: l.descPort, descFlags: l.descFlags,
-    descTime: l.descTime, descVnet: l.descVnet, flagTruncated: l.flagTruncated, flagCsumPartial: l.flagCsumPartial,
-    flagGso: l.flagGso };
-})();
 
 function layout(over: Partial<PacketLayout> = {}): { memory: WebAssembly.Memory; layout: PacketLayout } {
   const maxBatch = 8;
   const slotStride = 2048;
   const slots = 65536;
   const desc = slots + maxBatch * slotStride;
-  const txCounts = desc + maxBatch * 32;
-  const txLists = txCounts + 256;
-  const pages = Math.ceil((txLists + 64 * 16) / 65536);
+  const txCounts = desc + maxBatch * DESC_STRIDE;
+  const txLists = txCounts + MAX_PORTS * TX_COUNT_BYTES;
+  const pages = Math.ceil((txLists + MAX_PORTS * 16) / 65536);
   return {
     memory: new WebAssembly.Memory({ initial: pages, maximum: pages }),
-    layout: { desc, descStride: 32, slots, slotStride, slotHeadroom: 64, slotSize: slotStride - 64, txCounts, txLists, txListStride: 16, maxBatch,
-      ...fields, ...over },
+    layout: { desc, descStride: DESC_STRIDE, slots, slotStride, slotHeadroom: 64, slotSize: slotStride - 64, txCounts, txLists,
+      txListStride: 16, maxBatch, ...over },
   };
 }
 
@@ -40,9 +32,6 @@ describe.skipIf(!built)('packet addon (no privileges)', () => {
     expect(() => addon.attach(memory.buffer, l)).not.toThrow();
     expect(() => addon.attach(memory.buffer, { ...l, slotHeadroom: 2 })).toThrow(/slotHeadroom must be >= 4/);
     expect(() => addon.attach(memory.buffer, { ...l, descStride: 16 })).toThrow(/descriptor field lies outside layout.descStride/);
-    expect(() => addon.attach(memory.buffer, { ...l, flagGso: 0 })).toThrow(/flag bits/);
-    const { descVnet: _noVnet, ...noVnet } = l;
-    expect(() => addon.attach(memory.buffer, noVnet as typeof l)).toThrow(/layout.descVnet is missing/);
     expect(() => addon.attach(memory.buffer, { ...l, txLists: memory.buffer.byteLength })).toThrow(/exceed the memory/);
     expect(() => addon.attach(memory.buffer, { ...l, desc: l.slots })).toThrow(/overlaps the frame slots/);
     const { desc: _omit, ...missing } = l;
@@ -104,13 +93,13 @@ describe.skipIf(!built)('packet addon (no privileges)', () => {
       const a = require(workerData.path);
       const m = new WebAssembly.Memory({ initial: 4, maximum: 4 });
       a.attach(m.buffer, { desc: 65536, descStride: 32, slots: 131072, slotStride: 2048, slotHeadroom: 64,
-        txCounts: 70000, txLists: 71000, txListStride: 16, maxBatch: 8, ...workerData.fields });
+        txCounts: 70000, txLists: 71000, txListStride: 16, maxBatch: 8 });
       parentPort.postMessage({ fd: a.wakeFd() });
       const t0 = Date.now();
       const n = a.receive(8, 20000);           // blocks until the main thread wakes us
       parentPort.postMessage({ n, ms: Date.now() - t0 });
     `;
-    const w = new Worker(src, { eval: true, workerData: { path: packetAddonPath(), fields } });
+    const w = new Worker(src, { eval: true, workerData: { path: packetAddonPath() } });
     const msgs: { fd?: number; n?: number; ms?: number }[] = [];
     const done = new Promise<void>((resolve, reject) => {
       w.on('message', (m) => {

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadCore } from '../../../src/dataplane/core.js';
 import { addressKey, keyToAddress } from '../../../src/dataplane/address.js';
+import { MDB_STRIDE, PAGE_SIZE, SCRATCH_BYTES } from '../../../src/contract/constants.js';
 
 describe('layout', () => {
   const core = loadCore({ maxBatch: 64, fdbCapacity: 1000, mdbCapacity: 1000 });
@@ -29,20 +30,20 @@ describe('layout', () => {
       ['mdb', L.mdb, L.portTable],
       ['portTable', L.portTable, L.counters],
       ['counters', L.counters, L.globalCounters + 8 * L.globalCounterCount],
-      ['scratch', L.scratch, L.scratch + L.scratchSize],
+      ['scratch', L.scratch, L.scratch + SCRATCH_BYTES],
     ];
-    expect(L.slots % 4096).toBe(0);
+    expect(L.slots % PAGE_SIZE).toBe(0);
     for (let i = 1; i < regions.length; i++) {
       const [name, start] = regions[i]!;
       expect(start, name).toBeGreaterThanOrEqual(regions[i - 1]![2]);
       expect(start % 64, name).toBe(0);
     }
-    expect(L.end).toBe(L.scratch + L.scratchSize);
+    expect(L.end).toBe(L.scratch + SCRATCH_BYTES);
     expect(core.memory.buffer.byteLength).toBeGreaterThanOrEqual(L.end);
     expect(core.memory.buffer.byteLength - L.end).toBeLessThan(65536);
     // The table sizes follow the capacities (load ≤ 1/2, power of two): 2048 slots of 16 and 64 bytes.
     expect(L.mdb - L.fdb).toBe(2048 * 16);
-    expect(L.portTable - L.mdb).toBe(2048 * 64);
+    expect(L.portTable - L.mdb).toBe(2048 * MDB_STRIDE);
   });
 
   it('uses a memory that cannot grow', () => {

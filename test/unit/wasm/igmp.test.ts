@@ -6,6 +6,7 @@ import {
   ROUTER_ALERT, SELFTEST_IGMPV3,
 } from './frames.js';
 import { decide, newCore, ports, runBatch } from './harness.js';
+import { DESC_FLAG_CSUM_PARTIAL } from '../../../src/contract/constants.js';
 
 const ROUTER = 2;
 const HOSTS_BUT_INGRESS = ports(1, 2, 3);
@@ -184,7 +185,7 @@ describe('integrity: bad IP and IGMP headers are dropped, counted and never punt
   it('with CSUM_PARTIAL the IGMP checksum is left to offload and not verified', () => {
     const core = coreWithRouter();
     const f = igmpFrame(igmpV2(IGMP.v2Report, '239.1.1.1', 0, true), { dst: '239.1.1.1' });
-    expect(decide(core, f, 0, core.layout.flagCsumPartial)).toMatchObject({ action: 'punt_and_forward' });
+    expect(decide(core, f, 0, DESC_FLAG_CSUM_PARTIAL)).toMatchObject({ action: 'punt_and_forward' });
   });
 });
 

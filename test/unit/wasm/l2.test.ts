@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ETHERTYPE_IPV4, l2Frame, multicastData } from './frames.js';
 import { decide, newCore, ports, PORTS_0_TO_3, runBatch } from './harness.js';
+import { DESC_FLAG_TRUNCATED } from '../../../src/contract/constants.js';
 
 const A = '02:00:00:00:00:0a';
 const B = '02:00:00:00:00:0b';
@@ -30,7 +31,7 @@ describe('descriptor and frame checks', () => {
 
   it('drops TRUNCATED frames as oversize', () => {
     const core = newCore();
-    expect(decide(core, l2Frame(BROADCAST, A), 0, core.layout.flagTruncated)).toMatchObject({ action: 'drop', reason: 'oversize' });
+    expect(decide(core, l2Frame(BROADCAST, A), 0, DESC_FLAG_TRUNCATED)).toMatchObject({ action: 'drop', reason: 'oversize' });
   });
 
   it('drops a descriptor that points outside its own slot', () => {
