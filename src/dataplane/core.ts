@@ -8,7 +8,7 @@
 
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { addressKey, isZeroKey, keyToAddress, macToText } from './address.js';
+import { addressKey, isZeroKey, keyToAddress, macToText } from './table-keys.js';
 import type { McastMode, PortMask, TableCommand, UnregisteredPolicy } from './commands.js';
 import type { PacketLayout } from '../io/packet-addon.js';
 import {

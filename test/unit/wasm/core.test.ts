@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { loadCore } from '../../../src/dataplane/core.js';
-import { addressKey, keyToAddress } from '../../../src/dataplane/address.js';
+import { addressKey, keyToAddress } from '../../../src/dataplane/table-keys.js';
 import { MDB_STRIDE, PAGE_SIZE, SCRATCH_BYTES } from '../../../src/contract/constants.js';
 
 describe('layout', () => {
