@@ -4,13 +4,13 @@
 import { splitDrops, type CounterSnapshot } from '../dataplane/core.js';
 import type { FdbEntry, TraceDecision } from '../dataplane/core.js';
 import type { PortStats } from '../io/packet-addon.js';
-import { count, type ControlFrame, type FdbRow, type GroupRow, type ManagementApi, type MldQuerierView, type PortRow, type QuerierView,
+import { count, type CapturedFrame, type FdbRow, type GroupRow, type ManagementApi, type MldQuerierView, type PortRow, type QuerierView,
   type ReloadResult, type RouterRow, type StatsView, type TraceParams, type TraceResult } from '../mgmt/api.js';
 import type { Count, IgmpMessageCount, IgmpMessageType, MetricsSnapshot, MldMessageCount, MldMessageType, QuerierMetrics } from '../mgmt/metrics.js';
 import type { TxCounter } from '../snooping/querier.js';
 import type { RxCounter } from '../snooping/stats.js';
 import { buildUdpFrame } from '../wire/control-frame.js';
-import { canonicalIPv6, isMulticastIPv4, isMulticastIPv6, isUnicastIPv4, isUnicastIPv6 } from '../config/address.js';
+import { canonicalIPv6, isMulticastIPv4, isMulticastIPv6, isUnicastIPv4, isUnicastIPv6 } from '../wire/address.js';
 import { familyOf, IPV6 } from '../snooping/family.js';
 import { monotonicMs, type Switch } from './switch.js';
 
@@ -137,7 +137,9 @@ export class SwitchManagement implements ManagementApi {
       for (const [k, v] of Object.entries(pc.messages)) if (v) counters[`msg_${k}`] = count(v);
       for (const [k, v] of Object.entries(pc.events)) if (v) counters[`event_${k}`] = count(v);
       if (io) {
-        for (const k of ['rxTruncated', 'rxErrors', 'rxDown', 'txDrops', 'txErrors', 'txDown', 'kernelDrops'] as const) {
+        // AF_XDP ports add the kernel's XSK losses (XDP_STATISTICS): no fill buffer, RX ring full, dropped, bad TX desc.
+        for (const k of ['rxTruncated', 'rxErrors', 'rxDown', 'txDrops', 'txErrors', 'txDown', 'kernelDrops',
+          'xskFillEmpty', 'xskRxRingFull', 'xskRxDropped', 'xskTxInvalid'] as const) {
           if (io[k]) counters[`io_${k}`] = count(io[k]);
         }
       }
@@ -213,7 +215,7 @@ export class SwitchManagement implements ManagementApi {
     return this.reloadConfig();
   }
 
-  subscribeControl(onFrame: (frame: ControlFrame) => void): () => void {
+  subscribeControl(onFrame: (frame: CapturedFrame) => void): () => void {
     return this.sw.tap(onFrame);
   }
 

@@ -92,7 +92,7 @@ export function labCliPath(): string {
   return process.env['IGMPSWITCH_LAB_CLI'] || cliPath();
 }
 
-/** Is the daemon built? It needs dist/daemon.js (the daemon) and dist/cli/main.js (what bin/ loads). */
+/** Is the daemon built? It needs dist/daemon/run.js (the daemon) and dist/cli/main.js (what bin/ loads). */
 export function daemonStatus(): DaemonStatus {
   const alt = process.env['IGMPSWITCH_LAB_CLI'];
   if (alt) {
@@ -101,7 +101,7 @@ export function daemonStatus(): DaemonStatus {
       : { available: false, reason: `IGMPSWITCH_LAB_CLI=${alt} does not exist` };
   }
   const root = projectRoot();
-  const missing = ['dist/daemon.js', 'dist/cli/main.js'].filter((f) => !existsSync(join(root, f)));
+  const missing = ['dist/daemon/run.js', 'dist/cli/main.js'].filter((f) => !existsSync(join(root, f)));
   if (missing.length === 0) return { available: true, reason: null };
   return {
     available: false,
@@ -122,7 +122,8 @@ export function generatedConfig(ports: readonly string[], dir: string): ConfigOb
 
 /**
  * The packet I/O method every lab switch runs on: `IGS_DATAPLANE_IO=af_xdp|af_packet|auto` (unset: the config
- * default). The namespace tests run once per method this way (`npm run test:netns:matrix`), not as copies.
+ * default). The namespace tests run once per method this way, not as copies: vitest project `netns-af_xdp`
+ * (vitest.config.ts) sets it for the files of its back-end matrix.
  */
 export function labIo(): string | undefined {
   const io = process.env['IGS_DATAPLANE_IO'];
@@ -135,7 +136,7 @@ export function labIo(): string | undefined {
 
 /** The YAML text written for a config object. */
 export function configYaml(config: ConfigObject, comment = ''): string {
-  return `# written by src/lab/switch.ts${comment ? ` ${comment}` : ''}\n${stringify(config)}`;
+  return `# written by src/lab/daemon-process.ts${comment ? ` ${comment}` : ''}\n${stringify(config)}`;
 }
 
 export function deepMerge(base: ConfigObject, extra: ConfigObject): ConfigObject {
