@@ -9,7 +9,14 @@
 import dgram from 'node:dgram';
 import { emit, nowMs, num, onTerminate, parseArgs } from './common.mjs';
 
-const args = parseArgs(process.argv.slice(2));
+const args = parseArgs(process.argv.slice(2), {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  count: { type: 'string' },
+  interval: { type: 'string' },
+  size: { type: 'string' },
+  timeout: { type: 'string' },
+});
 const mode = args._[0];
 const port = num(args.port, 7007);
 
