@@ -15,7 +15,7 @@
 
 import { parseArgs } from 'node:util';
 import type { TableCommand } from '../src/dataplane/commands.js';
-import { defaultPortConfig, defaultSnoopingConfig } from '../src/snooping/config.js';
+import { defaultPortConfig, defaultSnoopingConfig } from '../src/config/translate.js';
 import { SnoopingEngine } from '../src/snooping/engine.js';
 import { IPV4, IPV6, type AddressFamily } from '../src/snooping/family.js';
 import { MdbBudget } from '../src/snooping/forwarding.js';
