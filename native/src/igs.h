@@ -229,7 +229,7 @@ int igs_link_state(igs_ctx *c, const char *ifname, int with_carrier, igs_link *o
 typedef struct igs_features {
   uint32_t count;
   char (*names)[32];
-  uint32_t *available, *requested, *active, *never_changed; /* bitmaps, (count + 31) / 32 words each */
+  uint32_t *available, *requested, *active; /* bitmaps, (count + 31) / 32 words each */
 } igs_features;
 int igs_features_get(igs_ctx *c, const char *ifname, igs_features *f, igs_err *e);
 void igs_features_free(igs_features *f);

@@ -49,7 +49,7 @@ int igs_feature_change_init(igs_feature_change *ch, const igs_features *f, const
   memset(ch, 0, sizeof *ch);
   ch->fn = fn;
   ch->ifname = ifname;
-  ch->valid = calloc(words * 2 + 1, sizeof(uint32_t));
+  ch->valid = calloc(words * 2, sizeof(uint32_t)); /* igs_features_get refuses count 0 */
   if (!ch->valid) {
     igs_set_err(e, 0, "%s: out of memory", fn);
     return -1;
