@@ -62,6 +62,14 @@ static struct mmsghdr rxmsgs[MAX_BATCH], txmsgs[MAX_BATCH];
 static struct iovec rxiov[MAX_BATCH], txiov[MAX_BATCH];
 
 
+/* Map the RX ring the socket was given (locked in memory where the limit allows). */
+static void map_ring(struct port *p, size_t len) {
+  p->ring.map_len = len;
+  p->ring.map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_LOCKED, p->f.fd, 0);
+  if (p->ring.map == MAP_FAILED) p->ring.map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, p->f.fd, 0);
+  if (p->ring.map == MAP_FAILED) fwd_die("mmap", p->f.name);
+}
+
 static void open_port(struct port *p) {
   p->f.fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
   if (p->f.fd < 0) fwd_die("socket", p->f.name);
@@ -82,12 +90,7 @@ static void open_port(struct port *p) {
     req.tp_block_size = 1 << 20;
     req.tp_block_nr = (V2_FRAME_SIZE * V2_FRAME_NR) / req.tp_block_size;
     if (setsockopt(p->f.fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof req) < 0) fwd_die("PACKET_RX_RING", p->f.name);
-    p->ring.map_len = (size_t)req.tp_block_size * req.tp_block_nr;
-    p->ring.map = mmap(NULL, p->ring.map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_LOCKED, p->f.fd, 0);
-    if (p->ring.map == MAP_FAILED) {
-      p->ring.map = mmap(NULL, p->ring.map_len, PROT_READ | PROT_WRITE, MAP_SHARED, p->f.fd, 0);
-      if (p->ring.map == MAP_FAILED) fwd_die("mmap", p->f.name);
-    }
+    map_ring(p, (size_t)req.tp_block_size * req.tp_block_nr);
   } else if (use_ring) {
     int v = TPACKET_V3;
     if (setsockopt(p->f.fd, SOL_PACKET, PACKET_VERSION, &v, sizeof v) < 0) fwd_die("PACKET_VERSION", p->f.name);
@@ -101,12 +104,7 @@ static void open_port(struct port *p) {
     if (setsockopt(p->f.fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof req) < 0) fwd_die("PACKET_RX_RING", p->f.name);
     p->ring.block_size = req.tp_block_size;
     p->ring.block_nr = req.tp_block_nr;
-    p->ring.map_len = (size_t)req.tp_block_size * req.tp_block_nr;
-    p->ring.map = mmap(NULL, p->ring.map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_LOCKED, p->f.fd, 0);
-    if (p->ring.map == MAP_FAILED) {
-      p->ring.map = mmap(NULL, p->ring.map_len, PROT_READ | PROT_WRITE, MAP_SHARED, p->f.fd, 0);
-      if (p->ring.map == MAP_FAILED) fwd_die("mmap", p->f.name);
-    }
+    map_ring(p, (size_t)req.tp_block_size * req.tp_block_nr);
   }
   struct sockaddr_ll sll;
   memset(&sll, 0, sizeof sll);
@@ -121,7 +119,7 @@ static void open_port(struct port *p) {
   if (setsockopt(p->f.fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof mr) < 0) fwd_die("PACKET_MR_PROMISC", p->f.name);
 }
 
-/* Send frames 0..n-1 of the slots (lengths in rxmsgs[i].msg_len) to every port but `in`. */
+/* Send frames 0..n-1 of the slots (lengths in txiov[0..n-1]) to every port but `in`. */
 static void flood(int in, unsigned n) {
   if (!n) return;
   fwd.batches++;
@@ -143,11 +141,28 @@ static void flood(int in, unsigned n) {
   }
 }
 
-static void set_tx_lengths(unsigned n, const unsigned *lens) {
-  for (unsigned i = 0; i < n; i++) txiov[i].iov_len = lens[i];
+static unsigned lens[MAX_BATCH];
+
+/* Send the m frames gathered in the slots (lengths in lens) from port `in`. */
+static void flush(int in, unsigned m) {
+  for (unsigned k = 0; k < m; k++) txiov[k].iov_len = lens[k];
+  flood(in, m);
 }
 
-static unsigned lens[MAX_BATCH];
+/* Ring modes: copy one frame from the ring into slot *m, or count it truncated when it does not fit (or was cut
+ * short by the ring); send the batch from port i when it is full. Returns 1 when a batch went out. */
+static int take(int i, const uint8_t *frame, unsigned snaplen, unsigned len, unsigned *m) {
+  if (snaplen > (unsigned)slot || snaplen < len) {
+    ports[i].f.trunc++;
+    return 0;
+  }
+  memcpy(slots + (size_t)*m * slot, frame, snaplen);
+  lens[(*m)++] = snaplen;
+  if (*m < (unsigned)fwd.batch) return 0;
+  flush(i, *m);
+  *m = 0;
+  return 1;
+}
 
 /* recvmmsg mode: one batch from port i; returns frames received. */
 static unsigned rx_mmsg(int i) {
@@ -165,8 +180,7 @@ static unsigned rx_mmsg(int i) {
     lens[m++] = rxmsgs[k].msg_len;
   }
   p->f.rx += (unsigned)n;
-  set_tx_lengths(m, lens);
-  flood(i, m);
+  flush(i, m);
   return (unsigned)n;
 }
 
@@ -180,28 +194,14 @@ static unsigned rx_ring(int i) {
     unsigned num = bd->hdr.bh1.num_pkts;
     struct tpacket3_hdr *ph = (struct tpacket3_hdr *)((uint8_t *)bd + bd->hdr.bh1.offset_to_first_pkt);
     for (unsigned k = 0; k < num; k++) {
-      unsigned len = ph->tp_snaplen;
-      if (len > (unsigned)slot || ph->tp_snaplen < ph->tp_len) {
-        p->f.trunc++;
-      } else {
-        memcpy(slots + (size_t)m * slot, (uint8_t *)ph + ph->tp_mac, len);
-        lens[m++] = len;
-        if (m == (unsigned)fwd.batch) {
-          set_tx_lengths(m, lens);
-          flood(i, m);
-          m = 0;
-        }
-      }
+      take(i, (uint8_t *)ph + ph->tp_mac, ph->tp_snaplen, ph->tp_len, &m);
       ph = (struct tpacket3_hdr *)((uint8_t *)ph + ph->tp_next_offset);
     }
     total += num;
     __atomic_store_n(&bd->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
     p->ring.cur = (p->ring.cur + 1) % p->ring.block_nr;
   }
-  if (m) {
-    set_tx_lengths(m, lens);
-    flood(i, m);
-  }
+  if (m) flush(i, m);
   p->f.rx += total;
   return total;
 }
@@ -213,27 +213,13 @@ static unsigned rx_ring_v2(int i) {
   for (;;) {
     struct tpacket2_hdr *h = (struct tpacket2_hdr *)(p->ring.map + (size_t)p->ring.cur * V2_FRAME_SIZE);
     if (!(__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER)) break;
-    unsigned len = h->tp_snaplen;
-    if (len > (unsigned)slot || h->tp_snaplen < h->tp_len) {
-      p->f.trunc++;
-    } else {
-      memcpy(slots + (size_t)m * slot, (uint8_t *)h + h->tp_mac, len);
-      lens[m++] = len;
-    }
+    int sent = take(i, (uint8_t *)h + h->tp_mac, h->tp_snaplen, h->tp_len, &m);
     __atomic_store_n(&h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
     p->ring.cur = (p->ring.cur + 1) % V2_FRAME_NR;
     total++;
-    if (m == (unsigned)fwd.batch) {
-      set_tx_lengths(m, lens);
-      flood(i, m);
-      m = 0;
-      break; /* one batch per port per pass: fair to the other ports */
-    }
+    if (sent) break; /* one batch per port per pass: fair to the other ports */
   }
-  if (m) {
-    set_tx_lengths(m, lens);
-    flood(i, m);
-  }
+  if (m) flush(i, m);
   p->f.rx += total;
   return total;
 }
