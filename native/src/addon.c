@@ -65,20 +65,16 @@ static const struct layout_field {
   size_t offset; /* in igs_layout */
   int required;
 } LAYOUT_FIELDS[] = {
-    {"desc", offsetof(igs_layout, desc), 1},
-    {"descStride", offsetof(igs_layout, desc_stride), 1},
-    {"slots", offsetof(igs_layout, slots), 1},
-    {"slotStride", offsetof(igs_layout, slot_stride), 1},
-    {"slotHeadroom", offsetof(igs_layout, slot_headroom), 1},
-    {"slotSize", offsetof(igs_layout, slot_cap), 0},
-    {"txCounts", offsetof(igs_layout, tx_counts), 1},
-    {"txLists", offsetof(igs_layout, tx_lists), 1},
-    {"txListStride", offsetof(igs_layout, tx_list_stride), 1},
-    {"maxBatch", offsetof(igs_layout, max_batch), 1},
+#define REQUIRED(key, member) {key, offsetof(igs_layout, member), 1}
+#define OPTIONAL(key, member) {key, offsetof(igs_layout, member), 0}
+    REQUIRED("desc", desc), REQUIRED("descStride", desc_stride), REQUIRED("slots", slots),
+    REQUIRED("slotStride", slot_stride), REQUIRED("slotHeadroom", slot_headroom), OPTIONAL("slotSize", slot_cap),
+    REQUIRED("txCounts", tx_counts), REQUIRED("txLists", tx_lists), REQUIRED("txListStride", tx_list_stride),
+    REQUIRED("maxBatch", max_batch),
     /* AF_XDP UMEM region (optional: without it every port is AF_PACKET). */
-    {"umem", offsetof(igs_layout, umem), 0},
-    {"umemChunks", offsetof(igs_layout, umem_chunks), 0},
-    {"umemChunkSize", offsetof(igs_layout, umem_chunk_size), 0},
+    OPTIONAL("umem", umem), OPTIONAL("umemChunks", umem_chunks), OPTIONAL("umemChunkSize", umem_chunk_size),
+#undef REQUIRED
+#undef OPTIONAL
 };
 
 static int get_layout(napi_env env, napi_value lo, igs_layout *L) {
