@@ -537,6 +537,6 @@ async function main(): Promise<void> {
 }
 
 if (!existsSync(cforwardBinary())) {
-  console.warn(`bench: ${cforwardBinary()} missing; bench/run.sh builds it (gcc -O2 bench/cforward.c)`);
+  console.warn(`bench: ${cforwardBinary()} missing; bench/run.sh builds it (gcc, bench/cforward.c + bench/forwarder.c)`);
 }
 await main();

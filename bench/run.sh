@@ -15,15 +15,22 @@ fi
 
 bash bench/setup.sh
 
-# The ceiling: the C AF_PACKET forwarder, rebuilt when its source changed.
+# The ceilings: the C forwarders (bench/forwarder.c is what they share), each rebuilt when a source changed.
+#   cforward     AF_PACKET
+#   cxdpforward  AF_XDP, with the same XDP program as the addon (native/src/xdp_prog.h)
 mkdir -p bench/bin bench/results
-if [ ! -x bench/bin/cforward ] || [ bench/cforward.c -nt bench/bin/cforward ]; then
-  gcc -O2 -Wall -o bench/bin/cforward bench/cforward.c
-fi
-# The AF_XDP ceiling: the same XDP program as the addon (native/src/xdp_prog.h).
-if [ ! -x bench/bin/cxdpforward ] || [ bench/cxdpforward.c -nt bench/bin/cxdpforward ] || [ native/src/xdp_prog.h -nt bench/bin/cxdpforward ]; then
-  gcc -O2 -Wall -o bench/bin/cxdpforward bench/cxdpforward.c
-fi
+build_forwarder() { # NAME [EXTRA_SOURCE...]: bench/bin/NAME from bench/NAME.c and bench/forwarder.[ch]
+  local name=$1 src
+  shift
+  for src in "bench/$name.c" bench/forwarder.c bench/forwarder.h "$@"; do
+    if [ ! -x "bench/bin/$name" ] || [ "$src" -nt "bench/bin/$name" ]; then
+      gcc -O2 -Wall -o "bench/bin/$name" "bench/$name.c" bench/forwarder.c
+      return
+    fi
+  done
+}
+build_forwarder cforward
+build_forwarder cxdpforward native/src/xdp_prog.h
 
 if [ ! -f dist/daemon/run.js ]; then
   echo "bench: dist/daemon/run.js is missing; igmpswitch will be skipped (npm run build first)" >&2

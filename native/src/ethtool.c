@@ -91,7 +91,7 @@ void igs_features_free(igs_features *f) {
   free(f->names);
   free(f->available);
   f->names = NULL;
-  f->available = f->requested = f->active = f->never_changed = NULL;
+  f->available = f->requested = f->active = NULL;
   f->count = 0;
 }
 
@@ -127,7 +127,7 @@ int igs_features_get(igs_ctx *c, const char *ifname, igs_features *f, igs_err *e
   struct ethtool_gstrings *gs = calloc(1, sizeof *gs + (size_t)count * ETH_GSTRING_LEN);
   struct ethtool_gfeatures *gf = calloc(1, sizeof *gf + words * sizeof(struct ethtool_get_features_block));
   f->names = calloc(count, 32);
-  f->available = calloc((size_t)words * 4, sizeof(uint32_t));
+  f->available = calloc((size_t)words * 3, sizeof(uint32_t));
   if (!gs || !gf || !f->names || !f->available) {
     free(gs);
     free(gf);
@@ -137,7 +137,6 @@ int igs_features_get(igs_ctx *c, const char *ifname, igs_features *f, igs_err *e
   }
   f->requested = f->available + words;
   f->active = f->requested + words;
-  f->never_changed = f->active + words;
   gs->cmd = ETHTOOL_GSTRINGS;
   gs->string_set = ETH_SS_FEATURES;
   gs->len = count;
@@ -160,7 +159,6 @@ int igs_features_get(igs_ctx *c, const char *ifname, igs_features *f, igs_err *e
     f->available[w] = gf->features[w].available;
     f->requested[w] = gf->features[w].requested;
     f->active[w] = gf->features[w].active;
-    f->never_changed[w] = gf->features[w].never_changed;
   }
   free(gs);
   free(gf);

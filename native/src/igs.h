@@ -12,7 +12,8 @@
  * src/contract/memory.ts; docs/architecture.md, "The memory contract").
  *
  * This header is plain C with no node-api types so the socket code can be read (and reasoned about) on its
- * own; addon.c is the only file that talks to node-api.
+ * own; only addon.c (the bindings) and napi-util.c (its helper library) talk to node-api. native/README.md lists
+ * the files.
  */
 #ifndef IGS_H
 #define IGS_H
@@ -185,6 +186,10 @@ uint64_t igs_mono_ns(void);
 int igs_try_lock(int fd, igs_err *e);
 /* prctl(PR_SET_PDEATHSIG): signal this process when the thread that started it exits; 0 clears it. */
 int igs_parent_death_signal(int signo, igs_err *e);
+/* Pin the calling thread (only it, not the process) to one CPU. */
+int igs_pin_thread(uint32_t cpu, igs_err *e);
+/* Make every other thread of this process at least nice_v nice (-20..19). Returns threads changed, or -1. */
+int igs_yield_other_threads(int nice_v, igs_err *e);
 
 /* xdp.c: AF_XDP ports (docs/packet-io.md, "AF_XDP") */
 enum { IGS_XDP_MODE_AUTO = 0, IGS_XDP_MODE_NATIVE = 1, IGS_XDP_MODE_GENERIC = 2 };
@@ -224,7 +229,7 @@ int igs_link_state(igs_ctx *c, const char *ifname, int with_carrier, igs_link *o
 typedef struct igs_features {
   uint32_t count;
   char (*names)[32];
-  uint32_t *available, *requested, *active, *never_changed; /* bitmaps, (count + 31) / 32 words each */
+  uint32_t *available, *requested, *active; /* bitmaps, (count + 31) / 32 words each */
 } igs_features;
 int igs_features_get(igs_ctx *c, const char *ifname, igs_features *f, igs_err *e);
 void igs_features_free(igs_features *f);
@@ -233,6 +238,32 @@ static inline int igs_fbit(const uint32_t *bm, int i) { return (bm[i / 32] >> (i
 /* Set features: valid/requested bitmaps of f->count bits. Returns the ETHTOOL_F_* flags (>= 0) or -1. */
 int igs_features_set(igs_ctx *c, const char *ifname, const igs_features *f, const uint32_t *valid,
                      const uint32_t *requested, igs_err *e);
+
+/* offload.c: friendly offload names (gro, tso, ...) -> groups of kernel features, and what a wish changes */
+#define IGS_OFFLOAD_MEMBERS 6
+typedef struct igs_offload_group {
+  const char *key;
+  const char *names[IGS_OFFLOAD_MEMBERS]; /* kernel feature names; the first is the one reported */
+} igs_offload_group;
+extern const igs_offload_group IGS_OFFLOADS[];
+extern const size_t IGS_N_OFFLOADS;
+const igs_offload_group *igs_offload_find(const char *key);
+/* A group's state: the active bit of its first member the kernel knows; -1 when it knows none. */
+int igs_offload_state(const igs_features *f, const igs_offload_group *g);
+/* The feature bits a set of wishes changes (for igs_features_set); fn and ifname name the call in errors. */
+typedef struct igs_feature_change {
+  const char *fn, *ifname;
+  uint32_t *valid, *requested; /* bitmaps of f->count bits */
+  int changes;
+} igs_feature_change;
+int igs_feature_change_init(igs_feature_change *ch, const igs_features *f, const char *fn, const char *ifname,
+                            igs_err *e);
+/* Want every member of a group (members: NULL-terminated, at most IGS_OFFLOAD_MEMBERS) on or off. */
+int igs_feature_change_want(igs_feature_change *ch, const igs_features *f, const char *key,
+                            const char *const *members, int want, igs_err *e);
+/* Write the changes (nothing when there are none). */
+int igs_feature_change_apply(igs_ctx *c, const igs_features *f, const igs_feature_change *ch, igs_err *e);
+void igs_feature_change_free(igs_feature_change *ch);
 
 /* netlink.c */
 int igs_watch_links(igs_ctx *c, int on, igs_err *e);

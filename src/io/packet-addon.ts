@@ -235,8 +235,6 @@ export interface PacketAddon {
    */
   yieldOtherThreads(nice: number): number;
   getOffloads(ifname: string): Offloads;
-  /** Same as getOffloads (name used by docs/architecture.md). */
-  offloads(ifname: string): Offloads;
   /** Change only the named offloads; returns the state afterwards. Throws if a fixed feature would have to change. */
   setOffloads(ifname: string, settings: OffloadSettings): Offloads;
   /** Every netdev feature by kernel name (as `ethtool -k` prints it). */
