@@ -131,11 +131,18 @@ static uint32_t fill_target(const igs_umem_pool *pl) {
   return t < IGS_XSK_RING ? t : IGS_XSK_RING;
 }
 
-static void refill(igs_ctx *c, int pi, igs_xsk *x) {
+/* Fill level given at open: a share no later port can be denied (half the pool over the port limit), so a port
+ * receives from its first frame even before the first receive() tops every port up to fill_target. */
+static uint32_t open_fill_target(const igs_umem_pool *pl) {
+  uint32_t t = pl->chunks / (2u * (uint32_t)IGS_MAX_PORTS);
+  uint32_t full = fill_target(pl);
+  return t < full ? t : full;
+}
+
+static void refill(igs_ctx *c, int pi, igs_xsk *x, uint32_t target) {
   igs_umem_pool *pl = c->pool;
   uint32_t prod = *x->r.fill.producer;
   uint32_t queued = prod - ld_acq(x->r.fill.consumer);
-  uint32_t target = fill_target(pl);
   if (queued >= target || pl->free_n == 0) return;
   uint32_t add = target - queued;
   if (add > pl->free_n) add = pl->free_n;
@@ -323,10 +330,12 @@ int igs_xsk_open(igs_ctx *c, int index, const igs_xsk_opts *o, igs_err *e) {
   x->zero_copy = o->zero_copy;
   step = "BPF_MAP_UPDATE_ELEM(XSKMAP)";
   if (igs_xskmap_set(x->map_fd, 0, x->fd) < 0) goto fail;
-  /* No fill here: the next receive() fills every port's ring to the share of the ports open by then. Filling at
-   * open, with the share of the ports open so far (pool/2, pool/4, pool/6, ...), gave the first ports most of the
-   * pool and the last ones nothing: a quiet port keeps its fill ring until frames arrive, so the last ports' frames
-   * were dropped (xskFillEmpty) — seen as IPv6 neighbour discovery failing from port 6 of 6. */
+  /* Only a small fill here (open_fill_target); the next receive() tops every port's ring up to the share of the
+   * ports open by then. Filling at open with the share of the ports open so far (pool/2, pool/4, pool/6, ...) gave
+   * the first ports most of the pool and the last ones nothing: a quiet port keeps its fill ring until frames
+   * arrive, so the last ports' frames were dropped (xskFillEmpty) — seen as IPv6 neighbour discovery failing from
+   * port 6 of 6. No fill at all lost frames that arrive before the first receive(). */
+  refill(c, index, x, open_fill_target(c->pool));
   return 0;
 
 fail: {
@@ -491,7 +500,7 @@ int igs_receive_all(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e)
     igs_xsk *x = c->ports[i].xsk;
     if (!x) continue;
     drain_completions(c, x);
-    refill(c, i, x);
+    refill(c, i, x, fill_target(pl));
     avail += rx_ring_avail(x);
   }
   uint32_t n = max_frames < c->L.max_batch ? max_frames : c->L.max_batch;
