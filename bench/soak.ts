@@ -47,7 +47,7 @@ import {
   createLab, type Lab, type LabProcess, nodeBin, projectRoot, startSender, type Sender,
 } from '../src/lab/index.js';
 import type { GroupRow, StatsView } from '../src/mgmt/api.js';
-import { errorLogs, num, rssKiB, sleep, sw, TcpLoop, waitSnooping, waitUntil } from '../test/netns/robustness/helpers.js';
+import { errorLogs, num, rssKiB, sleep, sw, TcpLoop, waitSnooping, waitUntil } from '../src/lab/observe.js';
 
 function option(name: string, env: string, dflt: number | string): string {
   const i = process.argv.indexOf(`--${name}`);

@@ -14,6 +14,7 @@ import { loadPacketAddon, packetAddonPath } from '../../src/io/packet-addon.js';
 import { PortError, PortSet } from '../../src/io/ports.js';
 import { createTopo, ip, nsExec, type Topo } from './packet-io/topo.js';
 import { agent, Forwarder, JsonChild, tcpTransfer, type Msg, type Stats } from './packet-io/client.js';
+import { toHex } from '../../src/testkit/frames.js';
 
 const RAW = fileURLToPath(new URL('./packet-io/rawframe.py', import.meta.url));
 
@@ -36,7 +37,8 @@ function skipReason(): string | null {
 const skip = skipReason();
 if (skip) console.warn(`[netns] packet-io: skipped: ${skip}`);
 
-const hex = (s: string) => Buffer.from(s).toString('hex');
+/** An ASCII marker as the hex the agent takes. */
+const hex = (s: string) => toHex(new TextEncoder().encode(s));
 
 function ping(ns: string, dst: string, count = 3): boolean {
   try {

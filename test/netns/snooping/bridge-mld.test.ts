@@ -22,7 +22,8 @@ import { RecordType } from '../../../src/wire/igmp.js';
 import { ICMPV6 } from '../../../src/wire/mld.js';
 import { labSkipReason, useLab } from '../harness.js';
 import { defineSelftestCases } from './bridge-selftest.js';
-import { fromHex, MLD_SELFTEST, MLD_SELFTEST_HOST, PktAgent, querier, waitUntil } from './helpers.js';
+import { MLD_SELFTEST, MLD_SELFTEST_HOST, PktAgent, querier, waitUntil } from './helpers.js';
+import { hex } from '../../../src/testkit/frames.js';
 
 const skip = labSkipReason ?? daemonStatus().reason;
 
@@ -74,7 +75,7 @@ describe.skipIf(skip !== null)(`bridge_mld.sh on igmpswitch${skip ? ` (skipped: 
   defineSelftestCases({
     file: 'bridge-mld.test.ts', lab, hosts: () => ({ a1, a2, a3, p1, p3 }), G, S, LMQT_MS, version: 2, // MLDv2
     // `$MZ <host> -c 1 $MZPKT_…`: the selftest's complete frame, sent raw from the host's port.
-    send: async (agent, pkt) => { await agent.send([fromHex(MLD_SELFTEST[pkt])]); },
+    send: async (agent, pkt) => { await agent.send([hex(MLD_SELFTEST[pkt])]); },
     leaveFrame: () => buildMldFrame({ srcMac: MLD_SELFTEST_HOST.mac, src: MLD_SELFTEST_HOST.addr, dst: 'ff02::1', vlan: 0, message: toIn }),
     ownQuery: () => ({ proto: ICMPV6, info: 130, src: QUERIER }), // MLD query (RFC 3810 §5.1) from our link-local address
     // As the selftest's MLD variant: "GMI should be 5 seconds".

@@ -9,6 +9,8 @@
 // and ICMPv6 MRD (length, checksum with pseudo-header), the MDB lookup ((S,G) before (*,G), placeholders),
 // router/flood flags and the unregistered policy, the report token bucket, the egress mask, and every counter.
 
+import { toHex } from '../../../src/testkit/frames.js';
+
 export type Action = 'drop' | 'forward' | 'punt' | 'punt_and_forward';
 export type PuntClass = 'none' | 'igmp' | 'mld' | 'pim' | 'mrd';
 
@@ -51,11 +53,6 @@ export interface MdbModelEntry {
 
 const ZERO16 = new Uint8Array(16);
 
-function hex16(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < 16; i++) s += (b[i]! < 16 ? '0' : '') + b[i]!.toString(16);
-  return s;
-}
 
 /** The 16-byte key of an address: IPv6 as is, IPv4 as ::ffff:a.b.c.d. */
 export function addressKey16(bytes: Uint8Array): Uint8Array {
@@ -72,7 +69,7 @@ export class MdbModel {
   readonly entries = new Map<string, MdbModelEntry>();
 
   private key(vlan: number, g: Uint8Array, s: Uint8Array): string {
-    return `${vlan & 0xfff}|${hex16(g)}|${hex16(s)}`;
+    return `${vlan & 0xfff}|${toHex(g.subarray(0, 16))}|${toHex(s.subarray(0, 16))}`;
   }
 
   set(vlan: number, group: Uint8Array, source: Uint8Array | null, ports: bigint): void {
