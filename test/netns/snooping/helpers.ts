@@ -11,7 +11,7 @@
 import { fileURLToPath } from 'node:url';
 import { nodeBin, nsExec, type Lab, type LabHost, type LabProcess, type SwitchProcess } from '../../../src/lab/index.js';
 import {
-  ethernet, ETHERTYPE_IPV4, hex, igmpEmit, igmpV2, ipv4, PROTO_IGMP, PROTO_PIM, ROUTER_ALERT, toHex,
+  ethernet, ETHERTYPE_IPV4, hex, igmpEmit, igmpV2, ipv4, type Ipv4Options, PROTO_IGMP, PROTO_PIM, ROUTER_ALERT, toHex,
 } from '../../../src/testkit/frames.js';
 import { ipv4MulticastMac } from '../../../src/wire/common.js';
 import { buildUdpFrame } from '../../../src/wire/control-frame.js';
@@ -28,16 +28,10 @@ export const MLDHOST = fileURLToPath(new URL('./mldhost.py', import.meta.url));
 /** 01:00:5e + the low 23 bits of the group (RFC 1112 §6.4). */
 export const multicastMac = ipv4MulticastMac;
 
-export interface Ipv4FrameSpec {
+export interface Ipv4FrameSpec extends Pick<Ipv4Options, 'src' | 'dst' | 'protocol' | 'payload' | 'ttl' | 'tos'> {
   srcMac: string;
   /** Default: the multicast MAC of dst. */
   dstMac?: string;
-  src: string;
-  dst: string;
-  protocol: number;
-  payload: Uint8Array;
-  ttl?: number;
-  tos?: number;
   /** Add the IPv4 Router Alert option (RFC 2113), as hosts and routers do for IGMP. */
   routerAlert?: boolean;
   id?: number;
