@@ -6,8 +6,8 @@
 // IPv4 options / fragments / inconsistent lengths, bad checksums, unknown message types. Those raw builders still
 // take their offsets, address writers and checksum from src/wire. Nothing here knows the Wasm core.
 
-import { internetChecksum as checksumOf, ipv6PseudoHeaderSum } from '../wire/checksum.js';
-import { ipv4MulticastMac, ipv6MulticastMac, parseIpv6, parseMac, writeIpv4, writeU16 } from '../wire/common.js';
+import { internetChecksum as checksumOf, ipv6PseudoHeaderSum, onesSum } from '../wire/checksum.js';
+import { ipv4MulticastMac, ipv6MulticastMac, parseIpv6, parseMac, writeIpv4, writeU16, writeU32 } from '../wire/common.js';
 import * as eth from '../wire/ethernet.js';
 import * as igmp from '../wire/igmp.js';
 import * as ip4 from '../wire/ipv4.js';
@@ -150,6 +150,7 @@ export interface Ipv4Options {
 export const PROTO_IGMP = ip4.Protocol.IGMP;
 export const PROTO_UDP = udp.PROTOCOL;
 export const PROTO_PIM = ip4.Protocol.PIM;
+export const PROTO_TCP = 6;
 export const ROUTER_ALERT = hex('94040000');
 
 /**
@@ -451,4 +452,27 @@ export function sampleFrames(): { name: string; frame: Uint8Array }[] {
       mrd.emit({ ...MRD_ADVERTISEMENT, family: 6 }).subarray(mrd.Field.QUERY_INTERVAL), { dst: mrd.ALL_SNOOPERS_V6 })],
   ];
   return list.map(([name, frame]) => ({ name, frame }));
+}
+
+// ---- TCP (only what the packet I/O tests need: a segment as a sender with checksum offload hands it over) ----
+
+/** TCP flags ACK | PSH (RFC 9293 §3.1). */
+export const TCP_ACK_PSH = 0x18;
+
+/**
+ * A TCP segment (20-octet header, no options) over IPv4 whose checksum field holds the folded, uncomplemented
+ * pseudo-header sum, as a sender using checksum offload leaves it (Linux CHECKSUM_PARTIAL; the device completes it).
+ */
+export function tcpSegmentPartial(o: { src: string; dst: string; srcPort: number; dstPort: number; seq: number; payload: Uint8Array }): Uint8Array {
+  const seg = new Uint8Array(20 + o.payload.length);
+  writeU16(seg, 0, o.srcPort);
+  writeU16(seg, 2, o.dstPort);
+  writeU32(seg, 4, o.seq >>> 0);
+  seg[12] = 5 << 4; // data offset: 5 words
+  seg[13] = TCP_ACK_PSH;
+  writeU16(seg, 14, 0xffff); // window
+  const pseudo = concat(ipv4Address(o.src), ipv4Address(o.dst), Uint8Array.of(0, PROTO_TCP, seg.length >> 8, seg.length & 0xff));
+  writeU16(seg, 16, onesSum(pseudo));
+  seg.set(o.payload, 20);
+  return seg;
 }

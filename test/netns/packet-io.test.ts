@@ -15,6 +15,7 @@ import { PortError, PortSet } from '../../src/io/ports.js';
 import { createTopo, ip, nsExec, type Topo } from './packet-io/topo.js';
 import { agent, Forwarder, JsonChild, tcpTransfer, type Msg, type Stats } from './packet-io/client.js';
 import { toHex } from '../../src/testkit/frames.js';
+import { rawFramesHex, type RawKind } from './packet-io/frames.js';
 
 const RAW = fileURLToPath(new URL('./packet-io/rawframe.py', import.meta.url));
 
@@ -73,8 +74,8 @@ async function captureWhile(ns: string, ifname: string, marker: string, max: num
   }
 }
 
-async function rawSend(ns: string, ifname: string, kind: string, count: number, marker: string): Promise<void> {
-  const s = new JsonChild('ip', ['netns', 'exec', ns, 'python3', RAW, 'send', ifname, kind, String(count), marker]);
+async function rawSend(ns: string, ifname: string, kind: RawKind, count: number, marker: string): Promise<void> {
+  const s = new JsonChild('ip', ['netns', 'exec', ns, 'python3', RAW, 'send', ifname, ...rawFramesHex(kind, count, marker)]);
   try {
     await s.wait((m) => m.type === 'sent', 45_000);
   } finally {
@@ -254,7 +255,7 @@ describe.skipIf(skip !== null).each(IO_CONFIGS.filter((c) => c.io === 'af_packet
   it('forwards a tagged GSO frame from a TAP as GSO, tag restored and offsets kept', async () => {
     const m = hex('IGS-GSO-TAG');
     const frames = await captureWhile(t.h2, t.e2, m, 40, async () => {
-      tap.send(`send vlan-gso 2 ${m}`);
+      tap.send(`send ${rawFramesHex('vlan-gso', 2, m).join(' ')}`);
       await tap.wait((x) => x.type === 'sent');
     });
     // 2 super-frames of 3000 B TCP payload: delivered whole (veth takes TSO) or as 1000 B segments; either way
