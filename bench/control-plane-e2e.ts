@@ -1,33 +1,42 @@
 // End-to-end control-plane benchmark of the running daemon (issue 6, scenarios f and g):
 //
-//   (f) membership reports per second absorbed: a host blasts IGMPv3 reports, one group record each (one
-//       CHANGE_TO_EXCLUDE({}) per report, i.e. a join), for distinct groups, from AF_PACKET as fast as it can
-//       (or at --rate). The daemon's "groups learned" figure is polled on its control socket (`show stats --json`:
-//       engine.groups; cross-checked against `show groups --json` at the end of each phase). Absorbed
-//       rate = groups learned / (time of the last new group − time of the first report sent).
-//       Phases: 0 → 10 k groups, then 10 k → 100 k groups.
+//   (f) membership reports per second absorbed, per address family: a host blasts IGMPv3 (then MLDv2) reports, one
+//       group record each (one CHANGE_TO_EXCLUDE({}) per report, i.e. a join), for distinct groups, from AF_PACKET
+//       as fast as it can (or at --rate). The frames are built here with the product's encoders (src/wire) and
+//       sent by a small Python loop. The daemon's "groups learned" figure is polled on its control socket
+//       (`show stats --json`: engine.groups; cross-checked against `show groups --json` at the end of each phase).
+//       Absorbed rate = groups learned / (time of the last new group − time of the first report sent).
+//       Phases per family (--families 4,6): 0 → 10 k groups, then 10 k → 100 k groups; IPv6 after IPv4, so the
+//       last phase ends with 100 k IPv4 + 100 k IPv6 groups (issue 12 item 5: ≤ 200 MB, ≥ 50,000 reports/s each).
 //   (f) join → first packet, with 10 k and then 100 k groups installed: a sender streams to --probe-groups test
 //       groups (each at --probe-pps); a receiver opens a socket, takes the time, calls IP_ADD_MEMBERSHIP for one
-//       test group and waits for the first datagram. Each probe uses a fresh group (no leave to wait for).
-//   (g) the daemon's VmRSS (/proc/PID/status) at start, with 10 k and with 100 k groups.
+//       test group and waits for the first datagram. Each probe uses a fresh group (no leave to wait for). IPv4.
+//   (g) the daemon's VmRSS (/proc/PID/status) at start, and after each phase (IPv4 10 k, 100 k; then IPv6 on top).
 //
-//   sudo node --import tsx bench/control-plane-e2e.ts [--groups 10000,100000] [--rate 0] [--probes 20]
+//   sudo node --import tsx bench/control-plane-e2e.ts [--groups 10000,100000] [--families 4,6] [--rate 0] [--probes 20]
 //                                                    [--probe-pps 2000] [--log-level info] [--node-arg ARG]… [--out bench/results]
 //
 // Root (network namespaces). Writes bench/results/control-plane-latest.json and prints a table. The switch runs
 // with snooping, its own querier, dataplane.mdb_capacity 262144, snooping.max_groups 0, no report rate limit, and
 // logging at "info" (the default: one JSON line per join); --log-level warn reloads it to warn after start.
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { cpus, loadavg } from 'node:os';
 import { stringify } from 'yaml';
 import { join } from 'node:path';
 import {
   createLab, labUnavailableReason, sleep, startSender, sweepStale, type Lab, type LabHost, type SwitchProcess,
 } from '../src/lab/index.js';
+import { buildIgmpFrame, buildMldFrame } from '../src/wire/control-frame.js';
+import { RecordType } from '../src/wire/igmp.js';
+
+type Family = 4 | 6;
 
 interface Options {
   groups: number[];
+  /** Address families blasted, in order (4: IGMPv3, 6: MLDv2). */
+  families: Family[];
   /** Reports per second offered by the blaster; 0 = as fast as it can. */
   rate: number;
   probes: number;
@@ -40,7 +49,7 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { groups: [10_000, 100_000], rate: 0, probes: 20, probePps: 2000, outDir: join(import.meta.dirname, 'results'), logLevel: 'info', nodeArgs: [] };
+  const o: Options = { groups: [10_000, 100_000], families: [4, 6], rate: 0, probes: 20, probePps: 2000, outDir: join(import.meta.dirname, 'results'), logLevel: 'info', nodeArgs: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const v = (): string => {
@@ -49,6 +58,7 @@ function parseOptions(argv: string[]): Options {
       return x;
     };
     if (a === '--groups') o.groups = v().split(',').map(Number);
+    else if (a === '--families') o.families = v().split(',').map((f) => (f === '6' ? 6 : 4));
     else if (a === '--rate') o.rate = Number(v());
     else if (a === '--probes') o.probes = Number(v());
     else if (a === '--probe-pps') o.probePps = Number(v());
@@ -65,30 +75,46 @@ function parseOptions(argv: string[]): Options {
 
 const log = (s: string): void => console.error(`[cp-e2e ${new Date().toISOString().slice(11, 19)}] ${s}`);
 
-/** Group number i (0-based) of the blast: 239.(i>>16).(i>>8).(i&255) offset into 239.16.0.0/12 to stay clear of the probes. */
-const blastGroup = (i: number): string => `239.${16 + ((i >> 16) & 0x0f)}.${(i >> 8) & 0xff}.${i & 0xff}`;
+/** Group number i (0-based) of the blast, IPv4 in 239.16.0.0/12 (clear of the probes), IPv6 in ff05::10:0:0/96. */
+const blastGroup = (family: Family, i: number): string => family === 4
+  ? `239.${16 + ((i >> 16) & 0x0f)}.${(i >> 8) & 0xff}.${i & 0xff}`
+  : `ff05::10:${((i >> 16) & 0xffff).toString(16)}:${(i & 0xffff).toString(16)}`;
+const isBlastGroup = (group: string): boolean => /^239\.(1[6-9]|2\d|3[01])\./.test(group) || group.startsWith('ff05::10:');
 const probeGroup = (phase: number, k: number): string => `239.1.${phase}.${k + 1}`;
 
-// The blaster: IGMPv3 reports (Router Alert, TTL 1, to 224.0.0.22) built and sent from Python over AF_PACKET.
+/**
+ * The blast's frames, built with the product's encoders: one report with one CHANGE_TO_EXCLUDE({}) record (a join)
+ * per group, IGMPv3 to 224.0.0.22 or MLDv2 to ff02::16 (from a link-local source, hop limit 1, Router Alert).
+ * Written to `path` as 2-byte big-endian length + frame.
+ */
+function writeBlastFrames(path: string, family: Family, host: LabHost, first: number, count: number): void {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (let i = first; i < first + count; i++) {
+    const record = { recordType: RecordType.CHANGE_TO_EXCLUDE_MODE, group: blastGroup(family, i), sources: [] };
+    const frame = family === 4
+      ? buildIgmpFrame({ srcMac: host.mac, src: host.addr, dst: '224.0.0.22', vlan: 0, message: { type: 'v3-report', records: [record] } })
+      : buildMldFrame({ srcMac: host.mac, src: 'fe80::1', dst: 'ff02::16', vlan: 0, message: { type: 'v2-report', records: [record] } });
+    const len = new Uint8Array([frame.length >> 8, frame.length & 0xff]);
+    chunks.push(len, frame);
+    total += 2 + frame.length;
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) { out.set(c, at); at += c.length; }
+  writeFileSync(path, out);
+}
+
+// The blaster: sends the frames of a file (writeBlastFrames) over AF_PACKET, as fast as it can or at `rate`.
 const BLASTER = String.raw`
 import socket, struct, sys, time, json
-ifname, mac, src, first, count, rate = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6])
-def csum(b):
-    if len(b) % 2: b += b'\0'
-    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
-    while s >> 16: s = (s & 0xffff) + (s >> 16)
-    return (~s) & 0xffff
-srcb = socket.inet_aton(src); dst = socket.inet_aton('224.0.0.22')
-eth = bytes.fromhex('01005e000016') + bytes.fromhex(mac.replace(':', '')) + b'\x08\x00'
+ifname, path, rate = sys.argv[1], sys.argv[2], float(sys.argv[3])
+data = open(path, 'rb').read()
 frames = []
-for i in range(first, first + count):
-    g = bytes([239, 16 + ((i >> 16) & 15), (i >> 8) & 255, i & 255])
-    rec = struct.pack('!BBH', 4, 0, 0) + g               # CHANGE_TO_EXCLUDE_MODE, no sources: a join
-    igmp = struct.pack('!BBHHH', 0x22, 0, 0, 0, 1) + rec
-    igmp = igmp[:2] + struct.pack('!H', csum(igmp)) + igmp[4:]
-    hdr = struct.pack('!BBHHHBBH4s4s', 0x46, 0xc0, 24 + len(igmp), i & 0xffff, 0, 1, 2, 0, srcb, dst) + b'\x94\x04\x00\x00'
-    hdr = hdr[:10] + struct.pack('!H', csum(hdr)) + hdr[12:]
-    frames.append(eth + hdr + igmp)
+at = 0
+while at < len(data):
+    n = struct.unpack('!H', data[at:at + 2])[0]
+    frames.append(data[at + 2:at + 2 + n]); at += 2 + n
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
 s.bind((ifname, 0))
@@ -171,19 +197,20 @@ function daemonPid(sw: SwitchProcess): number {
 }
 
 async function groupsCreated(sw: SwitchProcess): Promise<number> {
-  const s = (await sw.request('stats', {}, 10_000)) as { engine: Record<string, number | string> };
+  const s = (await sw.request('stats', {}, 60_000)) as { engine: Record<string, number | string> };
   const v = s.engine['groups'];
   if (v === undefined) throw new Error(`no groups in engine stats: ${Object.keys(s.engine).join(', ')}`);
   return Number(v);
 }
 
-/** Rows of `show groups` for blast groups (239.16.0.0/12). */
+/** Rows of `show groups` for blast groups (both families). */
 async function groupCount(sw: SwitchProcess): Promise<number> {
   const rows = (await sw.request('groups', {}, 60_000)) as { group?: string }[];
-  return rows.filter((r) => /^239\.(1[6-9]|2\d|3[01])\./.test(String(r.group))).length;
+  return rows.filter((r) => isBlastGroup(String(r.group))).length;
 }
 
 interface BlastResult {
+  family: Family;
   from: number;
   to: number;
   sent: number;
@@ -195,10 +222,16 @@ interface BlastResult {
   groupsAfter: number;
 }
 
-async function blast(lab: Lab, host: LabHost, sw: SwitchProcess, from: number, to: number, rate: number): Promise<BlastResult> {
+async function blast(lab: Lab, host: LabHost, sw: SwitchProcess, family: Family, from: number, to: number, rate: number): Promise<BlastResult> {
   const count = to - from;
-  const p = host.spawn('python3', ['-c', BLASTER, host.link, host.mac, host.addr, String(from), String(count), String(rate)], { label: 'blaster' });
-  await p.waitForJson((o) => o['type'] === 'ready', 120_000, 'blaster ready');
+  const path = join(tmpdir(), `igc-blast-${process.pid}-${family}-${from}.bin`);
+  writeBlastFrames(path, family, host, from, count);
+  const p = host.spawn('python3', ['-c', BLASTER, host.link, path, String(rate)], { label: 'blaster' });
+  try {
+    await p.waitForJson((o) => o['type'] === 'ready', 120_000, 'blaster ready');
+  } finally {
+    rmSync(path, { force: true }); // read by then (or the blaster failed)
+  }
   const before = await groupsCreated(sw);
   const series: [number, number][] = [];
   const t0 = Date.now() / 1000;
@@ -229,7 +262,7 @@ async function blast(lab: Lab, host: LabHost, sw: SwitchProcess, from: number, t
   const absorbSeconds = Math.max(1e-3, lastChange - d.t0);
   const groupsAfter = await groupCount(sw);
   return {
-    from, to, sent: d.sent, sendSeconds: d.t1 - d.t0, offeredPerS: d.sent / (d.t1 - d.t0),
+    family, from, to, sent: d.sent, sendSeconds: d.t1 - d.t0, offeredPerS: d.sent / (d.t1 - d.t0),
     learned, absorbSeconds, absorbedPerS: learned / absorbSeconds, groupsAfter,
   };
 }
@@ -293,34 +326,40 @@ async function main(): Promise<void> {
     log(`daemon pid ${pid}, VmRSS ${rss['start']!.toFixed(1)} MB at start`);
     const blasts: BlastResult[] = [];
     const latency: Record<string, unknown> = {};
-    let installed = 0;
-    for (const [phase, target] of o.groups.entries()) {
-      const b = await blast(lab, blaster, sw, installed, target, o.rate);
-      blasts.push(b);
-      installed = target;
-      log(`blast ${b.from} → ${b.to}: sent ${b.sent} in ${b.sendSeconds.toFixed(2)} s (${Math.round(b.offeredPerS)}/s offered); ` +
-        `learned ${b.learned} in ${b.absorbSeconds.toFixed(2)} s = ${Math.round(b.absorbedPerS)} reports/s absorbed; ` +
-        `show groups: ${b.groupsAfter} rows`);
-      await sleep(1000);
-      rss[String(target)] = vmRssMb(pid);
-      log(`VmRSS with ${target} groups: ${rss[String(target)]!.toFixed(1)} MB`);
-      const l = await joinLatency(lab, tx, rx, phase + 1, o);
-      const ok = l.ms.filter((x): x is number => x !== null);
-      const rep = l.reportMs.filter((x): x is number => x !== null);
-      // What the switch adds: from the report leaving the receiver to the first datagram, per probe.
-      const afterReport = l.ms.flatMap((x, k) => (x !== null && l.reportMs[k] != null ? [x - l.reportMs[k]!] : []));
-      latency[String(target)] = {
-        probes: l.ms.length, missed: l.ms.length - ok.length,
-        p50: ok.length ? quantile(ok, 0.5) : null, min: ok.length ? Math.min(...ok) : null,
-        max: ok.length ? Math.max(...ok) : null, p90: ok.length ? quantile(ok, 0.9) : null,
-        reportP50: rep.length ? quantile(rep, 0.5) : null,
-        afterReportP50: afterReport.length ? quantile(afterReport, 0.5) : null,
-        afterReportMin: afterReport.length ? Math.min(...afterReport) : null,
-        probePps: o.probePps, samples: l.ms, reportSamples: l.reportMs,
-      };
-      log(`join → first packet with ${target} groups: ${JSON.stringify(latency[String(target)], (k, v) => (k === 'samples' || k === 'reportSamples' ? undefined : typeof v === 'number' ? Math.round(v * 100) / 100 : v))}`);
-      rss[`${target}+probes`] = vmRssMb(pid);
-      await sleep(3000); // the probe groups' leaves are processed before the next blast
+    let phase = 0;
+    for (const family of o.families) {
+      let installed = 0;
+      for (const target of o.groups) {
+        phase++;
+        const b = await blast(lab, blaster, sw, family, installed, target, o.rate);
+        blasts.push(b);
+        installed = target;
+        const at = `ipv${family} ${target}`;
+        log(`IPv${family} blast ${b.from} → ${b.to}: sent ${b.sent} in ${b.sendSeconds.toFixed(2)} s (${Math.round(b.offeredPerS)}/s offered); ` +
+          `learned ${b.learned} in ${b.absorbSeconds.toFixed(2)} s = ${Math.round(b.absorbedPerS)} reports/s absorbed; ` +
+          `show groups: ${b.groupsAfter} rows`);
+        await sleep(1000);
+        rss[at] = vmRssMb(pid);
+        log(`VmRSS with ${target} IPv${family} groups (and the phases before): ${rss[at]!.toFixed(1)} MB`);
+        if (family !== 4) continue; // the probes are IPv4 hosts
+        const l = await joinLatency(lab, tx, rx, phase, o);
+        const ok = l.ms.filter((x): x is number => x !== null);
+        const rep = l.reportMs.filter((x): x is number => x !== null);
+        // What the switch adds: from the report leaving the receiver to the first datagram, per probe.
+        const afterReport = l.ms.flatMap((x, k) => (x !== null && l.reportMs[k] != null ? [x - l.reportMs[k]!] : []));
+        latency[String(target)] = {
+          probes: l.ms.length, missed: l.ms.length - ok.length,
+          p50: ok.length ? quantile(ok, 0.5) : null, min: ok.length ? Math.min(...ok) : null,
+          max: ok.length ? Math.max(...ok) : null, p90: ok.length ? quantile(ok, 0.9) : null,
+          reportP50: rep.length ? quantile(rep, 0.5) : null,
+          afterReportP50: afterReport.length ? quantile(afterReport, 0.5) : null,
+          afterReportMin: afterReport.length ? Math.min(...afterReport) : null,
+          probePps: o.probePps, samples: l.ms, reportSamples: l.reportMs,
+        };
+        log(`join → first packet with ${target} groups: ${JSON.stringify(latency[String(target)], (k, v) => (k === 'samples' || k === 'reportSamples' ? undefined : typeof v === 'number' ? Math.round(v * 100) / 100 : v))}`);
+        rss[`${at}+probes`] = vmRssMb(pid);
+        await sleep(3000); // the probe groups' leaves are processed before the next blast
+      }
     }
     Object.assign(results, { blasts, latency, rssMb: rss });
     if (process.env['CP_HEAP_SNAPSHOT']) { // with --node-arg --heapsnapshot-signal=SIGUSR2 --node-arg --diagnostic-dir=DIR
@@ -331,13 +370,13 @@ async function main(): Promise<void> {
     console.log('\nControl plane, end to end (igmpswitch daemon in a namespace lab)');
     console.log('scenario                                   | value');
     for (const b of blasts) {
-      console.log(`(f) reports/s absorbed, ${String(b.from).padStart(6)} → ${String(b.to).padEnd(6)} groups | ${Math.round(b.absorbedPerS)} /s (offered ${Math.round(b.offeredPerS)} /s, learned ${b.learned}/${b.sent})`);
+      console.log(`(f) IPv${b.family} reports/s absorbed, ${String(b.from).padStart(6)} → ${String(b.to).padEnd(6)} groups | ${Math.round(b.absorbedPerS)} /s (offered ${Math.round(b.offeredPerS)} /s, learned ${b.learned}/${b.sent})`);
     }
     for (const [g, l] of Object.entries(latency) as [string, { p50: number | null; min: number | null; max: number | null; missed: number; probes: number; reportP50: number | null; afterReportP50: number | null }][]) {
       console.log(`(f) join → first packet, ${g.padEnd(6)} groups       | p50 ${l.p50?.toFixed(2)} ms, min ${l.min?.toFixed(2)}, max ${l.max?.toFixed(2)} (${l.probes - l.missed}/${l.probes}; packet spacing ${(1000 / o.probePps).toFixed(2)} ms); ` +
         `kernel report sent after p50 ${l.reportP50?.toFixed(2)} ms, report → first packet p50 ${l.afterReportP50?.toFixed(2)} ms`);
     }
-    for (const [k, v] of Object.entries(rss)) console.log(`(g) VmRSS ${k.padEnd(14)}                   | ${v.toFixed(1)} MB`);
+    for (const [k, v] of Object.entries(rss)) console.log(`(g) VmRSS ${k.padEnd(20)}             | ${v.toFixed(1)} MB`);
     mkdirSync(o.outDir, { recursive: true });
     writeFileSync(join(o.outDir, 'control-plane-latest.json'), `${JSON.stringify(results, null, 2)}\n`);
     log(`wrote ${join(o.outDir, 'control-plane-latest.json')}`);

@@ -3,8 +3,8 @@
 #   npm run bench                 3 repetitions, all contenders and scenarios (~15 min on 2 vCPUs)
 #   npm run bench -- --quick      1 repetition, short windows
 #   npm run bench -- --help       the other options (bench/e2e.ts)
-# Then scenarios (f) and (g), the daemon's control plane with 10 k and 100 k groups (bench/control-plane-e2e.ts;
-# ~1 min). IGMPSWITCH_BENCH_CP=0 skips them; IGMPSWITCH_BENCH_CP_ARGS passes options to that script.
+# Then scenarios (f) and (g), the daemon's control plane with 10 k and 100 k IPv4, then IPv6 groups
+# (bench/control-plane-e2e.ts; ~2 min). IGMPSWITCH_BENCH_CP=0 skips them; IGMPSWITCH_BENCH_CP_ARGS passes options to that script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -323,7 +323,10 @@ int igs_xsk_open(igs_ctx *c, int index, const igs_xsk_opts *o, igs_err *e) {
   x->zero_copy = o->zero_copy;
   step = "BPF_MAP_UPDATE_ELEM(XSKMAP)";
   if (igs_xskmap_set(x->map_fd, 0, x->fd) < 0) goto fail;
-  refill(c, index, x);
+  /* No fill here: the next receive() fills every port's ring to the share of the ports open by then. Filling at
+   * open, with the share of the ports open so far (pool/2, pool/4, pool/6, ...), gave the first ports most of the
+   * pool and the last ones nothing: a quiet port keeps its fill ring until frames arrive, so the last ports' frames
+   * were dropped (xskFillEmpty) — seen as IPv6 neighbour discovery failing from port 6 of 6. */
   return 0;
 
 fail: {

@@ -137,7 +137,9 @@ export class SwitchManagement implements ManagementApi {
       for (const [k, v] of Object.entries(pc.messages)) if (v) counters[`msg_${k}`] = count(v);
       for (const [k, v] of Object.entries(pc.events)) if (v) counters[`event_${k}`] = count(v);
       if (io) {
-        for (const k of ['rxTruncated', 'rxErrors', 'rxDown', 'txDrops', 'txErrors', 'txDown', 'kernelDrops'] as const) {
+        // AF_XDP ports add the kernel's XSK losses (XDP_STATISTICS): no fill buffer, RX ring full, dropped, bad TX desc.
+        for (const k of ['rxTruncated', 'rxErrors', 'rxDown', 'txDrops', 'txErrors', 'txDown', 'kernelDrops',
+          'xskFillEmpty', 'xskRxRingFull', 'xskRxDropped', 'xskTxInvalid'] as const) {
           if (io[k]) counters[`io_${k}`] = count(io[k]);
         }
       }

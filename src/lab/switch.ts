@@ -122,7 +122,8 @@ export function generatedConfig(ports: readonly string[], dir: string): ConfigOb
 
 /**
  * The packet I/O method every lab switch runs on: `IGS_DATAPLANE_IO=af_xdp|af_packet|auto` (unset: the config
- * default). The namespace tests run once per method this way (`npm run test:netns:matrix`), not as copies.
+ * default). The namespace tests run once per method this way, not as copies: vitest project `netns-af_xdp`
+ * (vitest.config.ts) sets it for the files of its back-end matrix.
  */
 export function labIo(): string | undefined {
   const io = process.env['IGS_DATAPLANE_IO'];

@@ -19,6 +19,7 @@
 
 import type { TableCommand } from '../dataplane/commands.js';
 import { ChurnMap } from './churn-map.js';
+import { SmallMap } from './small-map.js';
 import type { GroupState } from './membership.js';
 
 /** Static (configured) ports of one (VLAN, G). */
@@ -65,10 +66,21 @@ export function desiredEntries(group: GroupState | undefined, statics: StaticGro
   return out;
 }
 
-interface Installed {
-  vlan: number;
-  group: string;
-  entries: Map<string, bigint>;
+/**
+ * The entries installed for one (VLAN, G): the (*,G) port mask alone (the common case: every member in EXCLUDE({})),
+ * or the map source → ports (STAR for (*,G)). A bare mask keeps a membership's MDB mirror at one bigint.
+ */
+type Installed = bigint | SmallMap<string, bigint>;
+
+function installedEntries(i: Installed | undefined): Iterable<[string, bigint]> {
+  if (i === undefined) return [];
+  return typeof i === 'bigint' ? [[STAR, i]] : i;
+}
+
+function installedGet(i: Installed | undefined, source: string): bigint | undefined {
+  if (i === undefined) return undefined;
+  if (typeof i === 'bigint') return source === STAR ? i : undefined;
+  return i.get(source);
 }
 
 /**
@@ -119,9 +131,9 @@ export class MdbMirror {
    */
   sync(key: string, vlan: number, group: string, desired: Map<string, bigint>, out: TableCommand[]): boolean {
     const have = this.installed.get(key);
-    const now = new Map<string, bigint>();
+    const now = new SmallMap<string, bigint>();
     if (have !== undefined) {
-      for (const src of have.entries.keys()) {
+      for (const [src] of installedEntries(have)) {
         if (!desired.has(src)) {
           out.push({ op: 'mdbDelete', vlan, group, source: src === STAR ? null : src });
           this.used--;
@@ -131,7 +143,7 @@ export class MdbMirror {
     }
     let missing = 0;
     for (const [src, ports] of desired) {
-      const had = have?.entries.get(src);
+      const had = installedGet(have, src);
       if (had === undefined) {
         if (!this.hasRoom()) { missing++; continue; }
         this.used++;
@@ -141,7 +153,7 @@ export class MdbMirror {
       now.set(src, ports);
     }
     if (now.size === 0) this.installed.delete(key);
-    else this.installed.set(key, { vlan, group, entries: now });
+    else this.installed.set(key, now.size === 1 && now.has(STAR) ? now.get(STAR)! : now);
     this.refusals += missing;
     if (missing > 0) this.pending.add(key);
     else this.pending.delete(key);
@@ -178,7 +190,9 @@ export class MdbMirror {
     return this.installed.keys();
   }
 
-  get(key: string): Installed | undefined {
-    return this.installed.get(key);
+  /** The entries installed for `key` (source → ports; STAR for (*,G)). */
+  get(key: string): Map<string, bigint> | undefined {
+    const i = this.installed.get(key);
+    return i === undefined ? undefined : new Map(installedEntries(i));
   }
 }

@@ -28,6 +28,7 @@
 
 import { RecordType } from '../wire/igmp.js';
 import type { FilterMode } from './membership.js';
+import { SmallMap } from './small-map.js';
 
 /** The empty source list every EXCLUDE({}) / INCLUDE({}) host shares. */
 const NO_SOURCES: ReadonlySet<string> = new Set<string>();
@@ -38,8 +39,8 @@ export interface HostState {
   lastSeen: number;
 }
 
-export class HostTable {
-  readonly hosts = new Map<string, HostState>();
+/** The hosts of one port-group by address. The table is itself the map (one object less per membership). */
+export class HostTable extends SmallMap<string, HostState> {
   /** A host could not be tracked (table full): answers are "wanted" until the table empties. */
   overflow = false;
 
@@ -47,7 +48,14 @@ export class HostTable {
    * @param completeAt when the table has heard every host (−Infinity: from the start, for a table
    *   created with its port-group).
    */
-  constructor(private readonly maxHosts: number, readonly completeAt = -Infinity) {}
+  constructor(private readonly maxHosts: number, readonly completeAt = -Infinity) {
+    super();
+  }
+
+  /** The hosts (this map). */
+  get hosts(): SmallMap<string, HostState> {
+    return this;
+  }
 
   /** Has the table heard every host behind the port (so "nobody wants it" can be believed)? */
   complete(now: number): boolean {

@@ -83,11 +83,11 @@ export interface OtherQuerier {
 export class VlanQuerier {
   other: OtherQuerier | null = null;
   /** Other Querier Present timer (§6.6.2), running while `other` is set. */
-  readonly otherTimer: Timer;
+  readonly otherTimer: Timer<typeof TimerKind.OtherQuerier>;
   /** A 0.0.0.0 querier was heard within OQPI. */
-  readonly proxyTimer: Timer;
+  readonly proxyTimer: Timer<typeof TimerKind.ProxyQuerier>;
   /** Own General Query timer; running while we are the querier. */
-  readonly generalTimer: Timer;
+  readonly generalTimer: Timer<typeof TimerKind.GeneralQuery>;
   /**
    * When the first General Query round on this VLAN ends: the time of the first General Query we sent,
    * or heard from the querier we follow, plus its Max Resp Time (hosts have answered by then). Null

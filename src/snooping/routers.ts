@@ -20,7 +20,7 @@ import { Timer, TimerKind, type DeadlineQueue } from './timers.js';
 export type RouterVia = 'query' | 'pim' | 'mrd';
 
 export class RouterLearning {
-  readonly timer: Timer;
+  readonly timer: Timer<typeof TimerKind.Router>;
   constructor(
     readonly key: string,
     readonly port: number,

@@ -4,6 +4,9 @@
 // says when the next thing is due. All values below are in milliseconds unless the name says otherwise.
 
 import type { SnoopingConfig } from './config.js';
+import type { PortGroup, SourceRecord } from './membership.js';
+import type { VlanQuerier } from './querier.js';
+import type { RouterLearning } from './routers.js';
 
 export const SECOND_MS = 1000;
 /** Max Resp Times travel in tenths of a second (RFC 2236 §2.2, RFC 3376 §4.1.1). */
@@ -141,16 +144,32 @@ export type TimerKind = (typeof TimerKind)[keyof typeof TimerKind];
  */
 export const STOPPED = -Infinity;
 
+/** The owner of each kind of timer: what the engine acts on when it fires. */
+export interface TimerOwners {
+  [TimerKind.Source]: SourceRecord;
+  [TimerKind.Group]: PortGroup;
+  [TimerKind.Rexmit]: PortGroup;
+  [TimerKind.V1Host]: PortGroup;
+  [TimerKind.V2Host]: PortGroup;
+  [TimerKind.GeneralQuery]: VlanQuerier;
+  [TimerKind.OtherQuerier]: VlanQuerier;
+  [TimerKind.ProxyQuerier]: VlanQuerier;
+  [TimerKind.Router]: RouterLearning;
+  /** Engine timers: the engine itself acts, no owner. */
+  [TimerKind.Policy]: null;
+  [TimerKind.Solicit]: null;
+}
+
 /**
  * A restartable timer. `due` is the absolute expiry (ms) or STOPPED.
  * Created once per owner and re-armed; never shared.
  */
-export class Timer {
+export class Timer<K extends TimerKind = TimerKind> {
   /** Absolute expiry time in ms, or STOPPED. */
   due = STOPPED;
   /** Time of this timer's live entry in the heap, or STOPPED (internal to DeadlineQueue). */
   queued = STOPPED;
-  constructor(readonly kind: TimerKind, readonly owner: unknown) {}
+  constructor(readonly kind: K, readonly owner: TimerOwners[K]) {}
 
   get running(): boolean {
     return this.due !== STOPPED;
@@ -162,54 +181,57 @@ export class Timer {
   }
 }
 
-interface Entry {
-  at: number;
-  seq: number;
-  timer: Timer;
-}
+/** Any timer, as a union over its kind: a `switch (t.kind)` narrows `t.owner` to that kind's owner. */
+export type AnyTimer = { [K in TimerKind]: Timer<K> }[TimerKind];
 
 /**
  * Min-heap of deadlines with lazy re-arming: pushing later deadlines does not add heap entries;
  * a timer that was postponed is re-queued when its old entry surfaces. So a membership timer
  * refreshed by every report costs O(1), and the heap holds about one entry per running timer.
  * Ties are broken by insertion order, so runs are deterministic.
+ *
+ * The heap is three parallel arrays (due time, sequence number, timer) rather than an entry object each: one
+ * object less per running timer (issue 12, item 5).
  */
 export class DeadlineQueue {
-  private heap: Entry[] = [];
+  /** Heap entry i: due time ats[i], tie-break seqs[i], timer timers[i]. */
+  private ats: number[] = [];
+  private seqs: number[] = [];
+  private timers: AnyTimer[] = [];
   private seq = 0;
   /** Running timers that have a heap entry; the rest of the heap is stale. */
   private useful = 0;
 
   /** Start or restart `t` to expire at `due`. */
-  arm(t: Timer, due: number): void {
+  arm(t: AnyTimer, due: number): void {
     if (!Number.isFinite(due)) throw new RangeError(`timer due time must be finite, got ${due}`);
     if (!(t.queued !== STOPPED && t.due !== STOPPED)) this.useful++;
     t.due = due;
     if (t.queued === STOPPED || due < t.queued) {
       t.queued = due;
-      this.push({ at: due, seq: this.seq++, timer: t });
+      this.push(due, t);
     }
   }
 
   /** Stop `t`; its heap entry is dropped when it surfaces or at the next compaction. */
-  stop(t: Timer): void {
+  stop(t: AnyTimer): void {
     if (t.queued !== STOPPED && t.due !== STOPPED) this.useful--;
     t.due = STOPPED;
     // Stopped timers of deleted memberships would otherwise stay in the heap until their old due
     // time (up to a GMI away): with join/leave churn the heap would grow by the churn rate × GMI.
-    if (this.heap.length > 1024 && this.heap.length > 4 * this.useful) this.compact();
+    if (this.ats.length > 1024 && this.ats.length > 4 * this.useful) this.compact();
   }
 
   /** Earliest due time of a running timer, or Infinity. */
   next(): number {
     for (;;) {
-      const e = this.heap[0];
-      if (e === undefined) return Infinity;
-      const t = e.timer;
-      if (e.at !== t.queued) { this.pop(); continue; }
+      if (this.ats.length === 0) return Infinity;
+      const at = this.ats[0]!;
+      const t = this.timers[0]!;
+      if (at !== t.queued) { this.pop(); continue; }
       if (t.due === STOPPED) { this.pop(); t.queued = STOPPED; continue; }
-      if (t.due > e.at) { this.pop(); t.queued = t.due; this.push({ at: t.due, seq: this.seq++, timer: t }); continue; }
-      return e.at;
+      if (t.due > at) { this.pop(); t.queued = t.due; this.push(t.due, t); continue; }
+      return at;
     }
   }
 
@@ -217,18 +239,18 @@ export class DeadlineQueue {
    * The next timer whose due time is ≤ now, stopped (due = STOPPED) before it is returned so the handler
    * may re-arm it; null when nothing is due. Timers come out in due-time order.
    */
-  popDue(now: number): { timer: Timer; at: number } | null {
+  popDue(now: number): { timer: AnyTimer; at: number } | null {
     for (;;) {
-      const e = this.heap[0];
-      if (e === undefined || e.at > now) return null;
+      if (this.ats.length === 0 || this.ats[0]! > now) return null;
+      const entryAt = this.ats[0]!;
+      const t = this.timers[0]!;
       this.pop();
-      const t = e.timer;
-      if (e.at !== t.queued) continue;       // superseded by an earlier entry
+      if (entryAt !== t.queued) continue;    // superseded by an earlier entry
       t.queued = STOPPED;
       if (t.due === STOPPED) continue;       // stopped
-      if (t.due > e.at) {                    // postponed while queued: re-queue at the real time
+      if (t.due > entryAt) {                 // postponed while queued: re-queue at the real time
         t.queued = t.due;                    // (if that is ≤ now it surfaces again, in time order)
-        this.push({ at: t.due, seq: this.seq++, timer: t });
+        this.push(t.due, t);
         continue;
       }
       const at = t.due;
@@ -240,53 +262,75 @@ export class DeadlineQueue {
 
   /** Heap entries, live or stale (for tests and the benchmark). */
   get size(): number {
-    return this.heap.length;
+    return this.ats.length;
   }
 
   /** Drop stale entries and rebuild the heap: O(n), after at least 3n/4 stops, so O(1) amortised. */
   private compact(): void {
-    const kept: Entry[] = [];
-    for (const e of this.heap) {
-      const t = e.timer;
-      if (e.at !== t.queued) continue;
+    const kept: number[] = [];
+    for (let i = 0; i < this.ats.length; i++) {
+      const t = this.timers[i]!;
+      if (this.ats[i] !== t.queued) continue;
       if (t.due === STOPPED) { t.queued = STOPPED; continue; }
-      kept.push(e);
+      kept.push(i);
     }
-    kept.sort((a, b) => (less(a, b) ? -1 : 1));
-    this.heap = kept;
+    kept.sort((a, b) => this.ats[a]! - this.ats[b]! || this.seqs[a]! - this.seqs[b]!);
+    // A sorted array is a heap.
+    this.ats = kept.map((i) => this.ats[i]!);
+    this.seqs = kept.map((i) => this.seqs[i]!);
+    this.timers = kept.map((i) => this.timers[i]!);
   }
 
-  private push(e: Entry): void {
-    const h = this.heap;
-    h.push(e);
-    let i = h.length - 1;
+  private less(i: number, j: number): boolean {
+    const a = this.ats[i]!;
+    const b = this.ats[j]!;
+    return a < b || (a === b && this.seqs[i]! < this.seqs[j]!);
+  }
+
+  private swap(i: number, j: number): void {
+    const at = this.ats[i]!;
+    this.ats[i] = this.ats[j]!;
+    this.ats[j] = at;
+    const seq = this.seqs[i]!;
+    this.seqs[i] = this.seqs[j]!;
+    this.seqs[j] = seq;
+    const t = this.timers[i]!;
+    this.timers[i] = this.timers[j]!;
+    this.timers[j] = t;
+  }
+
+  private push(at: number, t: AnyTimer): void {
+    this.ats.push(at);
+    this.seqs.push(this.seq++);
+    this.timers.push(t);
+    let i = this.ats.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!less(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
+      if (!this.less(i, p)) break;
+      this.swap(i, p);
       i = p;
     }
   }
 
   private pop(): void {
-    const h = this.heap;
-    const last = h.pop()!;
-    if (h.length === 0) return;
-    h[0] = last;
+    const at = this.ats.pop()!;
+    const seq = this.seqs.pop()!;
+    const t = this.timers.pop()!;
+    const n = this.ats.length;
+    if (n === 0) return;
+    this.ats[0] = at;
+    this.seqs[0] = seq;
+    this.timers[0] = t;
     let i = 0;
     for (;;) {
       const l = 2 * i + 1;
       const r = l + 1;
       let m = i;
-      if (l < h.length && less(h[l]!, h[m]!)) m = l;
-      if (r < h.length && less(h[r]!, h[m]!)) m = r;
+      if (l < n && this.less(l, m)) m = l;
+      if (r < n && this.less(r, m)) m = r;
       if (m === i) break;
-      [h[i], h[m]] = [h[m]!, h[i]!];
+      this.swap(i, m);
       i = m;
     }
   }
-}
-
-function less(a: Entry, b: Entry): boolean {
-  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
 }
