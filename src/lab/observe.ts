@@ -10,15 +10,27 @@ import { tcpTransfer, type TcpResult } from './traffic.js';
 
 export { sleep };
 
-/** Poll until fn returns something truthy (returned), or throw after timeoutMs with describe()'s text. */
-export async function waitUntil<T>(what: string, fn: () => Promise<T | undefined | null | false> | T | undefined | null | false,
-  timeoutMs: number, everyMs = 100, describe?: () => Promise<string> | string): Promise<T> {
+/**
+ * Poll fn every intervalMs until it returns a value other than undefined/false/null, or throw after timeoutMs with
+ * the last value seen (describe() turns it into text).
+ */
+export async function waitUntil<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false | null> | T | undefined | false | null,
+  timeoutMs = 5_000,
+  intervalMs = 50,
+  describe?: () => Promise<string> | string,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
+  let last: unknown;
   for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${describe ? `\n${await describe()}` : ''}`);
-    await sleep(everyMs);
+    last = await fn();
+    if (last !== undefined && last !== false && last !== null) return last as T;
+    if (Date.now() > until) {
+      const d = describe ? await describe() : JSON.stringify(last);
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${d}`);
+    }
+    await sleep(intervalMs);
   }
 }
 

@@ -9,7 +9,8 @@
 //   * polling with deadlines (waitUntil), and typed access to the daemon's management API.
 
 import { fileURLToPath } from 'node:url';
-import { nodeBin, nsExec, type Lab, type LabHost, type LabProcess, type SwitchProcess } from '../../../src/lab/index.js';
+import { nodeBin, nsExec, type Lab, type LabHost, type LabProcess } from '../../../src/lab/index.js';
+import { groups, sleep, sw, waitUntil } from '../../../src/lab/observe.js';
 import {
   ethernet, ETHERTYPE_IPV4, hex, igmpEmit, igmpV2, ipv4, type Ipv4Options, PROTO_IGMP, PROTO_PIM, ROUTER_ALERT, toHex,
 } from '../../../src/testkit/frames.js';
@@ -388,40 +389,11 @@ export class MldHost extends JsonLineAgent {
 
 // ------------------------------------------------------------------------------------------------ waiting
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/**
- * Poll fn every intervalMs until it returns a value other than undefined/false/null, or throw after timeoutMs with
- * the last value seen (describe() turns it into text).
- */
-export async function waitUntil<T>(
-  what: string,
-  fn: () => Promise<T | undefined | false | null> | T | undefined | false | null,
-  timeoutMs = 5_000,
-  intervalMs = 50,
-  describe?: () => Promise<string> | string,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    last = await fn();
-    if (last !== undefined && last !== false && last !== null) return last as T;
-    if (Date.now() > until) {
-      const d = describe ? await describe() : JSON.stringify(last);
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${d}`);
-    }
-    await sleep(intervalMs);
-  }
-}
-
 // ------------------------------------------------------------------------------------------------ management
+// Views and waits common to every namespace test and the soak benchmark live in src/lab/observe.ts.
 
-export function sw(lab: Lab): SwitchProcess {
-  if (!lab.switch) throw new Error('igmpswitch is not running in this lab');
-  return lab.switch;
-}
+export { groups, num, ports, querier, sleep, sw, waitSnooping, waitUntil } from '../../../src/lab/observe.js';
+
 
 /** GET /metrics of the switch (listening on 127.0.0.1:`port` in its own namespace: no clash with anything outside it). */
 export async function scrapeMetrics(lab: Lab, port: number): Promise<string> {
@@ -439,16 +411,8 @@ export function metricSamples(text: string, name: string): Map<string, number> {
   return out;
 }
 
-export async function groups(lab: Lab): Promise<GroupRow[]> {
-  return (await sw(lab).request('groups')) as GroupRow[];
-}
-
 export async function groupRow(lab: Lab, group: string, port: string): Promise<GroupRow | undefined> {
   return (await groups(lab)).find((g) => g.group === group && g.port === port && g.vlan === 0);
-}
-
-export async function querier(lab: Lab): Promise<QuerierView> {
-  return (await sw(lab).request('querier')) as QuerierView;
 }
 
 export async function routers(lab: Lab): Promise<RouterRow[]> {
@@ -459,29 +423,13 @@ export async function stats(lab: Lab): Promise<StatsView> {
   return (await sw(lab).request('stats')) as StatsView;
 }
 
-export async function ports(lab: Lab): Promise<PortRow[]> {
-  return (await sw(lab).request('ports')) as PortRow[];
-}
-
 export async function trace(lab: Lab, params: { in: string; dst: string; src?: string }): Promise<TraceResult> {
   return (await sw(lab).request('trace', params)) as TraceResult;
-}
-
-/** The switch filters by membership now (not flooding: startup window over, a querier exists or no_querier: filter). */
-export async function waitSnooping(lab: Lab, timeoutMs = 10_000): Promise<QuerierView> {
-  return waitUntil('snooping to filter (show querier: mode snoop)', async () => {
-    const q = await querier(lab);
-    return q.snoopingActive ? q : undefined;
-  }, timeoutMs, 100, async () => JSON.stringify(await querier(lab)));
 }
 
 /** Source rows of a group record as { address: {blocked, timerMs} }. */
 export function sourceMap(row: GroupRow | undefined): Map<string, { blocked: boolean; timerMs: number | null }> {
   return new Map((row?.sources ?? []).map((s) => [s.address, { blocked: s.blocked, timerMs: s.timerMs }]));
-}
-
-export function num(v: unknown): number {
-  return typeof v === 'string' ? Number(v) : typeof v === 'number' ? v : 0;
 }
 
 /** Daemon log lines (pino JSON) with the given event name. */
