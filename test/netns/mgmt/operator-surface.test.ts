@@ -10,7 +10,7 @@ import type { GroupRow, PortRow } from '../../../src/mgmt/api.js';
 import { readCapture } from '../../../src/mgmt/pcap.js';
 import { decodeControlFrame, l3OffsetOf } from '../../../src/wire/control-frame.js';
 import { labSkipReason } from '../harness.js';
-import { groupRow, metricSamples as family, querier, scrapeMetrics, sw, waitUntil } from '../snooping/helpers.js';
+import { metricSamples as family, querier, scrapeMetrics, sw } from '../snooping/helpers.js';
 import { cli, useMemberLab } from './helpers.js';
 
 const skip = labSkipReason ?? daemonStatus().reason;

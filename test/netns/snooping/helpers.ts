@@ -18,7 +18,7 @@ import { ipv4MulticastMac } from '../../../src/wire/common.js';
 import { buildUdpFrame } from '../../../src/wire/control-frame.js';
 import * as pim from '../../../src/wire/pim.js';
 import * as udp from '../../../src/wire/udp.js';
-import type { GroupRow, QuerierView, RouterRow, StatsView, PortRow, TraceResult } from '../../../src/mgmt/api.js';
+import type { GroupRow, RouterRow, StatsView, TraceResult } from '../../../src/mgmt/api.js';
 
 export const PKTAGENT = fileURLToPath(new URL('./pktagent.py', import.meta.url));
 export const MLDHOST = fileURLToPath(new URL('./mldhost.py', import.meta.url));

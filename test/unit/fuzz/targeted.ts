@@ -4,7 +4,7 @@
 
 import fc from 'fast-check';
 import {
-  concat, ETHERTYPE_IPV4, ethernet, icmpv6, IGMP, igmpMessage, igmpV2, igmpV3Report, ipv4, ipv4Address, ipv4GroupMac, ipv6, ipv6GroupMac, MLD,
+  ETHERTYPE_IPV4, ethernet, icmpv6, IGMP, igmpMessage, igmpV2, igmpV3Report, ipv4, ipv4GroupMac, ipv6, ipv6GroupMac, MLD,
   mldV1Body, NH_ICMPV6, PROTO_IGMP, PROTO_PIM, ROUTER_ALERT, type VlanTag,
 } from '../../../src/testkit/frames.js';
 import { etherTypeOffset, fixChecksums } from './frame-gen.js';
