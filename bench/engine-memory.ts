@@ -14,7 +14,7 @@
 // bench/control-plane-e2e.ts (g)); 1 M memberships without failure; ≥ 50,000 reports/s absorbed per family.
 
 import type { TableCommand } from '../src/dataplane/commands.js';
-import { defaultPortConfig, defaultSnoopingConfig } from '../src/snooping/config.js';
+import { defaultPortConfig, defaultSnoopingConfig } from '../src/config/translate.js';
 import { SnoopingEngine } from '../src/snooping/engine.js';
 import { IPV4, IPV6, type AddressFamily } from '../src/snooping/family.js';
 import { MdbBudget } from '../src/snooping/forwarding.js';

@@ -25,14 +25,14 @@ if [ ! -x bench/bin/cxdpforward ] || [ bench/cxdpforward.c -nt bench/bin/cxdpfor
   gcc -O2 -Wall -o bench/bin/cxdpforward bench/cxdpforward.c
 fi
 
-if [ ! -f dist/daemon.js ]; then
-  echo "bench: dist/daemon.js is missing; igmpswitch will be skipped (npm run build first)" >&2
+if [ ! -f dist/daemon/run.js ]; then
+  echo "bench: dist/daemon/run.js is missing; igmpswitch will be skipped (npm run build first)" >&2
 fi
 
 node --import tsx bench/e2e.ts "$@"
 
 case " $* " in *" --help "*|*" -h "*) exit 0 ;; esac
-if [ "${IGMPSWITCH_BENCH_CP:-1}" != 0 ] && [ -f dist/daemon.js ]; then
+if [ "${IGMPSWITCH_BENCH_CP:-1}" != 0 ] && [ -f dist/daemon/run.js ]; then
   # shellcheck disable=SC2086
   node --import tsx bench/control-plane-e2e.ts ${IGMPSWITCH_BENCH_CP_ARGS:-}
 fi

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { isMulticastIPv4, isMulticastIPv6, isUnicastIPv4, isUnicastIPv6 } from '../config/address.js';
+import { isMulticastIPv4, isMulticastIPv6, isUnicastIPv4, isUnicastIPv6 } from '../wire/address.js';
 import type { TraceParams } from '../mgmt/api.js';
 import { ControlError, request, stream } from '../mgmt/control-client.js';
 import { openPcapngWriter, type PcapngWriter } from '../mgmt/pcap.js';
@@ -95,9 +95,9 @@ Options:
     options: { config: { type: 'string', short: 'c' } },
     async run(v) {
       const configPath = requireString(v, 'config', 'run');
-      const mod = await importOptional<{ runDaemon(opts: { configPath: string }): Promise<void> }>(
-        '../daemon.js', 'the daemon (src/daemon.ts)');
-      await mod.runDaemon({ configPath: path.resolve(configPath) });
+      // Loaded on use: the other verbs start without the daemon's modules.
+      const { runDaemon } = await import('../daemon/run.js');
+      await runDaemon({ configPath: path.resolve(configPath) });
       // runDaemon returns once the switch is forwarding (it then runs until a signal) or after a start-up failure,
       // which it reports through process.exitCode (1); keep that status.
       return typeof process.exitCode === 'number' ? process.exitCode : 0;
@@ -370,22 +370,14 @@ Options (handled by the demo itself):
     options: {},
     passthrough: true,
     async run(_v, args) {
-      const mod = await importOptional<{
-        runDemo(opts?: object): Promise<{ exitCode?: number } | void>;
-        parseDemoArgs?(argv: readonly string[]): object;
-      }>('../lab/demo.js', 'the demo (src/lab/demo.ts)');
-      let opts: object = {};
-      if (mod.parseDemoArgs) {
-        try {
-          opts = mod.parseDemoArgs(args);
-        } catch (err) {
-          throw new UsageError((err as Error).message, 'demo');
-        }
-      } else if (args.length) {
-        throw new UsageError(`unexpected argument "${args[0]}"`, 'demo');
+      const { parseDemoArgs, runDemo } = await import('../lab/demo.js');
+      let opts;
+      try {
+        opts = parseDemoArgs(args);
+      } catch (err) {
+        throw new UsageError((err as Error).message, 'demo');
       }
-      const result = await mod.runDemo(opts);
-      return result && typeof result.exitCode === 'number' ? result.exitCode : 0;
+      return (await runDemo(opts)).exitCode;
     },
   },
 };
@@ -500,22 +492,6 @@ function socketOf(v: Values): string {
 }
 
 /** Imports a module that another part of the build provides, with a clear error if this build lacks it. */
-async function importOptional<T>(spec: string, what: string): Promise<T> {
-  try {
-    return (await import(spec)) as T;
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    // Only the module itself missing, not something it imports: the message names the module (as a path under
-    // node, a root-relative one under vite).
-    const name = path.basename(spec, '.js');
-    const itself = new RegExp(`[/\\\\]${name}(\\.[jt]s)?['"]`);
-    if (e?.code === 'ERR_MODULE_NOT_FOUND' && itself.test(String(e.message))) {
-      throw new CliError(`${what} is not part of this build`);
-    }
-    throw err;
-  }
-}
-
 /** The caller's signal, or one that fires on SIGINT/SIGTERM (handlers removed by the returned cleanup). */
 function interruptSignal(io: CliIo): { signal: AbortSignal; dispose(): void } {
   if (io.signal) return { signal: io.signal, dispose() {} };

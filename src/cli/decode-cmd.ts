@@ -2,7 +2,7 @@
 // field by field, and with --switch what the switch makes of it (src/decode/replay.ts).
 
 import { readFileSync } from 'node:fs';
-import type { ControlFrame } from '../mgmt/api.js';
+import type { CapturedFrame } from '../mgmt/api.js';
 import { stream } from '../mgmt/control-client.js';
 import { CaptureFormatError, LINKTYPE_ETHERNET, readCapture } from '../mgmt/pcap.js';
 import { renderMessage } from '../decode/render.js';
@@ -112,7 +112,7 @@ export interface DecodeLiveOptions {
 }
 
 /** in/out from a streamed frame's direction (rx: received by the switch, tx: sent by it). */
-function directionOf(f: ControlFrame): FrameInput['direction'] {
+function directionOf(f: CapturedFrame): FrameInput['direction'] {
   return f.direction === 'tx' ? 'out' : 'in';
 }
 

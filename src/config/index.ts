@@ -10,7 +10,7 @@ export { loadConfig, parseConfig } from './load.js';
 export type { LoadedConfig, ConfigSource } from './load.js';
 export { ConfigError, formatProblem } from './errors.js';
 export type { ConfigProblem } from './errors.js';
-export { toEngineConfig, toWorkerParams, assignPortIndices } from './engine.js';
+export { toEngineConfig, toWorkerParams, assignPortIndices } from './translate.js';
 export { diffConfig, describeChange, needsRestart, reloadableConfig, TIMER_KEYS, SNOOPING_POLICY_KEYS, SETTING_SECTIONS } from './diff.js';
 export type { ConfigChange, TimerKey, SnoopingPolicyKey, SettingSection } from './diff.js';
 export { parseDuration, formatDuration } from './duration.js';

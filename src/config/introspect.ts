@@ -48,12 +48,6 @@ export function baseOf(schema: Schema): Schema {
   return s;
 }
 
-/** True when null is accepted (a `nullable` wrapper somewhere on the way down). */
-export function isNullable(schema: Schema): boolean {
-  for (let s: Schema | null = schema; s; s = innerOf(s)) if (defOf(s).type === 'nullable') return true;
-  return false;
-}
-
 /** The shape of an object schema (through wrappers), or null. */
 export function shapeOf(schema: Schema): Record<string, Schema> | null {
   const def = defOf(baseOf(schema));

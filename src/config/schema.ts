@@ -7,14 +7,32 @@
 // the socket mode as a number. The object is deeply frozen.
 
 import * as z from 'zod';
-import { ADOPTION_BOUNDS, deriveTimers } from '../snooping/config.js';
+import { deriveTimers } from '../snooping/config.js';
 import { DURATION_SYNTAX, MAX_TIMER_MS, formatDuration, parseDuration } from './duration.js';
+import { isIPv6 } from 'node:net';
 import {
-  canonicalIPv6, isIPv4, isLinkLocalMulticastIPv4, isLinkLocalUnicastIPv6, isMulticastIPv4, isSnoopedGroupIPv6,
-  isUnicastIPv4, isUnicastIPv6, isValidIfname, parseListen,
-} from './address.js';
-import { isIpv4QuerierAddress } from '../wire/common.js';
+  canonicalIPv6, isIPv4, isIpv4QuerierAddress, isLinkLocalMulticastIPv4, isLinkLocalUnicastIPv6, isMulticastIPv4,
+  isSnoopedGroupIPv6, isUnicastIPv4, isUnicastIPv6,
+} from '../wire/address.js';
 import { MAX_PORTS } from '../contract/constants.js';
+
+/** Linux interface names: 1..15 bytes (IFNAMSIZ - 1), not "." or "..", no "/", ":" or whitespace. */
+function isValidIfname(name: string): boolean {
+  if (name === '' || name === '.' || name === '..') return false;
+  if (Buffer.byteLength(name, 'utf8') > 15) return false;
+  return !/[\s/:]/.test(name) && !name.includes('\0');
+}
+
+/** A listen address "host:port": IPv4 literal or [IPv6 literal]; port 0 asks the kernel for a free port. */
+function parseListen(text: string): { host: string; port: number } | null {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|(\d+\.\d+\.\d+\.\d+)):(\d{1,5})$/.exec(text.trim());
+  if (!m) return null;
+  const port = Number(m[3]);
+  if (port > 65_535) return null;
+  if (m[2] !== undefined) return isIPv4(m[2]) ? { host: m[2], port } : null;
+  const v6 = m[1]!;
+  return isIPv6(v6) ? { host: v6, port } : null;
+}
 
 /** Documentation attached to a schema node with `.meta()`; read by the reference renderer and the error formatter. */
 export interface FieldDoc {
@@ -191,6 +209,22 @@ const MldSchema = z.strictObject({
   querier: section(MldQuerierSchema, { description: 'Own MLD querier (RFC 3810 §7.6).' }),
 });
 
+/**
+ * Bounds on the QRV and QQI a non-querier adopts from the elected querier (RFC 3376 §4.1.6, §4.1.7).
+ * One query must not set the switch's timers to anything: QRV 7 with QQIC 0xff would make the Other
+ * Querier Present Interval about 62 hours (our querier silenced, stale memberships kept that long), and
+ * a QQI of 1 s would make the Group Membership Interval shorter than a real querier's cycle (members
+ * black-holed between queries). Values outside the bounds are clamped towards them: 4 × 600 s still
+ * covers every querier interval met in practice (Cisco 60 s, RFC default 125 s, Linux 125 s), and
+ * raising a small value only makes memberships outlive a silent host a little longer.
+ */
+const ADOPTION_BOUNDS = {
+  robustnessMin: 2,
+  robustnessMax: 4,
+  queryIntervalMinMs: 10_000,
+  queryIntervalMaxMs: 600_000,
+} as const;
+
 const SnoopingObject = z.strictObject({
   enabled: doc(z.boolean().default(true), {
     description: 'IGMP snooping on. When off, all multicast is flooded like broadcast.',
@@ -286,8 +320,9 @@ const SnoopingObject = z.strictObject({
   }),
   report_rate_limit: doc(int(0, 1_000_000).default(0), {
     unit: 'messages/s per port',
-    description: 'Membership reports and leaves accepted per second per port; excess is dropped and counted. ' +
-      '`0` = no limit.',
+    description: 'Membership reports and leaves (IGMP and MLD together) accepted per second per port, by a token ' +
+      'bucket in the data plane that holds one second\'s worth; excess is dropped (neither learned nor forwarded) ' +
+      'and counted (`report_rate_limit`). `0` = no limit.',
   }),
   querier: section(QuerierSchema, { description: 'Own querier (RFC 3376 §6.6, RFC 4541 2.1.1(4)).' }),
   mld: section(MldSchema, { description: 'MLD snooping, the IPv6 counterpart of IGMP snooping (RFC 4541 §3).' }),
@@ -364,8 +399,11 @@ const DataplaneSchema = z.strictObject({
   }),
 });
 
+/** Where the control socket is when the file does not say; also the CLI's when it is given no file. */
+export const DEFAULT_SOCKET_PATH = '/run/igmpswitch/igmpswitch.sock';
+
 const ManagementSchema = z.strictObject({
-  socket: doc(z.string().min(1).default('/run/igmpswitch/igmpswitch.sock'), {
+  socket: doc(z.string().min(1).default(DEFAULT_SOCKET_PATH), {
     type: 'path', restart: true,
     description: 'Unix socket of the control interface (`igmpswitch show`, `reload`, …). A relative path is ' +
       'relative to the directory of the configuration file.',

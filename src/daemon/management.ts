@@ -4,13 +4,13 @@
 import { splitDrops, type CounterSnapshot } from '../dataplane/core.js';
 import type { FdbEntry, TraceDecision } from '../dataplane/core.js';
 import type { PortStats } from '../io/packet-addon.js';
-import { count, type ControlFrame, type FdbRow, type GroupRow, type ManagementApi, type MldQuerierView, type PortRow, type QuerierView,
+import { count, type CapturedFrame, type FdbRow, type GroupRow, type ManagementApi, type MldQuerierView, type PortRow, type QuerierView,
   type ReloadResult, type RouterRow, type StatsView, type TraceParams, type TraceResult } from '../mgmt/api.js';
 import type { Count, IgmpMessageCount, IgmpMessageType, MetricsSnapshot, MldMessageCount, MldMessageType, QuerierMetrics } from '../mgmt/metrics.js';
 import type { TxCounter } from '../snooping/querier.js';
 import type { RxCounter } from '../snooping/stats.js';
 import { buildUdpFrame } from '../wire/control-frame.js';
-import { canonicalIPv6, isMulticastIPv4, isMulticastIPv6, isUnicastIPv4, isUnicastIPv6 } from '../config/address.js';
+import { canonicalIPv6, isMulticastIPv4, isMulticastIPv6, isUnicastIPv4, isUnicastIPv6 } from '../wire/address.js';
 import { familyOf, IPV6 } from '../snooping/family.js';
 import { monotonicMs, type Switch } from './switch.js';
 
@@ -215,7 +215,7 @@ export class SwitchManagement implements ManagementApi {
     return this.reloadConfig();
   }
 
-  subscribeControl(onFrame: (frame: ControlFrame) => void): () => void {
+  subscribeControl(onFrame: (frame: CapturedFrame) => void): () => void {
     return this.sw.tap(onFrame);
   }
 

@@ -10,7 +10,7 @@ import { loadPacketAddon } from '../io/packet-addon.js';
 import { DualStackSnooping, type FamilyEvent } from '../snooping/dual-stack.js';
 import type { SnoopingSnapshot } from '../snooping/engine.js';
 import { decodeControlFrame } from '../wire/control-frame.js';
-import { assignPortIndices, dataplaneCommands, FALLBACK_QUERIER_MAC, toEngineConfig, toWorkerParams } from '../config/engine.js';
+import { assignPortIndices, dataplaneCommands, FALLBACK_QUERIER_MAC, toEngineConfig, toWorkerParams } from '../config/translate.js';
 import { diffConfig, describeChange, reloadableConfig } from '../config/diff.js';
 import type { Config } from '../config/schema.js';
 import { loadState, saveState, type StateBody } from '../mgmt/state-file.js';

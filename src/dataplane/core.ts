@@ -8,7 +8,7 @@
 
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { addressKey, isZeroKey, keyToAddress, macToText } from './address.js';
+import { addressKey, isZeroKey, keyToAddress, macToText } from './table-keys.js';
 import type { McastMode, PortMask, TableCommand, UnregisteredPolicy } from './commands.js';
 import type { PacketLayout } from '../io/packet-addon.js';
 import {
@@ -95,12 +95,14 @@ interface CoreExports {
 }
 
 export interface CoreOptions {
-  /** Frames per batch (slots, descriptors, verdicts); default 64. */
-  maxBatch?: number;
-  /** MAC addresses the FDB holds; default 8192. */
-  fdbCapacity?: number;
-  /** MDB entries ((*,G), (S,G) and their placeholders); default 4096. */
-  mdbCapacity?: number;
+  // No defaults here: the daemon takes them from the configuration schema (dataplane.batch, fdb_capacity,
+  // mdb_capacity); tests and benchmarks state what they need.
+  /** Frames per batch (slots, descriptors, verdicts). */
+  maxBatch: number;
+  /** MAC addresses the FDB holds. */
+  fdbCapacity: number;
+  /** MDB entries ((*,G), (S,G) and their placeholders). */
+  mdbCapacity: number;
   /** The compiled core; default build/igmpswitch.wasm in the project root. */
   wasmPath?: string;
 }
@@ -256,10 +258,10 @@ function positiveInteger(name: string, value: number): number {
  * Load the core: compile the module (once per path), ask it how much memory the layout needs, create that memory
  * (fixed size) and lay the regions out.
  */
-export function loadCore(options: CoreOptions = {}): Core {
-  const maxBatch = positiveInteger('maxBatch', options.maxBatch ?? 64);
-  const fdbCapacity = positiveInteger('fdbCapacity', options.fdbCapacity ?? 8192);
-  const mdbCapacity = positiveInteger('mdbCapacity', options.mdbCapacity ?? 4096);
+export function loadCore(options: CoreOptions): Core {
+  const maxBatch = positiveInteger('maxBatch', options.maxBatch);
+  const fdbCapacity = positiveInteger('fdbCapacity', options.fdbCapacity);
+  const mdbCapacity = positiveInteger('mdbCapacity', options.mdbCapacity);
   const module = compiled(options.wasmPath ?? fileURLToPath(DEFAULT_WASM_URL));
 
   const probe = instantiate(module, new WebAssembly.Memory({ initial: 1, maximum: 1 }));

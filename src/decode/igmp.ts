@@ -1,7 +1,7 @@
 // IGMP field by field: v1 (RFC 1112 App. I), v2 (RFC 2236 §2), v3 (RFC 3376 §4), read through src/wire/igmp.ts's
 // IgmpView. One table for the message, one for IGMPv3 group records (shared with MLDv2, src/decode/mld.ts).
 
-import { isIpv4LocalMulticast, isIpv4Multicast } from '../wire/common.js';
+import { isLinkLocalMulticastIPv4, isMulticastIPv4 } from '../wire/address.js';
 import { ALL_IGMPV3_ROUTERS, ALL_SYSTEMS } from '../wire/control-frame.js';
 import * as igmp from '../wire/igmp.js';
 import { ALL_ROUTERS_V4 } from '../wire/mrd.js';
@@ -107,11 +107,11 @@ function checkGroup(c: IgmpCtx): Omit<Finding, 'field'> | null {
       return dst === ALL_SYSTEMS ? null : { level: 'violation', rfc: 'RFC 3376 §4.1.12, RFC 2236 §9',
         text: `a General Query goes to 224.0.0.1 (All-Systems), not ${dst}` };
     }
-    if (!isIpv4Multicast(g)) return { level: 'discard', rfc: 'RFC 3376 §4.1.3', text: `${g} is neither 0.0.0.0 nor a multicast group` };
+    if (!isMulticastIPv4(g)) return { level: 'discard', rfc: 'RFC 3376 §4.1.3', text: `${g} is neither 0.0.0.0 nor a multicast group` };
     return dst === g ? null : { level: 'violation', rfc: 'RFC 3376 §4.1.12, RFC 2236 §9', text: `a Group-Specific Query goes to the group (${g}), not ${dst}` };
   }
   if (c.kind === 'v1-report' || c.kind === 'v2-report' || c.kind === 'leave') {
-    if (!isIpv4Multicast(g)) return { level: 'discard', rfc: 'RFC 2236 §2.4', text: `${g} is not a multicast group: there is nothing to join or leave` };
+    if (!isMulticastIPv4(g)) return { level: 'discard', rfc: 'RFC 2236 §2.4', text: `${g} is not a multicast group: there is nothing to join or leave` };
     if (c.kind === 'leave') {
       return dst === ALL_ROUTERS_V4 ? null : { level: 'violation', rfc: 'RFC 2236 §9', text: `a Leave Group goes to 224.0.0.2 (All-Routers), not ${dst}` };
     }
@@ -122,7 +122,7 @@ function checkGroup(c: IgmpCtx): Omit<Finding, 'field'> | null {
 
 function localGroupNote(c: IgmpCtx): Omit<Finding, 'field'> | null {
   const g = c.v.group;
-  if ((c.kind === 'v1-report' || c.kind === 'v2-report' || c.kind === 'leave') && isIpv4LocalMulticast(g)) {
+  if ((c.kind === 'v1-report' || c.kind === 'v2-report' || c.kind === 'leave') && isLinkLocalMulticastIPv4(g)) {
     return { level: 'note', rfc: 'RFC 4541 §2.1.2(2)', text: `${g} is in 224.0.0.0/24: switches flood it to every port and keep no membership for it` };
   }
   return null;
@@ -233,9 +233,9 @@ const RECORD_FIELDS: readonly FieldSpec<RecordCtx>[] = [
   {
     name: 'Multicast Address', offset: (c) => c.r.layout.groupOffset, format: 'text', raw: (c) => c.r.group,
     meaning: (c) => `the group this record is about (${c.rfc} ${RECORD_SECTIONS[c.rfc].group})`,
-    check: (c) => c.rfc === 'RFC 3376' && isIpv4LocalMulticast(c.r.group)
+    check: (c) => c.rfc === 'RFC 3376' && isLinkLocalMulticastIPv4(c.r.group)
       ? { level: 'note', rfc: 'RFC 4541 §2.1.2(2)', text: `${c.r.group} is in 224.0.0.0/24: switches flood it and keep no membership for it` }
-      : c.rfc === 'RFC 3376' && !isIpv4Multicast(c.r.group)
+      : c.rfc === 'RFC 3376' && !isMulticastIPv4(c.r.group)
         ? { level: 'note', rfc: 'RFC 3376 §4.2.8', text: `${c.r.group} is not a multicast group: receivers ignore this record` } : null,
   },
 ];

@@ -1,6 +1,7 @@
 // Ethernet, IPv4 and IPv6 field by field (IEEE 802.3/802.1Q, RFC 791, RFC 8200), through src/wire views.
 
-import { ipv4MulticastMac, ipv6MulticastMac, isIpv4Multicast } from '../wire/common.js';
+import { ipv4MulticastMac, ipv6MulticastMac } from '../wire/common.js';
+import { isMulticastIPv4, isMulticastIPv6 } from '../wire/address.js';
 import * as ethernet from '../wire/ethernet.js';
 import * as ipv4 from '../wire/ipv4.js';
 import * as ipv6 from '../wire/ipv6.js';
@@ -13,8 +14,8 @@ const ETHERTYPE_NAMES: Record<number, string> = {
 
 /** The MAC an IP multicast destination maps to (RFC 1112 §6.4, RFC 2464 §7), or null for other addresses. */
 function multicastMacOf(dst: string): string | null {
-  if (dst.includes(':')) return dst.toLowerCase().startsWith('ff') ? ipv6MulticastMac(dst) : null;
-  return isIpv4Multicast(dst) ? ipv4MulticastMac(dst) : null;
+  if (dst.includes(':')) return isMulticastIPv6(dst) ? ipv6MulticastMac(dst) : null;
+  return isMulticastIPv4(dst) ? ipv4MulticastMac(dst) : null;
 }
 
 interface EthCtx {
@@ -110,7 +111,7 @@ const WELL_KNOWN: Record<string, string> = {
 };
 
 function destinationName(dst: string): string {
-  return WELL_KNOWN[dst] ?? (dst.includes(':') ? (dst.startsWith('ff') ? 'a multicast group' : 'unicast') : isIpv4Multicast(dst) ? 'a multicast group' : 'unicast');
+  return WELL_KNOWN[dst] ?? (dst.includes(':') ? (isMulticastIPv6(dst) ? 'a multicast group' : 'unicast') : isMulticastIPv4(dst) ? 'a multicast group' : 'unicast');
 }
 
 function optionRows(v: ipv4.Ipv4View, options: ipv4.Ipv4Option[]): DecodedField[] {

@@ -4,7 +4,7 @@
 // frames (queries, solicitations) into a list. The clock is the capture's: milliseconds since its first frame,
 // given to the core (nowMs) and the engine (now), whose timers run in between frames at their own deadlines.
 
-import { assignPortIndices, dataplaneCommands, FALLBACK_QUERIER_MAC, toEngineConfig } from '../config/engine.js';
+import { assignPortIndices, dataplaneCommands, FALLBACK_QUERIER_MAC, toEngineConfig } from '../config/translate.js';
 import type { Config } from '../config/schema.js';
 import type { PortMask, TableCommand } from '../dataplane/commands.js';
 import { loadCore, type Core } from '../dataplane/core.js';

@@ -8,7 +8,7 @@
 
 import { pathToFileURL } from 'node:url';
 import { labUnavailableReason, isRoot } from './netns.js';
-import { daemonStatus } from './switch.js';
+import { daemonStatus } from './daemon-process.js';
 import { createLab, type GroupRow, type Lab, type LabHost } from './topology.js';
 import { startReceiver, startSender, type Receiver, type ReceiverReport, type Sender, type SenderReport } from './traffic.js';
 

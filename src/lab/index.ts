@@ -4,6 +4,6 @@
 export * from './netns.js';
 export * from './proc.js';
 export * from './paths.js';
-export * from './switch.js';
+export * from './daemon-process.js';
 export * from './topology.js';
 export * from './traffic.js';

@@ -22,7 +22,7 @@ import {
   type RunTag,
 } from './netns.js';
 import { registerCleanup, type LabProcess, type RunOptions, type RunResult, type SpawnOptions } from './proc.js';
-import { labIo, startIgmpswitch, type IgmpswitchOptions, type SwitchProcess } from './switch.js';
+import { labIo, startIgmpswitch, type IgmpswitchOptions, type SwitchProcess } from './daemon-process.js';
 import { spawnSync } from 'node:child_process';
 
 export type SwitchKind = 'igmpswitch' | 'linux-bridge' | 'none';

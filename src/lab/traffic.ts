@@ -364,32 +364,6 @@ export async function ping(
   return rttStats(tx ? Number(tx[1]) : count, rtts);
 }
 
-/** UDP echo round trips (agent on both ends): no ICMP tooling needed. */
-export async function udpEcho(
-  from: LabHost,
-  to: LabHost,
-  opts: { count?: number; intervalMs?: number; size?: number; port?: number } = {},
-): Promise<RttStats> {
-  const port = opts.port ?? 7007;
-  const server = to.spawn(nodeBin(), [agentPath('udp-echo.mjs'), 'server', '--port', String(port)], { label: `${to.name}:echo` });
-  try {
-    await server.waitForJson((o) => o['type'] === 'listening', 10_000, 'echo server');
-    const count = opts.count ?? 100;
-    const interval = opts.intervalMs ?? 10;
-    const r = await from.exec(
-      nodeBin(),
-      [agentPath('udp-echo.mjs'), 'client', '--host', to.addr, '--port', String(port), '--count', String(count),
-        '--interval', String(interval), '--size', String(opts.size ?? 64)],
-      { timeoutMs: count * interval + 30_000 },
-    );
-    const done = r.stdout.split('\n').map(safeJson).find((o) => o?.['type'] === 'done');
-    if (!done) throw new Error(`udp echo: no result\n${r.stdout}${r.stderr}`);
-    return rttStats(Number(done['sent']), done['rttsMs'] as number[]);
-  } finally {
-    await server.stop('SIGTERM', 1_000);
-  }
-}
-
 /** Is a command available inside the lab (e.g. ping, tcpdump)? */
 export async function hasCommand(cmd: string): Promise<boolean> {
   const r = await run('sh', ['-c', `command -v ${cmd}`], { allowFail: true });

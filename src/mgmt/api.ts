@@ -179,7 +179,7 @@ export interface ReloadResult {
 // ----------------------------------------------------------------------------------------------------------------
 // capture
 
-export interface ControlFrame {
+export interface CapturedFrame {
   /** When the switch received or sent it: milliseconds since the epoch, with fraction (µs precision is enough). */
   time: number;
   /** rx: received on `port`; tx: sent by the switch itself (its own queries) out of `port`. */
@@ -212,7 +212,7 @@ export interface ManagementApi {
    * is called. `onFrame` must not throw and is cheap (it queues the frame on a socket); the frame's bytes are not
    * kept after the call returns, so they may be a view into a reused buffer.
    */
-  subscribeControl(onFrame: (frame: ControlFrame) => void): (() => void) | Promise<() => void>;
+  subscribeControl(onFrame: (frame: CapturedFrame) => void): (() => void) | Promise<() => void>;
 }
 
 /** The request/response methods of the control socket (subscribeControl is served as a stream, see control-socket). */
@@ -231,5 +231,5 @@ export interface MethodResults {
   reload: ReloadResult;
 }
 
-/** Where the control socket lives unless the config's `management.socket` says otherwise. */
-export const DEFAULT_SOCKET_PATH = '/run/igmpswitch/igmpswitch.sock';
+/** Where the control socket lives unless the config's `management.socket` says otherwise (the schema's default). */
+export { DEFAULT_SOCKET_PATH } from '../config/schema.js';

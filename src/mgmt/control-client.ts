@@ -1,7 +1,7 @@
 // Client side of the control socket (wire format: control-protocol.ts). One connection per request or stream.
 
 import net from 'node:net';
-import type { ControlFrame, MethodResults, RequestMethod } from './api.js';
+import type { CapturedFrame, MethodResults, RequestMethod } from './api.js';
 import { LineSplitter, encodeLine, type ErrorCode, type StreamEvent } from './control-protocol.js';
 
 // Replies can be large (a full `show groups`), unlike requests; this only bounds a broken server.
@@ -141,7 +141,7 @@ export function stream(
   socketPath: string,
   method: 'subscribeControl',
   params: object,
-  onEvent: (event: { type: 'frame'; frame: ControlFrame } | { type: 'dropped'; count: number }) => void,
+  onEvent: (event: { type: 'frame'; frame: CapturedFrame } | { type: 'dropped'; count: number }) => void,
   timeoutMs = 10_000,
 ): StreamHandle {
   const id = nextId++;

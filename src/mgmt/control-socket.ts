@@ -19,7 +19,7 @@
 import net from 'node:net';
 import { chmodSync, lstatSync, mkdirSync, statSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_SOCKET_PATH, REQUEST_METHODS, type ControlFrame, type ManagementApi, type TraceParams } from './api.js';
+import { DEFAULT_SOCKET_PATH, REQUEST_METHODS, type CapturedFrame, type ManagementApi, type TraceParams } from './api.js';
 import {
   LineSplitter, MAX_LINE_BYTES, encodeLine, STREAM_METHODS,
   type ControlResponse, type ErrorCode, type RequestId, type StreamEvent,
@@ -393,7 +393,7 @@ class Connection {
     }
     const state = { unsubscribe: null as (() => void) | null, dropped: 0 };
     this.streams.set(id, state);
-    const onFrame = (frame: ControlFrame): void => {
+    const onFrame = (frame: CapturedFrame): void => {
       try {
         if (this.closed || this.streams.get(id) !== state) return;
         if (this.socket.writableLength > this.limits.streamHighWater) {

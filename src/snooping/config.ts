@@ -1,6 +1,7 @@
 // Configuration of the snooping engine, in engine units (milliseconds, port indices).
 // src/config turns the YAML file (seconds, interface names) into these; the engine never sees YAML.
-// Timer names and defaults: RFC 3376 §8 (IGMPv3, RFC 9776 §8) and RFC 2236 §8.
+// Timer names: RFC 3376 §8 (IGMPv3, RFC 9776 §8) and RFC 2236 §8. Every default lives in the configuration schema
+// (src/config/schema.ts); tests and benchmarks take them from there (defaultSnoopingConfig in src/config/translate.ts).
 
 import type { UnregisteredPolicy } from '../dataplane/commands.js';
 
@@ -34,18 +35,18 @@ export interface QuerierConfig {
 
 export interface SnoopingConfig {
   enabled: boolean;
-  robustness: number;                    // Robustness Variable, RFC 3376 §8.1 (default 2)
-  queryIntervalMs: number;               // Query Interval, §8.2 (125 s)
-  queryResponseIntervalMs: number;       // Query Response Interval, §8.3 (10 s)
-  groupMembershipIntervalMs: number;     // GMI = RV·QI + QRI, §8.4 (260 s)
-  otherQuerierPresentIntervalMs: number; // RV·QI + QRI/2, §8.5 (255 s)
-  startupQueryIntervalMs: number;        // QI/4, §8.6 (31.25 s)
+  robustness: number;                    // Robustness Variable, RFC 3376 §8.1
+  queryIntervalMs: number;               // Query Interval, §8.2
+  queryResponseIntervalMs: number;       // Query Response Interval, §8.3
+  groupMembershipIntervalMs: number;     // GMI = RV·QI + QRI, §8.4
+  otherQuerierPresentIntervalMs: number; // RV·QI + QRI/2, §8.5
+  startupQueryIntervalMs: number;        // QI/4, §8.6
   startupQueryCount: number;             // RV, §8.7
-  lastMemberQueryIntervalMs: number;     // LMQI, §8.8 (1 s)
+  lastMemberQueryIntervalMs: number;     // LMQI, §8.8
   lastMemberQueryCount: number;          // LMQC = RV, §8.9
-  olderHostPresentIntervalMs: number;    // RV·QI + QRI, §8.13 (260 s)
+  olderHostPresentIntervalMs: number;    // RV·QI + QRI, §8.13
   routerTimeoutMs: number;               // how long a learned router port lives without refresh (= OQPI, as Linux)
-  unregistered: UnregisteredPolicy;      // RFC 4541 2.1.2(3); default 'routers'
+  unregistered: UnregisteredPolicy;      // RFC 4541 2.1.2(3)
   noQuerier: 'flood' | 'filter';         // with no querier anywhere: flood all multicast (Linux) or keep filtering
   startupFloodMs: number;                // flood after start until this long after the first query (0 = off)
   adoptRobustnessMin: number;            // an adopted QRV (RFC 3376 §4.1.6) is raised to at least this
@@ -55,79 +56,38 @@ export interface SnoopingConfig {
   maxGroups: number;                     // memberships overall; 0 = no limit
   mdbCapacity: number;                   // MDB entries the data plane holds ((*,G) and (S,G) alike); 0 = no limit
   querierGuard: boolean;                 // only trusted ports may become router ports / queriers
-  reportRateLimit: number;               // membership messages per second per port accepted; 0 = no limit
+  reportRateLimit: number;               // reports/leaves per second per port; enforced by the data plane, not the engine
   querier: QuerierConfig;
   staticGroups: StaticGroup[];
 }
 
-/** RFC 3376 §8 defaults, derived from the robustness variable and the query timers. */
+/**
+ * The timers RFC 3376 §8 derives from the robustness variable and the query timers (RFC 3810 §9 for MLD). The
+ * defaults of the inputs are the configuration schema's (src/config/schema.ts), which calls this.
+ */
 export function deriveTimers(input: {
-  robustness?: number;
-  queryIntervalMs?: number;
-  queryResponseIntervalMs?: number;
+  robustness: number;
+  queryIntervalMs: number;
+  queryResponseIntervalMs: number;
 }): Pick<SnoopingConfig,
   'robustness' | 'queryIntervalMs' | 'queryResponseIntervalMs' | 'groupMembershipIntervalMs' |
   'otherQuerierPresentIntervalMs' | 'startupQueryIntervalMs' | 'startupQueryCount' |
-  'lastMemberQueryIntervalMs' | 'lastMemberQueryCount' | 'olderHostPresentIntervalMs' | 'routerTimeoutMs'> {
-  const rv = input.robustness ?? 2;
-  const qi = input.queryIntervalMs ?? 125_000;
-  const qri = input.queryResponseIntervalMs ?? 10_000;
+  'lastMemberQueryCount' | 'olderHostPresentIntervalMs' | 'routerTimeoutMs'> {
+  const rv = input.robustness;
+  const qi = input.queryIntervalMs;
+  const qri = input.queryResponseIntervalMs;
   const gmi = rv * qi + qri;
   const oqpi = rv * qi + qri / 2;
   return {
     robustness: rv,
     queryIntervalMs: qi,
     queryResponseIntervalMs: qri,
-    groupMembershipIntervalMs: gmi,
-    otherQuerierPresentIntervalMs: oqpi,
-    startupQueryIntervalMs: qi / 4,
-    startupQueryCount: rv,
-    lastMemberQueryIntervalMs: 1_000,
-    lastMemberQueryCount: rv,
-    olderHostPresentIntervalMs: gmi,
+    groupMembershipIntervalMs: gmi,                 // §8.4
+    otherQuerierPresentIntervalMs: oqpi,            // §8.5
+    startupQueryIntervalMs: qi / 4,                 // §8.6
+    startupQueryCount: rv,                          // §8.7
+    lastMemberQueryCount: rv,                       // §8.9
+    olderHostPresentIntervalMs: gmi,                // §8.13
     routerTimeoutMs: oqpi,
-  };
-}
-
-/**
- * Bounds on the QRV and QQI a non-querier adopts from the elected querier (RFC 3376 §4.1.6, §4.1.7).
- * One query must not set the switch's timers to anything: QRV 7 with QQIC 0xff would make the Other
- * Querier Present Interval about 62 hours (our querier silenced, stale memberships kept that long), and
- * a QQI of 1 s would make the Group Membership Interval shorter than a real querier's cycle (members
- * black-holed between queries). Values outside the bounds are clamped towards them: 4 × 600 s still
- * covers every querier interval met in practice (Cisco 60 s, RFC default 125 s, Linux 125 s), and
- * raising a small value only makes memberships outlive a silent host a little longer.
- */
-export const ADOPTION_BOUNDS = {
-  robustnessMin: 2,
-  robustnessMax: 4,
-  queryIntervalMinMs: 10_000,
-  queryIntervalMaxMs: 600_000,
-} as const;
-
-export function defaultSnoopingConfig(): SnoopingConfig {
-  return {
-    enabled: true,
-    ...deriveTimers({}),
-    unregistered: 'routers',
-    noQuerier: 'flood',
-    startupFloodMs: 10_000,
-    adoptRobustnessMin: ADOPTION_BOUNDS.robustnessMin,
-    adoptRobustnessMax: ADOPTION_BOUNDS.robustnessMax,
-    adoptQueryIntervalMinMs: ADOPTION_BOUNDS.queryIntervalMinMs,
-    adoptQueryIntervalMaxMs: ADOPTION_BOUNDS.queryIntervalMaxMs,
-    maxGroups: 0,
-    mdbCapacity: 0,
-    querierGuard: false,
-    reportRateLimit: 0,
-    querier: { enabled: false, address: '0.0.0.0', version: 3 },
-    staticGroups: [],
-  };
-}
-
-export function defaultPortConfig(index: number, name: string): PortSnoopingConfig {
-  return {
-    index, name, router: 'auto', fastLeave: false, floodAll: false, floodReports: false,
-    floodUnregistered: true, maxGroups: 0, trusted: false,
   };
 }

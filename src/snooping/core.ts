@@ -18,7 +18,7 @@ import type { PortSnoopingConfig, SnoopingConfig } from './config.js';
 import { ChurnMap } from './churn-map.js';
 import type { AddressFamily } from './family.js';
 import { bit, MdbMirror, type StaticGroupPorts } from './forwarding.js';
-import { GroupLimits, RateLimiter } from './limits.js';
+import { GroupLimits } from './limits.js';
 import type { GroupState, MembershipContext, PortGroup } from './membership.js';
 import type { PolicyDecision } from './policy.js';
 import type { SnoopingEvent } from './public-types.js';
@@ -45,7 +45,6 @@ export class EngineCore {
   /** (VLAN, G) keys whose MDB entries are recomputed at the end of the step. */
   readonly dirty = new Set<string>();
   readonly limits = new GroupLimits();
-  readonly rate = new RateLimiter();
   readonly counters = new Counters();
   /** Table commands of this step, handed to `tables.apply` at its end. */
   pending: TableCommand[] = [];
@@ -97,7 +96,7 @@ export class EngineCore {
   }
 
   /**
-   * A group this engine keeps state for (src/config/address.ts, the rules of both families): IPv4 224.0.0.0/24 is always
+   * A group this engine keeps state for (src/wire/address.ts, the rules of both families): IPv4 224.0.0.0/24 is always
    * flooded, never snooped (RFC 4541 §2.1.2(2), Linux ipv4_is_local_multicast); IPv6 link-scope groups are snooped, but
    * not ff02::1 (flooded) nor ff00::/15 (never on the link) (RFC 4541 §3).
    */

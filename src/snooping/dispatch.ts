@@ -3,6 +3,7 @@
 
 import type { ControlFrame } from '../wire/control-frame.js';
 import { type GroupRecord, isKnownRecordType } from '../wire/igmp.js';
+import { NEIGHBOR_DEAD_INTERVAL_FACTOR } from '../wire/mrd.js';
 import { compatMode, noteOlderHost, translateLeave, translateOlderReport, translateRecord, type Translated } from './compat.js';
 import type { PortSnoopingConfig } from './config.js';
 import type { EngineCore } from './core.js';
@@ -26,7 +27,7 @@ export function dispatch(e: EngineCore, msg: ControlFrame, pc: PortSnoopingConfi
       if (typeof m === 'string') return e.reject(m); // RFC 3810 §5.1.14 / §6.2 policing (family.ts)
       e.querier.vlan(vlan);
       if (m.type === 'query') return onQuery(e, m.query, msg.src, pc, vlan);
-      if (!e.rate.allow(pc.index, e.now, e.config.reportRateLimit)) return e.reject('rate-limit');
+      // The report rate limit (reportRateLimit) is the data plane's: excess never reaches the engine (assembly/ratelimit.ts).
       switch (m.type) {
         case 'older-report':
           return onOlderReport(e, m.generation, m.group, msg.src, pc, vlan);
@@ -49,7 +50,7 @@ export function dispatch(e: EngineCore, msg: ControlFrame, pc: PortSnoopingConfi
       e.querier.vlan(vlan);
       if (m.type === 'advertisement') {
         // RFC 4286 §3.1.5: NeighborDeadInterval = 3 × AdvertisementInterval.
-        const dead = m.advIntervalSec > 0 ? 3 * m.advIntervalSec * 1000 : e.timers(vlan).routerTimeoutMs;
+        const dead = m.advIntervalSec > 0 ? NEIGHBOR_DEAD_INTERVAL_FACTOR * m.advIntervalSec * 1000 : e.timers(vlan).routerTimeoutMs;
         return learnRouter(e, pc, 'mrd', vlan, msg.src, dead);
       }
       if (m.type === 'termination') return withdrawRouter(e, pc, 'mrd', vlan, msg.src);

@@ -19,7 +19,7 @@ import type { ControlFrame } from '../wire/control-frame.js';
 import type { PortSnoopingConfig, SnoopingConfig } from './config.js';
 import { MdbBudget } from './forwarding.js';
 import {
-  type GroupView, type QuerierView, type RestoreOptions, type RouterView, SnoopingEngine, type SnoopingEvent, type SnoopingSnapshot, type StatsView,
+  type GroupView, type EngineQuerierView, type RestoreOptions, type RouterView, SnoopingEngine, type SnoopingEvent, type SnoopingSnapshot, type EngineStatsView,
 } from './engine.js';
 import { type AddressFamily, familyOf, IPV4, IPV6 } from './family.js';
 
@@ -143,12 +143,12 @@ export class DualStackSnooping {
   }
 
   /** The IGMP querier views, then the MLD ones (each says its family). */
-  querier(): QuerierView[] {
+  querier(): EngineQuerierView[] {
     return [...this.igmp.querier(), ...this.mld.querier()];
   }
 
   /** Counters of both engines added up (each counter is counted by one family only), plus each family's own. */
-  stats(): StatsView & { families: { igmp: StatsView; mld: StatsView } } {
+  stats(): EngineStatsView & { families: { igmp: EngineStatsView; mld: EngineStatsView } } {
     const a = this.igmp.stats();
     const b = this.mld.stats();
     const sum = <K extends string>(x: Record<K, number>, y: Record<K, number>): Record<K, number> => {

@@ -26,7 +26,7 @@
 //   querier.ts     own querier, election (RFC 2236 §3 / RFC 3376 §6.6.2), Q(G) / Q(G,S) (§6.6.3)
 //   forwarding.ts  membership → exact MDB, emitted as a diff of TableCommands
 //   policy.ts      unregistered / no-querier / startup flood, per-port flags
-//   limits.ts      group and source limits, rate limit
+//   limits.ts      group and source limits (the report rate limit is the data plane's, assembly/ratelimit.ts)
 //   stats.ts       counters by message type/version and by refusal reason
 //
 // Contract: the engine never reads a clock or Math.random; `now` (ms, monotonic) and `random` are
@@ -49,7 +49,7 @@ import { MdbBudget, MdbMirror } from './forwarding.js';
 import { dropAllMembership, dropPort } from './lifecycle.js';
 import { MAX_SOURCES_PER_PORT_GROUP } from './limits.js';
 import type {
-  GroupView, QuerierView, RestoreOptions, RouterView, SnoopingEngineOptions, SnoopingSnapshot, StatsView,
+  GroupView, EngineQuerierView, RestoreOptions, RouterView, SnoopingEngineOptions, SnoopingSnapshot, EngineStatsView,
 } from './public-types.js';
 import { Querier } from './querier.js';
 import { configureRouters } from './router-sync.js';
@@ -60,8 +60,8 @@ import { enter, leave, runTimers } from './step.js';
 import { groupsView, querierView, routersView, statsView } from './views.js';
 
 export type {
-  GroupView, LeaveReason, PortGroupView, QuerierView, RestoreOptions, RouterView, SnoopingEngineOptions, SnoopingEvent,
-  SnoopingSnapshot, StatsView,
+  GroupView, LeaveReason, PortGroupView, EngineQuerierView, RestoreOptions, RouterView, SnoopingEngineOptions, SnoopingEvent,
+  SnoopingSnapshot, EngineStatsView,
 } from './public-types.js';
 
 export class SnoopingEngine {
@@ -187,11 +187,11 @@ export class SnoopingEngine {
     return routersView(this.e);
   }
 
-  querier(): QuerierView[] {
+  querier(): EngineQuerierView[] {
     return querierView(this.e);
   }
 
-  stats(): StatsView {
+  stats(): EngineStatsView {
     return statsView(this.e);
   }
 }

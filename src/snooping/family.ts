@@ -5,7 +5,7 @@
 // A family supplies
 //   * its codec: received IGMP / MLD messages in the engine's terms (`decode`), and its own queries as frames
 //     (`buildQuery`);
-//   * its address rules (src/config/address.ts holds them for both families): which groups are snooped, which are
+//   * its address rules (src/wire/address.ts holds them for both families): which groups are snooped, which are
 //     always flooded, which sources are valid, the order for the querier election and for views;
 //   * its querier source when none is configured;
 //   * its names: counters, protocol versions and timer names for views and logs.
@@ -30,10 +30,10 @@
 //     that neighbour discovery keeps working). Counted as 'unspecified-source' (not a drop).
 
 import {
-  classifyGroupIPv4, classifyGroupIPv6, compareIPv6, type GroupClass, isGroupSourceIPv4, isLinkLocalUnicastIPv6,
-  isUnicastIPv6, isUnspecifiedIPv6, linkLocalFromMac,
-} from '../config/address.js';
-import { ipv4ToU32, isIpv4QuerierAddress, parseIpv6 } from '../wire/common.js';
+  classifyGroupIPv4, classifyGroupIPv6, compareIPv6, type GroupClass, isGroupSourceIPv4, isIpv4QuerierAddress,
+  isLinkLocalUnicastIPv6, isUnicastIPv6, isUnspecifiedIPv6, linkLocalFromMac,
+} from '../wire/address.js';
+import { ipv4ToU32, parseIpv6 } from '../wire/common.js';
 import {
   buildMldQueryFrame, buildQueryFrame, type ControlFrame, generalQuery, groupQuery, groupSourceQuery, mldGeneralQuery,
   mldGroupQuery, mldGroupSourceQuery,

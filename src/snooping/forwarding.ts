@@ -1,6 +1,6 @@
 // From membership state to the data plane's MDB, and only the difference as table commands.
 //
-// Lookup contract with the data plane (Linux br_multicast_flood with IGMPv3, snooping-anchors §1.4):
+// Lookup contract with the data plane (Linux br_multicast_flood with IGMPv3, net/bridge/br_forward.c):
 // a frame from S to G in VLAN V uses the (V, G, S) entry if there is one, else the (V, G, *) entry;
 // router ports and floodAll ports are added by the data plane; a group with neither entry is
 // unregistered (policy).

@@ -64,7 +64,6 @@ export function dropPort(e: EngineCore, index: number, name: string): void {
     }
   }
   e.routerPorts.forgetPort(index);
-  e.rate.forget(index);
 }
 
 export function dropAllMembership(e: EngineCore, reason: LeaveReason): void {

@@ -1,6 +1,6 @@
 // Resource limits. The rule everywhere: a new thing past a limit is refused and counted; what exists
 // is left alone; snooping is never turned off (unlike Linux's hash_max, which disables snooping
-// bridge-wide when the MDB is full — see snooping-anchors §1.1 and the gluon #688 complaint).
+// bridge-wide when the MDB is full (net/bridge/br_multicast.c) — see the gluon #688 complaint).
 
 /** Sources kept per port-group (Linux: PG_SRC_ENT_LIMIT 32). New sources past it are refused. */
 export const MAX_SOURCES_PER_PORT_GROUP = 64;
@@ -60,29 +60,5 @@ export class GroupLimits {
       const below = key === -1 ? globalMax === 0 || this.total < globalMax : portMax(key) === 0 || this.count(key) < portMax(key);
       if (below) this.atLimit.delete(key);
     }
-  }
-}
-
-/**
- * Membership messages accepted per port per second (`reportRateLimit`, 0 = no limit): a fixed
- * one-second window per port. Excess messages are refused and counted.
- */
-export class RateLimiter {
-  private readonly windows = new Map<number, { start: number; count: number }>();
-
-  allow(port: number, now: number, perSecond: number): boolean {
-    if (perSecond <= 0) return true;
-    let w = this.windows.get(port);
-    if (w === undefined || now - w.start >= 1000) {
-      w = { start: now, count: 0 };
-      this.windows.set(port, w);
-    }
-    if (w.count >= perSecond) return false;
-    w.count++;
-    return true;
-  }
-
-  forget(port: number): void {
-    this.windows.delete(port);
   }
 }

@@ -76,7 +76,7 @@ export interface RouterView {
   learned: Array<{ via: RouterVia; vlan: number; address: string; expiresInMs: number }>;
 }
 
-export interface QuerierView {
+export interface EngineQuerierView {
   /** IP version of the engine (4: IGMP, 6: MLD). */
   family: 4 | 6;
   vlan: number;
@@ -87,7 +87,7 @@ export interface QuerierView {
   timers: EffectiveTimers;
 }
 
-export interface StatsView {
+export interface EngineStatsView {
   rx: Record<RxCounter, number>;
   tx: Record<TxCounter, number>;
   rejects: Record<RejectReason, number>;

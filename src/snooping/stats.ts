@@ -34,7 +34,7 @@ export const REJECT_REASONS = [
   'global-limit',      // a new membership past the overall maxGroups
   'mdb-full',          // an MDB entry not installed (yet): the data plane's table is full (installed when space frees)
   'host-limit',        // a host past MAX_HOSTS_PER_PORT_GROUP on a fast-leave port
-  'rate-limit',        // more membership messages per second on a port than reportRateLimit
+  'rate-limit',        // never counted: the data plane enforces reportRateLimit (drop counter report_rate_limit); kept so the metric series stays
   'untrusted',         // querierGuard: query/PIM/MRD from an untrusted port
   'router-never',      // query/PIM/MRD on a `router: never` port (not learned)
   'not-elected',       // a query from a querier that lost the election

@@ -3,7 +3,7 @@
 import { compatMode } from './compat.js';
 import { type EngineCore, splitKey } from './core.js';
 import { groupKey } from './membership.js';
-import type { GroupView, PortGroupView, QuerierView, RouterView, StatsView } from './public-types.js';
+import type { GroupView, PortGroupView, EngineQuerierView, RouterView, EngineStatsView } from './public-types.js';
 
 export function groupsView(e: EngineCore): GroupView[] {
   const now = e.now;
@@ -50,7 +50,7 @@ export function routersView(e: EngineCore): RouterView[] {
   return [...byPort.values()].sort((a, b) => a.port - b.port);
 }
 
-export function querierView(e: EngineCore): QuerierView[] {
+export function querierView(e: EngineCore): EngineQuerierView[] {
   const now = e.now;
   const c = e.config;
   return [...e.querier.vlans.values()].sort((a, b) => a.vlan - b.vlan).map((vq) => ({
@@ -70,7 +70,7 @@ export function querierView(e: EngineCore): QuerierView[] {
   }));
 }
 
-export function statsView(e: EngineCore): StatsView {
+export function statsView(e: EngineCore): EngineStatsView {
   const c = e.counters;
   return {
     rx: { ...c.rx },

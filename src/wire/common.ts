@@ -69,10 +69,6 @@ export function ipv4ToU32(s: string): number | null {
   return value * 256 + part;
 }
 
-export function u32ToIpv4(n: number): string {
-  return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
-}
-
 /** Write dotted-quad text at `off`. Throws on text that is not an IPv4 address (a programming error). */
 export function writeIpv4(b: Uint8Array, off: number, s: string): void {
   const n = ipv4ToU32(s);
@@ -81,31 +77,6 @@ export function writeIpv4(b: Uint8Array, off: number, s: string): void {
   b[off + 1] = (n >>> 16) & 255;
   b[off + 2] = (n >>> 8) & 255;
   b[off + 3] = n & 255;
-}
-
-/** 224.0.0.0/4 (RFC 5771). */
-export function isIpv4Multicast(s: string): boolean {
-  const n = ipv4ToU32(s);
-  return n !== null && n >>> 28 === 0xe;
-}
-
-/** 224.0.0.0/24, the Local Network Control Block (RFC 5771 §4): never snooped (RFC 4541 §2.1.2(2)). */
-export function isIpv4LocalMulticast(s: string): boolean {
-  const n = ipv4ToU32(s);
-  return n !== null && n >>> 8 === 0xe00000;
-}
-
-/**
- * An address a querier may use as its source in the election (RFC 2236 §3, RFC 3376 §6.6.2): not
- * 0.0.0.0/8 ("this host on this network", RFC 1122 §3.2.1.3: only ever a source while booting), not
- * 127.0.0.0/8 (loopback, never on a wire), not 224.0.0.0/4 (multicast is never a source), not 240.0.0.0/4
- * (reserved, RFC 1112 §4) which includes the limited broadcast 255.255.255.255.
- */
-export function isIpv4QuerierAddress(s: string): boolean {
-  const n = ipv4ToU32(s);
-  if (n === null) return false;
-  const first = n >>> 24;
-  return first !== 0 && first !== 127 && first < 224;
 }
 
 // ---------------------------------------------------------------------------------------------

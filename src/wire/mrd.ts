@@ -27,9 +27,8 @@ export const ALL_SNOOPERS_V6 = 'ff02::6a';
 export const ALL_ROUTERS_V4 = '224.0.0.2';
 export const ALL_ROUTERS_V6 = 'ff02::2';
 
-/** RFC 4286 §3.1.5: NeighborDeadInterval = 3 × AdvertisementInterval (AdvertisementInterval default 20 s). */
+/** RFC 4286 §3.1.5: NeighborDeadInterval = 3 × AdvertisementInterval. */
 export const NEIGHBOR_DEAD_INTERVAL_FACTOR = 3;
-export const DEFAULT_ADVERTISEMENT_INTERVAL_SEC = 20;
 
 export function isMrdIgmpType(t: number): boolean {
   return t >= IgmpType.ADVERTISEMENT && t <= IgmpType.TERMINATION;

@@ -2,7 +2,7 @@
 // (root, Linux, iproute2), which switches to test (the Linux bridge proves the harness; igmpswitch is the
 // subject), and gives each describe block a lab that is torn down whatever happens.
 //
-//   IGMPSWITCH_LAB_SWITCHES=linux-bridge,igmpswitch   (default: both; igmpswitch skips until dist/daemon.js exists)
+//   IGMPSWITCH_LAB_SWITCHES=linux-bridge,igmpswitch   (default: both; igmpswitch skips until dist/daemon/run.js exists)
 //   IGMPSWITCH_LAB_ECHO=1                              mirror the daemon's log to stderr
 
 import { afterAll, beforeAll } from 'vitest';

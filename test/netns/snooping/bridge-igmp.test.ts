@@ -1,5 +1,5 @@
 // The Linux selftest tools/testing/selftests/net/forwarding/bridge_igmp.sh, ported to igmpswitch between real kernel
-// hosts (see /work/shared/reference/snooping-anchors.md §2.1):
+// hosts:
 //
 //      h1 192.0.2.1 ── p1 ┐                 ┌ p2 ── h2 192.0.2.2        (h3 192.0.2.203 on p3: the second reporter
 //                         └── igmpswitch ──┘                              of the star-exclude case, and an observer)

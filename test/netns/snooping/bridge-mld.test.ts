@@ -1,5 +1,5 @@
 // The Linux selftest tools/testing/selftests/net/forwarding/bridge_mld.sh, ported to igmpswitch between real kernel
-// hosts, as bridge-igmp.test.ts ports bridge_igmp.sh (see /work/shared/reference/snooping-anchors.md §2.2):
+// hosts, as bridge-igmp.test.ts ports bridge_igmp.sh:
 //
 //      h1 2001:db8:1::1 ── p1 ┐                 ┌ p2 ── h2 2001:db8:1::2     (h3 2001:db8:1::203 on p3: the second
 //                             └── igmpswitch ──┘                            reporter of the star-exclude case)

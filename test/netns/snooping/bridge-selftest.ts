@@ -1,5 +1,5 @@
-// The IGMPv3 / MLDv2 cases of the Linux selftests bridge_igmp.sh and bridge_mld.sh (same logic, same expectations, see
-// /work/shared/reference/snooping-anchors.md §2.1 and §2.2), written once: bridge-igmp.test.ts and bridge-mld.test.ts
+// The IGMPv3 / MLDv2 cases of the Linux selftests bridge_igmp.sh and bridge_mld.sh (same logic, same expectations, in
+// Linux tools/testing/selftests/net/forwarding/), written once: bridge-igmp.test.ts and bridge-mld.test.ts
 // each set up their lab and call defineSelftestCases with their family's group, sources, report frames and names.
 
 import { writeFileSync } from 'node:fs';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLI_VERBS, runCli, type CliIo } from '../../../src/cli/cli.js';
-import type { ControlFrame } from '../../../src/mgmt/api.js';
+import type { CapturedFrame } from '../../../src/mgmt/api.js';
 import { startControlServer, type ControlServer } from '../../../src/mgmt/control-socket.js';
 import { fakeApi, FIXTURE, type FakeApi } from '../mgmt/fake-api.js';
 import { tempDir } from '../mgmt/helpers.js';
@@ -179,7 +179,7 @@ describe('trace and reload', () => {
 });
 
 describe('capture', () => {
-  const frame = (i: number, port = 'eth1', direction: 'rx' | 'tx' = 'rx'): ControlFrame => ({
+  const frame = (i: number, port = 'eth1', direction: 'rx' | 'tx' = 'rx'): CapturedFrame => ({
     time: 1_732_000_000_000 + i * 10 + 0.5, direction, port, bytes: Uint8Array.from({ length: 60 + i }, (_, k) => (k * 7 + i) & 255),
   });
 
@@ -274,11 +274,6 @@ describe('probe, run and demo without their environment', () => {
   it('probe names a missing interface', async () => {
     const r = await cli(['probe', 'join', '--iface', 'nosuchif0', '--group', '239.1.1.1']);
     expect(r).toEqual({ code: 1, out: '', err: 'igmpswitch: no interface named nosuchif0\n' });
-  });
-
-  it.runIf(!existsSync(path.join(ROOT, 'src/daemon.ts')))('run says when the daemon is not in the build', async () => {
-    const r = await cli(['run', '--config', 'x.yaml']);
-    expect(r).toEqual({ code: 1, out: '', err: 'igmpswitch: the daemon (src/daemon.ts) is not part of this build\n' });
   });
 
   it.runIf(existsSync(path.join(ROOT, 'src/lab/demo.ts')))('demo passes its options to the demo, which rejects unknown ones', async () => {

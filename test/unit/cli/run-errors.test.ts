@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const cli = fileURLToPath(new URL('../../../bin/igmpswitch.js', import.meta.url));
-const built = existsSync(fileURLToPath(new URL('../../../dist/daemon.js', import.meta.url)));
+const built = existsSync(fileURLToPath(new URL('../../../dist/daemon/run.js', import.meta.url)));
 
 function run(yaml: string): { status: number | null; stderr: string; path: string } {
   const dir = mkdtempSync(join(tmpdir(), 'igmpsw-run-'));

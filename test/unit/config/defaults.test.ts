@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import {
   assignPortIndices, loadConfig, parseConfig, toEngineConfig, toWorkerParams,
 } from '../../../src/config/index.js';
-import { defaultPortConfig, defaultSnoopingConfig } from '../../../src/snooping/config.js';
+import { defaultPortConfig, defaultSnoopingConfig } from '../../../src/config/translate.js';
 import { FILE } from './helpers.js';
 
 const parse = (text: string) => parseConfig(text, FILE).config;

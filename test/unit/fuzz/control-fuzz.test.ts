@@ -92,7 +92,7 @@ function checkInvariants(h: Harness, preset: Preset, where: () => string): void 
   const perPort = new Map<number, number>();
   let memberships = 0;
   for (const g of h.engine.groups()) {
-    // IPv4: multicast outside 224.0.0.0/24; IPv6: multicast outside ff00::/15, not ff02::1 (src/config/address.ts).
+    // IPv4: multicast outside 224.0.0.0/24; IPv6: multicast outside ff00::/15, not ff02::1 (src/wire/address.ts).
     if (h.family.classifyGroup(g.group) !== 'snooped') fail(`invalid group ${g.group} in the table`);
     for (const p of g.ports) {
       memberships++;

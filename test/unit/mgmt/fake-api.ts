@@ -2,13 +2,13 @@
 
 import path from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
-import type { ControlFrame, ManagementApi, StatsView, TraceParams, TraceResult } from '../../../src/mgmt/api.js';
+import type { CapturedFrame, ManagementApi, StatsView, TraceParams, TraceResult } from '../../../src/mgmt/api.js';
 import { startControlServer, type ControlServer } from '../../../src/mgmt/control-socket.js';
 import { tempDir } from './helpers.js';
 
 export interface FakeApi extends ManagementApi {
   /** Sends a frame to every subscriber. */
-  emit(frame: ControlFrame): void;
+  emit(frame: CapturedFrame): void;
   readonly subscribers: number;
   /** What reload() does next: a list of changes, or an error text to throw. */
   reloadOutcome: string[] | Error;
@@ -78,7 +78,7 @@ export function traceAnswer(p: TraceParams): TraceResult {
 }
 
 export function fakeApi(): FakeApi {
-  const subs = new Set<(f: ControlFrame) => void>();
+  const subs = new Set<(f: CapturedFrame) => void>();
   const api: FakeApi = {
     calls: [],
     reloadOutcome: ['snooping.query_interval 125s → 60s'],

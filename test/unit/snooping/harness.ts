@@ -3,9 +3,11 @@
 // message builders that go through the real wire layer (emit → frame → decodeControlFrame).
 
 import type { McastMode, PortMask, TableCommand, UnregisteredPolicy } from '../../../src/dataplane/commands.js';
-import { defaultPortConfig, defaultSnoopingConfig, type PortSnoopingConfig, type SnoopingConfig } from '../../../src/snooping/config.js';
+import type { PortSnoopingConfig, SnoopingConfig } from '../../../src/snooping/config.js';
+import { defaultPortConfig, defaultSnoopingConfig, reportRateCommand } from '../../../src/config/translate.js';
+import { type Core, loadCore } from '../../../src/dataplane/core.js';
 import { type SnoopingEvent, SnoopingEngine } from '../../../src/snooping/engine.js';
-import { isIpv4LocalMulticast } from '../../../src/wire/common.js';
+import { isLinkLocalMulticastIPv4 } from '../../../src/wire/address.js';
 import { type AddressFamily, IPV4, IPV6 } from '../../../src/snooping/family.js';
 import { buildIgmpFrame, buildIpv4Frame, buildMldFrame, type ControlFrame, decodeControlFrame, l3OffsetOf } from '../../../src/wire/control-frame.js';
 import * as mld from '../../../src/wire/mld.js';
@@ -67,7 +69,7 @@ export class FakeDataPlane {
   delivers(o: { vlan?: number; group: string; source: string; port: number; ingress: number }): boolean {
     if (o.port === o.ingress) return false;
     const has = (m: bigint) => ((m >> BigInt(o.port)) & 1n) === 1n;
-    if (this.policy.mode === 'flood' || isIpv4LocalMulticast(o.group)) return true;
+    if (this.policy.mode === 'flood' || isLinkLocalMulticastIPv4(o.group)) return true;
     if (has(this.floodAll) || has(this.routerPorts)) return true;
     const e = this.entry(o.vlan ?? 0, o.group, o.source);
     if (e !== undefined) return has(e);
@@ -145,6 +147,25 @@ export class Harness {
       family: this.family,
     });
     this.next = this.engine.tick(this.now);
+    this.setReportRate();
+  }
+
+  /**
+   * The report rate limit is the data plane's (assembly/ratelimit.ts), not the engine's: with reportRateLimit set,
+   * every frame first passes the real Wasm core, and what it drops for the rate never reaches the engine.
+   */
+  private rateStage: Core | null = null;
+  /** Frames the data plane dropped for the report rate limit (its counter report_rate_limit). */
+  rateLimited = 0;
+
+  private setReportRate(): void {
+    const rate = this.config.reportRateLimit;
+    if (rate > 0 && this.rateStage === null) {
+      this.rateStage = loadCore({ maxBatch: 1, fdbCapacity: 16, mdbCapacity: 16 });
+      this.rateStage.setActivePorts((1n << 64n) - 1n);
+      this.rateStage.setMldSnooping(true);
+    }
+    this.rateStage?.applyCommands([reportRateCommand(rate)]);
   }
 
   /** Move the fake clock forward by `ms`, calling tick at every deadline on the way. */
@@ -160,6 +181,14 @@ export class Harness {
 
   /** Feed a complete frame through decodeControlFrame and into the engine. */
   receiveFrame(frame: Uint8Array, port: number, vlan = 0): void {
+    if (this.rateStage) {
+      this.rateStage.writeFrame(0, frame, port, 0);
+      this.rateStage.process(1, this.now);
+      if (this.rateStage.verdict(0).reason === 'report_rate_limit') {
+        this.rateLimited++;
+        return;
+      }
+    }
     const d = decodeControlFrame(frame, l3OffsetOf(frame));
     if (!d.ok) throw new Error(`test built an undecodable frame: ${JSON.stringify(d.error)}`);
     this.next = this.engine.receive(d.value, port, vlan, this.now);
@@ -242,6 +271,7 @@ export class Harness {
     this.config = { ...this.config, ...o.config, querier: { ...this.config.querier, ...o.config?.querier } };
     if (o.ports) this.ports = o.ports;
     this.next = this.engine.reconfigure(this.config, this.ports, this.now);
+    this.setReportRate();
   }
 
   /** The port-group view of (vlan, group) on `port`. */

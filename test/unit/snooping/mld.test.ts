@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { TableCommand } from '../../../src/dataplane/commands.js';
-import { defaultPortConfig, defaultSnoopingConfig } from '../../../src/snooping/config.js';
+import { defaultPortConfig, defaultSnoopingConfig } from '../../../src/config/translate.js';
 import { DualStackSnooping } from '../../../src/snooping/dual-stack.js';
 import { IPV4, IPV6 } from '../../../src/snooping/family.js';
 import { buildIgmpFrame, buildMldFrame, decodeControlFrame, l3OffsetOf } from '../../../src/wire/control-frame.js';

@@ -1,5 +1,5 @@
 // Linux tools/testing/selftests/net/forwarding/bridge_igmp.sh cases 1–14, reproduced at engine
-// level (snooping-anchors §2.1). Topology: h1 — swp1 (port 1) [switch] swp2 (port 2) — h2.
+// level. Topology: h1 — swp1 (port 1) [switch] swp2 (port 2) — h2.
 // The switch is the querier (`mcast_querier 1`, source 0.0.0.0). IGMPv3 reports are sent as the
 // script sends them: from h1 (192.0.2.1) to 224.0.0.1, without Router Alert.
 // Forwarding is checked on the MDB the engine installed: "traffic from h2 (spoofed source S) to G

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { adoptedTimers, configuredTimers, DeadlineQueue, Timer, TimerKind } from '../../../src/snooping/timers.js';
-import { defaultSnoopingConfig } from '../../../src/snooping/config.js';
+import { defaultSnoopingConfig } from '../../../src/config/translate.js';
 import { Harness } from './harness.js';
 
 type Op = { op: 'arm'; t: number; due: number } | { op: 'stop'; t: number } | { op: 'run'; until: number };

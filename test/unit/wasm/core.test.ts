@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { loadCore } from '../../../src/dataplane/core.js';
-import { addressKey, keyToAddress } from '../../../src/dataplane/address.js';
+import { addressKey, keyToAddress } from '../../../src/dataplane/table-keys.js';
 import { MDB_STRIDE, PAGE_SIZE, SCRATCH_BYTES } from '../../../src/contract/constants.js';
 
 describe('layout', () => {
@@ -67,8 +67,8 @@ describe('layout', () => {
   });
 
   it('rejects nonsense options', () => {
-    expect(() => loadCore({ maxBatch: 0 })).toThrow(RangeError);
-    expect(() => loadCore({ fdbCapacity: 1.5 })).toThrow(RangeError);
+    expect(() => loadCore({ maxBatch: 0, fdbCapacity: 64, mdbCapacity: 64 })).toThrow(RangeError);
+    expect(() => loadCore({ maxBatch: 64, fdbCapacity: 1.5, mdbCapacity: 64 })).toThrow(RangeError);
   });
 });
 

@@ -5,7 +5,7 @@ import type { PortSnoopingConfig, SnoopingConfig } from '../snooping/config.js';
 import type { WorkerParams } from '../dataplane/messages.js';
 import type { TableCommand } from '../dataplane/commands.js';
 import { ConfigError } from './errors.js';
-import { MAX_PORTS, type Config } from './schema.js';
+import { ConfigSchema, MAX_PORTS, type Config } from './schema.js';
 
 /**
  * Port indices for a (new) list of port names: a port that stays keeps its index; a new port takes the lowest
@@ -105,6 +105,28 @@ export function toEngineConfig(config: Config, portIndex: ReadonlyMap<string, nu
   return { snooping, mld, ports };
 }
 
+let defaults: Config | null = null;
+
+/** A configuration file that names two ports and sets nothing else: every value is the schema's default. */
+function defaultConfig(): Config {
+  defaults ??= ConfigSchema.parse({ ports: ['p0', 'p1'] }) as Config;
+  return defaults;
+}
+
+/**
+ * The IGMP engine's configuration with every default of the schema (src/config/schema.ts, the one place defaults
+ * are stated), for code that runs an engine without a file: tests and benchmarks. A fresh object on every call.
+ */
+export function defaultSnoopingConfig(): SnoopingConfig {
+  return toEngineConfig(defaultConfig(), new Map([['p0', 0], ['p1', 1]])).snooping;
+}
+
+/** A port's engine configuration with the schema's per-port defaults. */
+export function defaultPortConfig(index: number, name: string): PortSnoopingConfig {
+  const port = toEngineConfig(defaultConfig(), new Map([['p0', 0], ['p1', 1]])).ports[0]!;
+  return { ...port, index, name };
+}
+
 /** Start parameters of the data-plane worker. */
 export function toWorkerParams(config: Config, portIndex: ReadonlyMap<string, number>): WorkerParams {
   const d = config.dataplane;
@@ -121,13 +143,19 @@ export function toWorkerParams(config: Config, portIndex: ReadonlyMap<string, nu
   };
 }
 
-/**
- * Settings the data plane enforces by itself, as table commands. Report rate: a burst of one second's worth, at least a
- * full IGMPv3 report round of a busy host.
- */
+/** Settings the data plane enforces by itself, as table commands. */
 export function dataplaneCommands(config: Config): TableCommand[] {
-  const rate = config.snooping.report_rate_limit;
-  return [{ op: 'reportRate', perSecond: rate, burst: Math.max(rate, 16) }];
+  return [reportRateCommand(config.snooping.report_rate_limit)];
+}
+
+/**
+ * The report rate limit (`snooping.report_rate_limit`, per port, IGMP and MLD reports and leaves together): a token
+ * bucket in the data plane (assembly/ratelimit.ts) that refills `perSecond` tokens a second and holds at most one
+ * second's worth, so no port gets more than `perSecond` messages through in any burst. It is the only place the limit
+ * is enforced: the excess is dropped (counter `report_rate_limit`) and reaches neither the engine nor other ports.
+ */
+export function reportRateCommand(perSecond: number): TableCommand {
+  return { op: 'reportRate', perSecond, burst: perSecond };
 }
 
 /** Ethernet source of the switch's own queries when it has no port MAC to use (no port opened yet, or a replay). */

@@ -1,38 +1,57 @@
-// Address rules for both families, in one place: the config file's checks and the snooping engine's
-// "which groups are snooped, which are always flooded, which sources are valid" (src/snooping/family.ts).
+// Address rules for both families, in one place: "is this a multicast group", "is it link-local scope", "which
+// groups are snooped, which are always flooded, which sources and querier addresses are valid". The configuration
+// file's checks (src/config/schema.ts), the snooping engine (src/snooping/family.ts), management and the CLI's
+// argument checks, and `igmpswitch decode` (src/decode) all ask here.
 // IPv4 is dotted quad only (no shorthand like "10.1", no leading zeros, which some parsers read as octal).
 // IPv6 text is any RFC 4291 §2.2 form; canonicalIPv6 gives the RFC 5952 form the engine keys state by.
 
-import { isIPv6 } from 'node:net';
-import { ipv4ToU32, ipv6At, parseIpv6 } from '../wire/common.js';
-import { ALL_NODES } from '../wire/mld.js';
+import { ipv4ToU32, ipv6At, parseIpv6 } from './common.js';
 
-const QUAD = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+// ---- IPv4 ------------------------------------------------------------------------------------------------------
+
+/** 224.0.0.0/4, the IPv4 multicast range (RFC 5771 §2), on the address as a number. */
+function inMulticastRange(n: number): boolean {
+  return n >>> 28 === 0xe;
+}
+
+/** 224.0.0.0/24, the Local Network Control Block (RFC 5771 §4), on the address as a number. */
+function inLocalControlBlock(n: number): boolean {
+  return n >>> 8 === 0xe00000;
+}
 
 export function isIPv4(text: string): boolean {
-  return QUAD.test(text);
+  return ipv4ToU32(text) !== null;
 }
 
-/** The address as an unsigned 32-bit number; the caller has checked isIPv4. */
-export function ipv4ToNumber(text: string): number {
-  return text.split('.').reduce((acc, part) => acc * 256 + Number(part), 0);
-}
-
-/** 224.0.0.0/4. */
+/** 224.0.0.0/4 (RFC 5771). */
 export function isMulticastIPv4(text: string): boolean {
-  return isIPv4(text) && ipv4ToNumber(text) >>> 28 === 0xe;
+  const n = ipv4ToU32(text);
+  return n !== null && inMulticastRange(n);
 }
 
 /** 224.0.0.0/24: link-local control block, always flooded (RFC 4541 2.1.2(2)), never snooped. */
 export function isLinkLocalMulticastIPv4(text: string): boolean {
-  return isIPv4(text) && ipv4ToNumber(text) >>> 8 === 0xe00000;
+  const n = ipv4ToU32(text);
+  return n !== null && inLocalControlBlock(n);
 }
 
 /** A possible host (unicast) source address: not 0.0.0.0, not multicast, not reserved 240/4, not broadcast. */
 export function isUnicastIPv4(text: string): boolean {
-  if (!isIPv4(text)) return false;
-  const n = ipv4ToNumber(text);
-  return n !== 0 && n >>> 28 < 0xe;
+  const n = ipv4ToU32(text);
+  return n !== null && n !== 0 && n >>> 28 < 0xe;
+}
+
+/**
+ * An address a querier may use as its source in the election (RFC 2236 §3, RFC 3376 §6.6.2): not
+ * 0.0.0.0/8 ("this host on this network", RFC 1122 §3.2.1.3: only ever a source while booting), not
+ * 127.0.0.0/8 (loopback, never on a wire), not 224.0.0.0/4 (multicast is never a source), not 240.0.0.0/4
+ * (reserved, RFC 1112 §4) which includes the limited broadcast 255.255.255.255.
+ */
+export function isIpv4QuerierAddress(text: string): boolean {
+  const n = ipv4ToU32(text);
+  if (n === null) return false;
+  const first = n >>> 24;
+  return first !== 0 && first !== 127 && first < 224;
 }
 
 // ---- IPv6 (RFC 4291) -----------------------------------------------------------------------------------------
@@ -53,9 +72,9 @@ export function canonicalIPv6(text: string): string | null {
 export type GroupClass = 'snooped' | 'local' | 'never-on-link' | 'invalid';
 
 export function classifyGroupIPv4(text: string): GroupClass {
-  const n = ipv4ToU32(text); // the wire layer's parser: as strict as isIPv4, and cheap on the report path
-  if (n === null || n >>> 28 !== 0xe) return 'invalid';
-  return n >>> 8 === 0xe00000 ? 'local' : 'snooped';
+  const n = ipv4ToU32(text);
+  if (n === null || !inMulticastRange(n)) return 'invalid';
+  return inLocalControlBlock(n) ? 'local' : 'snooped';
 }
 
 export function classifyGroupIPv6(text: string): GroupClass {
@@ -73,33 +92,13 @@ export function classifyGroupIPv6(text: string): GroupClass {
  */
 export function isGroupSourceIPv4(text: string): boolean {
   const n = ipv4ToU32(text);
-  return n !== null && n !== 0 && n >>> 28 !== 0xe;
+  return n !== null && n !== 0 && !inMulticastRange(n);
 }
 
 /** ff00::/8 (RFC 4291 §2.7). */
 export function isMulticastIPv6(text: string): boolean {
   const b = parseIpv6(text);
   return b !== null && b[0] === 0xff;
-}
-
-/** The 4-bit scope of a multicast address (RFC 4291 §2.7: 1 interface-local, 2 link-local, 5 site, 8 org, e global). */
-export function multicastScopeIPv6(text: string): number | null {
-  const b = parseIpv6(text);
-  return b === null || b[0] !== 0xff ? null : b[1]! & 0x0f;
-}
-
-/** ff02::1 in any spelling: the one IPv6 group forwarded to every port, since no report is ever sent for it (RFC 4541 §3). */
-export function isAllNodesIPv6(text: string): boolean {
-  return canonicalIPv6(text) === ALL_NODES;
-}
-
-/**
- * ff00::/15 (reserved ff00::/16 and interface-local ff01::/16): "MLD messages are also not sent regarding groups
- * with addresses in the range FF00::/15 … These addresses should never appear in packets on the link" (RFC 4541 §3).
- */
-export function isNeverOnLinkIPv6(text: string): boolean {
-  const b = parseIpv6(text);
-  return b !== null && b[0] === 0xff && (b[1]! & 0xfe) === 0;
 }
 
 /**
@@ -152,22 +151,3 @@ export function linkLocalFromMac(mac: string): string {
   bytes.set([m[0]! ^ 0x02, m[1]!, m[2]!, 0xff, 0xfe, m[3]!, m[4]!, m[5]!], 8);
   return ipv6At(bytes, 0);
 }
-
-/** Linux interface names: 1..15 bytes (IFNAMSIZ - 1), not "." or "..", no "/", ":" or whitespace. */
-export function isValidIfname(name: string): boolean {
-  if (name === '' || name === '.' || name === '..') return false;
-  if (Buffer.byteLength(name, 'utf8') > 15) return false;
-  return !/[\s/:]/.test(name) && !name.includes('\0');
-}
-
-/** A listen address "host:port": IPv4 literal or [IPv6 literal]; port 0 asks the kernel for a free port. */
-export function parseListen(text: string): { host: string; port: number } | null {
-  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|(\d+\.\d+\.\d+\.\d+)):(\d{1,5})$/.exec(text.trim());
-  if (!m) return null;
-  const port = Number(m[3]);
-  if (port > 65_535) return null;
-  if (m[2] !== undefined) return isIPv4(m[2]) ? { host: m[2], port } : null;
-  const v6 = m[1]!;
-  return isIPv6(v6) ? { host: v6, port } : null;
-}
-

@@ -92,7 +92,7 @@ export function labCliPath(): string {
   return process.env['IGMPSWITCH_LAB_CLI'] || cliPath();
 }
 
-/** Is the daemon built? It needs dist/daemon.js (the daemon) and dist/cli/main.js (what bin/ loads). */
+/** Is the daemon built? It needs dist/daemon/run.js (the daemon) and dist/cli/main.js (what bin/ loads). */
 export function daemonStatus(): DaemonStatus {
   const alt = process.env['IGMPSWITCH_LAB_CLI'];
   if (alt) {
@@ -101,7 +101,7 @@ export function daemonStatus(): DaemonStatus {
       : { available: false, reason: `IGMPSWITCH_LAB_CLI=${alt} does not exist` };
   }
   const root = projectRoot();
-  const missing = ['dist/daemon.js', 'dist/cli/main.js'].filter((f) => !existsSync(join(root, f)));
+  const missing = ['dist/daemon/run.js', 'dist/cli/main.js'].filter((f) => !existsSync(join(root, f)));
   if (missing.length === 0) return { available: true, reason: null };
   return {
     available: false,
@@ -136,7 +136,7 @@ export function labIo(): string | undefined {
 
 /** The YAML text written for a config object. */
 export function configYaml(config: ConfigObject, comment = ''): string {
-  return `# written by src/lab/switch.ts${comment ? ` ${comment}` : ''}\n${stringify(config)}`;
+  return `# written by src/lab/daemon-process.ts${comment ? ` ${comment}` : ''}\n${stringify(config)}`;
 }
 
 export function deepMerge(base: ConfigObject, extra: ConfigObject): ConfigObject {
