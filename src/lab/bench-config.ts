@@ -2,7 +2,7 @@
 // benchmark (bench/contenders.ts) and the unit test that checks these settings against the schema
 // (test/unit/lab/lab-pure.test.ts) share one definition.
 
-import type { IgmpswitchOptions } from './switch.js';
+import type { IgmpswitchOptions } from './daemon-process.js';
 
 export const SWITCH_CPU = 1;
 export const GENERATOR_CPU = 0;

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { GroupRow, PortRow, QuerierView, StatsView } from '../mgmt/api.js';
 import { sleep } from './proc.js';
 import type { Lab, LabHost, LabProcess, SwitchProcess } from './index.js';
-import { cliJson } from './switch.js';
+import { cliJson } from './daemon-process.js';
 import { tcpTransfer, type TcpResult } from './traffic.js';
 
 export { sleep };
