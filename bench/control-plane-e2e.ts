@@ -25,6 +25,7 @@ import { tmpdir } from 'node:os';
 import { cpus, loadavg } from 'node:os';
 import { stringify } from 'yaml';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import {
   createLab, labUnavailableReason, sleep, startSender, sweepStale, type Lab, type LabHost, type SwitchProcess,
 } from '../src/lab/index.js';
@@ -50,25 +51,38 @@ interface Options {
 
 function parseOptions(argv: string[]): Options {
   const o: Options = { groups: [10_000, 100_000], families: [4, 6], rate: 0, probes: 20, probePps: 2000, outDir: join(import.meta.dirname, 'results'), logLevel: 'info', nodeArgs: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
+  // node:util parseArgs as the CLI. Not strict, so that a value may start with a dash (--node-arg --cpu-prof);
+  // unknown options and stray words are refused here instead.
+  const { tokens } = parseArgs({
+    args: argv,
+    options: {
+      groups: { type: 'string' }, families: { type: 'string' }, rate: { type: 'string' }, probes: { type: 'string' },
+      'probe-pps': { type: 'string' }, out: { type: 'string' }, 'log-level': { type: 'string' },
+      'node-arg': { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' },
+    },
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  for (const t of tokens) {
+    if (t.kind === 'positional') throw new Error(`unknown option ${t.value}`);
+    if (t.kind !== 'option') continue;
     const v = (): string => {
-      const x = argv[++i];
-      if (x === undefined) throw new Error(`${a} needs a value`);
-      return x;
+      if (t.value === undefined) throw new Error(`${t.rawName} needs a value`);
+      return t.value;
     };
-    if (a === '--groups') o.groups = v().split(',').map(Number);
-    else if (a === '--families') o.families = v().split(',').map((f) => (f === '6' ? 6 : 4));
-    else if (a === '--rate') o.rate = Number(v());
-    else if (a === '--probes') o.probes = Number(v());
-    else if (a === '--probe-pps') o.probePps = Number(v());
-    else if (a === '--out') o.outDir = v();
-    else if (a === '--log-level') o.logLevel = v();
-    else if (a === '--node-arg') o.nodeArgs.push(v());
-    else if (a === '--help' || a === '-h') {
+    if (t.name === 'groups') o.groups = v().split(',').map(Number);
+    else if (t.name === 'families') o.families = v().split(',').map((f) => (f === '6' ? 6 : 4));
+    else if (t.name === 'rate') o.rate = Number(v());
+    else if (t.name === 'probes') o.probes = Number(v());
+    else if (t.name === 'probe-pps') o.probePps = Number(v());
+    else if (t.name === 'out') o.outDir = v();
+    else if (t.name === 'log-level') o.logLevel = v();
+    else if (t.name === 'node-arg') o.nodeArgs.push(v());
+    else if (t.name === 'help') {
       console.log(readFileSync(new URL(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).join('\n'));
       process.exit(0);
-    } else throw new Error(`unknown option ${a}`);
+    } else throw new Error(`unknown option ${t.rawName}`);
   }
   return o;
 }

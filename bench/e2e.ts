@@ -19,7 +19,8 @@ import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
 import {
   createLab,
   labCliPath,
@@ -79,44 +80,50 @@ function parseOptions(argv: string[]): Options {
     outDir: join(import.meta.dirname, 'results'),
     maxStartupS: 30,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const v = (): string => {
-      const x = argv[++i];
-      if (x === undefined) throw new Error(`${a} needs a value`);
-      return x;
-    };
-    switch (a) {
-      case '--reps': o.reps = Number(v()); break;
-      case '--window': o.windowS = Number(v()); break;
-      case '--warmup': o.warmupS = Number(v()); break;
-      case '--receivers': o.receivers = Number(v()); break;
-      case '--load-pps': o.loadPps = Number(v()); break;
-      case '--ping-count': o.pingCount = Number(v()); break;
-      case '--tcp-seconds': o.tcpS = Number(v()); break;
-      case '--out': o.outDir = v(); break;
-      case '--contenders':
-        o.contenders = v().split(',').map((s) => {
+  // node:util parseArgs as the CLI; options apply in the order given (--quick, then --reps 3: 3 repetitions).
+  const { tokens } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    tokens: true,
+    options: {
+      reps: { type: 'string' }, window: { type: 'string' }, warmup: { type: 'string' }, receivers: { type: 'string' },
+      'load-pps': { type: 'string' }, 'ping-count': { type: 'string' }, 'tcp-seconds': { type: 'string' },
+      out: { type: 'string' }, contenders: { type: 'string' }, scenarios: { type: 'string' },
+      quick: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    },
+  });
+  for (const t of tokens) {
+    if (t.kind !== 'option') continue;
+    const v = t.value ?? '';
+    switch (t.name) {
+      case 'reps': o.reps = Number(v); break;
+      case 'window': o.windowS = Number(v); break;
+      case 'warmup': o.warmupS = Number(v); break;
+      case 'receivers': o.receivers = Number(v); break;
+      case 'load-pps': o.loadPps = Number(v); break;
+      case 'ping-count': o.pingCount = Number(v); break;
+      case 'tcp-seconds': o.tcpS = Number(v); break;
+      case 'out': o.outDir = v; break;
+      case 'contenders':
+        o.contenders = v.split(',').map((s) => {
           if (!ALL_CONTENDERS.includes(s as ContenderName)) throw new Error(`unknown contender ${s} (${ALL_CONTENDERS.join(', ')})`);
           return s as ContenderName;
         });
         break;
-      case '--scenarios':
-        o.scenarios = v().split(',').map((s) => {
+      case 'scenarios':
+        o.scenarios = v.split(',').map((s) => {
           if (!['a', 'b', 'c', 'd', 'e'].includes(s)) throw new Error(`unknown scenario ${s} (a,b,c,d,e)`);
           return s as ScenarioId;
         });
         break;
-      case '--quick':
+      case 'quick':
         o.reps = 1; o.windowS = 2; o.pingCount = 300; o.tcpS = 2;
         break;
-      case '-h': case '--help':
+      case 'help':
         console.log('usage: npm run bench -- [--quick] [--reps N] [--window S] [--contenders a,b] [--scenarios a,b,c,d,e] [--receivers N] [--load-pps N] [--ping-count N] [--out DIR]');
         console.log(`contenders: ${ALL_CONTENDERS.join(', ')} (default: ${DEFAULT_CONTENDERS.join(', ')})`);
         process.exit(0);
-        break;
-      default:
-        throw new Error(`unknown option ${a} (--help)`);
     }
   }
   if (!(o.reps >= 1) || !(o.windowS > 0) || !(o.receivers >= 1 && o.receivers <= 32)) throw new Error('bad --reps/--window/--receivers');
@@ -447,6 +454,12 @@ function machine(): BenchResults['machine'] {
   };
 }
 
+/** A path as the results record it: relative to the checkout when inside it (no machine-specific prefix). */
+function inRepo(path: string): string {
+  const r = relative(join(import.meta.dirname, '..'), path);
+  return r && !r.startsWith('..') && !isAbsolute(r) ? r : path;
+}
+
 async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
   const why = await labUnavailableReason();
@@ -482,8 +495,8 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     machine: machine(),
     options: {
-      ...o, switchCpu: SWITCH_CPU, generatorCpu: GENERATOR_CPU, cforward: cforwardBinary(),
-      igmpswitchCli: labCliPath(), commit: gitDescribe(),
+      ...o, outDir: inRepo(o.outDir), switchCpu: SWITCH_CPU, generatorCpu: GENERATOR_CPU, cforward: inRepo(cforwardBinary()),
+      igmpswitchCli: inRepo(labCliPath()), commit: gitDescribe(),
     },
     contenders: contenders.map((c) => ({
       name: c.name, description: c.description, offloadsOff: c.offloadsOff, ceiling: c.ceiling, color: c.color,

@@ -13,6 +13,7 @@
 // Targets (issue 12 item 5): ≤ 200 MB RSS with 100 k IPv4 + 100 k IPv6 groups (the daemon figure is
 // bench/control-plane-e2e.ts (g)); 1 M memberships without failure; ≥ 50,000 reports/s absorbed per family.
 
+import { parseArgs } from 'node:util';
 import type { TableCommand } from '../src/dataplane/commands.js';
 import { defaultPortConfig, defaultSnoopingConfig } from '../src/config/translate.js';
 import { SnoopingEngine } from '../src/snooping/engine.js';
@@ -21,13 +22,9 @@ import { MdbBudget } from '../src/snooping/forwarding.js';
 import { buildIgmpFrame, buildMldFrame, decodeControlFrame } from '../src/wire/control-frame.js';
 import { RecordType } from '../src/wire/igmp.js';
 
-const args = process.argv.slice(2);
-function arg(name: string, dflt: number): number {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-}
-const GROUPS = arg('--groups', 100_000);
-const PORTS = arg('--ports', 1);
+const { values: args } = parseArgs({ options: { groups: { type: 'string' }, ports: { type: 'string' } }, strict: true });
+const GROUPS = Number(args.groups ?? 100_000);
+const PORTS = Number(args.ports ?? 1);
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error('run with node --expose-gc');

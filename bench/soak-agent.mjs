@@ -22,7 +22,14 @@ import dgram from 'node:dgram';
 import { createInterface } from 'node:readline';
 import { emit, list, MAGIC, nowMs, num, onTerminate, parseArgs } from '../src/lab/agents/common.mjs';
 
-const args = parseArgs(process.argv.slice(2));
+const args = parseArgs(process.argv.slice(2), {
+  groups: { type: 'string', multiple: true },
+  port: { type: 'string' },
+  iface: { type: 'string' },
+  'churn-ms': { type: 'string' },
+  seed: { type: 'string' },
+  stable: { type: 'boolean' },
+});
 const groups = list(args.groups);
 const port = num(args.port, 5001);
 const iface = String(args.iface);

@@ -43,16 +43,25 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
 import {
   createLab, type Lab, type LabProcess, nodeBin, projectRoot, startSender, type Sender,
 } from '../src/lab/index.js';
 import type { GroupRow, StatsView } from '../src/mgmt/api.js';
 import { errorLogs, num, rssKiB, sleep, sw, TcpLoop, waitSnooping, waitUntil } from '../src/lab/observe.js';
 
-function option(name: string, env: string, dflt: number | string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i >= 0 && process.argv[i + 1] !== undefined) return process.argv[i + 1]!;
-  return process.env[env] ?? String(dflt);
+// Flags (node:util parseArgs, as the CLI) win over the environment, which wins over the default.
+const { values: FLAGS } = parseArgs({
+  options: {
+    seconds: { type: 'string' }, churners: { type: 'string' }, 'churn-ms': { type: 'string' },
+    'report-churn-ms': { type: 'string' }, rate: { type: 'string' }, 'check-every': { type: 'string' },
+    json: { type: 'string' },
+  },
+  strict: true,
+});
+
+function option(name: keyof typeof FLAGS, env: string, dflt: number | string): string {
+  return FLAGS[name] ?? process.env[env] ?? String(dflt);
 }
 
 const SECONDS = Number(option('seconds', 'SOAK_SECONDS', 600));

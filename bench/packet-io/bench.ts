@@ -15,13 +15,15 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { createTopo, ip, nsExec, type Topo } from '../../test/netns/packet-io/topo.js';
 import { Forwarder, tcpTransfer, type Stats } from '../../test/netns/packet-io/client.js';
 import { packetAddonPath } from '../../src/io/packet-addon.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const FLOOD = `${root}bench/bin/flood`;
-const [what = 'all', secArg = '5', runsArg = '2'] = process.argv.slice(2);
+const { positionals } = parseArgs({ options: {}, allowPositionals: true, strict: true });
+const [what = 'all', secArg = '5', runsArg = '2'] = positionals;
 const seconds = Number(secArg);
 const runs = Number(runsArg);
 

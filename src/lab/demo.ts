@@ -7,6 +7,7 @@
 //   npx tsx src/lab/demo.ts …      (same options)
 
 import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { labUnavailableReason, isRoot } from './netns.js';
 import { daemonStatus } from './daemon-process.js';
 import { createLab, type GroupRow, type Lab, type LabHost } from './topology.js';
@@ -111,25 +112,39 @@ export const DEMO_BRIDGE_OPTIONS = {
   mcast_startup_query_interval: 100,
 };
 
+const DEMO_USAGE = 'options: --duration S, --short, --switch igmpswitch|linux-bridge, --rate PPS, --plain';
+
+/** `igmpswitch demo` / `npm start` arguments, parsed with node:util parseArgs as the rest of the CLI. */
 export function parseDemoArgs(argv: readonly string[]): DemoOptions {
   const o: DemoOptions = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
+  // Not strict, so that a value may start with a dash ("--duration -1" is refused as not positive rather than as a
+  // missing value); unknown options and stray words are refused here instead.
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options: {
+      duration: { type: 'string' }, short: { type: 'boolean' }, rate: { type: 'string' }, switch: { type: 'string' },
+      plain: { type: 'boolean' },
+    },
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  for (const t of tokens) {
+    if (t.kind === 'positional') throw new Error(`unknown option ${t.value} (${DEMO_USAGE})`);
+    if (t.kind !== 'option') continue;
     const val = (): string => {
-      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
+      if (t.value === undefined) throw new Error(`${t.rawName} needs a value`);
+      return t.value;
     };
-    const key = a.split('=')[0];
-    if (key === '--duration') o.durationS = positive(val(), '--duration');
-    else if (key === '--short') o.short = true;
-    else if (key === '--rate') o.rate = positive(val(), '--rate');
-    else if (key === '--switch') {
+    if (t.name === 'duration') o.durationS = positive(val(), '--duration');
+    else if (t.name === 'short') o.short = true;
+    else if (t.name === 'rate') o.rate = positive(val(), '--rate');
+    else if (t.name === 'switch') {
       const v = val();
       if (v !== 'igmpswitch' && v !== 'linux-bridge') throw new Error(`--switch: expected igmpswitch or linux-bridge, got "${v}"`);
       o.switch = v;
-    } else if (key === '--plain') o.tty = false;
-    else throw new Error(`unknown option ${a} (options: --duration S, --short, --switch igmpswitch|linux-bridge, --rate PPS, --plain)`);
+    } else if (t.name === 'plain') o.tty = false;
+    else throw new Error(`unknown option ${t.rawName} (${DEMO_USAGE})`);
   }
   return o;
 }

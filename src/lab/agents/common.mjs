@@ -1,23 +1,16 @@
 // Shared bits of the lab agents (plain Node ESM, no dependencies: they run with `node` inside a namespace).
 
 import { readFileSync } from 'node:fs';
+import { parseArgs as parseNodeArgs } from 'node:util';
 
-/** Parse `--key value` / `--flag` arguments; repeated keys collect into arrays. */
-export function parseArgs(argv) {
-  const out = { _: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) {
-      out._.push(a);
-      continue;
-    }
-    const key = a.slice(2);
-    const next = argv[i + 1];
-    const value = next === undefined || next.startsWith('--') ? true : (i++, next);
-    if (key in out) out[key] = [].concat(out[key], value);
-    else out[key] = value;
-  }
-  return out;
+/**
+ * Parse an agent's arguments with node:util parseArgs, as the CLI does. `options` declares every --key
+ * ({ type: 'string' | 'boolean', multiple?: true } — repeated keys collect into an array); an unknown option or a
+ * missing value is an error. Returns { _: positionals, ...values }.
+ */
+export function parseArgs(argv, options) {
+  const { values, positionals } = parseNodeArgs({ args: argv, options, allowPositionals: true, strict: true });
+  return { _: positionals, ...values };
 }
 
 export function list(v) {

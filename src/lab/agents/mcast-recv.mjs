@@ -16,7 +16,14 @@ import dgram from 'node:dgram';
 import { createInterface } from 'node:readline';
 import { emit, ifCounters, list, MAGIC, nowMs, num, onTerminate, parseArgs } from './common.mjs';
 
-const args = parseArgs(process.argv.slice(2));
+const args = parseArgs(process.argv.slice(2), {
+  port: { type: 'string' },
+  iface: { type: 'string' },
+  ifname: { type: 'string' },
+  interval: { type: 'string' },
+  duration: { type: 'string' },
+  join: { type: 'string', multiple: true },
+});
 const port = num(args.port, 5001);
 const iface = args.iface === undefined ? undefined : String(args.iface);
 const ifname = args.ifname === undefined ? undefined : String(args.ifname);

@@ -12,7 +12,17 @@
 import dgram from 'node:dgram';
 import { emit, HEADER_BYTES, list, MAGIC, nowMs, num, onTerminate, parseArgs } from './common.mjs';
 
-const args = parseArgs(process.argv.slice(2));
+const args = parseArgs(process.argv.slice(2), {
+  group: { type: 'string', multiple: true },
+  port: { type: 'string' },
+  rate: { type: 'string' },
+  size: { type: 'string' },
+  ttl: { type: 'string' },
+  count: { type: 'string' },
+  duration: { type: 'string' },
+  interval: { type: 'string' },
+  iface: { type: 'string' },
+});
 const groups = list(args.group);
 if (!groups.length) {
   emit({ type: 'error', message: '--group is required' });

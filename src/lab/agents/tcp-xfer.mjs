@@ -11,7 +11,13 @@ import { createHash, randomFillSync } from 'node:crypto';
 import net from 'node:net';
 import { emit, nowMs, num, parseArgs } from './common.mjs';
 
-const args = parseArgs(process.argv.slice(2));
+const args = parseArgs(process.argv.slice(2), {
+  port: { type: 'string' },
+  bind: { type: 'string' },
+  bytes: { type: 'string' },
+  chunk: { type: 'string' },
+  host: { type: 'string' },
+});
 const mode = args._[0];
 const port = num(args.port, 5201);
 

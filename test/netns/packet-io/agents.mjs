@@ -7,8 +7,10 @@
 import { createHash, randomFillSync } from 'node:crypto';
 import dgram from 'node:dgram';
 import net from 'node:net';
+import { parseArgs } from 'node:util';
 
-const [mode, ...args] = process.argv.slice(2);
+const { positionals } = parseArgs({ args: process.argv.slice(2), options: {}, allowPositionals: true, strict: true });
+const [mode, ...args] = positionals;
 const out = (m) => process.stdout.write(JSON.stringify(m) + '\n');
 const fail = (e) => {
   out({ type: 'error', message: String(e?.message ?? e) });

@@ -9,8 +9,8 @@
 
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { createInterface } from 'node:readline';
-import { loadPacketAddon, type IoBackend, type OffloadSettings, type Offloads, type XdpMode } from '../../../src/io/packet-addon.js';
-import { PortSet } from '../../../src/io/ports.js';
+import { loadPacketAddon, type OffloadSettings, type Offloads, type XdpMode } from '../../../src/io/packet-addon.js';
+import { PortSet, type IoSelection } from '../../../src/io/ports.js';
 import { LinkMonitor } from '../../../src/io/link-monitor.js';
 import { loadCore } from '../../../src/dataplane/core.js';
 import { DESC_FRAME, DESC_LENGTH, DESC_PORT, MAX_PORTS } from '../../../src/contract/constants.js';
@@ -31,8 +31,8 @@ export interface ForwarderConfig {
   cpu?: number;
   /** Receive only (benchmark: isolates the receive cost). */
   noTransmit?: boolean;
-  /** Packet I/O method of every port (default af_packet) and its XDP mode. */
-  io?: IoBackend;
+  /** Packet I/O method of every port (default af_packet; "auto" as the daemon's --io) and its XDP mode. */
+  io?: IoSelection;
   xdpMode?: XdpMode;
 }
 
@@ -82,7 +82,7 @@ if (isMainThread) {
 
   const ports = new PortSet(
     cfg.ports.map((name, index) => ({ name, index })),
-    { addon, socket: { qdiscBypass: cfg.qdiscBypass ?? false, io: cfg.io, xdpMode: cfg.xdpMode, rxRing: cfg.rxRing ?? false }, offloads: cfg.offloads, warn: (m) => post({ type: 'warn', message: m }) },
+    { addon, io: cfg.io, socket: { qdiscBypass: cfg.qdiscBypass ?? false, xdpMode: cfg.xdpMode, rxRing: cfg.rxRing ?? false }, offloads: cfg.offloads, warn: (m) => post({ type: 'warn', message: m }) },
   );
   ports.openAll();
   const monitor = new LinkMonitor(ports, { intervalMs: 0, netlink: cfg.netlink ?? false });

@@ -19,11 +19,11 @@ describe('decode --live', () => {
       { stdout: { write: (s: string) => { out += s; } }, stderr: { write: (s: string) => { err += s; } } });
     await daemon.subscribed();
     const api = daemon.api();
-    api.emit({ time: 1_000, port: 'eth1', bytes: report('239.1.1.1') });
-    api.emit({ time: 2_000, port: 'eth2', bytes: udp });
-    api.emit({ time: 3_000, port: 'eth2', bytes: report('239.2.2.2') });
-    api.emit({ time: 4_000, port: 'eth2', bytes: report('239.3.3.3') });
-    api.emit({ time: 5_000, port: 'eth2', bytes: report('239.4.4.4') });
+    api.emit({ time: 1_000, direction: 'rx', port: 'eth1', bytes: report('239.1.1.1') });
+    api.emit({ time: 2_000, direction: 'rx', port: 'eth2', bytes: udp });
+    api.emit({ time: 3_000, direction: 'rx', port: 'eth2', bytes: report('239.2.2.2') });
+    api.emit({ time: 4_000, direction: 'rx', port: 'eth2', bytes: report('239.3.3.3') });
+    api.emit({ time: 5_000, direction: 'rx', port: 'eth2', bytes: report('239.4.4.4') });
     expect(await running).toBe(0);
     const lines = out.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((m) => [m.index, m.port, m.summary])).toEqual([

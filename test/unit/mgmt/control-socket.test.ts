@@ -4,7 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { count, REQUEST_METHODS, type ControlFrame } from '../../../src/mgmt/api.js';
+import { count, REQUEST_METHODS, type CapturedFrame } from '../../../src/mgmt/api.js';
 import { ControlError, request, stream } from '../../../src/mgmt/control-client.js';
 import { startControlServer, type ControlServer } from '../../../src/mgmt/control-socket.js';
 import { fakeApi, FIXTURE, traceAnswer, type FakeApi } from './fake-api.js';
@@ -298,12 +298,12 @@ describe('garbage and misbehaving clients', () => {
 });
 
 describe('control frame stream', () => {
-  const frame = (i: number, size = 64): ControlFrame => ({
+  const frame = (i: number, size = 64): CapturedFrame => ({
     time: 1_732_000_000_000 + i + 0.25, direction: i % 2 ? 'tx' : 'rx', port: `eth${i % 3}`, bytes: Uint8Array.from({ length: size }, (_, k) => (i + k) & 255),
   });
 
   it('delivers frames as sent, and unsubscribes when the client closes', async () => {
-    const got: ControlFrame[] = [];
+    const got: CapturedFrame[] = [];
     const h = stream(sock, 'subscribeControl', {}, (ev) => { if (ev.type === 'frame') got.push(ev.frame); });
     await h.ready;
     expect(api.subscribers).toBe(1);

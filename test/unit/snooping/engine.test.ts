@@ -168,7 +168,9 @@ describe('issue 11.1: the MDB budget counts MDB entries', () => {
 
 describe('limits', () => {
   it('per-port maxGroups: new joins past the limit are refused and counted; existing ones untouched', () => {
-    const h = new Harness({ ports: [{ index: 1, maxGroups: 2 }, { index: 2 }] });
+    // Filtering from the start (no flooding window, none without a querier): the limit must not turn it off.
+    const h = new Harness({ ports: [{ index: 1, maxGroups: 2 }, { index: 2 }], config: { noQuerier: 'filter', startupFloodMs: 0 } });
+    expect(h.dp.policy.mode).toBe('snoop');
     h.v2Report('239.0.0.1', 1);
     h.v2Report('239.0.0.2', 1);
     h.v2Report('239.0.0.3', 1);
@@ -181,7 +183,7 @@ describe('limits', () => {
     expect(h.events.filter((e) => e.type === 'limit')).toEqual([{ type: 'limit', scope: 'port', port: 1, portName: 'swp1', limit: 2 }]);
     h.v2Report('239.0.0.1', 1);                                      // refresh of an existing one is fine
     expect(h.engine.stats().rejects['port-limit']).toBe(2);
-    expect(h.dp.policy.mode).toBeDefined();                          // snooping never turned off
+    expect(h.dp.policy.mode).toBe('snoop');                          // snooping never turned off (not flooding)
   });
 
   it('overall maxGroups', () => {

@@ -3,7 +3,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { adoptedTimers, configuredTimers, DeadlineQueue, Timer, TimerKind } from '../../../src/snooping/timers.js';
+import { adoptedTimers, configuredTimers, DeadlineQueue, Timer, TimerKind, type AnyTimer } from '../../../src/snooping/timers.js';
 import { defaultSnoopingConfig } from '../../../src/config/translate.js';
 import { Harness } from './harness.js';
 
@@ -19,7 +19,9 @@ describe('DeadlineQueue', () => {
     );
     fc.assert(fc.property(fc.array(op, { maxLength: 3_000 }), (ops) => {
       const q = new DeadlineQueue();
-      const timers = Array.from({ length: N }, (_, i) => new Timer(TimerKind.Source, i));
+      // The queue does not look at kinds or owners: Policy timers (owner null), told apart by their index here.
+      const timers = Array.from({ length: N }, () => new Timer(TimerKind.Policy, null));
+      const indexOf = new Map<AnyTimer, number>(timers.map((t, i) => [t, i]));
       const model = new Map<number, number>(); // timer → due
       let now = 0;
       for (const o of ops) {
@@ -34,7 +36,7 @@ describe('DeadlineQueue', () => {
           const until = now + o.until;
           const want = [...model].filter(([, d]) => d <= until).sort((a, b) => a[1] - b[1]);
           const got: Array<[number, number]> = [];
-          for (let r = q.popDue(until); r !== null; r = q.popDue(until)) got.push([r.timer.owner as number, r.at]);
+          for (let r = q.popDue(until); r !== null; r = q.popDue(until)) got.push([indexOf.get(r.timer)!, r.at]);
           expect(got.map(([, at]) => at)).toEqual(want.map(([, d]) => d));
           expect(new Set(got.map(([t]) => t))).toEqual(new Set(want.map(([t]) => t)));
           for (const [t] of got) model.delete(t);
@@ -50,10 +52,10 @@ describe('DeadlineQueue', () => {
 
   it('stays small under churn (stopped timers are compacted away)', () => {
     const q = new DeadlineQueue();
-    const keep = Array.from({ length: 100 }, () => new Timer(TimerKind.Group, null));
+    const keep = Array.from({ length: 100 }, () => new Timer(TimerKind.Policy, null));
     keep.forEach((t, i) => q.arm(t, 1_000_000 + i));
     for (let i = 0; i < 100_000; i++) {
-      const t = new Timer(TimerKind.Group, null);
+      const t = new Timer(TimerKind.Policy, null);
       q.arm(t, 260_000 + i);
       q.stop(t);
     }
@@ -65,7 +67,7 @@ describe('DeadlineQueue', () => {
 describe('issue 11.9: negative times never look like a stopped timer', () => {
   it('a timer armed at a negative time runs, fires and reports its remaining time', () => {
     const q = new DeadlineQueue();
-    const t = new Timer(TimerKind.Group, null);
+    const t = new Timer(TimerKind.Policy, null);
     q.arm(t, -1);
     expect(t.running).toBe(true);
     expect(t.remaining(-1_001)).toBe(1_000);
