@@ -7,10 +7,12 @@ import { join } from 'node:path';
 import {
   daemonStatus,
   run,
-  type IgmpswitchOptions,
   type Lab,
   type LabProcess,
 } from '../src/lab/index.js';
+import { benchIo, igmpswitchBenchOptions, SWITCH_CPU } from '../src/lab/bench-config.js';
+
+export { GENERATOR_CPU, SWITCH_CPU } from '../src/lab/bench-config.js';
 
 /** A contender's name, as given to --contenders (CONTENDER_LIST below has them all). */
 export type ContenderName = string;
@@ -43,37 +45,11 @@ export interface Contender {
   start(lab: Lab, ports: string[]): Promise<Running>;
 }
 
-export const SWITCH_CPU = 1;
-export const GENERATOR_CPU = 0;
-
 async function hasCmd(cmd: string): Promise<boolean> {
   return (await run('sh', ['-c', `command -v ${cmd}`], { allowFail: true })).code === 0;
 }
 
-/** igmpswitch's packet I/O method in the bench: AF_XDP, or what IGS_DATAPLANE_IO names (af_packet: the fallback). */
-function benchIo(): 'af_xdp' | 'af_packet' | 'auto' {
-  const io = process.env['IGS_DATAPLANE_IO'];
-  return io === 'af_packet' || io === 'auto' ? io : 'af_xdp';
-}
-
 // ------------------------------------------------------------------------------------------------ igmpswitch
-
-/** igmpswitch settings for the bench: snooping with its querier (like the bridge), pinned to SWITCH_CPU. */
-export function igmpswitchBenchOptions(busyPollUs = 0, rxRing = true): IgmpswitchOptions {
-  return {
-    cpu: SWITCH_CPU,
-    config: {
-      snooping: {
-        querier: { enabled: true, address: '192.0.2.254', version: 3 },
-        query_response_interval: '1s',
-      },
-      // AF_XDP (trafgen and the kernel complete every checksum); IGS_DATAPLANE_IO=af_packet measures the fallback.
-      dataplane: { cpu: SWITCH_CPU, busy_poll_us: busyPollUs, rx_ring: rxRing, io: benchIo() },
-      logging: { level: 'info' },
-    },
-  };
-}
-export const IGMPSWITCH_BENCH: IgmpswitchOptions = igmpswitchBenchOptions();
 
 function igmpswitchContender(name: string, busyPollUs: number, rxRing: boolean, byDefault: boolean, color: string): Contender {
   const options = igmpswitchBenchOptions(busyPollUs, rxRing);

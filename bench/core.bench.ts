@@ -22,7 +22,7 @@ import { Bench } from 'tinybench';
 import { type Core, loadCore } from '../src/dataplane/core.js';
 import {
   ETHERTYPE_IPV4, ethernet, IGMP, igmpFrame, igmpV2, ipv4, ipv4GroupMac, PROTO_UDP, SELFTEST_IGMPV3,
-} from '../test/unit/wasm/frames.js';
+} from '../src/testkit/frames.js';
 
 const PORTS = 8;
 const ROUTER_PORT = 7;

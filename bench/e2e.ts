@@ -48,7 +48,7 @@ import {
   type ContenderName,
   type Running,
 } from './contenders.js';
-import { renderSvg, renderTable, summarise, type BenchResults, type Sample, type ScenarioId } from './report.js';
+import { renderSvg, renderTable, summarise, type BenchResults, type Sample, type ScenarioId } from '../src/lab/bench-report.js';
 
 // ------------------------------------------------------------------------------------------------ options
 

@@ -48,7 +48,7 @@ import {
   createLab, type Lab, type LabProcess, nodeBin, projectRoot, startSender, type Sender,
 } from '../src/lab/index.js';
 import type { GroupRow, StatsView } from '../src/mgmt/api.js';
-import { errorLogs, num, rssKiB, sleep, sw, TcpLoop, waitSnooping, waitUntil } from '../test/netns/robustness/helpers.js';
+import { errorLogs, num, rssKiB, sleep, sw, TcpLoop, waitSnooping, waitUntil } from '../src/lab/observe.js';
 
 // Flags (node:util parseArgs, as the CLI) win over the environment, which wins over the default.
 const { values: FLAGS } = parseArgs({

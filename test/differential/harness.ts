@@ -13,6 +13,8 @@ import {
   createLab, nsExec, sleep, type ConfigObject, type Lab,
 } from '../../src/lab/index.js';
 import type { GroupRow } from '../../src/mgmt/api.js';
+import * as igmp from '../../src/wire/igmp.js';
+import * as ipv4 from '../../src/wire/ipv4.js';
 import { applySocketCall, currentStateRecord, interfaceState, stateChangeRecords, v2Message, type Filter } from '../model/igmp-host.js';
 import { Model } from '../model/rfc3376-router.js';
 import { PktAgent, waitSnooping } from '../netns/snooping/helpers.js';
@@ -389,7 +391,10 @@ interface Measured {
   reports: Map<string, Map<string, number>>;
 }
 
-const IGMP_REPORT_TYPES = new Set([0x12, 0x16, 0x17, 0x22]); // v1/v2 report, v2 leave, v3 report
+const IGMP_REPORT_TYPES = new Set<number>([
+  igmp.MessageType.V1_MEMBERSHIP_REPORT, igmp.MessageType.V2_MEMBERSHIP_REPORT, igmp.MessageType.V2_LEAVE_GROUP,
+  igmp.MessageType.V3_MEMBERSHIP_REPORT,
+]);
 
 async function measure(r: Rig, perFlow: number, roundMarks: Map<string, number>): Promise<Measured> {
   const marks = new Map(await Promise.all(HOSTS.map(async (h) => [h, await r.agent.get(h)!.mark()] as const)));
@@ -403,7 +408,7 @@ async function measure(r: Rig, perFlow: number, roundMarks: Map<string, number>)
     for (const e of ev) m.set(`${e.src} ${e.dst}`, (m.get(`${e.src} ${e.dst}`) ?? 0) + 1);
     out.data.set(h, m);
     const own = r.lab.host(h).addr;
-    const igmp = await a.select({ since: roundMarks.get(h)!, out: false, proto: 2 });
+    const igmp = await a.select({ since: roundMarks.get(h)!, out: false, proto: ipv4.Protocol.IGMP });
     const rep = new Map<string, number>();
     for (const e of igmp) {
       if (e.src === own || !IGMP_REPORT_TYPES.has(e.info)) continue;

@@ -14,6 +14,8 @@ import { loadPacketAddon, packetAddonPath } from '../../src/io/packet-addon.js';
 import { PortError, PortSet } from '../../src/io/ports.js';
 import { createTopo, ip, nsExec, type Topo } from './packet-io/topo.js';
 import { agent, Forwarder, JsonChild, tcpTransfer, type Msg, type Stats } from './packet-io/client.js';
+import { toHex } from '../../src/testkit/frames.js';
+import { rawFramesHex, type RawKind } from './packet-io/frames.js';
 
 const RAW = fileURLToPath(new URL('./packet-io/rawframe.py', import.meta.url));
 
@@ -36,7 +38,8 @@ function skipReason(): string | null {
 const skip = skipReason();
 if (skip) console.warn(`[netns] packet-io: skipped: ${skip}`);
 
-const hex = (s: string) => Buffer.from(s).toString('hex');
+/** An ASCII marker as the hex the agent takes. */
+const markerHex = (s: string) => toHex(new TextEncoder().encode(s));
 
 function ping(ns: string, dst: string, count = 3): boolean {
   try {
@@ -71,8 +74,8 @@ async function captureWhile(ns: string, ifname: string, marker: string, max: num
   }
 }
 
-async function rawSend(ns: string, ifname: string, kind: string, count: number, marker: string): Promise<void> {
-  const s = new JsonChild('ip', ['netns', 'exec', ns, 'python3', RAW, 'send', ifname, kind, String(count), marker]);
+async function rawSend(ns: string, ifname: string, kind: RawKind, count: number, marker: string): Promise<void> {
+  const s = new JsonChild('ip', ['netns', 'exec', ns, 'python3', RAW, 'send', ifname, ...rawFramesHex(kind, count, marker)]);
   try {
     await s.wait((m) => m.type === 'sent', 45_000);
   } finally {
@@ -98,7 +101,7 @@ describe.skipIf(skip !== null).each(IO_CONFIGS)('packet I/O addon ($io, veth, $m
 
   beforeAll(async () => {
     t = createTopo();
-    fw = new Forwarder(t.sw, { ports: [t.s1, t.s2], marker: hex('IGS-SELF-CHECK'), netlink: true, io, rxRing });
+    fw = new Forwarder(t.sw, { ports: [t.s1, t.s2], marker: markerHex('IGS-SELF-CHECK'), netlink: true, io, rxRing });
     await fw.ready();
     before = await fw.stats();
   });
@@ -129,7 +132,7 @@ describe.skipIf(skip !== null).each(IO_CONFIGS)('packet I/O addon ($io, veth, $m
     const count = 200;
     // To the subnet broadcast: h2 takes it without answering (a unicast to a closed port draws ICMP errors that
     // quote the marker, and those legitimately enter on port 1).
-    const send = agent(t.h1, 'udp-send', '10.77.0.255', '9', String(count), hex('IGS-SELF-CHECK'));
+    const send = agent(t.h1, 'udp-send', '10.77.0.255', '9', String(count), markerHex('IGS-SELF-CHECK'));
     await send.wait((m) => m.type === 'sent');
     send.kill();
     await new Promise((r) => setTimeout(r, 300));
@@ -165,12 +168,12 @@ describe.skipIf(skip !== null).each(IO_CONFIGS)('packet I/O addon ($io, veth, $m
 
   it('passes 802.1Q and 802.1ad tags through, re-inserting the tag the kernel stripped', async () => {
     const s0 = await fw.stats();
-    const m1 = hex('IGS-VLAN-1Q');
+    const m1 = markerHex('IGS-VLAN-1Q');
     const q = await captureWhile(t.h2, t.e2, m1, 10, () => rawSend(t.h1, t.e1, 'vlan', 10, m1));
     expect(q).toHaveLength(10);
     for (const f of q) expect(f.tag).toEqual({ tci: (5 << 13) | 100, tpid: 0x8100 });
 
-    const m2 = hex('IGS-VLAN-AD');
+    const m2 = markerHex('IGS-VLAN-AD');
     const ad = await captureWhile(t.h2, t.e2, m2, 10, () => rawSend(t.h1, t.e1, 'qinq', 10, m2));
     expect(ad).toHaveLength(10);
     for (const f of ad) {
@@ -185,7 +188,7 @@ describe.skipIf(skip !== null).each(IO_CONFIGS)('packet I/O addon ($io, veth, $m
   });
 
   it('keeps csum_start on the L4 header when it re-inserts a tag into a CHECKSUM_PARTIAL frame', async () => {
-    const m = hex('IGS-VLAN-CSUM');
+    const m = markerHex('IGS-VLAN-CSUM');
     const frames = await captureWhile(t.h2, t.e2, m, 5, () => rawSend(t.h1, t.e1, 'vlan-csum', 5, m));
     expect(frames).toHaveLength(5);
     for (const f of frames) {
@@ -250,9 +253,9 @@ describe.skipIf(skip !== null).each(IO_CONFIGS.filter((c) => c.io === 'af_packet
   });
 
   it('forwards a tagged GSO frame from a TAP as GSO, tag restored and offsets kept', async () => {
-    const m = hex('IGS-GSO-TAG');
+    const m = markerHex('IGS-GSO-TAG');
     const frames = await captureWhile(t.h2, t.e2, m, 40, async () => {
-      tap.send(`send vlan-gso 2 ${m}`);
+      tap.send(`send ${rawFramesHex('vlan-gso', 2, m).join(' ')}`);
       await tap.wait((x) => x.type === 'sent');
     });
     // 2 super-frames of 3000 B TCP payload: delivered whole (veth takes TSO) or as 1000 B segments; either way

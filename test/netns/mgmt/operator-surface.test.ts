@@ -4,15 +4,14 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  configYaml, daemonStatus, deepMerge, labCliPath, nodeBin, nsExec, sendMulticast, startReceiver, type Lab, type Receiver,
-} from '../../../src/lab/index.js';
+import { describe, expect, it } from 'vitest';
+import { configYaml, daemonStatus, deepMerge, sendMulticast } from '../../../src/lab/index.js';
 import type { GroupRow, PortRow } from '../../../src/mgmt/api.js';
 import { readCapture } from '../../../src/mgmt/pcap.js';
 import { decodeControlFrame, l3OffsetOf } from '../../../src/wire/control-frame.js';
-import { labSkipReason, useLab } from '../harness.js';
-import { groupRow, metricSamples as family, querier, scrapeMetrics, sw, waitSnooping, waitUntil } from '../snooping/helpers.js';
+import { labSkipReason } from '../harness.js';
+import { metricSamples as family, querier, scrapeMetrics, sw } from '../snooping/helpers.js';
+import { cli, useMemberLab } from './helpers.js';
 
 const skip = labSkipReason ?? daemonStatus().reason;
 const G = '239.13.13.1';
@@ -21,39 +20,22 @@ const UNJOINED = '239.13.13.99';
 const QUERIER = '192.0.2.254';
 const METRICS_PORT = 9464; // in the switch's own namespace: no clash with anything outside it
 
-async function cli(lab: Lab, args: string[], timeoutMs?: number): Promise<{ code: number; stdout: string; stderr: string }> {
-  const s = sw(lab);
-  const r = await nsExec(lab.switchNs, nodeBin(), [labCliPath(), ...args, '--socket', s.socketPath],
-    { allowFail: true, ...(timeoutMs ? { timeoutMs } : {}) });
-  return { code: r.code, stdout: r.stdout, stderr: r.stderr };
-}
-
 describe.skipIf(skip !== null)(`operator surface (issue 13)${skip ? ` (skipped: ${skip})` : ''}`, () => {
-  const lab = useLab(() => ({
-    hosts: [{ name: 'h1' }, { name: 'h2' }, { name: 'h3' }],
-    igmpswitch: {
-      config: {
-        snooping: {
-          querier: { enabled: true, address: QUERIER },
-          query_interval: '4s', query_response_interval: '1s', startup_flood: 0,
-          group_membership_interval: '30s', other_querier_present_interval: '30s',
-        },
-        metrics: { enabled: true, listen: `127.0.0.1:${METRICS_PORT}` },
-        state: { file: null },
+  const { lab, receiver } = useMemberLab({
+    config: {
+      snooping: {
+        querier: { enabled: true, address: QUERIER },
+        query_interval: '4s', query_response_interval: '1s', startup_flood: 0,
+        group_membership_interval: '30s', other_querier_present_interval: '30s',
       },
+      metrics: { enabled: true, listen: `127.0.0.1:${METRICS_PORT}` },
     },
-  }));
-  let receiver: Receiver;
-
-  beforeAll(async () => {
-    const l = lab();
-    await waitSnooping(l);
-    receiver = await startReceiver(l.host('h2'), { join: [{ group: G }], intervalMs: 60_000 });
-    await waitUntil(`${G} on h2's port`, () => groupRow(l, G, l.host('h2').port), 10_000);
+    group: G,
+    joinTimeoutMs: 10_000,
     // Known traffic: 40 frames to a group nobody joined (filtered by policy, not dropped as bad).
-    await sendMulticast(l.host('h1'), { groups: [UNJOINED], count: 40, rate: 200 });
-  }, 60_000);
-  afterAll(async () => { await receiver?.stop(); });
+    then: async (l) => { await sendMulticast(l.host('h1'), { groups: [UNJOINED], count: 40, rate: 200 }); },
+    setupTimeoutMs: 60_000,
+  });
 
   it('13.1: every metric family shows the known run (own queries counted as tx)', async () => {
     const l = lab();
@@ -134,7 +116,7 @@ describe.skipIf(skip !== null)(`operator surface (issue 13)${skip ? ` (skipped: 
   it('13.3: capture --control holds the switch\'s own queries as well as what it received, with direction and port', async () => {
     const l = lab();
     const file = join(sw(l).dir, 'control.pcapng');
-    await receiver.join('239.13.13.2'); // a report during the capture, besides the answers to queries
+    await receiver().join('239.13.13.2'); // a report during the capture, besides the answers to queries
     const r = await cli(l, ['capture', '--control', file, '--duration', '9'], 30_000);
     expect(r.code, r.stderr).toBe(0);
     const packets = readCapture(readFileSync(file)).packets;

@@ -3,46 +3,29 @@
 // configuration stays. Driven through the real CLI verb `igmpswitch reload` against the running daemon.
 
 import { writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configYaml, daemonStatus, deepMerge, labCliPath, nodeBin, nsExec, startReceiver, type Receiver } from '../../../src/lab/index.js';
-import { labSkipReason, useLab } from '../harness.js';
-import { groupRow, groups, querier, sw, waitSnooping, waitUntil } from '../snooping/helpers.js';
-import type { Lab } from '../../../src/lab/index.js';
+import { describe, expect, it } from 'vitest';
+import { configYaml, daemonStatus, deepMerge, nsExec } from '../../../src/lab/index.js';
+import { labSkipReason } from '../harness.js';
+import { groupRow, groups, querier, sw, waitUntil } from '../snooping/helpers.js';
+import { cli, useMemberLab } from './helpers.js';
 import type { FdbRow } from '../../../src/mgmt/api.js';
 
 const skip = labSkipReason ?? daemonStatus().reason;
 const G = '239.7.7.7';
 
-async function cli(lab: Lab, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const s = sw(lab);
-  const r = await nsExec(lab.switchNs, nodeBin(), [labCliPath(), ...args, '--socket', s.socketPath], { allowFail: true });
-  return { code: r.code, stdout: r.stdout, stderr: r.stderr };
-}
-
 describe.skipIf(skip !== null)(`reload keeps state${skip ? ` (skipped: ${skip})` : ''}`, () => {
-  const lab = useLab(() => ({
-    hosts: [{ name: 'h1' }, { name: 'h2' }, { name: 'h3' }],
-    igmpswitch: {
-      config: {
-        snooping: {
-          querier: { enabled: true, address: '192.0.2.254' },
-          query_interval: '30s', query_response_interval: '1s', startup_flood: 0,
-        },
-        state: { file: null },
+  const { lab } = useMemberLab({
+    config: {
+      snooping: {
+        querier: { enabled: true, address: '192.0.2.254' },
+        query_interval: '30s', query_response_interval: '1s', startup_flood: 0,
       },
     },
-  }));
-  let receiver: Receiver;
-
-  beforeAll(async () => {
-    const l = lab();
-    await waitSnooping(l);
-    receiver = await startReceiver(l.host('h2'), { join: [{ group: G }], intervalMs: 60_000 });
-    await waitUntil(`${G} on h2's port`, () => groupRow(l, G, l.host('h2').port), 5_000);
+    group: G,
+    joinTimeoutMs: 5_000,
     // Unicast both ways so the FDB knows h1 and h2.
-    await nsExec(l.host('h1').ns, 'ping', ['-c', '2', '-i', '0.2', l.host('h2').addr]);
+    then: async (l) => { await nsExec(l.host('h1').ns, 'ping', ['-c', '2', '-i', '0.2', l.host('h2').addr]); },
   });
-  afterAll(async () => { await receiver?.stop(); });
 
   it('applies changed timers and keeps memberships and MAC entries', async () => {
     const l = lab();

@@ -23,8 +23,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { daemonStatus, type Receiver, startReceiver, startSender } from '../../../src/lab/index.js';
 import { hasCommand, labSkipReason, useLab } from '../harness.js';
 import {
-  blasterPath, drops, errorLogs, groups, hasGcc, PacketCounter, rssKiB, sleep, statsCli, sw, TcpLoop, waitSnooping, waitUntil,
-} from './helpers.js';
+  drops, errorLogs, groups, PacketCounter, rssKiB, sleep, statsCli, sw, TcpLoop, waitSnooping, waitUntil,
+} from '../../../src/lab/observe.js';
+import { blasterPath, hasGcc } from './helpers.js';
 
 const BLAST_S = Number(process.env['BAD_INPUT_SECONDS'] ?? 8);
 /** RSS growth allowed between the middle and the end of the blast. */

@@ -24,8 +24,9 @@ import { configYaml, type ConfigObject, daemonStatus, type Receiver, type Sender
 import type { StatsView } from '../../../src/mgmt/api.js';
 import { labSkipReason, useLab } from '../harness.js';
 import {
-  blasterPath, drops, errorLogs, groups, hasGcc, num, PacketCounter, ports, rssKiB, sleep, statsCli, sw, waitSnooping, waitUntil,
-} from './helpers.js';
+  drops, errorLogs, groups, num, PacketCounter, ports, rssKiB, sleep, statsCli, sw, waitSnooping, waitUntil,
+} from '../../../src/lab/observe.js';
+import { blasterPath, hasGcc } from './helpers.js';
 
 const GROUPS = Number(process.env['EXHAUSTION_GROUPS'] ?? 1_000_000);
 const MAX_GROUPS = 1_000;

@@ -1,13 +1,12 @@
-// Helpers for the robustness namespace tests (and bench/soak.ts): the AF_PACKET blaster (blaster.c, compiled once
-// per process into a temporary directory), the daemon's RSS, management views, a tcpdump packet counter, waits.
+// The AF_PACKET blaster of the robustness namespace tests (blaster.c, compiled once per process into a temporary
+// directory). What they watch the switch with (management views, RSS, waits) is src/lab/observe.ts, shared with
+// bench/soak.ts.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cliJson, type Lab, type LabHost, type LabProcess, type SwitchProcess, tcpTransfer, type TcpResult } from '../../../src/lab/index.js';
-import type { GroupRow, PortRow, QuerierView, StatsView } from '../../../src/mgmt/api.js';
 
 export const BLASTER_SOURCE = fileURLToPath(new URL('./blaster.c', import.meta.url));
 
@@ -30,122 +29,4 @@ export function hasGcc(): boolean {
   } catch {
     return false;
   }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/** Poll until fn returns something truthy (returned), or throw after timeoutMs with describe()'s text. */
-export async function waitUntil<T>(what: string, fn: () => Promise<T | undefined | null | false> | T | undefined | null | false,
-  timeoutMs: number, everyMs = 100, describe?: () => Promise<string> | string): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${describe ? `\n${await describe()}` : ''}`);
-    await sleep(everyMs);
-  }
-}
-
-export function sw(lab: Lab): SwitchProcess {
-  if (!lab.switch) throw new Error('igmpswitch is not running in this lab');
-  return lab.switch;
-}
-
-/** Resident set size of a process in KiB (VmRSS of /proc/PID/status), or null when it is gone. */
-export function rssKiB(pid: number): number | null {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : null;
-  } catch {
-    return null;
-  }
-}
-
-export const num = (v: unknown): number => (typeof v === 'string' ? Number(v) : typeof v === 'number' ? v : 0);
-
-/** `igmpswitch show stats --json --socket S`, run inside the switch namespace. */
-export async function statsCli(lab: Lab): Promise<StatsView> {
-  return (await cliJson(lab.switchNs, ['show', 'stats', '--json', '--socket', sw(lab).socketPath], 15_000)) as StatsView;
-}
-
-export async function groups(lab: Lab, timeoutMs = 10_000): Promise<GroupRow[]> {
-  return (await sw(lab).request('groups', {}, timeoutMs)) as GroupRow[];
-}
-
-export async function ports(lab: Lab): Promise<PortRow[]> {
-  return (await sw(lab).request('ports', {}, 10_000)) as PortRow[];
-}
-
-export async function querier(lab: Lab): Promise<QuerierView> {
-  return (await sw(lab).request('querier')) as QuerierView;
-}
-
-/** Wait until snooping filters (the switch is the querier, start-up flood over). */
-export function waitSnooping(lab: Lab, timeoutMs = 15_000): Promise<QuerierView> {
-  return waitUntil('snooping to filter (show querier: mode snoop)', async () => {
-    const q = await querier(lab);
-    return q.snoopingActive ? q : undefined;
-  }, timeoutMs, 100, async () => JSON.stringify(await querier(lab)));
-}
-
-/** Drop counters (or, with "filtered", the policy filter counters), all reasons, as numbers. */
-export function drops(s: StatsView, section: 'drops' | 'filtered' = 'drops'): Record<string, number> {
-  return Object.fromEntries(Object.entries(s[section]).map(([k, v]) => [k, num(v)]));
-}
-
-/** Counts frames matching a tcpdump filter on a host's interface (kernel BPF, so a flood costs it nothing). */
-export class PacketCounter {
-  private constructor(readonly proc: LabProcess) {}
-
-  static async start(host: LabHost, filter: string): Promise<PacketCounter> {
-    const proc = host.spawn('tcpdump', ['-i', host.link, '-nn', '-p', '-q', '-B', '4096', '-w', '/dev/null', filter], { label: `${host.name}:tcpdump` });
-    await proc.waitFor((line) => /listening on/.test(line) || undefined, 10_000, 'tcpdump to listen');
-    return new PacketCounter(proc);
-  }
-
-  /** Stop and return "packets captured" (and "dropped by kernel"). */
-  async stop(): Promise<{ captured: number; dropped: number }> {
-    await this.proc.stop('SIGINT', 3_000);
-    const out = this.proc.output();
-    const captured = /(\d+) packets? captured/.exec(out);
-    const dropped = /(\d+) packets? dropped by kernel/.exec(out);
-    if (!captured) throw new Error(`tcpdump: no summary\n${out}`);
-    return { captured: Number(captured[1]), dropped: dropped ? Number(dropped[1]) : 0 };
-  }
-}
-
-/** Repeated TCP transfers from → to until stop() is called; every transfer's bytes verified by SHA-256. */
-export class TcpLoop {
-  readonly results: TcpResult[] = [];
-  readonly errors: string[] = [];
-  private stopping = false;
-  private readonly done: Promise<void>;
-
-  /** `pauseMs` between transfers (0: back to back). */
-  constructor(from: LabHost, to: LabHost, bytes: number, port = 5301, pauseMs = 0) {
-    this.done = (async () => {
-      let i = 0;
-      while (!this.stopping) {
-        try {
-          this.results.push(await tcpTransfer(from, to, { bytes, port: port + (i++ % 50), timeoutMs: 60_000 }));
-        } catch (e) {
-          this.errors.push((e as Error).message.slice(0, 500));
-          await sleep(200);
-        }
-        if (pauseMs > 0 && !this.stopping) await sleep(pauseMs);
-      }
-    })();
-  }
-
-  async stop(): Promise<void> {
-    this.stopping = true;
-    await this.done;
-  }
-}
-
-/** The daemon's log lines at level error or fatal (the daemon writes pino levels as labels; numbers just in case). */
-export function errorLogs(lab: Lab): Record<string, unknown>[] {
-  return sw(lab).logs().filter((l) => l['level'] === 'error' || l['level'] === 'fatal' || (typeof l['level'] === 'number' && l['level'] >= 50));
 }

@@ -20,53 +20,26 @@
 // Between cases the selftest deletes the MDB entry (`bridge mdb del`); igmpswitch has no such command, so h1 sends
 // TO_IN({}) (a leave) and we wait until the record is gone (LMQT), which also tests the leave path.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { daemonStatus, startSender, type ConfigObject } from '../../../src/lab/index.js';
-import { labSkipReason, useLab } from '../harness.js';
-import { defineSelftestCases } from './bridge-selftest.js';
-import { PktAgent, RECORD, groupRow, igmpFrame, igmpv3Report, selftestFrame, waitSnooping, waitUntil } from './helpers.js';
+import { labSkipReason } from '../harness.js';
+import { defineSelftestCases, SELFTEST_LMQT_MS, SELFTEST_TIMERS, useSelftestLab } from './bridge-selftest.js';
+import { RECORD, groupRow, igmpFrame, igmpv3Report, selftestFrame, waitSnooping, waitUntil } from './helpers.js';
 
 const skip = labSkipReason ?? daemonStatus().reason;
 
 const G = '239.10.10.10';
 const S = (n: number): string => `192.0.2.${n}`;
-const LMQT_MS = 1_000; // last_member_query_count 2 (= robustness) × last_member_query_interval 500 ms
+const LMQT_MS = SELFTEST_LMQT_MS;
 
-const SNOOPING: ConfigObject = {
-  querier: { enabled: true, address: '192.0.2.254', version: 3 },
-  query_interval: '10s',
-  query_response_interval: '1s',
-  last_member_query_interval: '500ms',
-  startup_flood: 0,
-};
+const SNOOPING: ConfigObject = { querier: { enabled: true, address: '192.0.2.254', version: 3 }, ...SELFTEST_TIMERS };
 
 describe.skipIf(skip !== null)(`bridge_igmp.sh on igmpswitch${skip ? ` (skipped: ${skip})` : ''}`, () => {
-  const lab = useLab(() => ({
+  const { lab, hosts } = useSelftestLab({
     hosts: [{ name: 'h1' }, { name: 'h2' }, { name: 'h3', ipv4: '192.0.2.203/24' }],
-    igmpswitch: {
-      config: { snooping: SNOOPING, state: { file: null } },
-      echo: process.env['IGMPSWITCH_LAB_ECHO'] ? process.stderr : null,
-    },
-  }));
-  let a1: PktAgent;
-  let a2: PktAgent;
-  let a3: PktAgent;
-  let p1: string;
-  let p3: string;
-
-  beforeAll(async () => {
-    const l = lab();
-    [a1, a2, a3] = await Promise.all([PktAgent.start(l.host('h1')), PktAgent.start(l.host('h2')), PktAgent.start(l.host('h3'))]);
-    p1 = l.host('h1').port;
-    p3 = l.host('h3').port;
-    await waitSnooping(l);
+    snooping: SNOOPING,
+    ready: async (l) => { await waitSnooping(l); },
   });
-
-  afterAll(async () => {
-    await Promise.allSettled([a1, a2, a3].filter(Boolean).map((a) => a.stop()));
-  });
-
-  // ------------------------------------------------------------------------------------------ helpers
 
   // ------------------------------------------------------------------------------------------ 1. v2reportleave
 
@@ -76,6 +49,7 @@ describe.skipIf(skip !== null)(`bridge_igmp.sh on igmpswitch${skip ? ` (skipped:
     await h2.setIgmpVersion(2);
     const sender = await startSender(l.host('h1'), { groups: [G], rate: 200, port: 4096 });
     try {
+      const { a2 } = hosts();
       const m0 = await a2.mark();
       await h2.exec('ip', ['addr', 'add', `${G}/32`, 'dev', h2.link, 'autojoin']);
       const row = await waitUntil(`${G} on ${h2.port}: IGMPv2 membership`, async () => {
@@ -120,7 +94,7 @@ describe.skipIf(skip !== null)(`bridge_igmp.sh on igmpswitch${skip ? ` (skipped:
   // ------------------------------------------------------------------------------------------ 2-14. IGMPv3
 
   defineSelftestCases({
-    file: 'bridge-igmp.test.ts', lab, hosts: () => ({ a1, a2, a3, p1, p3 }), G, S, LMQT_MS, version: 3,
+    file: 'bridge-igmp.test.ts', lab, hosts, G, S, LMQT_MS, version: 3,
     send: async (agent, pkt) => { await agent.send([selftestFrame(agent.host, pkt)]); },
     leaveFrame: (agent) => igmpFrame(agent.host, '224.0.0.1', igmpv3Report([{ type: RECORD.TO_IN, group: G }]), { ttl: 255, routerAlert: false, tos: 0 }),
     ownQuery: () => ({ proto: 2, info: 0x11, src: '192.0.2.254' }),

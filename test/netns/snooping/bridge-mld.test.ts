@@ -15,66 +15,44 @@
 // Between cases h1 sends TO_IN({}) instead of `bridge mdb del` and we wait until the record is gone.
 // Not ported: the per-VLAN STP cases (igmpswitch has no STP port states).
 
-import { afterAll, beforeAll, describe } from 'vitest';
+import { describe } from 'vitest';
 import { daemonStatus, type ConfigObject } from '../../../src/lab/index.js';
 import { buildMldFrame } from '../../../src/wire/control-frame.js';
 import { RecordType } from '../../../src/wire/igmp.js';
 import { ICMPV6 } from '../../../src/wire/mld.js';
-import { labSkipReason, useLab } from '../harness.js';
-import { defineSelftestCases } from './bridge-selftest.js';
-import { fromHex, MLD_SELFTEST, MLD_SELFTEST_HOST, PktAgent, querier, waitUntil } from './helpers.js';
+import { labSkipReason } from '../harness.js';
+import { defineSelftestCases, SELFTEST_LMQT_MS, SELFTEST_TIMERS, useSelftestLab } from './bridge-selftest.js';
+import { MLD_SELFTEST, MLD_SELFTEST_HOST, querier, waitUntil } from './helpers.js';
+import { hex } from '../../../src/testkit/frames.js';
 
 const skip = labSkipReason ?? daemonStatus().reason;
 
 const G = 'ff02::cc';
 const S = (n: number): string => `2001:db8:1::${n}`;
-const LMQT_MS = 1_000; // Last Listener Query Time: last_member_query_count 2 × last_member_query_interval 500 ms
+const LMQT_MS = SELFTEST_LMQT_MS; // Last Listener Query Time
 
-const SNOOPING: ConfigObject = {
-  mld: { querier: { enabled: true, version: 2 } },
-  query_interval: '10s',
-  query_response_interval: '1s',
-  last_member_query_interval: '500ms',
-  startup_flood: 0,
-};
+const SNOOPING: ConfigObject = { mld: { querier: { enabled: true, version: 2 } }, ...SELFTEST_TIMERS };
 
 describe.skipIf(skip !== null)(`bridge_mld.sh on igmpswitch${skip ? ` (skipped: ${skip})` : ''}`, () => {
-  const lab = useLab(() => ({
-    hosts: [{ name: 'h1', ipv6: `${S(1)}/64` }, { name: 'h2', ipv6: `${S(2)}/64` }, { name: 'h3', ipv6: `${S(203)}/64` }],
-    igmpswitch: {
-      config: { snooping: SNOOPING, state: { file: null } },
-      echo: process.env['IGMPSWITCH_LAB_ECHO'] ? process.stderr : null,
-    },
-  }));
-  let a1: PktAgent;
-  let a2: PktAgent;
-  let a3: PktAgent;
-  let p1: string;
-  let p3: string;
   /** The switch's MLD querier address (derived from its MAC): the source of its queries. */
   let QUERIER = '';
-
-  beforeAll(async () => {
-    const l = lab();
-    [a1, a2, a3] = await Promise.all([PktAgent.start(l.host('h1')), PktAgent.start(l.host('h2')), PktAgent.start(l.host('h3'))]);
-    p1 = l.host('h1').port;
-    p3 = l.host('h3').port;
-    const q = await waitUntil('MLD snooping to filter', async () => {
-      const v = await querier(l);
-      return v.mld?.snoopingActive ? v : undefined;
-    }, 10_000, 100, async () => JSON.stringify(await querier(l)));
-    QUERIER = q.mld!.address;
-  });
-
-  afterAll(async () => {
-    await Promise.allSettled([a1, a2, a3].filter(Boolean).map((a) => a.stop()));
+  const { lab, hosts } = useSelftestLab({
+    hosts: [{ name: 'h1', ipv6: `${S(1)}/64` }, { name: 'h2', ipv6: `${S(2)}/64` }, { name: 'h3', ipv6: `${S(203)}/64` }],
+    snooping: SNOOPING,
+    ready: async (l) => {
+      const q = await waitUntil('MLD snooping to filter', async () => {
+        const v = await querier(l);
+        return v.mld?.snoopingActive ? v : undefined;
+      }, 10_000, 100, async () => JSON.stringify(await querier(l)));
+      QUERIER = q.mld!.address;
+    },
   });
 
   const toIn = { type: 'v2-report' as const, records: [{ recordType: RecordType.CHANGE_TO_INCLUDE_MODE, group: G, sources: [] }] };
   defineSelftestCases({
-    file: 'bridge-mld.test.ts', lab, hosts: () => ({ a1, a2, a3, p1, p3 }), G, S, LMQT_MS, version: 2, // MLDv2
+    file: 'bridge-mld.test.ts', lab, hosts, G, S, LMQT_MS, version: 2, // MLDv2
     // `$MZ <host> -c 1 $MZPKT_…`: the selftest's complete frame, sent raw from the host's port.
-    send: async (agent, pkt) => { await agent.send([fromHex(MLD_SELFTEST[pkt])]); },
+    send: async (agent, pkt) => { await agent.send([hex(MLD_SELFTEST[pkt])]); },
     leaveFrame: () => buildMldFrame({ srcMac: MLD_SELFTEST_HOST.mac, src: MLD_SELFTEST_HOST.addr, dst: 'ff02::1', vlan: 0, message: toIn }),
     ownQuery: () => ({ proto: ICMPV6, info: 130, src: QUERIER }), // MLD query (RFC 3810 §5.1) from our link-local address
     // As the selftest's MLD variant: "GMI should be 5 seconds".

@@ -3,10 +3,60 @@
 // each set up their lab and call defineSelftestCases with their family's group, sources, report frames and names.
 
 import { writeFileSync } from 'node:fs';
-import { beforeAll, expect, it } from 'vitest';
-import { cliJson, configYaml, deepMerge, type ConfigObject, type Lab } from '../../../src/lab/index.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { cliJson, configYaml, deepMerge, type ConfigObject, type HostSpec, type Lab } from '../../../src/lab/index.js';
 import type { GroupRow, TraceResult } from '../../../src/mgmt/api.js';
-import { type EventFilter, fmtCounts, groupRow, type PktAgent, sgForwarding, sourceMap, sw, waitUntil } from './helpers.js';
+import { useLab } from '../harness.js';
+import { type EventFilter, fmtCounts, groupRow, PktAgent, sgForwarding, sourceMap, sw, waitUntil } from './helpers.js';
+
+/**
+ * The selftests' timers, chosen so a file runs in well under a minute on a loaded VM (the family's querier settings
+ * are added by each file): no start-up flood, GMI 21 s, LMQT 1 s.
+ */
+export const SELFTEST_TIMERS: ConfigObject = {
+  query_interval: '10s',
+  query_response_interval: '1s',
+  last_member_query_interval: '500ms',
+  startup_flood: 0,
+};
+/** Last Member / Listener Query Time of SELFTEST_TIMERS: last_member_query_count 2 (= robustness) × 500 ms. */
+export const SELFTEST_LMQT_MS = 1_000;
+
+export interface SelftestHosts { a1: PktAgent; a2: PktAgent; a3: PktAgent; p1: string; p3: string }
+
+/**
+ * The selftests' lab, for either family: igmpswitch with `snooping` between h1, h2, h3 (given as `hosts`), a capture
+ * agent on each, and `ready` awaited (snooping filtering) before the cases run. The agents stop after the file.
+ */
+export function useSelftestLab(o: { hosts: HostSpec[]; snooping: ConfigObject; ready: (lab: Lab) => Promise<void> }): {
+  lab: () => Lab;
+  hosts: () => SelftestHosts;
+} {
+  const lab = useLab(() => ({
+    hosts: o.hosts,
+    igmpswitch: {
+      config: { snooping: o.snooping, state: { file: null } },
+      echo: process.env['IGMPSWITCH_LAB_ECHO'] ? process.stderr : null,
+    },
+  }));
+  let hosts: SelftestHosts | null = null;
+  beforeAll(async () => {
+    const l = lab();
+    const [a1, a2, a3] = await Promise.all([PktAgent.start(l.host('h1')), PktAgent.start(l.host('h2')), PktAgent.start(l.host('h3'))]);
+    hosts = { a1, a2, a3, p1: l.host('h1').port, p3: l.host('h3').port };
+    await o.ready(l);
+  });
+  afterAll(async () => {
+    await Promise.allSettled(hosts ? [hosts.a1, hosts.a2, hosts.a3].map((a) => a.stop()) : []);
+  });
+  return {
+    lab,
+    hosts: () => {
+      if (!hosts) throw new Error('selftest agents not started (beforeAll failed?)');
+      return hosts;
+    },
+  };
+}
 
 /** The selftest's report packets (the same names in both scripts). */
 export type SelftestReport = 'IS_INC' | 'IS_INC2' | 'IS_INC3' | 'ALLOW' | 'ALLOW2' | 'IS_EXC' | 'IS_EXC2' | 'TO_EXC' | 'BLOCK';
@@ -16,7 +66,7 @@ export interface SelftestFamily {
   file: string;
   lab: () => Lab;
   /** The capture agents of h1, h2, h3 and the ports of h1 and h3, once the file's beforeAll has run. */
-  hosts: () => { a1: PktAgent; a2: PktAgent; a3: PktAgent; p1: string; p3: string };
+  hosts: () => SelftestHosts;
   G: string;
   /** Source n of the selftest (192.0.2.n, 2001:db8:1::n). */
   S: (n: number) => string;

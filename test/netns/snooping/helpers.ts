@@ -9,76 +9,30 @@
 //   * polling with deadlines (waitUntil), and typed access to the daemon's management API.
 
 import { fileURLToPath } from 'node:url';
-import { nodeBin, nsExec, type Lab, type LabHost, type LabProcess, type SwitchProcess } from '../../../src/lab/index.js';
+import { nodeBin, nsExec, type Lab, type LabHost, type LabProcess } from '../../../src/lab/index.js';
+import { groups, sleep, sw, waitUntil } from '../../../src/lab/observe.js';
+import {
+  ethernet, ETHERTYPE_IPV4, hex, igmpEmit, igmpV2, ipv4, type Ipv4Options, PROTO_IGMP, PROTO_PIM, ROUTER_ALERT, toHex,
+} from '../../../src/testkit/frames.js';
+import { ipv4MulticastMac } from '../../../src/wire/common.js';
 import { buildUdpFrame } from '../../../src/wire/control-frame.js';
-import type { GroupRow, QuerierView, RouterRow, StatsView, PortRow, TraceResult } from '../../../src/mgmt/api.js';
+import * as pim from '../../../src/wire/pim.js';
+import * as udp from '../../../src/wire/udp.js';
+import type { GroupRow, RouterRow, StatsView, TraceResult } from '../../../src/mgmt/api.js';
 
 export const PKTAGENT = fileURLToPath(new URL('./pktagent.py', import.meta.url));
 export const MLDHOST = fileURLToPath(new URL('./mldhost.py', import.meta.url));
 
-// ------------------------------------------------------------------------------------------------ bytes
-
-export function hex(b: Uint8Array): string {
-  return Buffer.from(b).toString('hex');
-}
-
-export function fromHex(s: string): Uint8Array {
-  return new Uint8Array(Buffer.from(s.replace(/[^0-9a-fA-F]/g, ''), 'hex'));
-}
-
-export function ipBytes(a: string): number[] {
-  const p = a.split('.').map(Number);
-  if (p.length !== 4 || p.some((x) => !Number.isInteger(x) || x < 0 || x > 255)) throw new Error(`bad IPv4 address ${a}`);
-  return p;
-}
-
-/** RFC 1071 Internet checksum over b (the checksum field must be zero when computing). */
-export function inetChecksum(b: Uint8Array): number {
-  let sum = 0;
-  for (let i = 0; i + 1 < b.length; i += 2) sum += (b[i]! << 8) | b[i + 1]!;
-  if (b.length & 1) sum += b[b.length - 1]! << 8;
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  return ~sum & 0xffff;
-}
-
-/** Verifies a message whose checksum field is filled in: the sum over everything is 0xffff. */
-export function checksumOk(b: Uint8Array): boolean {
-  return inetChecksum(b) === 0;
-}
-
-function setChecksum(b: Uint8Array, at: number): Uint8Array {
-  b[at] = 0;
-  b[at + 1] = 0;
-  const c = inetChecksum(b);
-  b[at] = c >> 8;
-  b[at + 1] = c & 0xff;
-  return b;
-}
+// ------------------------------------------------------------------------------------------------ frames
+// Every frame is built by the product's encoders (src/wire) through the one test-kit builder (src/testkit/frames.ts).
 
 /** 01:00:5e + the low 23 bits of the group (RFC 1112 §6.4). */
-export function multicastMac(group: string): string {
-  const g = ipBytes(group);
-  return ['01', '00', '5e', (g[1]! & 0x7f).toString(16), g[2]!.toString(16), g[3]!.toString(16)]
-    .map((x) => x.padStart(2, '0'))
-    .join(':');
-}
+export const multicastMac = ipv4MulticastMac;
 
-function macBytes(mac: string): number[] {
-  const p = mac.split(':').map((x) => parseInt(x, 16));
-  if (p.length !== 6 || p.some((x) => !Number.isInteger(x) || x < 0 || x > 255)) throw new Error(`bad MAC ${mac}`);
-  return p;
-}
-
-export interface Ipv4FrameSpec {
+export interface Ipv4FrameSpec extends Pick<Ipv4Options, 'src' | 'dst' | 'protocol' | 'payload' | 'ttl' | 'tos'> {
   srcMac: string;
   /** Default: the multicast MAC of dst. */
   dstMac?: string;
-  src: string;
-  dst: string;
-  protocol: number;
-  payload: Uint8Array;
-  ttl?: number;
-  tos?: number;
   /** Add the IPv4 Router Alert option (RFC 2113), as hosts and routers do for IGMP. */
   routerAlert?: boolean;
   id?: number;
@@ -90,32 +44,15 @@ let ipId = 1;
 
 /** A complete Ethernet II frame carrying one IPv4 packet (header checksum computed). */
 export function ipv4Frame(s: Ipv4FrameSpec): Uint8Array {
-  const opt = s.routerAlert ? [0x94, 0x04, 0x00, 0x00] : [];
-  const ihl = 20 + opt.length;
-  const total = ihl + s.payload.length;
-  const ip = new Uint8Array(ihl);
-  ip[0] = 0x40 | (ihl / 4);
-  ip[1] = s.tos ?? 0;
-  ip[2] = total >> 8;
-  ip[3] = total & 0xff;
-  const id = s.id ?? (ipId++ & 0xffff);
-  ip[4] = id >> 8;
-  ip[5] = id & 0xff;
-  ip[8] = s.ttl ?? 1;
-  ip[9] = s.protocol;
-  ip.set(ipBytes(s.src), 12);
-  ip.set(ipBytes(s.dst), 16);
-  ip.set(opt, 20);
-  setChecksum(ip, 10);
-  if (s.badHeaderChecksum) ip[11] ^= 0x5a;
-  const frame = new Uint8Array(14 + total);
-  frame.set(macBytes(s.dstMac ?? multicastMac(s.dst)), 0);
-  frame.set(macBytes(s.srcMac), 6);
-  frame[12] = 0x08;
-  frame[13] = 0x00;
-  frame.set(ip, 14);
-  frame.set(s.payload, 14 + ihl);
-  return frame;
+  return ethernet({
+    dst: s.dstMac ?? multicastMac(s.dst),
+    src: s.srcMac,
+    type: ETHERTYPE_IPV4,
+    payload: ipv4({
+      src: s.src, dst: s.dst, protocol: s.protocol, payload: s.payload, ttl: s.ttl ?? 1, tos: s.tos ?? 0,
+      ident: s.id ?? (ipId++ & 0xffff), options: s.routerAlert ? ROUTER_ALERT : undefined, badChecksum: s.badHeaderChecksum,
+    }),
+  });
 }
 
 /**
@@ -123,17 +60,8 @@ export function ipv4Frame(s: Ipv4FrameSpec): Uint8Array {
  * it (UDP checksum 0 = none, allowed for IPv4).
  */
 export function udpFrame(s: { srcMac: string; src: string; dst: string; sport?: number; dport?: number; ttl?: number; size?: number }): Uint8Array {
-  const len = 8 + (s.size ?? 18);
-  const udp = new Uint8Array(len);
-  const sp = s.sport ?? 2048;
-  const dp = s.dport ?? 4096;
-  udp[0] = sp >> 8;
-  udp[1] = sp & 0xff;
-  udp[2] = dp >> 8;
-  udp[3] = dp & 0xff;
-  udp[4] = len >> 8;
-  udp[5] = len & 0xff;
-  return ipv4Frame({ srcMac: s.srcMac, src: s.src, dst: s.dst, protocol: 17, payload: udp, ttl: s.ttl ?? 64 });
+  const datagram = udp.emit({ srcPort: s.sport ?? 2048, dstPort: s.dport ?? 4096 }, new Uint8Array(s.size ?? 18));
+  return ipv4Frame({ srcMac: s.srcMac, src: s.src, dst: s.dst, protocol: udp.PROTOCOL, payload: datagram, ttl: s.ttl ?? 64 });
 }
 
 /**
@@ -211,53 +139,27 @@ export const RECORD = { IS_IN: 1, IS_EX: 2, TO_IN: 3, TO_EX: 4, ALLOW: 5, BLOCK:
 
 /** An IGMPv3 report with one record per entry (checksum computed unless badChecksum). */
 export function igmpv3Report(records: { type: number; group: string; sources?: string[] }[], opts: { badChecksum?: boolean } = {}): Uint8Array {
-  const parts: number[] = [0x22, 0, 0, 0, 0, 0, records.length >> 8, records.length & 0xff];
-  for (const r of records) {
-    const src = r.sources ?? [];
-    parts.push(r.type, 0, src.length >> 8, src.length & 0xff, ...ipBytes(r.group));
-    for (const s of src) parts.push(...ipBytes(s));
-  }
-  const b = setChecksum(new Uint8Array(parts), 2);
-  if (opts.badChecksum) b[3] ^= 0x5a;
-  return b;
+  return igmpEmit({
+    type: 'v3-report', records: records.map((r) => ({ recordType: r.type, group: r.group, sources: r.sources ?? [] })),
+  }, opts.badChecksum);
 }
 
 /** IGMPv1 (0x12) / v2 (0x16) report, or v2 leave (0x17). */
 export function igmpv2Message(type: 0x12 | 0x16 | 0x17, group: string, opts: { badChecksum?: boolean } = {}): Uint8Array {
-  const b = setChecksum(new Uint8Array([type, 0, 0, 0, ...ipBytes(group)]), 2);
-  if (opts.badChecksum) b[3] ^= 0x5a;
-  return b;
-}
-
-/** RFC 3376 §4.1.1 Max Resp Code / QQIC encoding (exact below 128, floating point above). */
-export function encodeCode(v: number): number {
-  if (v < 128) return v;
-  for (let exp = 0; exp < 8; exp++) {
-    const mant = Math.floor(v / (1 << (exp + 3))) - 16;
-    if (mant >= 0 && mant < 16) return 0x80 | (exp << 4) | mant;
-  }
-  return 0xff;
+  return igmpV2(type, group, 0, opts.badChecksum);
 }
 
 /** IGMPv3 query (general when group is 0.0.0.0). maxRespDs in tenths of a second, qqiS in seconds. */
 export function igmpv3Query(o: { group?: string; maxRespDs?: number; qrv?: number; qqiS?: number; sFlag?: boolean; sources?: string[] } = {}): Uint8Array {
-  const src = o.sources ?? [];
-  const b = new Uint8Array(12 + 4 * src.length);
-  b[0] = 0x11;
-  b[1] = encodeCode(o.maxRespDs ?? 100);
-  b.set(ipBytes(o.group ?? '0.0.0.0'), 4);
-  b[8] = (o.sFlag ? 0x08 : 0) | ((o.qrv ?? 2) & 7);
-  b[9] = encodeCode(o.qqiS ?? 125);
-  b[10] = src.length >> 8;
-  b[11] = src.length & 0xff;
-  src.forEach((s, i) => b.set(ipBytes(s), 12 + 4 * i));
-  return setChecksum(b, 2);
+  return igmpEmit({
+    type: 'query', version: 3, maxRespDs: o.maxRespDs ?? 100, group: o.group ?? '0.0.0.0', suppress: o.sFlag ?? false,
+    qrv: o.qrv ?? 2, qqiSec: o.qqiS ?? 125, sources: o.sources ?? [],
+  });
 }
 
 /** PIMv2 Hello (RFC 7761 §4.9.2) with a Holdtime option. */
 export function pimHello(holdtimeS = 105): Uint8Array {
-  const b = new Uint8Array([0x20, 0, 0, 0, 0, 1, 0, 2, holdtimeS >> 8, holdtimeS & 0xff]);
-  return setChecksum(b, 2);
+  return pim.emit({ type: 'hello', holdtimeSec: holdtimeS, drPriority: null, generationId: null });
 }
 
 export interface IgmpFrameOpts {
@@ -273,7 +175,7 @@ export function igmpFrame(host: { mac: string; addr: string }, dst: string, payl
     srcMac: host.mac,
     src: host.addr,
     dst,
-    protocol: 2,
+    protocol: PROTO_IGMP,
     payload,
     ttl: o.ttl ?? 1,
     tos: o.tos ?? 0xc0,
@@ -287,11 +189,11 @@ export function igmpFrame(host: { mac: string; addr: string }, dst: string, payl
  * "proto=2,p=<HEX>"`: to 224.0.0.1, no Router Alert, no TOS; TTL as the selftest's mausezahn would (255).
  */
 export function selftestFrame(host: { mac: string; addr: string }, pkt: SelftestPacket): Uint8Array {
-  return igmpFrame(host, '224.0.0.1', fromHex(SELFTEST[pkt]), { ttl: 255, routerAlert: false, tos: 0 });
+  return igmpFrame(host, '224.0.0.1', hex(SELFTEST[pkt]), { ttl: 255, routerAlert: false, tos: 0 });
 }
 
 export function pimHelloFrame(host: { mac: string; addr: string }, holdtimeS = 105): Uint8Array {
-  return ipv4Frame({ srcMac: host.mac, src: host.addr, dst: '224.0.0.13', protocol: 103, payload: pimHello(holdtimeS), ttl: 1, tos: 0xc0 });
+  return ipv4Frame({ srcMac: host.mac, src: host.addr, dst: pim.ALL_PIM_ROUTERS_V4, protocol: PROTO_PIM, payload: pimHello(holdtimeS), ttl: 1, tos: 0xc0 });
 }
 
 // ------------------------------------------------------------------------------------------------ packet agent
@@ -398,7 +300,7 @@ export class PktAgent extends JsonLineAgent {
 
   /** Send complete Ethernet frames, gapUs apart; returns the wall-clock send window. */
   async send(frames: Uint8Array[], gapUs = 0): Promise<{ t0: number; t1: number }> {
-    const r = await this.call({ op: 'send', frames: frames.map(hex), gapUs }, 30_000 + (frames.length * gapUs) / 1000);
+    const r = await this.call({ op: 'send', frames: frames.map(toHex), gapUs }, 30_000 + (frames.length * gapUs) / 1000);
     return { t0: Number(r['t0']), t1: Number(r['t1']) };
   }
 
@@ -487,40 +389,11 @@ export class MldHost extends JsonLineAgent {
 
 // ------------------------------------------------------------------------------------------------ waiting
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/**
- * Poll fn every intervalMs until it returns a value other than undefined/false/null, or throw after timeoutMs with
- * the last value seen (describe() turns it into text).
- */
-export async function waitUntil<T>(
-  what: string,
-  fn: () => Promise<T | undefined | false | null> | T | undefined | false | null,
-  timeoutMs = 5_000,
-  intervalMs = 50,
-  describe?: () => Promise<string> | string,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    last = await fn();
-    if (last !== undefined && last !== false && last !== null) return last as T;
-    if (Date.now() > until) {
-      const d = describe ? await describe() : JSON.stringify(last);
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${d}`);
-    }
-    await sleep(intervalMs);
-  }
-}
-
 // ------------------------------------------------------------------------------------------------ management
+// Views and waits common to every namespace test and the soak benchmark live in src/lab/observe.ts.
 
-export function sw(lab: Lab): SwitchProcess {
-  if (!lab.switch) throw new Error('igmpswitch is not running in this lab');
-  return lab.switch;
-}
+export { groups, num, ports, querier, sleep, sw, waitSnooping, waitUntil } from '../../../src/lab/observe.js';
+
 
 /** GET /metrics of the switch (listening on 127.0.0.1:`port` in its own namespace: no clash with anything outside it). */
 export async function scrapeMetrics(lab: Lab, port: number): Promise<string> {
@@ -538,16 +411,8 @@ export function metricSamples(text: string, name: string): Map<string, number> {
   return out;
 }
 
-export async function groups(lab: Lab): Promise<GroupRow[]> {
-  return (await sw(lab).request('groups')) as GroupRow[];
-}
-
 export async function groupRow(lab: Lab, group: string, port: string): Promise<GroupRow | undefined> {
   return (await groups(lab)).find((g) => g.group === group && g.port === port && g.vlan === 0);
-}
-
-export async function querier(lab: Lab): Promise<QuerierView> {
-  return (await sw(lab).request('querier')) as QuerierView;
 }
 
 export async function routers(lab: Lab): Promise<RouterRow[]> {
@@ -558,29 +423,13 @@ export async function stats(lab: Lab): Promise<StatsView> {
   return (await sw(lab).request('stats')) as StatsView;
 }
 
-export async function ports(lab: Lab): Promise<PortRow[]> {
-  return (await sw(lab).request('ports')) as PortRow[];
-}
-
 export async function trace(lab: Lab, params: { in: string; dst: string; src?: string }): Promise<TraceResult> {
   return (await sw(lab).request('trace', params)) as TraceResult;
-}
-
-/** The switch filters by membership now (not flooding: startup window over, a querier exists or no_querier: filter). */
-export async function waitSnooping(lab: Lab, timeoutMs = 10_000): Promise<QuerierView> {
-  return waitUntil('snooping to filter (show querier: mode snoop)', async () => {
-    const q = await querier(lab);
-    return q.snoopingActive ? q : undefined;
-  }, timeoutMs, 100, async () => JSON.stringify(await querier(lab)));
 }
 
 /** Source rows of a group record as { address: {blocked, timerMs} }. */
 export function sourceMap(row: GroupRow | undefined): Map<string, { blocked: boolean; timerMs: number | null }> {
   return new Map((row?.sources ?? []).map((s) => [s.address, { blocked: s.blocked, timerMs: s.timerMs }]));
-}
-
-export function num(v: unknown): number {
-  return typeof v === 'string' ? Number(v) : typeof v === 'number' ? v : 0;
 }
 
 /** Daemon log lines (pino JSON) with the given event name. */

@@ -4,8 +4,8 @@ import {
   describeIgmp, destinationOf, encodePacket, parsePacket, probeJoin, probeLeave, probeQuery, type IgmpRepr,
 } from '../../../src/cli/probe.js';
 import { maxRespFor } from '../../../src/cli/probe-cmd.js';
+import { toHex as hex } from '../../../src/testkit/frames.js';
 
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 /** The IGMP message inside a packet from encodePacket (IP header 24 bytes with Router Alert). */
 const igmpOf = (m: IgmpRepr): string => hex(encodePacket('10.0.0.1', m).subarray(24));
 

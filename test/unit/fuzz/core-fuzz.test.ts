@@ -29,7 +29,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Core, loadCore } from '../../../src/dataplane/core.js';
-import { ipv4Address, ipv6Address } from '../wasm/frames.js';
+import { ipv4Address, ipv6Address } from '../../../src/testkit/frames.js';
 import { FUZZ_FRAMES, FUZZ_SEED, Tally, timeoutFor } from './budget.js';
 import { BucketModel, type CoreSettings, CoreOracle, type Expected, FdbModel, MdbModel } from './core-oracle.js';
 import { BASES, buildCase, describeCase, type FrameCase, recipeArbitrary } from './frame-gen.js';

@@ -9,6 +9,9 @@
 // and ICMPv6 MRD (length, checksum with pseudo-header), the MDB lookup ((S,G) before (*,G), placeholders),
 // router/flood flags and the unregistered policy, the report token bucket, the egress mask, and every counter.
 
+import { toHex } from '../../../src/testkit/frames.js';
+import { onesSum, verifyInternetChecksum } from '../../../src/wire/checksum.js';
+
 export type Action = 'drop' | 'forward' | 'punt' | 'punt_and_forward';
 export type PuntClass = 'none' | 'igmp' | 'mld' | 'pim' | 'mrd';
 
@@ -51,11 +54,6 @@ export interface MdbModelEntry {
 
 const ZERO16 = new Uint8Array(16);
 
-function hex16(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < 16; i++) s += (b[i]! < 16 ? '0' : '') + b[i]!.toString(16);
-  return s;
-}
 
 /** The 16-byte key of an address: IPv6 as is, IPv4 as ::ffff:a.b.c.d. */
 export function addressKey16(bytes: Uint8Array): Uint8Array {
@@ -72,7 +70,7 @@ export class MdbModel {
   readonly entries = new Map<string, MdbModelEntry>();
 
   private key(vlan: number, g: Uint8Array, s: Uint8Array): string {
-    return `${vlan & 0xfff}|${hex16(g)}|${hex16(s)}`;
+    return `${vlan & 0xfff}|${toHex(g.subarray(0, 16))}|${toHex(s.subarray(0, 16))}`;
   }
 
   set(vlan: number, group: Uint8Array, source: Uint8Array | null, ports: bigint): void {
@@ -189,28 +187,15 @@ export class BucketModel {
 
 const u16 = (b: Uint8Array, at: number): number => (b[at]! << 8) | b[at + 1]!;
 
-function sum16(b: Uint8Array, from: number, to: number): number {
-  let s = 0;
-  let i = from;
-  for (; i + 1 < to; i += 2) s += (b[i]! << 8) | b[i + 1]!;
-  if (i < to) s += b[i]! << 8;
-  return s;
-}
-
-function fold(s: number): number {
-  while (s > 0xffff) s = (s % 0x10000) + Math.floor(s / 0x10000);
-  return s;
-}
-
-/** RFC 1071: the whole span (checksum field included) sums to all ones. */
+/** RFC 1071: the whole span (checksum field included) sums to all ones (src/wire/checksum.ts). */
 function checksumOk(b: Uint8Array, from: number, to: number): boolean {
-  return fold(sum16(b, from, to)) === 0xffff;
+  return verifyInternetChecksum(b, from, to);
 }
 
+/** ICMPv6 over the RFC 8200 §8.1 pseudo-header: source and destination, upper-layer length, next header 58. */
 function icmpv6ChecksumOk(b: Uint8Array, ip: number, msg: number, len: number): boolean {
-  let s = sum16(b, ip + 8, ip + 40) + sum16(b, msg, msg + len);
-  s += (len >>> 16) + (len & 0xffff) + 58;
-  return fold(s) === 0xffff;
+  const pseudo = onesSum(b, ip + 8, ip + 40, (len >>> 16) + (len & 0xffff) + 58);
+  return verifyInternetChecksum(b, msg, msg + len, pseudo);
 }
 
 const bit = (p: number): bigint => 1n << BigInt(p);

@@ -1,15 +1,17 @@
 // Frame generation for the fuzz tests: valid control and data frames of every protocol the core parses (built with
-// test/unit/wasm/frames.ts), then mutated by one family of attacks, or plain random bytes. Each case comes from a
+// src/testkit/frames.ts), then mutated by one family of attacks, or plain random bytes. Each case comes from a
 // recipe { family, base, seed } that fast-check chooses; the Rng expands the seed into the details, so a recipe
 // reproduces its frame exactly.
 
 import fc from 'fast-check';
 import {
-  concat, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ethernet, hex, HOP_BY_HOP_ROUTER_ALERT, icmpv6, IGMP, igmpMessage,
-  ipv4, ipv4Address, ipv4GroupMac, ipv6, ipv6GroupMac, MLD, mldV1Body, MRD6, NH_HOP_BY_HOP, NH_ICMPV6, NH_UDP, PROTO_IGMP,
+  concat, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ethernet, hex, HOP_BY_HOP_ROUTER_ALERT, icmpv6, IGMP, igmpMessage, igmpV2,
+  ipv4, ipv4Address, ipv4GroupMac, ipv6, ipv6Address, ipv6GroupMac, MLD, mldV1Body, MRD6, NH_HOP_BY_HOP, NH_ICMPV6, NH_UDP, PROTO_IGMP,
   PROTO_PIM, PROTO_UDP, ROUTER_ALERT, type VlanTag,
-} from '../wasm/frames.js';
+} from '../../../src/testkit/frames.js';
 import { Rng } from './rng.js';
+import { onesSum } from '../../../src/wire/checksum.js';
+import { writeU16 as setU16 } from '../../../src/wire/common.js';
 import { UMEM_CHUNK_SIZE } from '../../../src/contract/constants.js';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -104,11 +106,6 @@ function v4Group(r: Rng): string {
   return r.chance(0.85) ? r.pick(V4_GROUPS) : `${r.range(224, 239)}.${r.int(256)}.${r.int(256)}.${r.int(256)}`;
 }
 
-function setU16(b: Uint8Array, at: number, v: number): void {
-  b[at] = (v >> 8) & 0xff;
-  b[at + 1] = v & 0xff;
-}
-
 function v3Report(r: Rng): Uint8Array {
   const n = r.range(0, 6);
   const parts: Uint8Array[] = [];
@@ -181,7 +178,7 @@ const v6Cache = new Map<string, Uint8Array>();
 function ipv6GroupKey(a: string): Uint8Array {
   let k = v6Cache.get(a);
   if (!k) {
-    k = ipv6(({ src: '::', dst: a, nextHeader: 0, payload: new Uint8Array(0) })).subarray(24, 40).slice();
+    k = ipv6Address(a);
     v6Cache.set(a, k);
   }
   return k;
@@ -189,11 +186,11 @@ function ipv6GroupKey(a: string): Uint8Array {
 
 /** Every base frame kind: the parsers and paths of the pipeline, each reachable with valid input. */
 export const BASES: readonly { name: string; build: (r: Rng) => Uint8Array }[] = [
-  { name: 'igmp v1 report', build: (r) => { const g = v4Group(r); return igmpFrameOf(r, igmpMessage(IGMP.v1Report, 0, ipv4Address(g)), g); } },
-  { name: 'igmp v2 report', build: (r) => { const g = v4Group(r); return igmpFrameOf(r, igmpMessage(IGMP.v2Report, 0, ipv4Address(g)), g); } },
-  { name: 'igmp v2 leave', build: (r) => igmpFrameOf(r, igmpMessage(IGMP.v2Leave, 0, ipv4Address(v4Group(r))), '224.0.0.2') },
-  { name: 'igmp v1 query', build: (r) => igmpFrameOf(r, igmpMessage(IGMP.query, 0, ipv4Address('0.0.0.0')), '224.0.0.1') },
-  { name: 'igmp v2 query', build: (r) => { const g = r.chance(0.5) ? '0.0.0.0' : v4Group(r); return igmpFrameOf(r, igmpMessage(IGMP.query, r.range(1, 255), ipv4Address(g)), g === '0.0.0.0' ? '224.0.0.1' : g); } },
+  { name: 'igmp v1 report', build: (r) => { const g = v4Group(r); return igmpFrameOf(r, igmpV2(IGMP.v1Report, g), g); } },
+  { name: 'igmp v2 report', build: (r) => { const g = v4Group(r); return igmpFrameOf(r, igmpV2(IGMP.v2Report, g), g); } },
+  { name: 'igmp v2 leave', build: (r) => igmpFrameOf(r, igmpV2(IGMP.v2Leave, v4Group(r)), '224.0.0.2') },
+  { name: 'igmp v1 query', build: (r) => igmpFrameOf(r, igmpV2(IGMP.query, '0.0.0.0'), '224.0.0.1') },
+  { name: 'igmp v2 query', build: (r) => { const g = r.chance(0.5) ? '0.0.0.0' : v4Group(r); return igmpFrameOf(r, igmpV2(IGMP.query, g, r.range(1, 255)), g === '0.0.0.0' ? '224.0.0.1' : g); } },
   { name: 'igmp v3 query', build: (r) => { const g = r.chance(0.5) ? '0.0.0.0' : v4Group(r); return igmpFrameOf(r, v3Query(r, g), g === '0.0.0.0' ? '224.0.0.1' : g); } },
   { name: 'igmp v3 report', build: (r) => igmpFrameOf(r, v3Report(r), r.chance(0.9) ? '224.0.0.22' : v4Group(r)) },
   { name: 'igmp unknown type', build: (r) => igmpFrameOf(r, igmpMessage(r.pick([0x13, 0x14, 0x1e, 0x1f, 0x99, 0x00, 0xff]), r.int(256), r.bytes(r.range(0, 12))), r.pick(V4_GROUPS)) },
@@ -204,7 +201,7 @@ export const BASES: readonly { name: string; build: (r: Rng) => Uint8Array }[] =
   } },
   { name: 'pim', build: (r) => {
     const msg = concat(Uint8Array.of(r.chance(0.7) ? 0x20 : r.pick([0x21, 0x23, 0x10, 0x00]), 0, 0, 0), hex('000100020069'), r.bytes(r.range(0, 8)));
-    const sum = internetSum(msg, 0, msg.length);
+    const sum = onesSum(msg, 0, msg.length);
     setU16(msg, 2, ~sum & 0xffff);
     return v4Frame(envelope(r), r, { dst: r.chance(0.85) ? '224.0.0.13' : v4Group(r), protocol: PROTO_PIM, payload: msg });
   } },
@@ -273,15 +270,6 @@ export const BASES: readonly { name: string; build: (r: Rng) => Uint8Array }[] =
 // ---------------------------------------------------------------------------------------------------------------
 // Checksums (RFC 1071) for fix-ups after mutations
 
-export function internetSum(b: Uint8Array, from: number, to: number): number {
-  let sum = 0;
-  let i = from;
-  for (; i + 1 < to; i += 2) sum += (b[i]! << 8) | b[i + 1]!;
-  if (i < to) sum += b[i]! << 8;
-  while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
-  return sum;
-}
-
 function addFold(a: number, b: number): number {
   let s = a + b;
   while (s > 0xffff) s = (s & 0xffff) + Math.floor(s / 0x10000);
@@ -316,7 +304,7 @@ export function fixChecksums(b: Uint8Array): void {
     if (ihl >= 20 && ip + ihl <= len) {
       b[ip + 10] = 0;
       b[ip + 11] = 0;
-      setU16(b, ip + 10, ~internetSum(b, ip, ip + ihl) & 0xffff);
+      setU16(b, ip + 10, ~onesSum(b, ip, ip + ihl) & 0xffff);
     }
     const total = (b[ip + 2]! << 8) | b[ip + 3]!;
     const proto = b[ip + 9];
@@ -324,7 +312,7 @@ export function fixChecksums(b: Uint8Array): void {
       const msg = ip + ihl;
       b[msg + 2] = 0;
       b[msg + 3] = 0;
-      setU16(b, msg + 2, ~internetSum(b, msg, ip + total) & 0xffff);
+      setU16(b, msg + 2, ~onesSum(b, msg, ip + total) & 0xffff);
     }
   } else if (type === ETHERTYPE_IPV6 && ip + 40 <= len) {
     const end = ip + 40 + ((b[ip + 4]! << 8) | b[ip + 5]!);
@@ -343,11 +331,11 @@ export function fixChecksums(b: Uint8Array): void {
     const mlen = end - off;
     b[off + 2] = 0;
     b[off + 3] = 0;
-    let sum = internetSum(b, ip + 8, ip + 40);
+    let sum = onesSum(b, ip + 8, ip + 40);
     sum = addFold(sum, (mlen >>> 16) & 0xffff);
     sum = addFold(sum, mlen & 0xffff);
     sum = addFold(sum, NH_ICMPV6);
-    sum = addFold(sum, internetSum(b, off, end));
+    sum = addFold(sum, onesSum(b, off, end));
     setU16(b, off + 2, ~sum & 0xffff);
   }
 }

@@ -4,10 +4,12 @@
 
 import fc from 'fast-check';
 import {
-  concat, ETHERTYPE_IPV4, ethernet, icmpv6, IGMP, igmpMessage, ipv4, ipv4Address, ipv4GroupMac, ipv6, ipv6GroupMac, MLD,
+  ETHERTYPE_IPV4, ethernet, icmpv6, IGMP, igmpMessage, igmpV2, igmpV3Report, ipv4, ipv4GroupMac, ipv6, ipv6GroupMac, MLD,
   mldV1Body, NH_ICMPV6, PROTO_IGMP, PROTO_PIM, ROUTER_ALERT, type VlanTag,
-} from '../wasm/frames.js';
+} from '../../../src/testkit/frames.js';
 import { etherTypeOffset, fixChecksums } from './frame-gen.js';
+import { writeU16 as setU16 } from '../../../src/wire/common.js';
+import * as igmpWire from '../../../src/wire/igmp.js';
 
 export interface Targeted {
   name: string;
@@ -36,11 +38,6 @@ const shape: fc.Arbitrary<Shape> = fc.record({
   sources: fc.integer({ min: 0, max: 5 }),
 });
 
-function setU16(b: Uint8Array, at: number, v: number): void {
-  b[at] = (v >> 8) & 0xff;
-  b[at + 1] = v & 0xff;
-}
-
 function igmpFrame(s: Shape, message: Uint8Array, o: { dst?: string; ttl?: number } = {}): Uint8Array {
   const dst = o.dst ?? s.group;
   return ethernet({
@@ -50,16 +47,12 @@ function igmpFrame(s: Shape, message: Uint8Array, o: { dst?: string; ttl?: numbe
 }
 
 function v2Report(s: Shape): Uint8Array {
-  return igmpFrame(s, igmpMessage(IGMP.v2Report, 0, ipv4Address(s.group)));
+  return igmpFrame(s, igmpV2(IGMP.v2Report, s.group));
 }
 
 function v3Report(s: Shape): Uint8Array {
-  const rec = new Uint8Array(8 + 4 * s.sources);
-  rec[0] = 1;
-  setU16(rec, 2, s.sources);
-  rec.set(ipv4Address(s.group), 4);
-  for (let i = 0; i < s.sources; i++) rec.set(ipv4Address(s.src), 8 + 4 * i);
-  return igmpFrame(s, igmpMessage(IGMP.v3Report, 0, concat(Uint8Array.of(0, 0, 0, 1), rec)), { dst: '224.0.0.22' });
+  const sources = new Array<string>(s.sources).fill(s.src);
+  return igmpFrame(s, igmpV3Report([{ type: igmpWire.RecordType.MODE_IS_INCLUDE, group: s.group, sources }]), { dst: '224.0.0.22' });
 }
 
 /** Offsets of the IPv4 header and the IGMP message in a frame built above. */

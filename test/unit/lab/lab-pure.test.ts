@@ -15,8 +15,8 @@ import {
   nsName,
   rttStats,
 } from '../../../src/lab/index.js';
-import { IGMPSWITCH_BENCH } from '../../../bench/contenders.js';
-import { renderSvg, renderTable, summarise, type BenchResults } from '../../../bench/report.js';
+import { IGMPSWITCH_BENCH } from '../../../src/lab/bench-config.js';
+import { renderSvg, renderTable, summarise, type BenchResults } from '../../../src/lab/bench-report.js';
 
 describe('names', () => {
   it('run tags give unique namespace names and interface names of at most 15 characters', () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   concat, hex, IGMP, igmpFrame, igmpMessage, igmpV2, igmpV3Query, igmpV3Report, internetChecksum, pimHelloFrame,
   ROUTER_ALERT, SELFTEST_IGMPV3,
-} from './frames.js';
+} from '../../../src/testkit/frames.js';
 import { decide, newCore, ports, runBatch } from './harness.js';
 import { DESC_FLAG_CSUM_PARTIAL } from '../../../src/contract/constants.js';
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   concat, ETHERTYPE_IPV6, ethernet, hex, icmpv6, icmpv6Frame, ipv6, ipv6MulticastData, LINK_LOCAL_H1, MLD, mldV1Body,
   mldV2ReportBody, MRD6, NH_HOP_BY_HOP, NH_ICMPV6,
-} from './frames.js';
+} from '../../../src/testkit/frames.js';
 import { decide, newCore, ports } from './harness.js';
 
 /**

@@ -3,7 +3,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ETHERTYPE_IPV4, l2Frame, multicastData } from './frames.js';
+import { ETHERTYPE_IPV4, l2Frame, multicastData } from '../../../src/testkit/frames.js';
 import { decide, newCore, ports, PORTS_0_TO_3, runBatch } from './harness.js';
 import { DESC_FLAG_TRUNCATED } from '../../../src/contract/constants.js';
 

@@ -3,7 +3,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ipv4GroupMac, l2Frame, multicastData } from './frames.js';
+import { ipv4GroupMac, l2Frame, multicastData } from '../../../src/testkit/frames.js';
 import { decide, newCore, ports } from './harness.js';
 
 const G = '239.10.10.10';

@@ -4,7 +4,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { sampleFrames } from './frames.js';
+import { sampleFrames } from '../../../src/testkit/frames.js';
 import { newCore } from './harness.js';
 
 const MAX_BATCH = 8;

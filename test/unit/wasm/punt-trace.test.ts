@@ -1,7 +1,7 @@
 // What the worker reads after a batch (the punt list) and the side-effect-free trace.
 
 import { describe, expect, it } from 'vitest';
-import { IGMP, igmpFrame, igmpV2, l2Frame, multicastData, SELFTEST_IGMPV3 } from './frames.js';
+import { IGMP, igmpFrame, igmpV2, l2Frame, multicastData, SELFTEST_IGMPV3 } from '../../../src/testkit/frames.js';
 import { decide, newCore, ports, runBatch } from './harness.js';
 
 describe('punt list', () => {

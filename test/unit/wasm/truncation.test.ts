@@ -3,7 +3,7 @@
 // give exactly one sensible verdict: a cut IP packet is never punted and never forwarded as multicast by group.
 
 import { describe, expect, it } from 'vitest';
-import { sampleFrames } from './frames.js';
+import { sampleFrames } from '../../../src/testkit/frames.js';
 import { newCore } from './harness.js';
 
 /** Reasons a cut frame may be dropped for. */

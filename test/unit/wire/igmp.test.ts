@@ -5,9 +5,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { verifyInternetChecksum } from '../../../src/wire/checksum.js';
 import * as igmp from '../../../src/wire/igmp.js';
+import { hex, toHex } from '../../../src/testkit/frames.js';
 
-const hex = (s: string) => Uint8Array.from(s.replace(/\s+/g, '').match(/../g)!.map((b) => parseInt(b, 16)));
-const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const ip = (n: number) => `192.0.2.${n}`;
 const G = '239.10.10.10';
 

@@ -10,9 +10,8 @@ import * as ipv6 from '../../../src/wire/ipv6.js';
 import * as mld from '../../../src/wire/mld.js';
 import * as mrd from '../../../src/wire/mrd.js';
 import * as pim from '../../../src/wire/pim.js';
+import { hex, toHex } from '../../../src/testkit/frames.js';
 
-const hex = (s: string) => Uint8Array.from(s.replace(/\s+/g, '').match(/../g)!.map((b) => parseInt(b, 16)));
-const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 describe('RFC 1071 checksum', () => {
   it('matches the RFC 1071 §3 example and verifies', () => {

@@ -1,4 +1,5 @@
-// Results of bench/e2e.ts: medians, ranges and ratios; the text table; the SVG chart (written by hand).
+// Results of the end-to-end benchmark (bench/e2e.ts): medians, ranges and ratios; the text table; the SVG chart (written
+// by hand). In src/lab so that the benchmark and the unit tests (test/unit/lab) both import it.
 
 export type ScenarioId = 'a' | 'b' | 'c' | 'd' | 'e';
 
