@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { defaultPortConfig } from '../../../src/config/translate.js';
-import { buildIpv4Frame, decodeControlFrame } from '../../../src/wire/control-frame.js';
+import { buildIgmpFrame, buildIpv4Frame, decodeControlFrame } from '../../../src/wire/control-frame.js';
 import * as ipv6 from '../../../src/wire/ipv6.js';
 import * as ethernet from '../../../src/wire/ethernet.js';
 import * as mld from '../../../src/wire/mld.js';
@@ -442,8 +442,8 @@ describe('persistence and reconfiguration', () => {
 describe('edge cases', () => {
   it('VLAN ids outside 0..4095 are refused', () => {
     const h = new Harness();
-    const d = decodeControlFrame(buildIpv4Frame({ srcMac: '02:00:00:00:00:01', src: ip(1), dst: G, vlan: 0, protocol: 2,
-      payload: new Uint8Array([0x16, 0, 0xf9, 0xfc, 239, 1, 1, 1]) }), 14);
+    const d = decodeControlFrame(buildIgmpFrame({ srcMac: '02:00:00:00:00:01', src: ip(1), dst: G, vlan: 0,
+      message: { type: 'report', version: 2, group: G } }), 14);
     if (!d.ok) throw new Error('decode');
     h.engine.receive(d.value, 1, 4096, 0);
     h.engine.receive(d.value, 1, -1, 0);
