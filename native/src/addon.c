@@ -219,6 +219,12 @@ static napi_value js_receive(napi_env env, napi_callback_info info) {
   return js_u32(env, (uint32_t)n);
 }
 
+/* rxPending() -> boolean: frames are waiting (an XSK RX ring, or a port that returned frames last time). */
+static napi_value js_rx_pending(napi_env env, napi_callback_info info) {
+  (void)info;
+  return js_bool(env, igs_rx_pending(&get_addon(env)->ctx) != 0);
+}
+
 /* receiveTuning({busyPollUs}) -> {busyPollUs}: how long receive() keeps polling without blocking after the last
  * frame (0 = block at once). Without an argument, returns the current setting. */
 static napi_value js_receive_tuning(napi_env env, napi_callback_info info) {
@@ -693,6 +699,7 @@ NAPI_MODULE_INIT() {
       BINDING("openPort", js_open_port),
       BINDING("closePort", js_close_port),
       BINDING("receive", js_receive),
+      BINDING("rxPending", js_rx_pending),
       BINDING("transmit", js_transmit),
       BINDING("inject", js_inject),
       BINDING("wakeFd", js_wake_fd),

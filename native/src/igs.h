@@ -206,6 +206,8 @@ const char *igs_xsk_mode(const igs_ctx *c, int index);
 void igs_xsk_stats_refresh(igs_ctx *c, int index);
 /* receive() for a context with AF_XDP ports: XSK rings (no syscall) and the AF_PACKET sockets (igs_receive). */
 int igs_receive_all(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e);
+/* Frames wait on an XSK RX ring, or an AF_PACKET port returned frames last time: the next receive() will not wait. */
+int igs_rx_pending(const igs_ctx *c);
 struct pollfd;
 int igs_xsk_poll_fds(igs_ctx *c, struct pollfd *pfd);
 /* transmit(): 1 = the frame at off went on port pi's XSK TX ring (or was dropped there), 0 = send it by AF_PACKET. */

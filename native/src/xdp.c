@@ -442,6 +442,14 @@ static int af_packet_hot(const igs_ctx *c) {
   return 0;
 }
 
+int igs_rx_pending(const igs_ctx *c) {
+  if (af_packet_hot(c)) return 1;
+  if (!c->pool || !c->pool->n_xsk) return 0;
+  for (int i = 0; i < IGS_MAX_PORTS; i++)
+    if (c->ports[i].xsk && rx_ring_avail(c->ports[i].xsk)) return 1;
+  return 0;
+}
+
 /* xsk_rx, and the start of the busy-poll budget when it found frames. */
 static int xsk_rx_batch(igs_ctx *c, uint32_t first, uint32_t n) {
   uint32_t got = xsk_rx(c, first, n, igs_now_ms());
