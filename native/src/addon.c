@@ -239,7 +239,7 @@ static napi_value js_receive_tuning(napi_env env, napi_callback_info info) {
     if (get_u32(env, v, &us, "receiveTuning: busyPollUs") < 0) return NULL;
     if (us > 1000000) return throw_arg(env, "%s", "receiveTuning: busyPollUs must be 0..1000000");
     a->ctx.busy_poll_ns = (uint64_t)us * 1000u;
-    a->ctx.last_rx_ns = 0;
+    a->ctx.last_rx_ns = a->ctx.prev_rx_ns = a->ctx.gap_ewma_ns = a->ctx.spin_ns = 0;
   }
   napi_value out = new_object(env);
   set_num(env, out, "busyPollUs", (double)(a->ctx.busy_poll_ns / 1000u));
