@@ -219,5 +219,10 @@ describe.skipIf(skip !== null)(`igmpswitch with Linux MLD hosts${skip ? ` (skipp
     const mldGroups = new Set((await groups(l)).filter((g) => g.group.includes(':')).map((g) => g.group)).size;
     expect(one(text, 'igmpswitch_groups', '{family="mld"}')).toBeGreaterThanOrEqual(mldGroups > 0 ? 1 : 0);
     expect(one(text, 'igmpswitch_groups', '{family="igmp"}')).toBe(0);
+    // The §5.1.14 / §6.2 refusals of the test before are the MLD engine's: engine rejects carry the family.
+    for (const reason of ['not-link-local-source', 'hop-limit', 'no-router-alert']) {
+      expect(one(text, 'igmpswitch_engine_rejects_total', `{family="mld",reason="${reason}"}`), reason).toBeGreaterThanOrEqual(1);
+      expect(one(text, 'igmpswitch_engine_rejects_total', `{family="igmp",reason="${reason}"}`), reason).toBe(0);
+    }
   });
 });
