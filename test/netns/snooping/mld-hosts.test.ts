@@ -20,8 +20,8 @@ import { RecordType } from '../../../src/wire/igmp.js';
 import { labSkipReason, useLab } from '../harness.js';
 import { cli } from '../mgmt/helpers.js';
 import {
-  checkFlows, flowForwarding, groupRow, groups, metricSamples, MldHost, PktAgent, querier, routers, scrapeMetrics, stats, trace, waitUntil,
-  type Flow,
+  checkFlows, flowForwarding, groupRow, groups, logEvents, metricSamples, MldHost, PktAgent, querier, routers, scrapeMetrics, stats, trace,
+  waitUntil, type Flow,
 } from './helpers.js';
 
 const skip = labSkipReason ?? daemonStatus().reason;
@@ -275,5 +275,12 @@ describe.skipIf(skip !== null)(`igmpswitch with Linux MLD hosts${skip ? ` (skipp
     expect(rt.split('\n').some((line) => line.includes(port('non')) && line.includes('fe80::1') && line.includes('query')), rt).toBe(true);
     const q = (await cli(l, ['show', 'querier'])).stdout;
     expect(q).toMatch(new RegExp(`MLD querier: +fe80::1 on ${port('non')} \\(expires in`));
+
+    // Logs per family: the MLD engine's events carry family 6 (joins, MLDv1 compatibility, the querier election).
+    const of = (event: string, pred: (e: Record<string, unknown>) => boolean) => logEvents(l, event).filter(pred);
+    expect(of('join', (e) => e['group'] === G_SSM && e['portName'] === port('ssm')).map((e) => e['family'])).toEqual([6]);
+    expect(of('compat', (e) => e['group'] === G_V1).map((e) => e['family'])).toContain(6);
+    await waitUntil('the querier-elected event for fe80::1', () => of('querier-elected', (e) => e['address'] === 'fe80::1').length > 0, 2_000);
+    expect(of('querier-elected', (e) => e['address'] === 'fe80::1').map((e) => e['family'])).toEqual([6]);
   });
 });
