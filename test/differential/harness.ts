@@ -50,6 +50,17 @@ const hostIpv6 = (n: number): string => `2001:db8:1::${n}/64`;
 
 export type SwitchName = 'igmpswitch' | 'linux-bridge';
 
+/** igmpswitch's timers (both families: RFC 3810 §9 has RFC 3376 §8's). */
+const SNOOPING_TIMERS: ConfigObject = {
+  robustness: TIMERS.robustness,
+  query_interval: `${TIMERS.queryInterval}ms`,
+  query_response_interval: `${TIMERS.queryResponseInterval}ms`,
+  last_member_query_interval: `${TIMERS.lastMemberQueryInterval}ms`,
+  last_member_query_count: TIMERS.lastMemberQueryCount,
+  // No start-up flood: nothing receives before the script starts, and the first round waits for the querier.
+  startup_flood: 0,
+};
+
 /** igmpswitch as the querier of each family run (IGMPv3, MLDv2), with the timers above. */
 function igmpswitchConfig(families: readonly DiffFamily[]): ConfigObject {
   const snooping: ConfigObject = {};
@@ -57,21 +68,10 @@ function igmpswitchConfig(families: readonly DiffFamily[]): ConfigObject {
   return { snooping: { ...snooping, ...SNOOPING_TIMERS }, state: { file: null } };
 }
 
-const SNOOPING_TIMERS: ConfigObject = {
-    robustness: TIMERS.robustness,
-    query_interval: `${TIMERS.queryInterval}ms`,
-    query_response_interval: `${TIMERS.queryResponseInterval}ms`,
-    last_member_query_interval: `${TIMERS.lastMemberQueryInterval}ms`,
-    last_member_query_count: TIMERS.lastMemberQueryCount,
-    // No start-up flood: nothing receives before the script starts, and the first round waits for the querier.
-    startup_flood: 0,
-};
-
 /** The Linux bridge with the same timers (iproute2 takes centiseconds); the families add their querier versions. */
 const BRIDGE_OPTIONS = {
   mcast_snooping: 1,
   mcast_querier: 1,
-  mcast_igmp_version: 3,
   mcast_query_interval: TIMERS.queryInterval / 10,
   mcast_query_response_interval: TIMERS.queryResponseInterval / 10,
   mcast_last_member_interval: TIMERS.lastMemberQueryInterval / 10,
