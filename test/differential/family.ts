@@ -52,8 +52,11 @@ export interface DiffFamily {
   address(h: LabHost): string;
   /** Force a host's protocol version (force_igmp_version / force_mld_version). */
   setVersion(h: LabHost, v: number): Promise<void>;
-  /** Membership messages in a capture: IP protocol (ICMPv6 after the extension headers) and message types. */
-  reports: { proto: number; types: ReadonlySet<number>; };
+  /**
+   * Membership messages in a capture: IP protocol (ICMPv6 after the extension headers), message types, and how a
+   * type is written in messages (IGMP's in hex, as its RFCs write them; ICMPv6 types in decimal).
+   */
+  reports: { proto: number; types: ReadonlySet<number>; label(type: number): string };
   /** The destinations of the membership messages that are not sent to the group: v3/MLDv2 reports, leaves/Dones. */
   reportDestinations: readonly string[];
   /** igmpswitch: the querier for this family (merged into `snooping`). */
@@ -85,6 +88,7 @@ export const IGMP: DiffFamily = {
       igmp.MessageType.V1_MEMBERSHIP_REPORT, igmp.MessageType.V2_MEMBERSHIP_REPORT, igmp.MessageType.V2_LEAVE_GROUP,
       igmp.MessageType.V3_MEMBERSHIP_REPORT,
     ]),
+    label: (t) => `0x${t.toString(16)}`,
   },
   // IGMPv3 reports to 224.0.0.22, IGMPv2 leaves to 224.0.0.2 (IGMPv2 reports go to the group).
   reportDestinations: ['224.0.0.22', '224.0.0.2'],
@@ -113,6 +117,7 @@ export const MLD: DiffFamily = {
   reports: {
     proto: ICMPV6,
     types: new Set<number>([MldType.V1_REPORT, MldType.V1_DONE, MldType.V2_REPORT]),
+    label: (t) => `type ${t}`,
   },
   // MLDv2 reports to ff02::16, MLDv1 Done to ff02::2 (MLDv1 reports go to the group).
   reportDestinations: [ALL_MLDV2_ROUTERS, ALL_ROUTERS],

@@ -492,7 +492,7 @@ async function measure(r: Rig, families: readonly DiffFamily[], perFlow: number,
       const rep = new Map<string, number>();
       for (const e of msgs) {
         if (e.src === own || !f.reports.types.has(e.info)) continue;
-        const k = `${f.name === 'igmp' ? `0x${e.info.toString(16)}` : `type ${e.info}`} to ${e.dst}`;
+        const k = `${f.reports.label(e.info)} to ${e.dst}`;
         rep.set(k, (rep.get(k) ?? 0) + 1);
       }
       out.reports.get(f.name)!.set(h, rep);
