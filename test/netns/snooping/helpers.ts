@@ -5,7 +5,7 @@
 //     IPv4 with or without Router Alert, UDP with any (spoofed) source, IGMP queries/reports/leaves, PIM hellos,
 //     with RFC 1071 checksums (or deliberately wrong ones);
 //   * PktAgent: a Python AF_PACKET agent (pktagent.py) per host namespace that sends those frames byte for byte
-//     and captures every IPv4 frame with a kernel timestamp, so tests count what really reached a host;
+//     and captures every IPv4 and IPv6 frame with a kernel timestamp, so tests count what really reached a host;
 //   * polling with deadlines (waitUntil), and typed access to the daemon's management API.
 
 import { fileURLToPath } from 'node:url';
