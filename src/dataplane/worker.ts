@@ -1,7 +1,7 @@
 // The data-plane worker: the only writer of the Wasm tables.
-// Loop: apply control-plane messages → receive a batch straight into Wasm memory → one Wasm call decides
-// every frame → one native call sends every port's list → punted control frames go to the main thread in
-// one message. Nothing here allocates per frame; the loop never yields to the event loop, so messages are
+// Loop: receive a batch straight into Wasm memory → one Wasm call decides every frame → one native call sends
+// every port's list → punted control frames go to the main thread in one message → control-plane messages, link
+// events and timers, when no frames wait (see run()). Nothing here allocates per frame; the loop never yields to the event loop, so messages are
 // drained synchronously (receiveMessageOnPort) and the main thread interrupts a blocking receive with an eventfd.
 
 import { workerData, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
