@@ -169,7 +169,14 @@ export class Timer<K extends TimerKind = TimerKind> {
   due = STOPPED;
   /** Time of this timer's live entry in the heap, or STOPPED (internal to DeadlineQueue). */
   queued = STOPPED;
-  constructor(readonly kind: K, readonly owner: TimerOwners[K]) {}
+  readonly owner: TimerOwners[K];
+  /**
+   * @param owner what the timer belongs to. Omitted by an owner that is itself the timer: a PortGroup extends
+   *   Timer as its own §6.2.2 group timer, one object less per membership (issue 12, item 5).
+   */
+  constructor(readonly kind: K, owner?: TimerOwners[K]) {
+    this.owner = owner === undefined ? (this as unknown as TimerOwners[K]) : owner;
+  }
 
   get running(): boolean {
     return this.due !== STOPPED;
