@@ -29,6 +29,7 @@
 
 import { RecordType } from '../wire/igmp.js';
 import type { FilterMode } from './membership.js';
+import { MAX_HOSTS_PER_PORT_GROUP } from './limits.js';
 import { SmallMap } from './small-map.js';
 
 /** The empty source list every EXCLUDE({}) / INCLUDE({}) host shares. */
@@ -38,6 +39,22 @@ export interface HostState {
   mode: FilterMode;
   sources: ReadonlySet<string>;
   lastSeen: number;
+}
+
+/**
+ * One string per host address for all tables: a host that reports many groups (a set-top box, a proxy, a router's
+ * joins) would otherwise leave a copy of its address, decoded from each report, in every table (issue 12, item 5).
+ * Bounded: emptied when it grows past HOST_NAMES_MAX (what it forgets is only shared less).
+ */
+const hostNames = new Map<string, string>();
+const HOST_NAMES_MAX = 4096;
+
+function sharedHostName(host: string): string {
+  const known = hostNames.get(host);
+  if (known !== undefined) return known;
+  if (hostNames.size >= HOST_NAMES_MAX) hostNames.clear();
+  hostNames.set(host, host);
+  return host;
 }
 
 /** What the table keeps per host: a HostState, or for EXCLUDE({}) only the time it was last seen. */
@@ -58,7 +75,7 @@ export class HostTable extends SmallMap<string, HostEntry> {
    * @param completeAt when the table has heard every host (−Infinity: from the start, for a table
    *   created with its port-group).
    */
-  constructor(private readonly maxHosts: number, completeAt = -Infinity) {
+  constructor(completeAt = -Infinity) {
     super();
     // null rather than −Infinity: a number field would hold a boxed double in every table.
     this.completeFrom = completeAt === -Infinity ? null : completeAt;
@@ -79,7 +96,7 @@ export class HostTable extends SmallMap<string, HostEntry> {
     const h = this.get(host);
     if (h === undefined) {
       if (recordType === RecordType.BLOCK_OLD_SOURCES) return true;       // INCLUDE({}) - B = INCLUDE({})
-      if (this.size >= this.maxHosts) {
+      if (this.size >= MAX_HOSTS_PER_PORT_GROUP) {
         this.overflow = true;
         return false;
       }
@@ -159,9 +176,13 @@ export class HostTable extends SmallMap<string, HostEntry> {
 
   /** Keep `host` in `mode` with `sources`, seen at `lastSeen`: INCLUDE({}) is no entry, EXCLUDE({}) a bare time. */
   private store(host: string, h: HostEntry | undefined, mode: FilterMode, sources: ReadonlySet<string>, lastSeen: number): void {
+    if (mode === 'include' && sources.size === 0) {
+      this.delete(host);
+      return;
+    }
+    if (h === undefined) host = sharedHostName(host);
     if (sources.size === 0) {
-      if (mode === 'include') this.delete(host);
-      else this.set(host, lastSeen);
+      this.set(host, lastSeen);
     } else if (h !== undefined && typeof h !== 'number') {
       h.mode = mode;
       h.sources = sources;

@@ -21,20 +21,28 @@
 import { RecordType } from '../wire/igmp.js';
 import type { HostTable } from './hosts.js';
 import { SmallMap } from './small-map.js';
-import { type DeadlineQueue, Timer, TimerKind } from './timers.js';
+import { type DeadlineQueue, type Timer, TimerBase, TimerKind } from './timers.js';
 
 export type FilterMode = 'include' | 'exclude';
 
 /** One source of one port-group (§6.2.1 "source records"). */
-export class SourceRecord extends Timer<typeof TimerKind.Source> {
+export class SourceRecord extends TimerBase<typeof TimerKind.Source> {
   /** §6.6.3.2 "number of retransmissions" of Q(G,S) still to send for this source. */
   queriesLeft = 0;
   constructor(readonly address: string, readonly pg: PortGroup) {
-    super(TimerKind.Source); // its own source timer (no Timer object per source)
+    super();
+  }
+
+  // Its own source timer (timers.ts, TimerBase): no Timer object per source.
+  get kind(): typeof TimerKind.Source {
+    return TimerKind.Source;
+  }
+  get owner(): SourceRecord {
+    return this;
   }
 
   /** Source timer (this record itself): running = A (INCLUDE) or X (EXCLUDE); stopped = Y (EXCLUDE only). */
-  get timer(): Timer<typeof TimerKind.Source> {
+  get timer(): TimerBase<typeof TimerKind.Source> {
     return this;
   }
 }
@@ -63,22 +71,30 @@ const NO_SOURCES = new NoSources();
  * The group record of one (VLAN, group) on one port.
  *
  * Memory (issue 12, item 5; bench/engine-memory.ts): a port-group is the one object every membership has, so it
- * carries only what every membership needs. It is its own §6.2.2 group timer (extends Timer: no Timer object), a
+ * carries only what every membership needs. It is its own §6.2.2 group timer (extends TimerBase: no Timer object), a
  * port-group without sources shares one empty source map, and the fields few port-groups use live in a
  * PortGroupExtra created on first use (the accessors below keep the names the RFC code uses).
  */
-export class PortGroup extends Timer<typeof TimerKind.Group> {
+export class PortGroup extends TimerBase<typeof TimerKind.Group> {
   mode: FilterMode = 'include';
   private ownedSources: SmallMap<string, SourceRecord> | null = null;
   /** Explicit host tracking (hosts.ts): the hosts heard reporting; fast-leave ports also act on it. */
   hosts: HostTable | null = null;
   private extra: PortGroupExtra | null = null;
   constructor(readonly group: GroupState, readonly port: number) {
-    super(TimerKind.Group);
+    super();
+  }
+
+  // Its own group timer (timers.ts, TimerBase): no Timer object per membership.
+  get kind(): typeof TimerKind.Group {
+    return TimerKind.Group;
+  }
+  get owner(): PortGroup {
+    return this;
   }
 
   /** §6.2.2 group timer (this record itself); running only in EXCLUDE mode. */
-  get groupTimer(): Timer<typeof TimerKind.Group> {
+  get groupTimer(): TimerBase<typeof TimerKind.Group> {
     return this;
   }
 

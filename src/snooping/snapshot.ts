@@ -41,7 +41,7 @@ export function restoreSnapshot(e: EngineCore, snapshot: SnoopingSnapshot, opts:
     }
     if (s.hosts.length > 0) {
       const incompleteMs = s.hostsIncompleteMs ?? 0;
-      pg.hosts = new HostTable(MAX_HOSTS_PER_PORT_GROUP, incompleteMs > 0 ? at(incompleteMs) : -Infinity);
+      pg.hosts = new HostTable(incompleteMs > 0 ? at(incompleteMs) : -Infinity);
       for (const [host, mode, sources, age] of s.hosts.slice(0, MAX_HOSTS_PER_PORT_GROUP)) {
         pg.hosts.restore(host, mode === 'exclude' ? 'exclude' : 'include', sources, e.now - Math.max(0, age));
       }
