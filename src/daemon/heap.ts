@@ -18,6 +18,13 @@ import { setFlagsFromString } from 'node:v8';
 
 export const DAEMON_V8_FLAGS = ['--optimize-for-size', '--semi-space-growth-factor=1'] as const;
 
+/** The flag's name without dashes, "no-" and value ("--no-optimize_for_size" → "optimize-for-size"). */
+function flagName(arg: string): string {
+  return arg.replace(/^--(no-)?/, '').split('=')[0]!.replaceAll('_', '-');
+}
+
+/** Set DAEMON_V8_FLAGS, except those the operator gave node (`node --no-optimize-for-size …` or NODE_OPTIONS): theirs win. */
 export function tuneDaemonHeap(): void {
-  for (const flag of DAEMON_V8_FLAGS) setFlagsFromString(flag);
+  const given = new Set([...process.execArgv, ...(process.env['NODE_OPTIONS'] ?? '').split(/\s+/)].filter((a) => a.startsWith('--')).map(flagName));
+  for (const flag of DAEMON_V8_FLAGS) if (!given.has(flagName(flag))) setFlagsFromString(flag);
 }
