@@ -171,8 +171,8 @@ trace one source. For an unregistered group the answer names the snooping.unregi
 
 Options:
   --in PORT          ingress port (interface name)
-  --dst GROUP        destination group address (IPv4 multicast)
-  --src ADDRESS      source address (default: any source, see above)
+  --dst GROUP        destination group address (IPv4 or IPv6 multicast)
+  --src ADDRESS      source address, of the family of --dst (default: any source, see above)
   --vlan VLAN        VLAN id (default: untagged)
   --json             JSON output
 ${SOCKET_HELP}

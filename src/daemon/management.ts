@@ -262,7 +262,7 @@ export class SwitchManagement implements ManagementApi {
         igmp: { groups: s.families.igmp.groups, memberships: s.families.igmp.memberships },
         mld: { groups: s.families.mld.groups, memberships: s.families.mld.memberships },
       },
-      engineRejects: s.rejects,
+      engineRejects: { igmp: s.families.igmp.rejects, mld: s.families.mld.rejects },
       mdbEntries: s.mdbEntries,
       uptimeSeconds: Math.round((monotonicMs() - this.sw.startedAt) / 1000),
       version: this.version,

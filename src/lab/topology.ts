@@ -49,6 +49,12 @@ export interface LinuxBridgeOptions {
   options?: Record<string, string | number>;
   /** Per-port options, `ip link set PORT type bridge_slave …`, e.g. { mcast_router: 2 }. */
   portOptions?: Record<string, string | number>;
+  /**
+   * IPv6 on the bridge device (a link-local address, no DAD): the bridge's MLD querier needs one (br_multicast.c
+   * sends no MLD query, and counts no own MLD querier, without an IPv6 source address). Off otherwise: the switch
+   * namespace takes no part in IPv6.
+   */
+  ipv6?: boolean;
 }
 
 export interface LabOptions {
@@ -100,6 +106,8 @@ export interface LabHost {
   sysctl(settings: Record<string, string | number>): Promise<void>;
   /** Set net.ipv4.conf.{all,<if>}.force_igmp_version. */
   setIgmpVersion(v: 0 | 1 | 2 | 3): Promise<void>;
+  /** Set net.ipv6.conf.{all,<if>}.force_mld_version (0: the kernel's default, MLDv2 with MLDv1 fallback; 1; 2). */
+  setMldVersion(v: 0 | 1 | 2): Promise<void>;
   /** Counters of the host-side interface (link), read from /sys inside the namespace. */
   counters(): Promise<IfCounters>;
 }
@@ -240,6 +248,11 @@ export async function createLab(opts: LabOptions): Promise<Lab> {
         for (const [k, v] of Object.entries(b.options ?? {})) args.push(k, String(v));
         await ip(switchNs, args);
         bridge = bridgeName;
+        if (b.ipv6) {
+          await sysctl(switchNs, {
+            [`net.ipv6.conf.${bridgeName}.accept_dad`]: 0, [`net.ipv6.conf.${bridgeName}.disable_ipv6`]: 0,
+          });
+        }
         for (const p of ports) {
           await ip(switchNs, ['link', 'set', p, 'master', bridgeName]);
           const po = Object.entries(b.portOptions ?? {});
@@ -346,6 +359,11 @@ export async function createLab(opts: LabOptions): Promise<Lab> {
           sysctl(hns, {
             'net.ipv4.conf.all.force_igmp_version': v,
             [`net.ipv4.conf.${sysctlIf(l3)}.force_igmp_version`]: v,
+          }),
+        setMldVersion: (v) =>
+          sysctl(hns, {
+            'net.ipv6.conf.all.force_mld_version': v,
+            [`net.ipv6.conf.${sysctlIf(l3)}.force_mld_version`]: v,
           }),
         counters: () => readCounters(hns, hostIfname),
       };

@@ -79,8 +79,11 @@ export interface MetricsSnapshot {
   mldQuerier?: QuerierMetrics;
   /** Groups and memberships per family (igmpswitch_groups{family}, igmpswitch_memberships{family}). */
   families?: { igmp: FamilyGroupCounts; mld: FamilyGroupCounts };
-  /** Control messages the engine refused, by reason (bad checksum, rate limit, max_groups, untrusted query, …). */
-  engineRejects: Readonly<Record<string, Count>>;
+  /**
+   * Control messages the engine refused, per family (the IGMP engine, the MLD engine) and by reason (bad checksum,
+   * max_groups, untrusted query, not-link-local-source, …): igmpswitch_engine_rejects_total{family,reason}.
+   */
+  engineRejects: Readonly<Record<'igmp' | 'mld', Readonly<Record<string, Count>>>>;
   /** MDB entries in use (all ports). */
   mdbEntries?: number;
   /** FDB entries in use. */
@@ -189,10 +192,12 @@ export function snapshotFamilies(s: MetricsSnapshot): MetricFamily[] {
     },
     ...querierFamilies('igmpswitch_querier', 'IGMP', s.querier),
     {
-      name: 'igmpswitch_engine_rejects_total', help: 'Control messages the snooping engine refused, by reason.',
+      name: 'igmpswitch_engine_rejects_total',
+      help: 'Control messages the snooping engine refused, by family (igmp, mld) and reason.',
       type: 'counter',
-      samples: Object.entries(s.engineRejects).sort(([a], [b]) => a.localeCompare(b))
-        .map(([reason, value]) => ({ labels: { reason }, value })),
+      samples: (['igmp', 'mld'] as const).flatMap((family) => Object.entries(s.engineRejects[family])
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([reason, value]) => ({ labels: { family, reason }, value }))),
     },
   ];
   if (s.mld !== undefined) {

@@ -1,22 +1,30 @@
 // The seeded random script of the differential harness: per round, what the applications on each receiving host do
-// with their sockets (test/model/igmp-host.ts says what each call means), and which hosts switch their IGMP version.
-// Same seed, same script: a disagreement is reproduced with `npm run diff -- --seed N`.
+// with their sockets (test/model/igmp-host.ts says what each call means), and which hosts switch their IGMP or MLD
+// version. Same seed and family, same script: a disagreement is reproduced with `npm run diff -- --seed N`.
+// One script for both families (test/differential/family.ts): the family names the calls of its own API and its two
+// versions (IGMPv3/IGMPv2, MLDv2/MLDv1); the MLD script draws from its own random stream, so that the two
+// families of one run do not make the same moves at the same time.
 //
 // Every receiver's target for a group is one of: nothing, EXCLUDE {} (an any-source join), INCLUDE {S1},
 // INCLUDE {S2}, INCLUDE {S1,S2}, EXCLUDE {S1}, EXCLUDE {S2}, or two sockets merged by the kernel (§3.2:
 // INCLUDE {S1} + EXCLUDE {S1,S2} = EXCLUDE {S2}). The way there is chosen at random too: incremental calls on the
 // socket that holds the membership (ALLOW/BLOCK), or a new socket and closing the old one (TO_EX/TO_IN), with the
-// IP_* or the protocol-independent MCAST_* calls. A host changes its IGMP version (force_igmp_version 2 or 3)
-// in a round that finds it holding nothing, or goes from IGMPv3 to IGMPv2 keeping its memberships; never from
-// IGMPv2 to IGMPv3 with memberships, so that every round's target state is reached within a few seconds (see
+// family's own calls (IP_*, or IPV6_JOIN_GROUP/IPV6_LEAVE_GROUP with MCAST_* for sources) or the protocol-independent
+// MCAST_* calls. A host changes its version (force_igmp_version 2 or 3, force_mld_version 1 or 2) in a round that
+// finds it holding nothing, or goes from IGMPv3 to IGMPv2 (MLDv2 to MLDv1) keeping its memberships; never from the
+// older version to the newer with memberships, so that every round's target state is reached within a few seconds (see
 // docs/differential.md, "Convergence").
 
 import { Rng } from '../unit/fuzz/rng.js';
 import { applySocketCall, interfaceState, type Filter, type SocketCall } from '../model/igmp-host.js';
+import { IGMP, type DiffFamily } from './family.js';
 
 export type Step =
-  /** holding: the host keeps its memberships (only ever IGMPv3 → IGMPv2; see docs/differential.md "Convergence"). */
-  | { host: string; kind: 'version'; version: 2 | 3; holding: boolean }
+  /**
+   * version: the family's (IGMP 2|3, MLD 1|2). holding: the host keeps its memberships (only ever from the current
+   * version to the older one; see docs/differential.md "Convergence").
+   */
+  | { host: string; kind: 'version'; version: number; holding: boolean }
   | { host: string; kind: 'open'; sock: number }
   | { host: string; kind: 'call'; sock: number; call: SocketCall; group: string; source?: string }
   | { host: string; kind: 'close'; sock: number };
@@ -26,6 +34,8 @@ export interface ScriptSetup {
   groups: readonly string[];
   /** The two sources receivers name in their filters (a third sender is never named). */
   sources: readonly [string, string];
+  /** IGMP unless given. */
+  family?: DiffFamily;
 }
 
 interface Sock {
@@ -34,11 +44,10 @@ interface Sock {
   filter: Filter | null;
 }
 
-/** The script's view of one host: sockets with their filters, and its IGMP version. */
+/** The script's view of one host: sockets with their filters, and its protocol version. */
 class HostPlan {
   socks: Sock[] = [];
-  version: 2 | 3 = 3;
-  constructor(readonly name: string) {}
+  constructor(readonly name: string, public version: number) {}
   of(group: string): Sock[] {
     return this.socks.filter((s) => s.group === group);
   }
@@ -49,7 +58,12 @@ class HostPlan {
 
 export function describeFilter(f: Filter | null): string {
   if (f === null) return 'none';
-  return `${f.mode === 'include' ? 'IN' : 'EX'}{${f.sources.map((s) => s.split('.').pop()).join(',')}}`;
+  return `${f.mode === 'include' ? 'IN' : 'EX'}{${f.sources.map(shortAddress).join(',')}}`;
+}
+
+/** The last part of an address, to tell sources apart in messages: 192.0.2.1 → 1, 2001:db8:1::2 → 2. */
+export function shortAddress(a: string): string {
+  return a.split(/[.:]/).pop()!;
 }
 
 /** Generates rounds for one seed; `round()` gives the next round's steps. */
@@ -57,10 +71,13 @@ export class Script {
   private readonly rng: Rng;
   private readonly hosts: Map<string, HostPlan>;
   private nextSock = 1;
+  readonly family: DiffFamily;
 
   constructor(readonly seed: number, readonly setup: ScriptSetup) {
-    this.rng = new Rng(seed * 0x9e3779b1 + 1);
-    this.hosts = new Map(setup.receivers.map((h) => [h, new HostPlan(h)]));
+    this.family = setup.family ?? IGMP;
+    // IGMP keeps the stream it always had (CI's seeds were chosen on it); MLD has its own.
+    this.rng = new Rng(seed * 0x9e3779b1 + 1 + (this.family === IGMP ? 0 : 0x6d6c64));
+    this.hosts = new Map(setup.receivers.map((h) => [h, new HostPlan(h, this.family.versions.current)]));
   }
 
   /** The filters a receiver may aim for (one socket each, except the merged pair). */
@@ -80,18 +97,20 @@ export class Script {
 
   round(): Step[] {
     const steps: Step[] = [];
+    const { current, older } = this.family.versions;
     for (const h of this.hosts.values()) {
       const holdsNothing = h.socks.length === 0;
       if (holdsNothing && this.rng.chance(0.25)) {
-        h.version = h.version === 3 ? 2 : 3;
+        h.version = h.version === current ? older : current;
         steps.push({ host: h.name, kind: 'version', version: h.version, holding: false });
         continue;
       }
-      // IGMPv3 → IGMPv2 with memberships held: the kernel answers the next General Query with IGMPv2 reports
-      // (RFC 3376 §7.3.2: IS_EX({}), which unblocks every source the port had blocked).
-      if (!holdsNothing && h.version === 3 && this.rng.chance(0.12)) {
-        h.version = 2;
-        steps.push({ host: h.name, kind: 'version', version: 2, holding: true });
+      // IGMPv3 → IGMPv2 (MLDv2 → MLDv1) with memberships held: the kernel answers the next General Query with the
+      // older version's reports (RFC 3376 §7.3.2, RFC 3810 §8.3.2: IS_EX({}), which unblocks every source the port
+      // had blocked).
+      if (!holdsNothing && h.version === current && this.rng.chance(0.12)) {
+        h.version = older;
+        steps.push({ host: h.name, kind: 'version', version: older, holding: true });
         continue;
       }
       if (!this.rng.chance(0.75)) continue;
@@ -113,10 +132,10 @@ export class Script {
   /** Socket calls that take h's sockets for group to the target sockets' filters. */
   private reach(h: HostPlan, group: string, target: Filter[], steps: Step[]): void {
     const rng = this.rng;
-    const ip = rng.chance(0.5); // the IP_* calls, or the protocol-independent MCAST_* ones
-    const call = (s: Sock, c: SocketCall, source?: string) => {
-      s.filter = applySocketCall(s.filter, c, source);
-      steps.push({ host: h.name, kind: 'call', sock: s.id, call: c, group, ...(source ? { source } : {}) });
+    const c = this.family.calls(rng.chance(0.5)); // the family's own calls, or the protocol-independent MCAST_* ones
+    const call = (s: Sock, which: SocketCall, source?: string) => {
+      s.filter = applySocketCall(s.filter, which, source);
+      steps.push({ host: h.name, kind: 'call', sock: s.id, call: which, group, ...(source ? { source } : {}) });
     };
     const open = (): Sock => {
       const s: Sock = { id: this.nextSock++, group, filter: null };
@@ -126,18 +145,18 @@ export class Script {
     };
     const close = (s: Sock, viaCalls: boolean) => {
       if (viaCalls && s.filter) {
-        if (s.filter.mode === 'exclude') call(s, ip ? 'IP_DROP_MEMBERSHIP' : 'MCAST_LEAVE_GROUP');
-        else for (const src of [...s.filter.sources]) call(s, ip ? 'IP_DROP_SOURCE_MEMBERSHIP' : 'MCAST_LEAVE_SOURCE_GROUP', src);
+        if (s.filter.mode === 'exclude') call(s, c.leave);
+        else for (const src of [...s.filter.sources]) call(s, c.leaveSource, src);
       }
       h.socks = h.socks.filter((x) => x !== s);
       steps.push({ host: h.name, kind: 'close', sock: s.id });
     };
     const fill = (s: Sock, f: Filter) => {
       if (f.mode === 'include') {
-        for (const src of f.sources) call(s, ip ? 'IP_ADD_SOURCE_MEMBERSHIP' : 'MCAST_JOIN_SOURCE_GROUP', src);
+        for (const src of f.sources) call(s, c.joinSource, src);
       } else {
-        call(s, ip ? 'IP_ADD_MEMBERSHIP' : 'MCAST_JOIN_GROUP');
-        for (const src of f.sources) call(s, ip ? 'IP_BLOCK_SOURCE' : 'MCAST_BLOCK_SOURCE', src);
+        call(s, c.join);
+        for (const src of f.sources) call(s, c.block, src);
       }
     };
     const old = h.of(group);
@@ -150,11 +169,11 @@ export class Script {
       const add = want.filter((x) => !have.includes(x));
       const drop = have.filter((x) => !want.includes(x));
       if (target[0]!.mode === 'include') {
-        for (const src of add) call(s, ip ? 'IP_ADD_SOURCE_MEMBERSHIP' : 'MCAST_JOIN_SOURCE_GROUP', src);
-        for (const src of drop) call(s, ip ? 'IP_DROP_SOURCE_MEMBERSHIP' : 'MCAST_LEAVE_SOURCE_GROUP', src);
+        for (const src of add) call(s, c.joinSource, src);
+        for (const src of drop) call(s, c.leaveSource, src);
       } else {
-        for (const src of add) call(s, ip ? 'IP_BLOCK_SOURCE' : 'MCAST_BLOCK_SOURCE', src);
-        for (const src of drop) call(s, ip ? 'IP_UNBLOCK_SOURCE' : 'MCAST_UNBLOCK_SOURCE', src);
+        for (const src of add) call(s, c.block, src);
+        for (const src of drop) call(s, c.unblock, src);
       }
       return;
     }
@@ -165,8 +184,8 @@ export class Script {
     for (const s of old) close(s, rng.chance(0.5));
   }
 
-  /** The IGMP version each receiver uses now. */
-  versions(): Map<string, 2 | 3> {
+  /** The protocol version each receiver uses now. */
+  versions(): Map<string, number> {
     return new Map([...this.hosts.values()].map((h) => [h.name, h.version]));
   }
 }

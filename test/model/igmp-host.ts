@@ -76,11 +76,16 @@ export function v2Message(old: Filter | null, next: Filter | null): 'report' | '
   return null;
 }
 
-/** The socket calls of ip(7) / RFC 3678 that change a socket's filter for a group. */
+/**
+ * The socket calls of ip(7) / ipv6(7) / RFC 3678 that change a socket's filter for a group. IPv6 has its own calls
+ * only for any-source membership (RFC 3493: IPV6_JOIN_GROUP, IPV6_LEAVE_GROUP); source filters go through the
+ * protocol-independent MCAST_* calls. Linux applies them to an IPv6 socket as to an IPv4 one (net/ipv6/mcast.c
+ * ipv6_sock_mc_join / ip6_mc_source / ipv6_sock_mc_drop mirror net/ipv4/igmp.c), so one function models both.
+ */
 export const SOCKET_CALLS = [
   'IP_ADD_MEMBERSHIP', 'IP_DROP_MEMBERSHIP', 'IP_BLOCK_SOURCE', 'IP_UNBLOCK_SOURCE', 'IP_ADD_SOURCE_MEMBERSHIP',
   'IP_DROP_SOURCE_MEMBERSHIP', 'MCAST_JOIN_GROUP', 'MCAST_LEAVE_GROUP', 'MCAST_BLOCK_SOURCE', 'MCAST_UNBLOCK_SOURCE',
-  'MCAST_JOIN_SOURCE_GROUP', 'MCAST_LEAVE_SOURCE_GROUP',
+  'MCAST_JOIN_SOURCE_GROUP', 'MCAST_LEAVE_SOURCE_GROUP', 'IPV6_JOIN_GROUP', 'IPV6_LEAVE_GROUP',
 ] as const;
 export type SocketCall = (typeof SOCKET_CALLS)[number];
 
@@ -95,10 +100,12 @@ export function applySocketCall(f: Filter | null, call: SocketCall, source?: str
   };
   switch (call) {
     case 'IP_ADD_MEMBERSHIP':
+    case 'IPV6_JOIN_GROUP':
     case 'MCAST_JOIN_GROUP':
       if (f !== null) throw new Error(`${call}: already a member (EADDRINUSE)`);
       return { mode: 'exclude', sources: [] };
     case 'IP_DROP_MEMBERSHIP':
+    case 'IPV6_LEAVE_GROUP':
     case 'MCAST_LEAVE_GROUP':
       if (f === null) throw new Error(`${call}: not a member (EADDRNOTAVAIL)`);
       return null;

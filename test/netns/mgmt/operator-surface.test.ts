@@ -59,7 +59,8 @@ describe.skipIf(skip !== null)(`operator surface (issue 13)${skip ? ` (skipped: 
     expect(one('igmpswitch_igmp_messages_total', '{direction="tx",type="query",version="3"}')).toBeGreaterThan(0);
     expect(one('igmpswitch_querier_state', '{state="self"}')).toBe(1);
     expect(one('igmpswitch_querier_info', `{address="${QUERIER}",port="",version="3"}`)).toBe(1);
-    expect(one('igmpswitch_engine_rejects_total', '{reason="rate-limit"}')).toBe(0);
+    expect(one('igmpswitch_engine_rejects_total', '{family="igmp",reason="rate-limit"}')).toBe(0);
+    expect(one('igmpswitch_engine_rejects_total', '{family="mld",reason="rate-limit"}')).toBe(0);
     expect(one('igmpswitch_mdb_entries')).toBeGreaterThanOrEqual(1);
     expect(one('igmpswitch_uptime_seconds')).toBeGreaterThanOrEqual(0);
     expect([...family(text, 'igmpswitch_build_info').keys()][0]).toMatch(/^\{version="\d+\.\d+\.\d+.*"\}$/);

@@ -5,7 +5,7 @@
 //     IPv4 with or without Router Alert, UDP with any (spoofed) source, IGMP queries/reports/leaves, PIM hellos,
 //     with RFC 1071 checksums (or deliberately wrong ones);
 //   * PktAgent: a Python AF_PACKET agent (pktagent.py) per host namespace that sends those frames byte for byte
-//     and captures every IPv4 frame with a kernel timestamp, so tests count what really reached a host;
+//     and captures every IPv4 and IPv6 frame with a kernel timestamp, so tests count what really reached a host;
 //   * polling with deadlines (waitUntil), and typed access to the daemon's management API.
 
 import { fileURLToPath } from 'node:url';
@@ -306,14 +306,18 @@ export class PktAgent extends JsonLineAgent {
 
   /**
    * What an application does on this host (the differential harness): open/close a UDP socket, make one multicast
-   * socket call on it (IP_ADD_MEMBERSHIP, IP_BLOCK_SOURCE, MCAST_JOIN_SOURCE_GROUP, …), or send real UDP datagrams
-   * to groups from a socket. Rejects with the kernel's error.
+   * socket call on it (IP_ADD_MEMBERSHIP, IP_BLOCK_SOURCE, IPV6_JOIN_GROUP, MCAST_JOIN_SOURCE_GROUP, …), or send
+   * real UDP datagrams to groups from a socket; IPv4 sockets unless family is 'ipv6' (the host needs an IPv6
+   * address then: its source). Sockets are named by the caller (any number or string). Rejects with the kernel's error.
    */
   async app(op:
-    | { op: 'sock-open' | 'sock-close'; sock: number }
-    | { op: 'sock-call'; sock: number; opt: string; group: string; source?: string | null }
-    | { op: 'udp-send'; groups: readonly string[]; count: number; port: number; gapMs?: number }): Promise<void> {
-    await this.call({ ...op, ifaddr: this.host.addr });
+    | { op: 'sock-open' | 'sock-close'; sock: number | string }
+    | { op: 'sock-call'; sock: number | string; opt: string; group: string; source?: string | null }
+    | { op: 'udp-send'; groups: readonly string[]; count: number; port: number; gapMs?: number },
+  family: 'ipv4' | 'ipv6' = 'ipv4'): Promise<void> {
+    const ifaddr = family === 'ipv6' ? this.host.addr6 : this.host.addr;
+    if (ifaddr === null) throw new Error(`${this.host.name}: no IPv6 address for an IPv6 socket`);
+    await this.call({ ...op, family, ifaddr });
   }
 
 

@@ -13,12 +13,15 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { daemonStatus, startSender } from '../../../src/lab/index.js';
-import { buildMldFrame } from '../../../src/wire/control-frame.js';
+import type { GroupRow, RouterRow, TraceResult } from '../../../src/mgmt/api.js';
+import { buildMldFrame, buildMldQueryFrame, mldGeneralQuery } from '../../../src/wire/control-frame.js';
 import { ipv6At, parseIpv6 } from '../../../src/wire/common.js';
 import { RecordType } from '../../../src/wire/igmp.js';
 import { labSkipReason, useLab } from '../harness.js';
+import { cli } from '../mgmt/helpers.js';
 import {
-  checkFlows, flowForwarding, groupRow, groups, metricSamples, MldHost, PktAgent, querier, scrapeMetrics, stats, trace, waitUntil, type Flow,
+  checkFlows, flowForwarding, groupRow, groups, logEvents, metricSamples, MldHost, PktAgent, querier, routers, scrapeMetrics, stats, trace,
+  waitUntil, type Flow,
 } from './helpers.js';
 
 const skip = labSkipReason ?? daemonStatus().reason;
@@ -219,5 +222,65 @@ describe.skipIf(skip !== null)(`igmpswitch with Linux MLD hosts${skip ? ` (skipp
     const mldGroups = new Set((await groups(l)).filter((g) => g.group.includes(':')).map((g) => g.group)).size;
     expect(one(text, 'igmpswitch_groups', '{family="mld"}')).toBeGreaterThanOrEqual(mldGroups > 0 ? 1 : 0);
     expect(one(text, 'igmpswitch_groups', '{family="igmp"}')).toBe(0);
+    // The §5.1.14 / §6.2 refusals of the test before are the MLD engine's: engine rejects carry the family.
+    for (const reason of ['not-link-local-source', 'hop-limit', 'no-router-alert']) {
+      expect(one(text, 'igmpswitch_engine_rejects_total', `{family="mld",reason="${reason}"}`), reason).toBeGreaterThanOrEqual(1);
+      expect(one(text, 'igmpswitch_engine_rejects_total', `{family="igmp",reason="${reason}"}`), reason).toBe(0);
+    }
+  });
+
+  // Last: a lower-addressed querier takes over the election, which the tests before do not expect.
+  it('operator surface with IPv6 (issue 12): show groups|routers|querier and trace name IPv6 groups, sources and MLD queriers', async () => {
+    const l = lab();
+    // show groups: the MLDv2 INCLUDE {S1} membership of the first test, as JSON and as the table.
+    const rows = JSON.parse((await cli(l, ['show', 'groups', '--json'])).stdout) as GroupRow[];
+    const ssm = rows.find((g) => g.group === G_SSM && g.port === port('ssm'));
+    expect(ssm, JSON.stringify(rows.filter((g) => g.group === G_SSM))).toMatchObject({ mode: 'include', version: 2 });
+    expect(ssm!.sources.map((x) => x.address)).toEqual([ADDR.snd]);
+    const table = (await cli(l, ['show', 'groups'])).stdout;
+    expect(table.split('\n').some((line) => line.includes(G_SSM) && line.includes(port('ssm')) && line.includes(ADDR.snd)), table).toBe(true);
+
+    // trace: (S1, G) goes to ssm's port only, by the (S,G) entry; (S2, G) to no port.
+    const traced = async (src: string): Promise<TraceResult> => {
+      const r = await cli(l, ['trace', '--in', port('snd'), '--dst', G_SSM, '--src', src, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as TraceResult;
+    };
+    const s1 = await traced(ADDR.snd);
+    expect(s1.ports.filter((x) => x.egress).map((x) => x.name)).toEqual([port('ssm')]);
+    expect(s1.matched.key).toMatchObject({ group: G_SSM });
+    expect((await traced(ADDR.s2)).ports.filter((x) => x.egress)).toEqual([]);
+    const text = await cli(l, ['trace', '--in', port('snd'), '--dst', G_SSM, '--src', ADDR.snd]);
+    expect(text.stdout).toContain(`frame:    ${ADDR.snd} → ${G_SSM} arriving on ${port('snd')}`);
+    expect(text.stdout).toContain(`sent to 1 port: ${port('ssm')}`);
+    const wrongFamily = await cli(l, ['trace', '--in', port('snd'), '--dst', G_SSM, '--src', '192.0.2.1']);
+    expect(wrongFamily.code).toBe(2);
+    expect(wrongFamily.stderr).toMatch(/--src must be an IPv6 unicast address/);
+
+    // show querier: this switch is the MLD querier, from its link-local address.
+    const own = (await querier(l)).mld!.address;
+    expect((await cli(l, ['show', 'querier'])).stdout).toContain(`MLD querier:      this switch (${own})`);
+
+    // show routers: an MLDv2 General Query from fe80::1, lower than our address, wins the election (RFC 3810
+    // §7.6.2) and makes non's port a router port, listed with the querier's IPv6 address.
+    const h = l.host('non');
+    await A('non').send([buildMldQueryFrame({
+      srcMac: h.mac, src: 'fe80::1', vlan: 0, query: mldGeneralQuery({ version: 2, maxRespMs: 1_000, qrv: 2, qqiSec: 2 }),
+    })]);
+    await waitUntil('non\'s port to be a router port learned from fe80::1', async () =>
+      (await routers(l)).some((r) => r.port === port('non') && r.address === 'fe80::1'), 3_000, 50, async () => JSON.stringify(await routers(l)));
+    const rj = JSON.parse((await cli(l, ['show', 'routers', '--json'])).stdout) as RouterRow[];
+    expect(rj).toContainEqual(expect.objectContaining({ port: port('non'), source: 'query', address: 'fe80::1' }));
+    const rt = (await cli(l, ['show', 'routers'])).stdout;
+    expect(rt.split('\n').some((line) => line.includes(port('non')) && line.includes('fe80::1') && line.includes('query')), rt).toBe(true);
+    const q = (await cli(l, ['show', 'querier'])).stdout;
+    expect(q).toMatch(new RegExp(`MLD querier: +fe80::1 on ${port('non')} \\(expires in`));
+
+    // Logs per family: the MLD engine's events carry family 6 (joins, MLDv1 compatibility, the querier election).
+    const of = (event: string, pred: (e: Record<string, unknown>) => boolean) => logEvents(l, event).filter(pred);
+    expect(of('join', (e) => e['group'] === G_SSM && e['portName'] === port('ssm')).map((e) => e['family'])).toEqual([6]);
+    expect(of('compat', (e) => e['group'] === G_V1).map((e) => e['family'])).toContain(6);
+    await waitUntil('the querier-elected event for fe80::1', () => of('querier-elected', (e) => e['address'] === 'fe80::1').length > 0, 2_000);
+    expect(of('querier-elected', (e) => e['address'] === 'fe80::1').map((e) => e['family'])).toEqual([6]);
   });
 });

@@ -8,16 +8,18 @@
 #     timestamp and keeps a compact record per frame;
 #   * sends complete Ethernet frames given as hex (AF_PACKET, so source addresses, TTL, options and checksums
 #     are exactly what the test built: spoofed sources, IGMP without Router Alert, bad checksums, ...);
-#   * does what an application does (the differential harness, test/differential/): opens UDP sockets and changes
-#     their multicast filters with the socket calls of RFC 3678 / ip(7) (IP_ADD_MEMBERSHIP, IP_BLOCK_SOURCE,
-#     MCAST_JOIN_SOURCE_GROUP, ...), so that the host's kernel decides which IGMP messages to send, and sends real
-#     UDP datagrams from a socket.
+#   * does what an application does (the differential harness, test/differential/): opens UDP sockets (IPv4 or
+#     IPv6) and changes their multicast filters with the socket calls of RFC 3678 / ip(7) / ipv6(7)
+#     (IP_ADD_MEMBERSHIP, IP_BLOCK_SOURCE, IPV6_JOIN_GROUP, MCAST_JOIN_SOURCE_GROUP, ...), so that the host's kernel
+#     decides which IGMP or MLD messages to send, and sends real UDP datagrams from a socket.
 #
 # stdin, one JSON object per line:  {"id":N,"op":"send","frames":[hex,...],"gapUs":0}
 #                                   {"id":N,"op":"events","since":K}   {"id":N,"op":"quit"}
-#   sockets (ifaddr: the host's address):  {"id":N,"op":"sock-open","sock":K}   {"id":N,"op":"sock-close","sock":K}
+#   sockets (family "ipv4" or "ipv6", default ipv4; ifaddr: the host's address of that family):
+#     {"id":N,"op":"sock-open","sock":K,"family":F}   {"id":N,"op":"sock-close","sock":K}
 #     {"id":N,"op":"sock-call","sock":K,"opt":"IP_BLOCK_SOURCE","group":G,"source":S,"ifaddr":A}
-#     {"id":N,"op":"udp-send","groups":[G,...],"count":C,"port":P,"gapMs":1,"ifaddr":A}
+#     {"id":N,"op":"udp-send","groups":[G,...],"count":C,"port":P,"gapMs":1,"ifaddr":A,"family":F}
+#   The MCAST_* calls go to the socket's own level (IPPROTO_IP or IPPROTO_IPV6) with sockaddrs of its family.
 # stdout: {"type":"ready",...} once, then one {"id":N,...} reply per command.
 # An event is [t_ms, out, src, dst, proto, info, ttl]: t_ms wall-clock ms (kernel timestamp), out 1 for frames this
 # host sent, info = IGMP type (proto 2), UDP destination port (proto 17), PIM type (proto 103), ICMPv6 type (proto 58,
@@ -58,7 +60,14 @@ SOCKET_CALLS = {
     'MCAST_LEAVE_GROUP': (45, 'group_req'),
     'MCAST_JOIN_SOURCE_GROUP': (46, 'group_source_req'),
     'MCAST_LEAVE_SOURCE_GROUP': (47, 'group_source_req'),
+    # <linux/in6.h>: IPV6_ADD_MEMBERSHIP / IPV6_DROP_MEMBERSHIP, RFC 3493's IPV6_JOIN_GROUP / IPV6_LEAVE_GROUP.
+    'IPV6_JOIN_GROUP': (20, 'ipv6_mreq'),
+    'IPV6_LEAVE_GROUP': (21, 'ipv6_mreq'),
 }
+IPPROTO_IPV6 = 41
+IPV6_MULTICAST_IF = 17
+IPV6_MULTICAST_HOPS = 18
+IPV6_MULTICAST_LOOP = 19
 
 
 def upper_info(data, proto, l4):
@@ -73,11 +82,16 @@ def upper_info(data, proto, l4):
 
 
 def sockaddr_storage(addr):
-    # struct sockaddr_in (family in host order, port, address) padded to struct sockaddr_storage (128 bytes)
+    # struct sockaddr_in (family in host order, port, address) or struct sockaddr_in6 (family, port, flowinfo,
+    # address, scope id), padded to struct sockaddr_storage (128 bytes)
+    if ':' in addr:
+        return struct.pack('=HHI16sI', socket.AF_INET6, 0, 0, socket.inet_pton(socket.AF_INET6, addr), 0).ljust(128, b'\0')
     return struct.pack('=HH4s', socket.AF_INET, 0, socket.inet_aton(addr)).ljust(128, b'\0')
 
 
 def socket_call_argument(kind, group, source, ifaddr, ifindex):
+    if kind == 'ipv6_mreq':        # { ipv6mr_multiaddr, ipv6mr_interface (index) }
+        return socket.inet_pton(socket.AF_INET6, group) + struct.pack('=I', ifindex)
     if kind == 'ip_mreq':          # { imr_multiaddr, imr_interface }
         return socket.inet_aton(group) + socket.inet_aton(ifaddr)
     if kind == 'ip_mreq_source':   # { imr_multiaddr, imr_interface, imr_sourceaddr }
@@ -108,7 +122,7 @@ def main():
     tx.bind((iface, 0))
     ifindex = socket.if_nametoindex(iface)
     app_socks = {}
-    udp_tx = None
+    udp_tx = {}  # family → the sending socket
 
     events = []
     stdin_fd = sys.stdin.fileno()
@@ -202,26 +216,42 @@ def main():
                     reply({'id': cid, 'events': events[since:], 'next': len(events), 'now': time.time() * 1000.0})
                 elif op in ('sock-open', 'sock-close', 'sock-call', 'udp-send'):
                     try:
+                        v6 = cmd.get('family') == 'ipv6'
                         if op == 'sock-open':
-                            app_socks[cmd['sock']] = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                            app_socks[cmd['sock']] = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET, socket.SOCK_DGRAM)
                         elif op == 'sock-close':
                             app_socks.pop(cmd['sock']).close()
                         elif op == 'sock-call':
                             if cmd['opt'] not in SOCKET_CALLS:
                                 raise ValueError('unknown socket call %s' % cmd['opt'])
+                            s = app_socks[cmd['sock']]
                             opt, kind = SOCKET_CALLS[cmd['opt']]
-                            arg = socket_call_argument(kind, cmd['group'], cmd.get('source') or '0.0.0.0', cmd['ifaddr'], ifindex)
-                            app_socks[cmd['sock']].setsockopt(socket.IPPROTO_IP, opt, arg)
+                            level = IPPROTO_IPV6 if s.family == socket.AF_INET6 else socket.IPPROTO_IP
+                            none = '::' if s.family == socket.AF_INET6 else '0.0.0.0'
+                            arg = socket_call_argument(kind, cmd['group'], cmd.get('source') or none, cmd['ifaddr'], ifindex)
+                            s.setsockopt(level, opt, arg)
                         else:
-                            if udp_tx is None:
-                                udp_tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                                udp_tx.setsockopt(socket.IPPROTO_IP, IP_MULTICAST_IF, socket.inet_aton(cmd['ifaddr']))
-                                udp_tx.setsockopt(socket.IPPROTO_IP, IP_MULTICAST_TTL, 1)
-                                udp_tx.setsockopt(socket.IPPROTO_IP, IP_MULTICAST_LOOP, 0)
+                            family = 'ipv6' if v6 else 'ipv4'
+                            tx_sock = udp_tx.get(family)
+                            if tx_sock is None:
+                                if v6:
+                                    tx_sock = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+                                    tx_sock.setsockopt(IPPROTO_IPV6, IPV6_MULTICAST_IF, ifindex)
+                                    tx_sock.setsockopt(IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 1)
+                                    tx_sock.setsockopt(IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0)
+                                    # The source is the host's global address also for link-scope groups (source
+                                    # address selection would pick the link-local one, RFC 6724 rule 2).
+                                    tx_sock.bind((cmd['ifaddr'], 0))
+                                else:
+                                    tx_sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                                    tx_sock.setsockopt(socket.IPPROTO_IP, IP_MULTICAST_IF, socket.inet_aton(cmd['ifaddr']))
+                                    tx_sock.setsockopt(socket.IPPROTO_IP, IP_MULTICAST_TTL, 1)
+                                    tx_sock.setsockopt(socket.IPPROTO_IP, IP_MULTICAST_LOOP, 0)
+                                udp_tx[family] = tx_sock
                             gap = float(cmd.get('gapMs', 0)) / 1000.0
                             for _ in range(int(cmd['count'])):
                                 for g in cmd['groups']:
-                                    udp_tx.sendto(b'igmpswitch-differential', (g, int(cmd['port'])))
+                                    tx_sock.sendto(b'igmpswitch-differential', (g, int(cmd['port']), 0, ifindex) if v6 else (g, int(cmd['port'])))
                                     if gap > 0:
                                         time.sleep(gap)
                             drain()

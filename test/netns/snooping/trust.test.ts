@@ -1,7 +1,8 @@
 // Issue 11, the running switch with real kernel hosts:
 //   item 1: a full MDB (dataplane.mdb_capacity 16) refuses a group; it is installed as soon as space is freed;
 //   item 2: kill -9 and a restart on a fresh state file: the restored memberships filter at once, so a non-member
-//           receives nothing (a cold start would flood it the start-up window long).
+//           receives nothing (a cold start would flood it the start-up window long); for IGMP and, from the same
+//           source, MLD (issue 12: warm restart for both families).
 //
 //   h1 (sender) ── p1 ┐
 //                     ├── igmpswitch (own querier)
@@ -14,7 +15,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { daemonStatus, startReceiver, startSender, type IgmpswitchOptions, type Receiver, type Sender } from '../../../src/lab/index.js';
 import { labSkipReason, useLab } from '../harness.js';
-import { PktAgent, groupRow, groups, logEvents, sleep, sw, waitSnooping, waitUntil } from './helpers.js';
+import { PktAgent, groupRow, groups, logEvents, querier, sleep, sw, waitSnooping, waitUntil } from './helpers.js';
 
 const skip = labSkipReason ?? daemonStatus().reason;
 const echo = process.env['IGMPSWITCH_LAB_ECHO'] ? process.stderr : null;
@@ -80,7 +81,14 @@ describe.skipIf(skip !== null)(`issue 11.1: a full MDB installs a refused group 
   });
 });
 
-describe.skipIf(skip !== null)(`issue 11.2: a warm restart does not flood${skip ? ` (skipped: ${skip})` : ''}`, () => {
+/** The warm-restart case per family: the group, and what makes the switch the family's querier. */
+const WARM_FAMILIES = [
+  { title: '', group: LATE, ipv6: false, querier: { querier: { enabled: true, address: '192.0.2.254' } } },
+  { title: ' (MLD)', group: 'ff0e::5:5', ipv6: true, querier: { mld: { querier: { enabled: true, version: 2 } } } },
+] as const;
+
+for (const fam of WARM_FAMILIES) describe.skipIf(skip !== null)(`issue 11.2: a warm restart does not flood${fam.title}${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  const LATE = fam.group;
   const dir = join(tmpdir(), `igmpswitch-trust-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
   const stateFile = join(dir, 'state.json');
   beforeAll(() => {
@@ -89,13 +97,16 @@ describe.skipIf(skip !== null)(`issue 11.2: a warm restart does not flood${skip 
   // Own querier and the default start-up window (the query response interval, 5 s): a cold start floods that long.
   const opts: IgmpswitchOptions = {
     config: {
-      snooping: { querier: { enabled: true, address: '192.0.2.254' }, query_interval: '60s', query_response_interval: '5s' },
+      snooping: { ...fam.querier, query_interval: '60s', query_response_interval: '5s' },
       state: { file: stateFile },
       management: { socket: join(dir, 'ctl.sock') },
     },
     echo,
   };
-  const lab = useLab(() => ({ hosts: [{ name: 'h1' }, { name: 'h2' }, { name: 'h3' }], igmpswitch: opts }));
+  const lab = useLab(() => ({
+    hosts: ['h1', 'h2', 'h3'].map((name, i) => ({ name, ...(fam.ipv6 ? { ipv6: `2001:db8:1::${i + 1}/64` } : {}) })),
+    igmpswitch: opts,
+  }));
   let a2: PktAgent;
   let a3: PktAgent;
   let rx: Receiver | null = null;
@@ -120,16 +131,18 @@ describe.skipIf(skip !== null)(`issue 11.2: a warm restart does not flood${skip 
   it('kill -9 and a restart on a fresh state: the member keeps the stream, the non-member gets none of it', async () => {
     const l = lab();
     const p2 = l.host('h2').port;
-    await waitSnooping(l, 15_000);
+    if (fam.ipv6) await waitUntil('MLD snooping to filter', async () => (await querier(l)).mld?.snoopingActive, 15_000, 100);
+    else await waitSnooping(l, 15_000);
     rx = await startReceiver(l.host('h2'), { join: [{ group: LATE }], intervalMs: 60_000 });
     await waitUntil(`${LATE} on ${p2}`, () => groupRow(l, LATE, p2), 5_000);
+    // The daemon saves at most every 20 × its last save's duration: seconds apart on a loaded machine.
     await waitUntil('the state file to hold the membership', () => {
       try {
         return readFileSync(stateFile, 'utf8').includes(LATE);
       } catch {
         return false;
       }
-    }, 5_000);
+    }, 15_000, 50, () => { try { return readFileSync(stateFile, 'utf8').slice(0, 3000); } catch (e) { return String(e); } });
     sender = await startSender(l.host('h1'), { groups: [LATE], rate: 200 });
     const m0 = await a2.mark();
     await waitUntil('the stream to reach h2', async () => (await a2.count({ since: m0, out: false, dst: LATE, proto: 17 })) >= 20, 5_000);

@@ -26,7 +26,7 @@ describe('issue 13.4: filtered by policy vs dropped as bad', () => {
     const text = renderMetrics({
       ports: [{ name: 'eth0', up: true, rxFrames: 50, rxBytes: 5000, txFrames: 0, txBytes: 0, drops: { ipv4_checksum: 2 },
         filtered: { no_egress: 40 }, groups: 0, router: false }],
-      igmp: [], querier: { state: 'none', address: null, port: null, version: null }, engineRejects: {},
+      igmp: [], querier: { state: 'none', address: null, port: null, version: null }, engineRejects: { igmp: {}, mld: {} },
     });
     expect(text).toContain('igmpswitch_port_filtered_total{port="eth0",reason="no_egress"} 40\n');
     expect(text).toContain('igmpswitch_port_drops_total{port="eth0",reason="ipv4_checksum"} 2\n');

@@ -17,7 +17,7 @@ describe('issue 13.1: IGMP message metrics', () => {
     expect(txV3?.count).toBe(sent);
     expect(counts.find((c) => c.direction === 'rx' && c.type === 'report' && c.version === 3)?.count).toBe(4);
 
-    const snapshot: MetricsSnapshot = { ports: [], igmp: counts, querier: { state: 'self', address: '192.0.2.1', port: null, version: 3 }, engineRejects: {} };
+    const snapshot: MetricsSnapshot = { ports: [], igmp: counts, querier: { state: 'self', address: '192.0.2.1', port: null, version: 3 }, engineRejects: { igmp: {}, mld: {} } };
     expect(renderMetrics(snapshot)).toContain(`igmpswitch_igmp_messages_total{direction="tx",type="query",version="3"} ${sent}\n`);
   });
 });

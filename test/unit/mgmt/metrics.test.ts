@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { parseConfig } from '../../../src/config/index.js';
 import {
-  escapeLabelValue, renderFamilies, renderMetrics, startMetricsServer, type MetricsServer, type MetricsSnapshot,
+  escapeLabelValue, renderFamilies, renderMetrics, snapshotFamilies, startMetricsServer, type MetricsServer, type MetricsSnapshot,
 } from '../../../src/mgmt/metrics.js';
 
 const SNAPSHOT: MetricsSnapshot = {
@@ -17,7 +18,7 @@ const SNAPSHOT: MetricsSnapshot = {
     { direction: 'tx', type: 'query', version: 3, count: 4 },
   ],
   querier: { state: 'other', address: '10.0.0.1', port: 'p1', version: 3 },
-  engineRejects: { bad_checksum: 2, rate_limited: 5 },
+  engineRejects: { igmp: { bad_checksum: 2, rate_limited: 5 }, mld: { hop_limit: 3, bad_checksum: 0 } },
   mdbEntries: 2,
   version: '0.1.0',
 };
@@ -49,10 +50,29 @@ describe('rendering', () => {
     expect(text).toContain('igmpswitch_querier_state{state="self"} 0\nigmpswitch_querier_state{state="other"} 1\n' +
       'igmpswitch_querier_state{state="none"} 0\n');
     expect(text).toContain('igmpswitch_querier_info{address="10.0.0.1",port="p1",version="3"} 1\n');
-    expect(text).toContain('igmpswitch_engine_rejects_total{reason="rate_limited"} 5\n');
+    expect(text).toContain('igmpswitch_engine_rejects_total{family="igmp",reason="rate_limited"} 5\n');
     expect(text).toContain('igmpswitch_mdb_entries 2\n');
     expect(text).toContain('igmpswitch_build_info{version="0.1.0"} 1\n');
     expect(text).not.toContain('igmpswitch_fdb_entries');
+  });
+
+  it('engine rejects per family (igmp, mld) and reason: the name operators have, with a family label', () => {
+    expect(text).toContain('# HELP igmpswitch_engine_rejects_total Control messages the snooping engine refused, by family (igmp, mld) and reason.\n' +
+      '# TYPE igmpswitch_engine_rejects_total counter\n' +
+      'igmpswitch_engine_rejects_total{family="igmp",reason="bad_checksum"} 2\n' +
+      'igmpswitch_engine_rejects_total{family="igmp",reason="rate_limited"} 5\n' +
+      'igmpswitch_engine_rejects_total{family="mld",reason="bad_checksum"} 0\n' +
+      'igmpswitch_engine_rejects_total{family="mld",reason="hop_limit"} 3\n');
+    expect(text).not.toMatch(/igmpswitch_engine_rejects_total\{reason=/);
+  });
+
+  it('docs/metrics.md lists every metric family rendered', () => {
+    const doc = readFileSync(new URL('../../../docs/metrics.md', import.meta.url), 'utf8');
+    const full: MetricsSnapshot = {
+      ...SNAPSHOT, fdbEntries: 1, uptimeSeconds: 1, mld: [], families: { igmp: { groups: 0, memberships: 0 }, mld: { groups: 0, memberships: 0 } },
+      mldQuerier: { state: 'none', address: null, port: null, version: null },
+    };
+    for (const f of snapshotFamilies(full)) expect(doc, f.name).toContain(`\`${f.name}\``);
   });
 
   it('every family has HELP then TYPE, every sample line parses', () => {

@@ -30,7 +30,7 @@ describe('issue 12: MLD message metrics', () => {
     expect(find('rx', 'done', 1)).toBe(1);
 
     const snapshot: MetricsSnapshot = {
-      ports: [], igmp: [], querier: { state: 'none', address: null, port: null, version: null }, engineRejects: {},
+      ports: [], igmp: [], querier: { state: 'none', address: null, port: null, version: null }, engineRejects: { igmp: {}, mld: {} },
       mld: counts, mldQuerier: { state: 'other', address: 'fe80::100', port: 'swp2', version: 1 },
       families: { igmp: { groups: 3, memberships: 4 }, mld: { groups: 5, memberships: 6 } },
     };
@@ -46,7 +46,7 @@ describe('issue 12: MLD message metrics', () => {
   });
 
   it('shows no MLD families when the snapshot has none (the IGMP metrics unchanged)', () => {
-    const text = renderMetrics({ ports: [], igmp: [], querier: { state: 'self', address: '192.0.2.1', port: null, version: 3 }, engineRejects: {} });
+    const text = renderMetrics({ ports: [], igmp: [], querier: { state: 'self', address: '192.0.2.1', port: null, version: 3 }, engineRejects: { igmp: {}, mld: {} } });
     expect(text).not.toContain('igmpswitch_mld_');
     expect(text).toContain('# HELP igmpswitch_querier_state Querier state: 1 for the current one of self, other, none.\n');
     expect(text).toContain('igmpswitch_querier_info{address="192.0.2.1",port="",version="3"} 1\n');
