@@ -38,7 +38,6 @@ export const TIMERS = {
 const GMI_MS = TIMERS.robustness * TIMERS.queryInterval + TIMERS.queryResponseInterval; // RFC 3376 §8.4
 const LMQT_MS = TIMERS.lastMemberQueryCount * TIMERS.lastMemberQueryInterval;            // §8.14
 const OHPI_MS = GMI_MS;                                                                   // §8.13
-const OQPI_MS = TIMERS.robustness * TIMERS.queryInterval + TIMERS.queryResponseInterval / 2; // §8.5
 
 export const SENDERS = ['s1', 's2', 's3'] as const;
 export const RECEIVERS = ['r1', 'r2', 'r3', 'r4'] as const;
@@ -78,7 +77,7 @@ const BRIDGE_OPTIONS = {
   mcast_last_member_interval: TIMERS.lastMemberQueryInterval / 10,
   mcast_last_member_count: TIMERS.lastMemberQueryCount,
   mcast_membership_interval: GMI_MS / 10,
-  mcast_querier_interval: OQPI_MS / 10,
+  mcast_querier_interval: (TIMERS.robustness * TIMERS.queryInterval + TIMERS.queryResponseInterval / 2) / 10,
   mcast_startup_query_interval: TIMERS.queryInterval / 40,
   mcast_startup_query_count: TIMERS.robustness,
 };
@@ -393,11 +392,8 @@ export async function runDifferential(o: DiffOptions): Promise<DiffSummary> {
       summary.cells[r.name] = 0;
       summary.familyCells[r.name] = Object.fromEntries(families.map((f) => [f.name, 0]));
     }
-    // The queriers' first queries, and the bridge's delay before it filters: a Linux bridge floods all multicast
-    // until it counts a querier as present. Max Resp Time after its first query (the wait here until 2026-12-03) is
-    // not enough on Linux 6.18 (seen: every cell of the first round flooded, in every run); the Other Querier
-    // Present Interval is.
-    await sleep(OQPI_MS + 1_000);
+    // The queriers' first queries, and the bridge's querier delay (Max Resp Time after its first query).
+    await sleep(TIMERS.queryResponseInterval + 1_000);
 
     for (const seed of o.seeds) {
       const scripts = runs.map((run) => new Script(seed, {
