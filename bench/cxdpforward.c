@@ -16,6 +16,7 @@
 
 #include <net/if.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "forwarder.h"
 
@@ -78,7 +79,12 @@ static void open_port(struct port *p) {
   }
   p->link_fd = igs_xdp_link(p->prog_fd, p->ifindex, native ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE);
   if (p->link_fd < 0) fwd_die("BPF_LINK_CREATE", p->f.name);
-  if (igs_xsk_bind(p->f.fd, p->ifindex, 0) < 0) fwd_die("bind", p->f.name);
+  /* EBUSY: the queue may still be bound by the socket of the previous run on these ports (the kernel releases a
+   * closed XSK's buffer pool from a work queue, after close() returned); e2e.ts restarts us with more ports at once. */
+  for (int tries = 0; igs_xsk_bind(p->f.fd, p->ifindex, 0) < 0; tries++) {
+    if (errno != EBUSY || tries >= 100) fwd_die("bind", p->f.name);
+    usleep(20000);
+  }
   if (igs_xskmap_set(p->map_fd, 0, p->f.fd) < 0) fwd_die("BPF_MAP_UPDATE_ELEM", p->f.name);
   refill(p);
 }

@@ -16,6 +16,7 @@ import { Switch } from './switch.js';
 import { SwitchManagement } from './management.js';
 import { InstanceLocks } from './instance-lock.js';
 import { stopWithLauncher } from './launcher.js';
+import { tuneDaemonHeap } from './heap.js';
 
 function packageVersion(): string {
   try {
@@ -30,6 +31,7 @@ export interface DaemonOptions {
 }
 
 export async function runDaemon(opts: DaemonOptions): Promise<void> {
+  tuneDaemonHeap();
   let config: Config;
   let warnings;
   try {

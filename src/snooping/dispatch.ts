@@ -11,7 +11,6 @@ import type { SnoopQuery } from './family.js';
 import { runDeferred } from './fast-leave.js';
 import { HostTable } from './hosts.js';
 import { alive, createPortGroup, deletePortGroup, findPortGroup, logCompat } from './lifecycle.js';
-import { MAX_HOSTS_PER_PORT_GROUP } from './limits.js';
 import { applyRecord, createsState, groupKey, lowerGroupTimer, lowerSourceTimers, type PortGroup } from './membership.js';
 import { learnRouter, withdrawRouter } from './router-sync.js';
 import { recordCounter } from './stats.js';
@@ -129,7 +128,7 @@ function onRecord(e: EngineCore, rec: GroupRecord, host: string, pc: PortSnoopin
 function apply(e: EngineCore, pg: PortGroup, pc: PortSnoopingConfig, host: string, t: Translated): void {
   // Every port tracks its reporting hosts (show groups HOSTS); only fast-leave ports act on them (leave early).
   // A table created over existing members has not heard them yet (hosts.ts): incomplete for a GMI.
-  pg.hosts ??= new HostTable(MAX_HOSTS_PER_PORT_GROUP, pg.empty ? -Infinity : e.now + e.timers(pg.group.vlan).gmiMs);
+  pg.hosts ??= new HostTable(pg.empty ? -Infinity : e.now + e.timers(pg.group.vlan).gmiMs);
   if (!pg.hosts.apply(host, t.recordType, t.sources, e.now) && pc.fastLeave) e.reject('host-limit');
   e.setCtx(pg);
   applyRecord(e.mctx, pg, t.recordType, t.sources);

@@ -65,6 +65,5 @@ function hostsWantExclude(e: EngineCore, pg: PortGroup): boolean {
   const hosts = pg.hosts!;
   hosts.prune(e.now, e.timers(pg.group.vlan).gmiMs);
   if (hosts.overflow || !hosts.complete(e.now)) return true;
-  for (const h of hosts.hosts.values()) if (h.mode === 'exclude') return true;
-  return false;
+  return hosts.anyExclude();
 }

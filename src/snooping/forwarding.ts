@@ -68,17 +68,27 @@ export function desiredEntries(group: GroupState | undefined, statics: StaticGro
 
 /**
  * The entries installed for one (VLAN, G): the (*,G) port mask alone (the common case: every member in EXCLUDE({})),
- * or the map source → ports (STAR for (*,G)). A bare mask keeps a membership's MDB mirror at one bigint.
+ * or the map source → ports (STAR for (*,G)). A bare mask of ports below 31 is kept as a small integer, which V8
+ * stores in the table itself (a bigint is a 24-byte object per group: issue 12, item 5); a wider one as a bigint.
  */
-type Installed = bigint | SmallMap<string, bigint>;
+type Installed = number | bigint | SmallMap<string, bigint>;
+
+/** Largest mask kept as a number: a small integer (Smi) on every V8 build. */
+const SMALL_MASK_MAX = 0x7fffffffn;
+
+function bareMask(mask: bigint): number | bigint {
+  return mask >= 0n && mask <= SMALL_MASK_MAX ? Number(mask) : mask;
+}
 
 function installedEntries(i: Installed | undefined): Iterable<[string, bigint]> {
   if (i === undefined) return [];
+  if (typeof i === 'number') return [[STAR, BigInt(i)]];
   return typeof i === 'bigint' ? [[STAR, i]] : i;
 }
 
 function installedGet(i: Installed | undefined, source: string): bigint | undefined {
   if (i === undefined) return undefined;
+  if (typeof i === 'number') return source === STAR ? BigInt(i) : undefined;
   if (typeof i === 'bigint') return source === STAR ? i : undefined;
   return i.get(source);
 }
@@ -153,7 +163,7 @@ export class MdbMirror {
       now.set(src, ports);
     }
     if (now.size === 0) this.installed.delete(key);
-    else this.installed.set(key, now.size === 1 && now.has(STAR) ? now.get(STAR)! : now);
+    else this.installed.set(key, now.size === 1 && now.has(STAR) ? bareMask(now.get(STAR)!) : now);
     this.refusals += missing;
     if (missing > 0) this.pending.add(key);
     else this.pending.delete(key);

@@ -21,40 +21,133 @@
 import { RecordType } from '../wire/igmp.js';
 import type { HostTable } from './hosts.js';
 import { SmallMap } from './small-map.js';
-import { type DeadlineQueue, Timer, TimerKind } from './timers.js';
+import { type DeadlineQueue, type Timer, TimerBase, TimerKind } from './timers.js';
 
 export type FilterMode = 'include' | 'exclude';
 
 /** One source of one port-group (§6.2.1 "source records"). */
-export class SourceRecord {
-  /** Source timer: running = A (INCLUDE) or X (EXCLUDE); stopped = Y (EXCLUDE only). */
-  readonly timer: Timer<typeof TimerKind.Source>;
+export class SourceRecord extends TimerBase<typeof TimerKind.Source> {
   /** §6.6.3.2 "number of retransmissions" of Q(G,S) still to send for this source. */
   queriesLeft = 0;
   constructor(readonly address: string, readonly pg: PortGroup) {
-    this.timer = new Timer(TimerKind.Source, this);
+    super();
+  }
+
+  // Its own source timer (timers.ts, TimerBase): no Timer object per source.
+  get kind(): typeof TimerKind.Source {
+    return TimerKind.Source;
+  }
+  get owner(): SourceRecord {
+    return this;
+  }
+
+  /** Source timer (this record itself): running = A (INCLUDE) or X (EXCLUDE); stopped = Y (EXCLUDE only). */
+  get timer(): TimerBase<typeof TimerKind.Source> {
+    return this;
   }
 }
 
-/** The group record of one (VLAN, group) on one port. */
-export class PortGroup {
-  mode: FilterMode = 'include';
-  /** §6.2.2 group timer; running only in EXCLUDE mode. */
-  readonly groupTimer: Timer<typeof TimerKind.Group>;
-  readonly sources = new SmallMap<string, SourceRecord>();
-  /** §7.3.2 IGMPv1 / IGMPv2 Host Present timers (compat.ts), created on first use. */
+/**
+ * What few port-groups need: the §7.3.2 Host Present timers, the §6.6.3 query retransmissions, the compatibility mode
+ * last logged. Created on first use and kept (a port-group that needed it once is likely to again).
+ */
+class PortGroupExtra {
   v1Host: Timer<typeof TimerKind.V1Host> | null = null;
   v2Host: Timer<typeof TimerKind.V2Host> | null = null;
-  /** §6.6.3.1 Q(G) transmissions still to send. */
   groupQueriesLeft = 0;
-  /** Retransmission timer for Q(G) / Q(G,S), created on first use. */
   rexmit: Timer<typeof TimerKind.Rexmit> | null = null;
+  loggedCompat: 1 | 2 | 3 = 3;
+}
+
+/** The source map of every port-group that has no source: never written (PortGroup.ownSources makes a map first). */
+class NoSources extends SmallMap<string, SourceRecord> {
+  override set(): this {
+    throw new Error('NoSources is shared and never written: use PortGroup.ownSources()');
+  }
+}
+const NO_SOURCES = new NoSources();
+
+/**
+ * The group record of one (VLAN, group) on one port.
+ *
+ * Memory (issue 12, item 5; bench/engine-memory.ts): a port-group is the one object every membership has, so it
+ * carries only what every membership needs. It is its own §6.2.2 group timer (extends TimerBase: no Timer object), a
+ * port-group without sources shares one empty source map, and the fields few port-groups use live in a
+ * PortGroupExtra created on first use (the accessors below keep the names the RFC code uses).
+ */
+export class PortGroup extends TimerBase<typeof TimerKind.Group> {
+  mode: FilterMode = 'include';
+  private ownedSources: SmallMap<string, SourceRecord> | null = null;
   /** Explicit host tracking (hosts.ts): the hosts heard reporting; fast-leave ports also act on it. */
   hosts: HostTable | null = null;
-  /** Compatibility mode last reported to the log (compat.ts). */
-  loggedCompat: 1 | 2 | 3 = 3;
+  private extra: PortGroupExtra | null = null;
   constructor(readonly group: GroupState, readonly port: number) {
-    this.groupTimer = new Timer(TimerKind.Group, this);
+    super();
+  }
+
+  // Its own group timer (timers.ts, TimerBase): no Timer object per membership.
+  get kind(): typeof TimerKind.Group {
+    return TimerKind.Group;
+  }
+  get owner(): PortGroup {
+    return this;
+  }
+
+  /** §6.2.2 group timer (this record itself); running only in EXCLUDE mode. */
+  get groupTimer(): TimerBase<typeof TimerKind.Group> {
+    return this;
+  }
+
+  /** The source records, keyed by address (read only: add through `ownSources()`). */
+  get sources(): SmallMap<string, SourceRecord> {
+    return this.ownedSources ?? NO_SOURCES;
+  }
+
+  /** The source records, to add to. */
+  ownSources(): SmallMap<string, SourceRecord> {
+    return (this.ownedSources ??= new SmallMap<string, SourceRecord>());
+  }
+
+  private more(): PortGroupExtra {
+    return (this.extra ??= new PortGroupExtra());
+  }
+
+  /** §7.3.2 IGMPv1 / IGMPv2 Host Present timers (compat.ts), created on first use. */
+  get v1Host(): Timer<typeof TimerKind.V1Host> | null {
+    return this.extra === null ? null : this.extra.v1Host;
+  }
+  set v1Host(t: Timer<typeof TimerKind.V1Host> | null) {
+    if (t !== null || this.extra !== null) this.more().v1Host = t;
+  }
+  get v2Host(): Timer<typeof TimerKind.V2Host> | null {
+    return this.extra === null ? null : this.extra.v2Host;
+  }
+  set v2Host(t: Timer<typeof TimerKind.V2Host> | null) {
+    if (t !== null || this.extra !== null) this.more().v2Host = t;
+  }
+
+  /** §6.6.3.1 Q(G) transmissions still to send. */
+  get groupQueriesLeft(): number {
+    return this.extra === null ? 0 : this.extra.groupQueriesLeft;
+  }
+  set groupQueriesLeft(n: number) {
+    if (n !== 0 || this.extra !== null) this.more().groupQueriesLeft = n;
+  }
+
+  /** Retransmission timer for Q(G) / Q(G,S), created on first use. */
+  get rexmit(): Timer<typeof TimerKind.Rexmit> | null {
+    return this.extra === null ? null : this.extra.rexmit;
+  }
+  set rexmit(t: Timer<typeof TimerKind.Rexmit> | null) {
+    if (t !== null || this.extra !== null) this.more().rexmit = t;
+  }
+
+  /** Compatibility mode last reported to the log (compat.ts). */
+  get loggedCompat(): 1 | 2 | 3 {
+    return this.extra === null ? 3 : this.extra.loggedCompat;
+  }
+  set loggedCompat(mode: 1 | 2 | 3) {
+    if (mode !== 3 || this.extra !== null) this.more().loggedCompat = mode;
   }
 
   /** X (EXCLUDE) or A (INCLUDE): sources with a running timer. */
@@ -127,7 +220,7 @@ function setSource(ctx: MembershipContext, pg: PortGroup, s: string, due: number
   if (rec === undefined) {
     if (!ctx.admitSource(pg)) return;
     rec = new SourceRecord(s, pg);
-    pg.sources.set(s, rec);
+    pg.ownSources().set(s, rec);
     ctx.changed(pg);
   } else if (!rec.timer.running) {
     ctx.changed(pg); // Y → X: the source becomes wanted again
@@ -138,7 +231,7 @@ function setSource(ctx: MembershipContext, pg: PortGroup, s: string, due: number
 /** Create `s` with a stopped timer (a new member of Y), subject to the cap. */
 function addStopped(ctx: MembershipContext, pg: PortGroup, s: string): void {
   if (pg.sources.has(s) || !ctx.admitSource(pg)) return;
-  pg.sources.set(s, new SourceRecord(s, pg));
+  pg.ownSources().set(s, new SourceRecord(s, pg));
   ctx.changed(pg);
 }
 

@@ -36,14 +36,14 @@ export function restoreSnapshot(e: EngineCore, snapshot: SnoopingSnapshot, opts:
     for (const [address, ms] of s.sources.slice(0, MAX_SOURCES_PER_PORT_GROUP)) {
       if (!e.validSource(address, false)) continue;
       const rec = new SourceRecord(address, pg);
-      pg.sources.set(address, rec);
+      pg.ownSources().set(address, rec);
       if (ms > 0 || pg.mode === 'include') e.queue.arm(rec.timer, at(ms));
     }
     if (s.hosts.length > 0) {
       const incompleteMs = s.hostsIncompleteMs ?? 0;
-      pg.hosts = new HostTable(MAX_HOSTS_PER_PORT_GROUP, incompleteMs > 0 ? at(incompleteMs) : -Infinity);
+      pg.hosts = new HostTable(incompleteMs > 0 ? at(incompleteMs) : -Infinity);
       for (const [host, mode, sources, age] of s.hosts.slice(0, MAX_HOSTS_PER_PORT_GROUP)) {
-        pg.hosts.hosts.set(host, { mode: mode === 'exclude' ? 'exclude' : 'include', sources: new Set(sources), lastSeen: e.now - Math.max(0, age) });
+        pg.hosts.restore(host, mode === 'exclude' ? 'exclude' : 'include', sources, e.now - Math.max(0, age));
       }
     }
     if (pg.empty) deletePortGroup(e, pg, null);
@@ -75,7 +75,7 @@ export function takeSnapshot(e: EngineCore): SnoopingSnapshot {
         v1HostMs: pg.v1Host?.remaining(now) ?? 0,
         v2HostMs: pg.v2Host?.remaining(now) ?? 0,
         sources: [...pg.sources.values()].map((s) => [s.address, s.timer.remaining(now)] as [string, number]),
-        hosts: pg.hosts ? [...pg.hosts.hosts].map(([ip, h]) => [ip, h.mode, [...h.sources], now - h.lastSeen] as [string, FilterMode, string[], number]) : [],
+        hosts: pg.hosts ? pg.hosts.states().map(([ip, h]) => [ip, h.mode, [...h.sources], now - h.lastSeen] as [string, FilterMode, string[], number]) : [],
         ...(pg.hosts && !pg.hosts.complete(now) ? { hostsIncompleteMs: pg.hosts.completeAt - now } : {}),
       });
     }

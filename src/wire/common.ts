@@ -104,43 +104,106 @@ export function ipv6At(b: Uint8Array, off: number): string {
 
 /** Parse IPv6 text (with "::" and an optional embedded IPv4 tail) into 16 bytes, or null. */
 export function parseIpv6(s: string): Uint8Array | null {
+  const out = new Uint8Array(16);
+  return parseIpv6Into(s, out) ? out : null;
+}
+
+/** The 16-bit groups of the address being parsed (parseIpv6Into runs to completion: one scratch suffices). */
+const GROUPS = new Uint16Array(8);
+
+/**
+ * Parse IPv6 text into `out` (16 bytes); false when it is not an address (`out` is then unspecified). Hex groups are
+ * scanned by character code without allocating: the MLD engine parses each report's source and group to police and
+ * classify them, and the split-and-regex parser was the largest cost of absorbing an MLD report (issue 12, item 5).
+ * Text with an embedded IPv4 tail ("::ffff:192.0.2.1") takes the general path.
+ */
+export function parseIpv6Into(s: string, out: Uint8Array): boolean {
+  const n = s.length;
+  if (s.indexOf('.') >= 0) return parseIpv6General(s, out);
+  let pos = 0;
+  let count = 0;
+  /** Index in GROUPS where "::" stands, or −1. */
+  let gap = -1;
+  if (n >= 2 && s.charCodeAt(0) === 58 && s.charCodeAt(1) === 58) {
+    gap = 0;
+    pos = 2;
+  }
+  while (pos < n) {
+    let v = 0;
+    let digits = 0;
+    for (; pos < n && digits < 5; pos++, digits++) {
+      const h = hexValue(s.charCodeAt(pos));
+      if (h < 0) break;
+      v = (v << 4) | h;
+    }
+    if (digits === 0 || digits > 4 || count === 8) return false;
+    GROUPS[count++] = v;
+    if (pos === n) break;
+    if (s.charCodeAt(pos) !== 58) return false;                   // ':'
+    pos++;
+    if (pos < n && s.charCodeAt(pos) === 58) {                     // '::'
+      if (gap >= 0) return false;
+      gap = count;
+      pos++;
+    } else if (pos === n) {
+      return false;                                                // a trailing single ':'
+    }
+  }
+  if (gap < 0 ? count !== 8 : count > 7) return false;
+  const fill = 8 - count;
+  for (let i = 0, o = 0; i < 8; i++) {
+    const g = gap >= 0 && i >= gap && i < gap + fill ? 0 : GROUPS[o++]!;
+    out[2 * i] = g >>> 8;
+    out[2 * i + 1] = g & 255;
+  }
+  return true;
+}
+
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;   // 0-9
+  if (c >= 97 && c <= 102) return c - 87;  // a-f
+  if (c >= 65 && c <= 70) return c - 55;   // A-F
+  return -1;
+}
+
+/** The general parser (any text, embedded IPv4 tail included). */
+function parseIpv6General(s: string, out: Uint8Array): boolean {
   const halves = s.split('::');
-  if (halves.length > 2) return null;
+  if (halves.length > 2) return false;
   const parseGroups = (part: string): number[] | null => {
     if (part === '') return [];
-    const out: number[] = [];
+    const groups: number[] = [];
     const items = part.split(':');
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!;
       if (i === items.length - 1 && item.includes('.')) {
         const v4 = ipv4ToU32(item);
         if (v4 === null) return null;
-        out.push(v4 >>> 16, v4 & 0xffff);
+        groups.push(v4 >>> 16, v4 & 0xffff);
       } else {
         if (!/^[0-9a-fA-F]{1,4}$/.test(item)) return null;
-        out.push(parseInt(item, 16));
+        groups.push(parseInt(item, 16));
       }
     }
-    return out;
+    return groups;
   };
   const head = parseGroups(halves[0]!);
   const tail = halves.length === 2 ? parseGroups(halves[1]!) : [];
-  if (head === null || tail === null) return null;
+  if (head === null || tail === null) return false;
   const groups: number[] = [];
   if (halves.length === 2) {
     const fill = 8 - head.length - tail.length;
-    if (fill < 1) return null;
+    if (fill < 1) return false;
     groups.push(...head, ...new Array<number>(fill).fill(0), ...tail);
   } else {
-    if (head.length !== 8) return null;
+    if (head.length !== 8) return false;
     groups.push(...head);
   }
-  const out = new Uint8Array(16);
   for (let i = 0; i < 8; i++) {
     out[2 * i] = groups[i]! >>> 8;
     out[2 * i + 1] = groups[i]! & 255;
   }
-  return out;
+  return true;
 }
 
 export function writeIpv6(b: Uint8Array, off: number, s: string): void {

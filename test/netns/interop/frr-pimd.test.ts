@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { daemonStatus, startReceiver, startSender, type LabProcess, type Receiver, type Sender } from '../../../src/lab/index.js';
 import { labSkipReason, useLab } from '../harness.js';
 import { PktAgent, routers, waitSnooping, waitUntil } from '../snooping/helpers.js';
-import { addUpstream, binarySkipReason, received, type Upstream } from './helpers.js';
+import { addUpstream, binarySkipReason, multicastRoutingSkipReason, received, type Upstream } from './helpers.js';
 
 const FRR = '/usr/lib/frr';
 const skip = labSkipReason ?? daemonStatus().reason ?? binarySkipReason(`${FRR}/pimd`, 'frr') ?? binarySkipReason(`${FRR}/zebra`, 'frr');
@@ -89,7 +89,8 @@ describe.skipIf(skip !== null)(`interop: FRR pimd as the upstream router${skip ?
     expect((await waitSnooping(l, 20_000)).snoopingActive).toBe(true);
   });
 
-  it('IGMPv3 (S,G) reports reach pimd; the routed SSM streams reach the members and only them', async () => {
+  const noRouting = multicastRoutingSkipReason();
+  it.skipIf(noRouting !== null)(`IGMPv3 (S,G) reports reach pimd; the routed SSM streams reach the members and only them${noRouting ? ` (skipped: ${noRouting})` : ''}`, async () => {
     const l = lab();
     const since = Object.fromEntries(await Promise.all(Object.entries(agents).map(async ([h, a]) => [h, await a.mark()] as const)));
     receivers.push(await startReceiver(l.host('m1'), { join: [{ group: G1, source: S }] }));

@@ -12,6 +12,15 @@ export function binarySkipReason(path: string, pkg: string): string | null {
   return existsSync(path) ? null : `${path} not installed (Debian package ${pkg}; scripts/system-deps.sh installs it)`;
 }
 
+/**
+ * Why a multicast router cannot route here, or null: igmpproxy and pimd open the kernel's IPv4 multicast routing
+ * socket (MRT_INIT), which a kernel built without CONFIG_IP_MROUTE refuses (ENOPROTOOPT; it has no
+ * /proc/net/ip_mr_vif either). igmpproxy exits at once then; pimd runs but routes nothing.
+ */
+export function multicastRoutingSkipReason(): string | null {
+  return existsSync('/proc/net/ip_mr_vif') ? null : 'this kernel has no IPv4 multicast routing (CONFIG_IP_MROUTE)';
+}
+
 export interface ExtraHost {
   /** Usable with startSender / startReceiver / PktAgent.start. */
   readonly host: LabHost;

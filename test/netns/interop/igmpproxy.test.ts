@@ -14,10 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { daemonStatus, startReceiver, startSender, type LabProcess, type Receiver, type Sender } from '../../../src/lab/index.js';
 import { labSkipReason, useLab } from '../harness.js';
 import { PktAgent, routers, waitSnooping, waitUntil } from '../snooping/helpers.js';
-import { addUpstream, binarySkipReason, received, type Upstream } from './helpers.js';
+import { addUpstream, binarySkipReason, multicastRoutingSkipReason, received, type Upstream } from './helpers.js';
 
 const IGMPPROXY = '/usr/sbin/igmpproxy';
-const skip = labSkipReason ?? daemonStatus().reason ?? binarySkipReason(IGMPPROXY, 'igmpproxy');
+const skip = labSkipReason ?? daemonStatus().reason ?? binarySkipReason(IGMPPROXY, 'igmpproxy') ?? multicastRoutingSkipReason();
 const echo = process.env['IGMPSWITCH_LAB_ECHO'] ? process.stderr : null;
 const G1 = '239.7.7.1';
 const G2 = '239.7.7.2';

@@ -45,6 +45,11 @@ describe('addresses', () => {
     ];
     for (const [input, text] of cases) expect(ipv6At(parseIpv6(input)!, 0)).toBe(text);
     expect(parseIpv6('1::2::3')).toBeNull();
+    // The character scanner (parseIpv6Into) refuses what the general parser refuses.
+    for (const bad of ['', ':', ':::', ':1', '1:', '1:::2', '12345::', 'g::', '1:2:3:4:5:6:7', '1:2:3:4:5:6:7:8:9',
+      '1:2:3:4::5:6:7:8', 'fe80::1%eth0', '::1.2.3', ' ::1']) expect(parseIpv6(bad), bad).toBeNull();
+    expect([...parseIpv6('FE80::A:b')!]).toEqual([0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x0a, 0, 0x0b]);
+    expect([...parseIpv6('1:2:3:4:5:6:7::')!].slice(12)).toEqual([0, 7, 0, 0]);
   });
 });
 
