@@ -219,6 +219,12 @@ static napi_value js_receive(napi_env env, napi_callback_info info) {
   return js_u32(env, (uint32_t)n);
 }
 
+/* rxPending() -> boolean: frames are waiting (an XSK RX ring, or a port that returned frames last time). */
+static napi_value js_rx_pending(napi_env env, napi_callback_info info) {
+  (void)info;
+  return js_bool(env, igs_rx_pending(&get_addon(env)->ctx) != 0);
+}
+
 /* receiveTuning({busyPollUs}) -> {busyPollUs}: how long receive() keeps polling without blocking after the last
  * frame (0 = block at once). Without an argument, returns the current setting. */
 static napi_value js_receive_tuning(napi_env env, napi_callback_info info) {
@@ -233,7 +239,7 @@ static napi_value js_receive_tuning(napi_env env, napi_callback_info info) {
     if (get_u32(env, v, &us, "receiveTuning: busyPollUs") < 0) return NULL;
     if (us > 1000000) return throw_arg(env, "%s", "receiveTuning: busyPollUs must be 0..1000000");
     a->ctx.busy_poll_ns = (uint64_t)us * 1000u;
-    a->ctx.last_rx_ns = 0;
+    a->ctx.last_rx_ns = a->ctx.prev_rx_ns = a->ctx.gap_ewma_ns = a->ctx.spin_ns = 0;
   }
   napi_value out = new_object(env);
   set_num(env, out, "busyPollUs", (double)(a->ctx.busy_poll_ns / 1000u));
@@ -693,6 +699,7 @@ NAPI_MODULE_INIT() {
       BINDING("openPort", js_open_port),
       BINDING("closePort", js_close_port),
       BINDING("receive", js_receive),
+      BINDING("rxPending", js_rx_pending),
       BINDING("transmit", js_transmit),
       BINDING("inject", js_inject),
       BINDING("wakeFd", js_wake_fd),

@@ -134,8 +134,11 @@ typedef struct igs_ctx {
   igs_umem_pool *pool; /* AF_XDP chunks of the UMEM region (xdp.c), NULL when the layout has none */
   uint32_t drain_streak; /* drained batches since cold ports were last polled */
   int woken;             /* the last poll read the eventfd or saw netlink: return to the caller */
-  uint64_t busy_poll_ns; /* busy-poll budget after the last frame (0 = block at once) */
-  uint64_t last_rx_ns;   /* CLOCK_MONOTONIC of the last batch with frames (0 = none recent) */
+  uint64_t busy_poll_ns; /* most a receive() spins after the last frame (0 = block at once): igs_note_rx */
+  uint64_t last_rx_ns;   /* CLOCK_MONOTONIC of the last batch with frames, 0 = do not spin (not dense, or spent) */
+  uint64_t spin_ns;      /* this time's spin budget after last_rx_ns (igs_note_rx) */
+  uint64_t prev_rx_ns;   /* the batch before, for the gap */
+  uint64_t gap_ewma_ns;  /* recent gap between batches with frames */
   igs_rx_stats rx;
 
   /*
@@ -181,6 +184,28 @@ uint32_t igs_now_ms(void);
 /* CLOCK_MONOTONIC in ns (busy-poll budgets). */
 uint64_t igs_mono_ns(void);
 
+/*
+ * A batch with frames was found at now (CLOCK_MONOTONIC; only called with busy_poll_ns > 0). Adaptive busy-poll:
+ * the spin budget follows the recent gaps between batches (EWMA, weight 1/4, a gap counting at most 4 × the cap).
+ * Only while arrivals are dense (typical gap ≤ busy_poll_ns) does receive() spin, for twice the typical gap (at
+ * least a quarter of the cap, at most the cap) — frames every 20 µs keep the thread awake and warm; a ping every
+ * 10 ms, or no traffic, costs no spinning at all, so the idle cost is bounded by the traffic, not the setting.
+ */
+#define IGS_GAP_MIN_NS 1000u /* two reads within one receive() (XSK and AF_PACKET) are one arrival */
+static inline void igs_note_rx(igs_ctx *c, uint64_t now) {
+  uint64_t cap = c->busy_poll_ns;
+  if (c->prev_rx_ns && now - c->prev_rx_ns < IGS_GAP_MIN_NS) return;
+  uint64_t gap = c->prev_rx_ns ? now - c->prev_rx_ns : 4 * cap;
+  if (gap > 4 * cap) gap = 4 * cap;
+  c->gap_ewma_ns = (3 * c->gap_ewma_ns + gap) / 4;
+  c->prev_rx_ns = now;
+  uint64_t spin = 2 * c->gap_ewma_ns;
+  if (spin < cap / 4) spin = cap / 4;
+  if (spin > cap) spin = cap;
+  c->spin_ns = c->gap_ewma_ns <= cap ? spin : 0;
+  c->last_rx_ns = c->spin_ns ? now : 0;
+}
+
 /* process.c */
 /* flock(LOCK_EX|LOCK_NB): 1 = locked, 0 = another open file description holds it, -1 = error (e set). */
 int igs_try_lock(int fd, igs_err *e);
@@ -206,6 +231,8 @@ const char *igs_xsk_mode(const igs_ctx *c, int index);
 void igs_xsk_stats_refresh(igs_ctx *c, int index);
 /* receive() for a context with AF_XDP ports: XSK rings (no syscall) and the AF_PACKET sockets (igs_receive). */
 int igs_receive_all(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e);
+/* Frames wait on an XSK RX ring, or an AF_PACKET port returned frames last time: the next receive() will not wait. */
+int igs_rx_pending(const igs_ctx *c);
 struct pollfd;
 int igs_xsk_poll_fds(igs_ctx *c, struct pollfd *pfd);
 /* transmit(): 1 = the frame at off went on port pi's XSK TX ring (or was dropped there), 0 = send it by AF_PACKET. */

@@ -673,8 +673,9 @@ static int poll_ports(igs_ctx *c, int timeout_ms, int *ready, igs_err *e) {
  *     arriving the loop costs one recvmmsg per hot port per batch. A cold port is discovered by a poll(0) when the
  *     hot ports did not fill the batch, and at least every IGS_DISCOVER_EVERY batches when they did (so a flood
  *     on one port delays a frame on another by at most that many batches).
- *  2. Busy-poll: with nothing hot, poll(0) in a loop for up to busy_poll_ns after the last frame (adaptive: only
- *     right after traffic, never when idle), because waking from a blocking poll costs a sleep and a wake-up.
+ *  2. Busy-poll: with nothing hot, poll(0) in a loop after the last frame, for a budget that follows the recent
+ *     gaps between arrivals (igs_note_rx: only while they are dense, never when idle; at most busy_poll_ns),
+ *     because waking from a blocking poll costs a sleep and a wake-up.
  *  3. Block in poll(timeout_ms).
  */
 int igs_receive(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e) {
@@ -711,7 +712,7 @@ int igs_receive(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e) {
         for (int j = 0; j < k; j++) c->ports[cold[j]].hot = 1;
     }
     if (filled > 0) {
-      c->last_rx_ns = c->busy_poll_ns ? mono_ns() : 0;
+      if (c->busy_poll_ns) igs_note_rx(c, mono_ns());
       return (int)filled;
     }
     if (c->woken) return 0; /* the eventfd was read: the caller has messages (or link events) to handle */
@@ -719,7 +720,7 @@ int igs_receive(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e) {
 
   /* Nothing hot (or the hot ports went quiet): busy-poll briefly after recent traffic, then block. */
   if (timeout_ms != 0 && c->busy_poll_ns && c->last_rx_ns) {
-    uint64_t until = c->last_rx_ns + c->busy_poll_ns;
+    uint64_t until = c->last_rx_ns + c->spin_ns;
     for (;;) {
       c->rx.spins++;
       nr = poll_ports(c, 0, ready, e);
@@ -738,7 +739,7 @@ int igs_receive(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e) {
   }
   now = igs_now_ms();
   filled = rx_ready(c, ready, nr, 0, n, now);
-  if (filled > 0 && c->busy_poll_ns) c->last_rx_ns = mono_ns();
+  if (filled > 0 && c->busy_poll_ns) igs_note_rx(c, mono_ns());
   return (int)filled;
 }
 

@@ -442,10 +442,18 @@ static int af_packet_hot(const igs_ctx *c) {
   return 0;
 }
 
+int igs_rx_pending(const igs_ctx *c) {
+  if (af_packet_hot(c)) return 1;
+  if (!c->pool || !c->pool->n_xsk) return 0;
+  for (int i = 0; i < IGS_MAX_PORTS; i++)
+    if (c->ports[i].xsk && rx_ring_avail(c->ports[i].xsk)) return 1;
+  return 0;
+}
+
 /* xsk_rx, and the start of the busy-poll budget when it found frames. */
 static int xsk_rx_batch(igs_ctx *c, uint32_t first, uint32_t n) {
   uint32_t got = xsk_rx(c, first, n, igs_now_ms());
-  if (got && c->busy_poll_ns) c->last_rx_ns = igs_mono_ns();
+  if (got && c->busy_poll_ns) igs_note_rx(c, igs_mono_ns());
   return (int)got;
 }
 
@@ -458,14 +466,14 @@ static inline void cpu_relax(void) {
 }
 
 /*
- * Busy-poll of an AF_XDP context (busy_poll_ns after the last frame): the XSK RX rings are read from memory, no
+ * Busy-poll of an AF_XDP context (spin_ns after the last frame, igs_note_rx): the XSK RX rings are read from memory, no
  * syscall, so a frame is seen within a few hundred ns instead of after the wake-up of a sleeping thread (on this
  * VM ~0.1 ms per hop). Every XSK_SPIN_SYSCALL_NS it returns 0 so the caller's poll(0) looks at the AF_PACKET sockets
  * and the eventfd too. Returns the frames now waiting on the XSK rings (0: budget spent or time to poll).
  */
 #define XSK_SPIN_SYSCALL_NS 20000u
 static uint32_t xsk_spin(igs_ctx *c) {
-  uint64_t start = igs_mono_ns(), until = c->last_rx_ns + c->busy_poll_ns;
+  uint64_t start = igs_mono_ns(), until = c->last_rx_ns + c->spin_ns;
   for (uint32_t spin = 0;; spin++) {
     for (int i = 0; i < IGS_MAX_PORTS; i++) {
       igs_xsk *x = c->ports[i].xsk;

@@ -393,8 +393,10 @@ const DataplaneSchema = z.strictObject({
   }),
   busy_poll_us: doc(int(0, 1_000_000).default(0), {
     unit: 'µs', restart: true,
-    description: 'After the last received frame the data-plane thread keeps polling its ports without sleeping for ' +
-      'this long (AF_PACKET: non-blocking polls; AF_XDP: reads of its rings, no syscall). Trades CPU for the wake-up latency of a blocking poll; 0 = sleep at once ' +
+    description: 'Most the data-plane thread keeps polling its ports without sleeping after the last received frame ' +
+      '(AF_PACKET: non-blocking polls; AF_XDP: reads of its rings, no syscall). Adaptive: it polls only while frames ' +
+      'arrive densely (the recent gap between batches at most this long), for twice that gap, so idle ports and sparse ' +
+      'traffic cost no polling. Trades CPU for the wake-up latency of a blocking poll; 0 = sleep at once ' +
       '(docs/packet-io.md has the measurements).',
   }),
 });

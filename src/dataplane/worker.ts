@@ -1,7 +1,7 @@
 // The data-plane worker: the only writer of the Wasm tables.
-// Loop: apply control-plane messages → receive a batch straight into Wasm memory → one Wasm call decides
-// every frame → one native call sends every port's list → punted control frames go to the main thread in
-// one message. Nothing here allocates per frame; the loop never yields to the event loop, so messages are
+// Loop: receive a batch straight into Wasm memory → one Wasm call decides every frame → one native call sends
+// every port's list → punted control frames go to the main thread in one message → control-plane messages, link
+// events and timers, when no frames wait (see run()). Nothing here allocates per frame; the loop never yields to the event loop, so messages are
 // drained synchronously (receiveMessageOnPort) and the main thread interrupts a blocking receive with an eventfd.
 
 import { workerData, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
@@ -170,33 +170,43 @@ function run(): void {
   if (params.busyPollUs !== undefined) addon.receiveTuning({ busyPollUs: params.busyPollUs });
   let lastSweep = addon.nowMs();
   let lastLinkPoll = lastSweep;
-  // Per-batch overhead counts (batches are small when the switch keeps up): messages, link events and timers are
-  // looked at after an idle or interrupted receive (the main thread writes the eventfd with each message, netlink
-  // wakes the poll) and whenever the millisecond clock moved, not after every busy batch.
+  /** Everything that is not forwarding: messages, link events, the link poll and an FDB aging step. */
+  const housekeeping = (now: number): boolean => {
+    for (let m = receiveMessageOnPort(channel); m !== undefined; m = receiveMessageOnPort(channel)) {
+      if (!handle(m.message as ToWorker, now)) return false;
+    }
+    if (monitor.service().length > 0 || ((now - lastLinkPoll) >>> 0) >= LINK_POLL_MS) {
+      if (((now - lastLinkPoll) >>> 0) >= LINK_POLL_MS) { monitor.check(); lastLinkPoll = now; }
+      applyActive();
+    }
+    if (((now - lastSweep) >>> 0) >= FDB_AGE_STEP_MS) {
+      core.fdbAgeStep(now, FDB_AGE_PARTS);
+      lastSweep = now;
+    }
+    return true;
+  };
+  // Housekeeping is kept off the path of frames that are on their way: it runs when nothing waits on the rings
+  // (the thread is about to sleep or spin), at most once per millisecond, and while frames keep coming, once per
+  // millisecond tick after the first one (never in the batches right after a wake-up: a ping's reply is on the
+  // XSK ring when the kick's sendto returns, and is forwarded before it). Messages and netlink wake a blocking
+  // receive (it returns 0: housekeeping at once), so a message waits at most one millisecond while frames flow.
   let now = lastSweep;
   let lastHousekeeping = now - 1;
-  let n = 0;
+  let wokeAt = now;
+  let waited = true;
   for (;;) {
-    if (n === 0 || now !== lastHousekeeping) {
-      lastHousekeeping = now;
-      for (let m = receiveMessageOnPort(channel); m !== undefined; m = receiveMessageOnPort(channel)) {
-        if (!handle(m.message as ToWorker, now)) return;
-      }
-      if (monitor.service().length > 0 || ((now - lastLinkPoll) >>> 0) >= LINK_POLL_MS) {
-        if (((now - lastLinkPoll) >>> 0) >= LINK_POLL_MS) { monitor.check(); lastLinkPoll = now; }
-        applyActive();
-      }
-      if (((now - lastSweep) >>> 0) >= FDB_AGE_STEP_MS) {
-        core.fdbAgeStep(now, FDB_AGE_PARTS);
-        lastSweep = now;
-      }
-    }
-    n = addon.receive(params.maxBatch, IDLE_POLL_MS);
+    const n = addon.receive(params.maxBatch, IDLE_POLL_MS);
     now = addon.nowMs();
+    if (waited) wokeAt = now;
     if (n > 0) {
       core.process(n, now);
       addon.transmit();
       forwardPunts();
+    }
+    waited = n === 0 || !addon.rxPending();
+    if (waited ? n === 0 || now !== lastHousekeeping : now !== lastHousekeeping && now !== wokeAt) {
+      lastHousekeeping = now;
+      if (!housekeeping(now)) return;
     }
   }
 }

@@ -207,6 +207,11 @@ export interface PacketAddon {
    * timeoutMs: 0 = don't block, -1 = block until traffic or wake. Returns n (0 on timeout or wake).
    */
   receive(maxFrames: number, timeoutMs: number): number;
+  /**
+   * Frames are waiting: on an XSK RX ring, or on a port whose last read returned frames (so the next receive()
+   * reads without waiting). Memory reads only, no syscall: the data-plane loop asks it to put off housekeeping.
+   */
+  rxPending(): boolean;
   /** One sendmmsg per port with a non-zero TX count. Reads (does not reset) the TX counts. Returns frames sent. */
   transmit(): number;
   /** Send one control-plane frame (no offload) on a port index or every port in a bigint mask. Returns ports sent on. */
