@@ -114,12 +114,12 @@ const GROUPS = new Uint16Array(8);
 /**
  * Parse IPv6 text into `out` (16 bytes); false when it is not an address (`out` is then unspecified). Hex groups are
  * scanned by character code without allocating: the MLD engine parses each report's source and group to police and
- * classify them, and the split-and-regex parser was the largest cost of absorbing an MLD report (issue 12, item 5).
- * Text with an embedded IPv4 tail ("::ffff:192.0.2.1") takes the general path.
+ * classify them, and a split-and-regex parser was the largest cost of absorbing an MLD report (issue 12, item 5).
+ * An embedded IPv4 tail ("::ffff:192.0.2.1") is allowed as the last 32 bits only (RFC 4291 §2.2, form 3).
  */
 export function parseIpv6Into(s: string, out: Uint8Array): boolean {
   const n = s.length;
-  if (s.indexOf('.') >= 0) return parseIpv6General(s, out);
+  const hasDot = s.indexOf('.') >= 0;
   let pos = 0;
   let count = 0;
   /** Index in GROUPS where "::" stands, or −1. */
@@ -129,6 +129,13 @@ export function parseIpv6Into(s: string, out: Uint8Array): boolean {
     pos = 2;
   }
   while (pos < n) {
+    if (hasDot && s.indexOf(':', pos) < 0) {                       // the last token: a dotted IPv4 tail
+      const v4 = ipv4ToU32(s.slice(pos));
+      if (v4 === null || count > 6) return false;
+      GROUPS[count++] = v4 >>> 16;
+      GROUPS[count++] = v4 & 0xffff;
+      break;
+    }
     let v = 0;
     let digits = 0;
     for (; pos < n && digits < 5; pos++, digits++) {
@@ -164,46 +171,6 @@ function hexValue(c: number): number {
   if (c >= 97 && c <= 102) return c - 87;  // a-f
   if (c >= 65 && c <= 70) return c - 55;   // A-F
   return -1;
-}
-
-/** The general parser (any text, embedded IPv4 tail included). */
-function parseIpv6General(s: string, out: Uint8Array): boolean {
-  const halves = s.split('::');
-  if (halves.length > 2) return false;
-  const parseGroups = (part: string): number[] | null => {
-    if (part === '') return [];
-    const groups: number[] = [];
-    const items = part.split(':');
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i]!;
-      if (i === items.length - 1 && item.includes('.')) {
-        const v4 = ipv4ToU32(item);
-        if (v4 === null) return null;
-        groups.push(v4 >>> 16, v4 & 0xffff);
-      } else {
-        if (!/^[0-9a-fA-F]{1,4}$/.test(item)) return null;
-        groups.push(parseInt(item, 16));
-      }
-    }
-    return groups;
-  };
-  const head = parseGroups(halves[0]!);
-  const tail = halves.length === 2 ? parseGroups(halves[1]!) : [];
-  if (head === null || tail === null) return false;
-  const groups: number[] = [];
-  if (halves.length === 2) {
-    const fill = 8 - head.length - tail.length;
-    if (fill < 1) return false;
-    groups.push(...head, ...new Array<number>(fill).fill(0), ...tail);
-  } else {
-    if (head.length !== 8) return false;
-    groups.push(...head);
-  }
-  for (let i = 0; i < 8; i++) {
-    out[2 * i] = groups[i]! >>> 8;
-    out[2 * i + 1] = groups[i]! & 255;
-  }
-  return true;
 }
 
 export function writeIpv6(b: Uint8Array, off: number, s: string): void {
