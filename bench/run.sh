@@ -31,6 +31,8 @@ build_forwarder() { # NAME [EXTRA_SOURCE...]: bench/bin/NAME from bench/NAME.c a
 }
 build_forwarder cforward
 build_forwarder cxdpforward native/src/xdp_prog.h
+# The paced load of scenario (e) (bench/pace.c: trafgen --rate sends in bursts).
+if [ ! -x bench/bin/pace ] || [ bench/pace.c -nt bench/bin/pace ]; then gcc -O2 -Wall -o bench/bin/pace bench/pace.c; fi
 
 if [ ! -f dist/daemon/run.js ]; then
   echo "bench: dist/daemon/run.js is missing; igmpswitch will be skipped (npm run build first)" >&2
