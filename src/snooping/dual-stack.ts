@@ -128,7 +128,13 @@ export class DualStackSnooping {
   // ---- views ----------------------------------------------------------------------------------------------------
 
   groups(): GroupView[] {
-    return [...this.igmp.groups(), ...this.mld.groups()];
+    return [...this.groupViews()];
+  }
+
+  /** The views of both families one at a time, IPv4 first (for a large table: see views.ts). */
+  *groupViews(): Generator<GroupView> {
+    yield* this.igmp.groupViews();
+    yield* this.mld.groupViews();
   }
 
   /** Router ports of both families, one view per port. */
