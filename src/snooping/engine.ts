@@ -49,19 +49,20 @@ import { MdbBudget, MdbMirror } from './forwarding.js';
 import { dropAllMembership, dropPort } from './lifecycle.js';
 import { MAX_SOURCES_PER_PORT_GROUP } from './limits.js';
 import type {
-  GroupView, EngineQuerierView, RestoreOptions, RouterView, SnoopingEngineOptions, SnoopingSnapshot, EngineStatsView,
+  GroupView, EngineQuerierView, LazySnoopingSnapshot, RestoreOptions, RouterView, SnoopingEngineOptions, SnoopingSnapshot,
+  EngineStatsView,
 } from './public-types.js';
 import { Querier } from './querier.js';
 import { configureRouters } from './router-sync.js';
 import { RouterPorts } from './routers.js';
-import { restoreSnapshot, takeSnapshot } from './snapshot.js';
+import { restoreSnapshot, takeSnapshot, takeSnapshotLazily } from './snapshot.js';
 import { loadStatics } from './statics.js';
 import { enter, leave, runTimers } from './step.js';
 import { groupsView, groupViews, querierView, routersView, statsView } from './views.js';
 
 export type {
   GroupView, LeaveReason, PortGroupView, EngineQuerierView, RestoreOptions, RouterView, SnoopingEngineOptions, SnoopingEvent,
-  SnoopingSnapshot, EngineStatsView,
+  SnoopingSnapshot, LazySnoopingSnapshot, SnapshotGroup, EngineStatsView,
 } from './public-types.js';
 
 export class SnoopingEngine {
@@ -175,6 +176,11 @@ export class SnoopingEngine {
   /** The membership state as plain JSON (times relative to the last `now` seen). */
   snapshot(): SnoopingSnapshot {
     return takeSnapshot(this.e);
+  }
+
+  /** The same with the port-groups made as they are written (the daemon's state file). */
+  snapshotLazily(): LazySnoopingSnapshot {
+    return takeSnapshotLazily(this.e);
   }
 
   // ---- views -------------------------------------------------------------------------------
