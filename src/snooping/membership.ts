@@ -19,6 +19,7 @@
 // the engine's business (querier.ts, hosts.ts).
 
 import { RecordType } from '../wire/igmp.js';
+import type { Installed } from './forwarding.js';
 import type { HostTable } from './hosts.js';
 import { SmallMap } from './small-map.js';
 import { type DeadlineQueue, type Timer, TimerBase, TimerKind } from './timers.js';
@@ -175,6 +176,8 @@ export class PortGroup extends TimerBase<typeof TimerKind.Group> {
  * field holding one) and keeps only its key: two fewer objects per group (issue 12, item 5).
  */
 export class GroupState extends SmallMap<number, PortGroup> {
+  /** The MDB entries installed for this (VLAN, G) (forwarding.ts, MdbMirror: kept here, not in a table of its own). */
+  installed: Installed | undefined = undefined;
   constructor(readonly vlan: number, readonly key: string) {
     super();
   }
@@ -184,14 +187,19 @@ export class GroupState extends SmallMap<number, PortGroup> {
     return this;
   }
 
-  /** The group address (the part of the key after the VLAN). */
+  /** The group address (the part of the key after the VLAN; in VLAN 0 the key itself). */
   get address(): string {
-    return this.key.slice(this.key.indexOf('/') + 1);
+    return this.vlan === 0 ? this.key : this.key.slice(this.key.indexOf('/') + 1);
   }
 }
 
+/**
+ * The key of (VLAN, group) in the engine's tables: "VLAN/group", and in VLAN 0 (untagged, the usual case) the group
+ * address alone, so that the key is the address string the group already has (no second string per group, and no
+ * slice to read the address back: issue 12, item 5). Addresses never contain '/'.
+ */
 export function groupKey(vlan: number, group: string): string {
-  return `${vlan}/${group}`;
+  return vlan === 0 ? group : `${vlan}/${group}`;
 }
 
 /** What applying a record needs from the engine. */

@@ -12,11 +12,15 @@ import type { GroupView, PortGroupView, EngineQuerierView, RouterView, EngineSta
  * when its turn comes.
  */
 export function* groupViews(e: EngineCore): Generator<GroupView> {
-  const order: Array<[number, string, string]> = [];
-  for (const key of e.groups.keys()) order.push([...splitKey(key), key]);
-  for (const key of e.statics.keys()) if (!e.groups.has(key)) order.push([...splitKey(key), key]);
-  order.sort((a, b) => a[0] - b[0] || e.family.compare(a[1], b[1]));
-  for (const [vlan, group, key] of order) yield groupView(e, vlan, group, key);
+  // Parallel arrays and an index sort: no object per group (in VLAN 0 the key is the address: no string either).
+  const keys: string[] = [];
+  for (const key of e.groups.keys()) keys.push(key);
+  for (const key of e.statics.keys()) if (!e.groups.has(key)) keys.push(key);
+  const vlans = new Uint16Array(keys.length);
+  const addresses: string[] = new Array<string>(keys.length);
+  for (let i = 0; i < keys.length; i++) [vlans[i], addresses[i]] = splitKey(keys[i]!);
+  const order = Uint32Array.from(keys.keys()).sort((a, b) => vlans[a]! - vlans[b]! || e.family.compare(addresses[a]!, addresses[b]!));
+  for (const i of order) yield groupView(e, vlans[i]!, addresses[i]!, keys[i]!);
 }
 
 export function groupsView(e: EngineCore): GroupView[] {

@@ -97,7 +97,10 @@ describe('requests', () => {
 });
 
 describe('results written as they are made', () => {
-  const row = (i: number) => ({ ...FIXTURE.groups[0]!, group: `239.1.${(i >> 8) & 255}.${i & 255}`, timerMs: i, big: BigInt(i) });
+  const row = (i: number) => ({
+    ...FIXTURE.groups[0]!, group: `239.1.${(i >> 8) & 255}.${i & 255}`, timerMs: i, big: BigInt(i),
+    port: i % 1000 === 0 ? `pört "ß" \u{1f600} ${'x'.repeat(i % 3000 === 0 ? 70_000 : 1)}` : 'p1', // multi-byte; some rows longer than a piece
+  });
   const expected = (n: number) => Array.from({ length: n }, (_, i) => ({ ...row(i), big: String(i) }));
 
   it('writes an iterable that is not an array as the same one-line array, other replies after it, never inside', async () => {
