@@ -128,8 +128,8 @@ function onRecord(e: EngineCore, rec: GroupRecord, host: string, pc: PortSnoopin
 function apply(e: EngineCore, pg: PortGroup, pc: PortSnoopingConfig, host: string, t: Translated): void {
   // Every port tracks its reporting hosts (show groups HOSTS); only fast-leave ports act on them (leave early).
   // A table created over existing members has not heard them yet (hosts.ts): incomplete for a GMI.
-  pg.hosts ??= new HostTable(pg.empty ? -Infinity : e.now + e.timers(pg.group.vlan).gmiMs);
-  if (!pg.hosts.apply(host, t.recordType, t.sources, e.now) && pc.fastLeave) e.reject('host-limit');
+  const completeAt = pg.tracksHosts || pg.empty ? -Infinity : e.now + e.timers(pg.group.vlan).gmiMs;
+  if (!pg.trackHost(host, t.recordType, t.sources, e.now, completeAt) && pc.fastLeave) e.reject('host-limit');
   e.setCtx(pg);
   applyRecord(e.mctx, pg, t.recordType, t.sources);
   runDeferred(e);

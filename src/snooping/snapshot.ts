@@ -45,6 +45,7 @@ export function restoreSnapshot(e: EngineCore, snapshot: SnoopingSnapshot, opts:
       for (const [host, mode, sources, age] of s.hosts.slice(0, MAX_HOSTS_PER_PORT_GROUP)) {
         pg.hosts.restore(host, mode === 'exclude' ? 'exclude' : 'include', sources, e.now - Math.max(0, age));
       }
+      pg.compactHosts();
     }
     if (pg.empty) deletePortGroup(e, pg, null);
   }
@@ -79,8 +80,8 @@ function* snapshotGroups(e: EngineCore, now: number): Generator<SnapshotGroup> {
         v1HostMs: pg.v1Host?.remaining(now) ?? 0,
         v2HostMs: pg.v2Host?.remaining(now) ?? 0,
         sources: [...pg.sources.values()].map((s) => [s.address, s.timer.remaining(now)] as [string, number]),
-        hosts: pg.hosts ? pg.hosts.states().map(([ip, h]) => [ip, h.mode, [...h.sources], now - h.lastSeen] as [string, FilterMode, string[], number]) : [],
-        ...(pg.hosts && !pg.hosts.complete(now) ? { hostsIncompleteMs: pg.hosts.completeAt - now } : {}),
+        hosts: pg.hostStates().map(([ip, h]) => [ip, h.mode, [...h.sources], now - h.lastSeen] as [string, FilterMode, string[], number]),
+        ...(now < pg.hostsCompleteAt ? { hostsIncompleteMs: pg.hostsCompleteAt - now } : {}),
       };
     }
   }

@@ -39,7 +39,7 @@ function groupView(e: EngineCore, vlan: number, group: string, key: string): Gro
     groupTimerMs: pg.mode === 'exclude' ? pg.groupTimer.remaining(now) : 0,
     sources: [...pg.sources.values()].map((s) => ({ address: s.address, timerMs: s.timer.remaining(now), forwarding: s.timer.running }))
       .sort((a, b) => e.family.compare(a.address, b.address)),
-    hosts: pg.hosts ? pg.hosts.heard(now, e.timers(pg.group.vlan).gmiMs) : [],
+    hosts: pg.heardHosts(now, e.timers(pg.group.vlan).gmiMs),
   }));
   const stat: GroupView['static'] = [];
   for (const s of e.config.staticGroups) {
