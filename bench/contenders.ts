@@ -72,6 +72,16 @@ function igmpswitchContender(name: string, busyPollUs: number, rxRing: boolean, 
       pid: sw.pid,
       info: `node ${process.version}`,
       stop: async () => {
+        // IGMPSWITCH_BENCH_STATS=1: the switch's I/O losses and data-plane thread figures, printed before it stops.
+        if (process.env['IGMPSWITCH_BENCH_STATS']) {
+          try {
+            const st = (await sw.request('stats')) as { ports: { name: string; counters: Record<string, unknown> }[]; dataplane?: unknown };
+            const io = st.ports.map((p) => `${p.name} ${JSON.stringify(Object.fromEntries(Object.entries(p.counters).filter(([k]) => k.startsWith('io_'))))}`);
+            console.log(`[bench-stats] ${name}: ${JSON.stringify(st.dataplane ?? null)}\n  ${io.join('\n  ')}`);
+          } catch (err) {
+            console.log(`[bench-stats] ${name}: ${(err as Error).message}`);
+          }
+        }
         await lab.setSwitch('none');
       },
     };

@@ -14,7 +14,7 @@
  *   getOffloads(ifname)                    setOffloads(ifname, {gro, lro, ...})   features / setFeatures
  *   watchLinks(on)  linksPending()  linkEvents()                                    nowMs()  pinThread(cpu)
  *   receiveTuning(opts?)  rxStats()        yieldOtherThreads(nice)                 tryLock(fd) -> bool
- *   parentDeathSignal(signo)
+ *   parentDeathSignal(signo)               rxPending() -> bool  takeWake() -> bool
  */
 #define _GNU_SOURCE
 #include "napi-util.h"
@@ -214,7 +214,16 @@ static napi_value js_receive(napi_env env, napi_callback_info info) {
   addon *a = get_addon(env);
   if (!memory_ok(env, a, "receive")) return NULL;
   igs_err e;
+  igs_rx_stats *st = &a->ctx.rx;
+  uint64_t t = igs_mono_ns();
+  if (st->last_exit_ns) {
+    uint64_t away = t - st->last_exit_ns;
+    if (away > st->away_max_ns) st->away_max_ns = away;
+    if (away > 1000000u) st->away_over_1ms++;
+    if (away > 4000000u) st->away_over_4ms++;
+  }
   int n = igs_receive_all(&a->ctx, max, timeout, &e);
+  st->last_exit_ns = igs_mono_ns();
   if (n < 0) return throw_igs(env, &e);
   return js_u32(env, (uint32_t)n);
 }
@@ -223,6 +232,17 @@ static napi_value js_receive(napi_env env, napi_callback_info info) {
 static napi_value js_rx_pending(napi_env env, napi_callback_info info) {
   (void)info;
   return js_bool(env, igs_rx_pending(&get_addon(env)->ctx) != 0);
+}
+
+/* takeWake() -> boolean: a wake-up (eventfd) was consumed by receive() since the last call; clears it. A receive()
+ * that finds frames and the wake together returns the frames, so the caller asks this before it puts off the
+ * handling of its messages (otherwise they would wait for the next wake-up or the idle poll's timeout). */
+static napi_value js_take_wake(napi_env env, napi_callback_info info) {
+  (void)info;
+  igs_ctx *c = &get_addon(env)->ctx;
+  int seen = c->wake_seen;
+  c->wake_seen = 0;
+  return js_bool(env, seen != 0);
 }
 
 /* receiveTuning({busyPollUs}) -> {busyPollUs}: how long receive() keeps polling without blocking after the last
@@ -255,6 +275,11 @@ static napi_value js_rx_stats(napi_env env, napi_callback_info info) {
   set_num(env, out, "blockingPolls", (double)a->ctx.rx.blocking_polls);
   set_num(env, out, "drains", (double)a->ctx.rx.drains);
   set_num(env, out, "spins", (double)a->ctx.rx.spins);
+  set_num(env, out, "awayMaxMs", (double)a->ctx.rx.away_max_ns / 1e6);
+  set_num(env, out, "awayOver1ms", (double)a->ctx.rx.away_over_1ms);
+  set_num(env, out, "awayOver4ms", (double)a->ctx.rx.away_over_4ms);
+  set_num(env, out, "fillLow", (double)a->ctx.rx.fill_low);
+  if (a->ctx.pool) set_num(env, out, "freeChunksMin", (double)a->ctx.rx.free_min);
   return out;
 }
 
@@ -700,6 +725,7 @@ NAPI_MODULE_INIT() {
       BINDING("closePort", js_close_port),
       BINDING("receive", js_receive),
       BINDING("rxPending", js_rx_pending),
+      BINDING("takeWake", js_take_wake),
       BINDING("transmit", js_transmit),
       BINDING("inject", js_inject),
       BINDING("wakeFd", js_wake_fd),

@@ -114,6 +114,16 @@ typedef struct igs_rx_stats {
   uint64_t blocking_polls; /* poll() with a timeout: the thread may have slept */
   uint64_t drains;         /* receive() calls that read hot ports without polling first */
   uint64_t spins;          /* non-blocking polls of the busy-poll phase */
+  /* Time the thread spent outside receive() (processing, transmit, housekeeping, or not scheduled): while it is
+   * away, nobody returns buffers to the kernel (AF_XDP fill rings) or empties socket buffers. */
+  uint64_t away_max_ns;    /* longest */
+  uint64_t away_over_1ms;  /* how many times longer than 1 ms */
+  uint64_t away_over_4ms;  /* … than 4 ms */
+  uint64_t last_exit_ns;   /* when receive() last returned (0: never) */
+  /* AF_XDP buffers: refills that found a port's fill ring below an eighth of its target (the kernel nearly ran
+   * out), and the fewest free chunks left after a refill. */
+  uint64_t fill_low;
+  uint32_t free_min;
 } igs_rx_stats;
 
 typedef struct igs_ctx {
@@ -134,6 +144,7 @@ typedef struct igs_ctx {
   igs_umem_pool *pool; /* AF_XDP chunks of the UMEM region (xdp.c), NULL when the layout has none */
   uint32_t drain_streak; /* drained batches since cold ports were last polled */
   int woken;             /* the last poll read the eventfd or saw netlink: return to the caller */
+  int wake_seen;         /* the eventfd was read since the caller last asked (takeWake): its messages wait */
   uint64_t busy_poll_ns; /* most a receive() spins after the last frame (0 = block at once): igs_note_rx */
   uint64_t last_rx_ns;   /* CLOCK_MONOTONIC of the last batch with frames, 0 = do not spin (not dense, or spent) */
   uint64_t spin_ns;      /* this time's spin budget after last_rx_ns (igs_note_rx) */

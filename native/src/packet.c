@@ -656,6 +656,7 @@ static int poll_ports(igs_ctx *c, int timeout_ms, int *ready, igs_err *e) {
     ssize_t rr = read(c->efd, &v, sizeof v); /* nonblocking eventfd: resets the counter */
     (void)rr;
     c->woken = 1;
+    c->wake_seen = 1; /* sticky: a receive() that also found frames returns them, and the wake must not be lost */
   }
   if (nl_slot >= 0 && (pfd[nl_slot].revents & (POLLIN | POLLERR))) {
     c->nl_pending = 1;

@@ -116,6 +116,7 @@ int igs_xsk_pool_attach(igs_ctx *c, igs_err *e) {
   if (!pl->free_stack || !pl->refs || !pl->owner || !pl->held) goto oom;
   for (uint32_t i = 0; i < pl->chunks; i++) pl->free_stack[i] = pl->chunks - 1 - i;
   pl->free_n = pl->chunks;
+  c->rx.free_min = pl->chunks;
   return 0;
 oom:
   igs_xsk_pool_free(c);
@@ -143,7 +144,12 @@ static void refill(igs_ctx *c, int pi, igs_xsk *x, uint32_t target) {
   igs_umem_pool *pl = c->pool;
   uint32_t prod = *x->r.fill.producer;
   uint32_t queued = prod - ld_acq(x->r.fill.consumer);
-  if (queued >= target || pl->free_n == 0) return;
+  if (queued >= target) return;
+  if (queued < target / 8) c->rx.fill_low++;
+  if (pl->free_n == 0) {
+    c->rx.free_min = 0;
+    return;
+  }
   uint32_t add = target - queued;
   if (add > pl->free_n) add = pl->free_n;
   uint64_t *ring = x->r.fill.desc;
@@ -154,6 +160,7 @@ static void refill(igs_ctx *c, int pi, igs_xsk *x, uint32_t target) {
     ring[(prod + k) & x->r.fill.mask] = (uint64_t)chunk << pl->shift;
   }
   st_rel(x->r.fill.producer, prod + add);
+  if (pl->free_n < c->rx.free_min) c->rx.free_min = pl->free_n;
   /* Zero-copy drivers may sleep until told the fill ring has buffers again; copy mode never asks. */
   if (x->zero_copy && (ld_acq(x->r.fill.flags) & XDP_RING_NEED_WAKEUP)) (void)recvfrom(x->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
 }

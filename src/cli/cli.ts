@@ -129,6 +129,9 @@ What:
              Messages: control messages received, by kind (igmp_v3_report, igmp_v2_leave, ...)
              Engine:  rx_<message>, tx_<query kind> (queries sent), reject_<reason>, groups, memberships,
                       mdb_entries, router_ports
+             Data-plane thread: away_max_ms (longest time away from receiving: nobody hands the kernel
+                      buffers meanwhile), away_over_1ms, away_over_4ms, fill_low (AF_XDP fill ring found
+                      nearly empty), free_chunks_min (fewest free AF_XDP buffers)
            A counter that is 0 is left out.
 
 Options:

@@ -134,6 +134,7 @@ export function renderStats(s: StatsView): string {
   parts.push(counterSection('Dropped as bad', s.drops));
   parts.push(counterSection('Messages', s.messages));
   parts.push(counterSection('Engine', s.engine));
+  if (s.dataplane) parts.push(counterSection('Data-plane thread', s.dataplane));
   return parts.join('\n');
 }
 

@@ -3,7 +3,7 @@
 
 import { splitDrops, type CounterSnapshot } from '../dataplane/core.js';
 import type { FdbEntry, TraceDecision } from '../dataplane/core.js';
-import type { PortStats } from '../io/packet-addon.js';
+import type { PortStats, RxStats } from '../io/packet-addon.js';
 import { count, type CapturedFrame, type FdbRow, type GroupRow, type ManagementApi, type MldQuerierView, type PortRow, type QuerierView,
   type ReloadResult, type RouterRow, type StatsView, type TraceParams, type TraceResult } from '../mgmt/api.js';
 import type { Count, IgmpMessageCount, IgmpMessageType, MetricsSnapshot, MldMessageCount, MldMessageType, QuerierMetrics } from '../mgmt/metrics.js';
@@ -18,6 +18,7 @@ import { monotonicMs, type Switch } from './switch.js';
 export interface DataplaneCounters {
   core: CounterSnapshot;
   io: Record<number, PortStats>;
+  rx: RxStats;
 }
 
 export class SwitchManagement implements ManagementApi {
@@ -151,7 +152,13 @@ export class SwitchManagement implements ManagementApi {
     for (const [k, v] of Object.entries(totals.filtered)) filtered[k] = count(v);
     const messages: Record<string, ReturnType<typeof count>> = {};
     for (const [k, v] of Object.entries(c.core.messages)) messages[k] = count(v);
-    return { ports, drops, filtered, messages, engine };
+    const rx = c.rx;
+    const dataplane: NonNullable<StatsView['dataplane']> = {
+      away_max_ms: Math.round(rx.awayMaxMs * 1000) / 1000, away_over_1ms: count(rx.awayOver1ms),
+      away_over_4ms: count(rx.awayOver4ms), fill_low: count(rx.fillLow),
+      ...(rx.freeChunksMin !== undefined ? { free_chunks_min: rx.freeChunksMin } : {}),
+    };
+    return { ports, drops, filtered, messages, engine, dataplane };
   }
 
   async trace(params: TraceParams): Promise<TraceResult> {

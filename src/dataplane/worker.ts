@@ -127,7 +127,7 @@ function handle(msg: ToWorker, nowMs: number): boolean {
       break;
     case 'request': {
       let result: unknown;
-      if (msg.what === 'counters') result = { core: core.counters(), io: ioStats() };
+      if (msg.what === 'counters') result = { core: core.counters(), io: ioStats(), rx: addon.rxStats() };
       else if (msg.what === 'fdb') result = core.fdbEntries(nowMs);
       else result = core.mdbEntries();
       send({ type: 'reply', id: msg.id, result });
@@ -172,6 +172,7 @@ function run(): void {
   let lastLinkPoll = lastSweep;
   /** Everything that is not forwarding: messages, link events, the link poll and an FDB aging step. */
   const housekeeping = (now: number): boolean => {
+    addon.takeWake(); // what the wake-up announced is read now
     for (let m = receiveMessageOnPort(channel); m !== undefined; m = receiveMessageOnPort(channel)) {
       if (!handle(m.message as ToWorker, now)) return false;
     }
@@ -204,7 +205,9 @@ function run(): void {
       forwardPunts();
     }
     waited = n === 0 || !addon.rxPending();
-    if (waited ? n === 0 || now !== lastHousekeeping : now !== lastHousekeeping && now !== wokeAt) {
+    // A wake-up that came with frames is not lost: receive() returned the frames, takeWake() says messages wait
+    // (without it they waited for the next wake-up or the idle poll's 100 ms, e.g. a table command under traffic).
+    if (waited ? n === 0 || now !== lastHousekeeping || addon.takeWake() : now !== lastHousekeeping && now !== wokeAt) {
       lastHousekeeping = now;
       if (!housekeeping(now)) return;
     }

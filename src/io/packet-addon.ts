@@ -99,6 +99,17 @@ export interface RxStats {
   drains: number;
   /** Non-blocking polls of the busy-poll phase. */
   spins: number;
+  /**
+   * Time the data-plane thread spent outside receive() — processing, transmitting, housekeeping, or not scheduled —
+   * during which nobody gives the kernel buffers back: the longest (ms), and how often it was over 1 and 4 ms.
+   */
+  awayMaxMs: number;
+  awayOver1ms: number;
+  awayOver4ms: number;
+  /** AF_XDP: refills that found a port's fill ring below an eighth of its target (the kernel nearly ran out). */
+  fillLow: number;
+  /** AF_XDP: the fewest free UMEM chunks left after a refill (absent without AF_XDP). */
+  freeChunksMin?: number;
 }
 
 export interface LinkState {
@@ -212,6 +223,11 @@ export interface PacketAddon {
    * reads without waiting). Memory reads only, no syscall: the data-plane loop asks it to put off housekeeping.
    */
   rxPending(): boolean;
+  /**
+   * receive() consumed a wake-up (the eventfd) since the last call; clears it. A receive() that finds frames and
+   * the wake-up together returns the frames, so this says that messages are waiting all the same.
+   */
+  takeWake(): boolean;
   /** One sendmmsg per port with a non-zero TX count. Reads (does not reset) the TX counts. Returns frames sent. */
   transmit(): number;
   /** Send one control-plane frame (no offload) on a port index or every port in a bigint mask. Returns ports sent on. */

@@ -133,6 +133,12 @@ export interface StatsView {
   messages: Record<string, Count>;
   /** Snooping engine counters (groups created/expired, queries sent, …). */
   engine: Record<string, Count>;
+  /**
+   * The data-plane thread: the longest time it spent away from receive() (processing, transmitting, housekeeping or
+   * not scheduled: nobody returns buffers to the kernel meanwhile) and how often that was over 1 and 4 ms; on AF_XDP,
+   * refills that found a fill ring nearly empty and the fewest free UMEM chunks seen. Over the switch's lifetime.
+   */
+  dataplane?: { away_max_ms: number; away_over_1ms: Count; away_over_4ms: Count; fill_low: Count; free_chunks_min?: number };
 }
 
 // ----------------------------------------------------------------------------------------------------------------

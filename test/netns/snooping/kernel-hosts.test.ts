@@ -368,8 +368,11 @@ describe.skipIf(skip !== null)(`igmpswitch with Linux IGMP hosts${skip ? ` (skip
     expect(sent.length).toBe(4);
     const tFirst = sent[0]!.t;
     const tLast = sent[3]!.t;
-    // The hosts hear the other querier's queries (flooded).
-    expect(await watch.count({ since: m, out: false, proto: 2, info: 0x11, src: other.addr })).toBe(4);
+    // The hosts hear the other querier's queries (flooded). The last one was sent just now: wait for it to arrive.
+    const heard = () => watch.count({ since: m, out: false, proto: 2, info: 0x11, src: other.addr });
+    await waitUntil('v3 to hear all 4 queries of the other querier', async () => (await heard()) >= 4 || undefined, 1_000, 20,
+      async () => `heard ${await heard()}`);
+    expect(await heard()).toBe(4);
     const resumed = await waitUntil('the switch to query again', async () =>
       (await watch.select({ since: m, out: false, proto: 2, info: 0x11, src: QUERIER, after: tLast }))[0], OQPI_MS + 4_000, 50);
     const silentQueries = await watch.select({ since: m, out: false, proto: 2, info: 0x11, src: QUERIER, after: tFirst + 50, before: resumed.t });
