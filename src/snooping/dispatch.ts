@@ -9,7 +9,6 @@ import type { PortSnoopingConfig } from './config.js';
 import type { EngineCore } from './core.js';
 import type { SnoopQuery } from './family.js';
 import { runDeferred } from './fast-leave.js';
-import { HostTable } from './hosts.js';
 import { alive, createPortGroup, deletePortGroup, findPortGroup, logCompat } from './lifecycle.js';
 import { applyRecord, createsState, groupKey, lowerGroupTimer, lowerSourceTimers, type PortGroup } from './membership.js';
 import { learnRouter, withdrawRouter } from './router-sync.js';
