@@ -11,7 +11,9 @@
 //                                to 16 MB under allocation: more, shorter scavenges; the engine's state is long-lived
 //                                and a report's garbage dies young either way.
 // Both are read by V8 while it runs (at each limit computation and young-generation resize), so the daemon sets them
-// itself at start: users get them without node flags (node's own flags, such as --max-semi-space-size, are read only
+// itself at start, and once more when the data-plane worker is online: node applies its V8 options anew when a worker
+// thread starts, which undoes flags set before (measured: the young generation grew to 2 × 16 MB again). Users get them
+// without node flags (node's own flags, such as --max-semi-space-size, are read only
 // at process start and would need a wrapper). Measured effect and cost: src/snooping/README.md, "Memory".
 
 import { setFlagsFromString } from 'node:v8';

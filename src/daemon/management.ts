@@ -12,6 +12,7 @@ import type { RxCounter } from '../snooping/stats.js';
 import { buildUdpFrame } from '../wire/control-frame.js';
 import { canonicalIPv6, isMulticastIPv4, isMulticastIPv6, isUnicastIPv4, isUnicastIPv6 } from '../wire/address.js';
 import { familyOf, IPV6 } from '../snooping/family.js';
+import type { GroupView } from '../snooping/public-types.js';
 import { monotonicMs, type Switch } from './switch.js';
 
 export interface DataplaneCounters {
@@ -34,32 +35,18 @@ export class SwitchManagement implements ManagementApi {
     return this.sw.dataplane.counters<DataplaneCounters>();
   }
 
-  async groups(): Promise<GroupRow[]> {
-    const rows: GroupRow[] = [];
-    for (const g of this.engine().groups()) {
-      for (const p of g.ports) {
-        rows.push({
-          vlan: g.vlan, group: g.group, port: p.portName, mode: p.mode, version: versionOf(g.group, p.compat),
-          timerMs: p.mode === 'exclude' ? Math.round(p.groupTimerMs) : null,
-          sources: p.sources.map((s) => ({ address: s.address, timerMs: s.forwarding ? Math.round(s.timerMs) : null, blocked: !s.forwarding })),
-          hosts: p.hosts, static: false,
-        });
-      }
-      for (const s of g.static) {
-        rows.push({
-          vlan: g.vlan, group: g.group, port: s.portName, mode: s.source ? 'include' : 'exclude', version: versionOf(g.group, 3),
-          timerMs: null, sources: s.source ? [{ address: s.source, timerMs: null, blocked: false }] : [], hosts: [], static: true,
-        });
-      }
-    }
-    return rows;
+  /**
+   * show groups: the rows one group at a time (the control socket writes them as they come, so that 200 k groups
+   * are never held as rows and one JSON string at once: issue 12, item 5).
+   */
+  async groups(): Promise<Iterable<GroupRow>> {
+    return groupRows(this.engine().groupViews());
   }
 
   async ports(): Promise<PortRow[]> {
     const c = await this.counters();
     const routers = new Set(this.engine().routers().map((r) => r.port));
-    const groupsPerPort = new Map<number, number>();
-    for (const g of this.sw.engine.groups()) for (const p of g.ports) groupsPerPort.set(p.port, (groupsPerPort.get(p.port) ?? 0) + 1);
+    const groupsPerPort = this.groupsPerPort();
     return this.sw.config.ports.map((p) => {
       const index = this.sw.portIndex.get(p.name)!;
       const pc = c.core.ports[index]!;
@@ -190,7 +177,8 @@ export class SwitchManagement implements ManagementApi {
     const vlan = params.vlan ?? 0;
     if (!Number.isInteger(vlan) || vlan < 0 || vlan > 4094) throw new Error(`--vlan ${vlan} is not a VLAN id (0-4094)`);
     const e = this.engine();
-    const group = e.groups().find((x) => x.vlan === vlan && x.group === dst);
+    let group: GroupView | undefined;
+    for (const g of e.groupViews()) if (g.vlan === vlan && g.group === dst) { group = g; break; }
     // Without --src the question is "any source": what a source that no source-specific state names gets. The data
     // plane needs some source address in the frame; we take one that no membership of this group lists, and never
     // show it (the answer holds for every such source).
@@ -218,6 +206,13 @@ export class SwitchManagement implements ManagementApi {
       ...(explanation ? { explanation } : {}), ports };
   }
 
+  /** Membership rows per port index (show ports, metrics), counted over the views one at a time. */
+  private groupsPerPort(): Map<number, number> {
+    const out = new Map<number, number>();
+    for (const g of this.sw.engine.groupViews()) for (const p of g.ports) out.set(p.port, (out.get(p.port) ?? 0) + 1);
+    return out;
+  }
+
   reload(): Promise<ReloadResult> {
     return this.reloadConfig();
   }
@@ -231,8 +226,7 @@ export class SwitchManagement implements ManagementApi {
     const c = await this.counters();
     const e = this.engine();
     const routers = new Set(e.routers().map((r) => r.port));
-    const groupsPerPort = new Map<number, number>();
-    for (const g of e.groups()) for (const p of g.ports) groupsPerPort.set(p.port, (groupsPerPort.get(p.port) ?? 0) + 1);
+    const groupsPerPort = this.groupsPerPort();
     const s = e.stats();
     const q = await this.querier();
     const igmp = igmpMessageCounts(c.core.messages, s.tx);
@@ -317,6 +311,26 @@ export function mldMessageCounts(rx: Readonly<Record<string, Count>>, engineRx: 
 function splitDropsForMetrics(drops: Record<string, number>): { drops: Record<string, number>; filtered: Record<string, number> } {
   const { filtered, dropped } = splitDrops(drops);
   return { drops: dropped, filtered };
+}
+
+/** The rows of `show groups` for each group view, in order: one per port, then one per static port. */
+function* groupRows(views: Iterable<GroupView>): Generator<GroupRow> {
+  for (const g of views) {
+    for (const p of g.ports) {
+      yield {
+        vlan: g.vlan, group: g.group, port: p.portName, mode: p.mode, version: versionOf(g.group, p.compat),
+        timerMs: p.mode === 'exclude' ? Math.round(p.groupTimerMs) : null,
+        sources: p.sources.map((s) => ({ address: s.address, timerMs: s.forwarding ? Math.round(s.timerMs) : null, blocked: !s.forwarding })),
+        hosts: p.hosts, static: false,
+      };
+    }
+    for (const s of g.static) {
+      yield {
+        vlan: g.vlan, group: g.group, port: s.portName, mode: s.source ? 'include' : 'exclude', version: versionOf(g.group, 3),
+        timerMs: null, sources: s.source ? [{ address: s.source, timerMs: null, blocked: false }] : [], hosts: [], static: true,
+      };
+    }
+  }
 }
 
 /** The protocol version a group's compatibility mode (the engine's generation) stands for: IGMPv1..3, MLDv1..2. */

@@ -69,6 +69,9 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     refuse(err);
     return;
   }
+  // Again: node applies its V8 options anew when a worker thread starts, which undid the flags set above once the
+  // data-plane worker was online (the young generation then grew to 2 × 16 MB under a report blast; heap.ts).
+  tuneDaemonHeap();
 
   const version = packageVersion();
   let metrics: MetricsServer | null = null;

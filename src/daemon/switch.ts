@@ -234,7 +234,7 @@ export class Switch {
     const body: StateBody = {
       savedAtMs: Date.now(),
       ports: [...this.ports.values()].map((p) => p.name),
-      snooping: this.engine.snapshot(),
+      snooping: this.engine.snapshotLazily(), // port-groups made as they are written (state-file.ts)
     };
     try {
       saveState(path, body);

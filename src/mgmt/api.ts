@@ -204,7 +204,8 @@ export interface CapturedFrame {
  * `trace()` throws for an unknown port name or an address that does not parse.
  */
 export interface ManagementApi {
-  groups(): Promise<GroupRow[]>;
+  /** The rows in order; an iterable that is not an array is taken one row at a time (the control socket streams it). */
+  groups(): Promise<Iterable<GroupRow>>;
   ports(): Promise<PortRow[]>;
   routers(): Promise<RouterRow[]>;
   querier(): Promise<QuerierView>;

@@ -7,7 +7,8 @@
 //   ← {"id": 1, "error": {"code": "internal", "message": "…"}}
 //
 // `id` is a number or string chosen by the client and echoed back; replies to different ids may come in any order.
-// A line that is not a request gets an error with `"id": null`. Streaming (only `subscribeControl`):
+// A line that is not a request gets an error with `"id": null`. A long result array (`groups`) is the same one line,
+// written a piece at a time as the rows are made (no other reply is written inside it). Streaming (only `subscribeControl`):
 //
 //   → {"id": 7, "method": "subscribeControl", "params": {}}
 //   ← {"id": 7, "result": {"streaming": true}}
@@ -48,8 +49,13 @@ export const STREAM_METHODS = ['subscribeControl'] as const;
 export const MAX_LINE_BYTES = 1 << 20;
 
 /** JSON.stringify that writes bigints as decimal strings instead of throwing. */
+export function encodeValue(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+}
+
+/** One reply or event line: encodeValue and the newline. */
 export function encodeLine(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) + '\n';
+  return encodeValue(value) + '\n';
 }
 
 /**

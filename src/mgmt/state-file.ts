@@ -42,18 +42,22 @@ const WRITE_CHUNK_CHARS = 1 << 16;
  * field, so no string of the whole body (tens of MB with 200 k groups, twice: digest and file) is ever built. That
  * string, made every few seconds while reports arrive, was what grew the daemon's heap (src/snooping/README.md,
  * Memory). Only plain objects and arrays are taken apart; anything else (toJSON, Map, …) is one JSON.stringify.
+ * A generator is written as the array of what it yields, made one element at a time (the engine's lazy snapshot:
+ * its 200 k port-group entries are then never all in memory either).
  */
 function writeJson(value: unknown, put: (piece: string) => void, depth = 0): void {
   const plainObject = typeof value === 'object' && value !== null && !Array.isArray(value)
     && (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null)
     && typeof (value as { toJSON?: unknown }).toJSON !== 'function';
-  if (Array.isArray(value) && value.length > 0) {
+  const generator = Object.prototype.toString.call(value) === '[object Generator]';
+  if ((Array.isArray(value) && value.length > 0) || generator) {
     put('[');
-    value.forEach((item, i) => {
-      if (i > 0) put(',');
+    let i = 0;
+    for (const item of value as Iterable<unknown>) {
+      if (i++ > 0) put(',');
       const leaf = JSON.stringify(item) as string | undefined;
       put(leaf === undefined ? 'null' : leaf); // as JSON.stringify does for undefined and functions in arrays
-    });
+    }
     put(']');
   } else if (plainObject && depth < 2) {
     put('{');

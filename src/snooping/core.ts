@@ -140,7 +140,8 @@ export class EngineCore {
   }
 }
 
+/** (VLAN, group) of a groupKey: a key without '/' is a VLAN 0 group. */
 export function splitKey(key: string): [number, string] {
   const i = key.indexOf('/');
-  return [Number(key.slice(0, i)), key.slice(i + 1)];
+  return i < 0 ? [0, key] : [Number(key.slice(0, i)), key.slice(i + 1)];
 }

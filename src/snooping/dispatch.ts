@@ -9,7 +9,6 @@ import type { PortSnoopingConfig } from './config.js';
 import type { EngineCore } from './core.js';
 import type { SnoopQuery } from './family.js';
 import { runDeferred } from './fast-leave.js';
-import { HostTable } from './hosts.js';
 import { alive, createPortGroup, deletePortGroup, findPortGroup, logCompat } from './lifecycle.js';
 import { applyRecord, createsState, groupKey, lowerGroupTimer, lowerSourceTimers, type PortGroup } from './membership.js';
 import { learnRouter, withdrawRouter } from './router-sync.js';
@@ -128,8 +127,8 @@ function onRecord(e: EngineCore, rec: GroupRecord, host: string, pc: PortSnoopin
 function apply(e: EngineCore, pg: PortGroup, pc: PortSnoopingConfig, host: string, t: Translated): void {
   // Every port tracks its reporting hosts (show groups HOSTS); only fast-leave ports act on them (leave early).
   // A table created over existing members has not heard them yet (hosts.ts): incomplete for a GMI.
-  pg.hosts ??= new HostTable(pg.empty ? -Infinity : e.now + e.timers(pg.group.vlan).gmiMs);
-  if (!pg.hosts.apply(host, t.recordType, t.sources, e.now) && pc.fastLeave) e.reject('host-limit');
+  const completeAt = pg.tracksHosts || pg.empty ? -Infinity : e.now + e.timers(pg.group.vlan).gmiMs;
+  if (!pg.trackHost(host, t.recordType, t.sources, e.now, completeAt) && pc.fastLeave) e.reject('host-limit');
   e.setCtx(pg);
   applyRecord(e.mctx, pg, t.recordType, t.sources);
   runDeferred(e);

@@ -20,6 +20,7 @@ import type { PortSnoopingConfig, SnoopingConfig } from './config.js';
 import { MdbBudget } from './forwarding.js';
 import {
   type GroupView, type EngineQuerierView, type RestoreOptions, type RouterView, SnoopingEngine, type SnoopingEvent, type SnoopingSnapshot, type EngineStatsView,
+  type LazySnoopingSnapshot,
 } from './engine.js';
 import { type AddressFamily, familyOf, IPV4, IPV6 } from './family.js';
 
@@ -116,11 +117,17 @@ export class DualStackSnooping {
 
   /** One snapshot of both engines (the state file format does not change: addresses say the family). */
   snapshot(): SnoopingSnapshot {
-    const a = this.igmp.snapshot();
-    const b = this.mld.snapshot();
+    const s = this.snapshotLazily();
+    return { ...s, groups: [...s.groups] };
+  }
+
+  /** Both families' snapshot, the port-groups made as they are written (the daemon's state file). */
+  snapshotLazily(): LazySnoopingSnapshot {
+    const a = this.igmp.snapshotLazily();
+    const b = this.mld.snapshotLazily();
     return {
       version: a.version, takenAt: a.takenAt, vlans: [...new Set([...a.vlans, ...b.vlans])].sort((x, y) => x - y),
-      groups: [...a.groups, ...b.groups], routers: [...a.routers, ...b.routers],
+      groups: (function* () { yield* a.groups; yield* b.groups; })(), routers: [...a.routers, ...b.routers],
       queriers: [...a.queriers ?? [], ...b.queriers ?? []],
     };
   }
@@ -128,7 +135,13 @@ export class DualStackSnooping {
   // ---- views ----------------------------------------------------------------------------------------------------
 
   groups(): GroupView[] {
-    return [...this.igmp.groups(), ...this.mld.groups()];
+    return [...this.groupViews()];
+  }
+
+  /** The views of both families one at a time, IPv4 first (for a large table: see views.ts). */
+  *groupViews(): Generator<GroupView> {
+    yield* this.igmp.groupViews();
+    yield* this.mld.groupViews();
   }
 
   /** Router ports of both families, one view per port. */

@@ -49,19 +49,20 @@ import { MdbBudget, MdbMirror } from './forwarding.js';
 import { dropAllMembership, dropPort } from './lifecycle.js';
 import { MAX_SOURCES_PER_PORT_GROUP } from './limits.js';
 import type {
-  GroupView, EngineQuerierView, RestoreOptions, RouterView, SnoopingEngineOptions, SnoopingSnapshot, EngineStatsView,
+  GroupView, EngineQuerierView, LazySnoopingSnapshot, RestoreOptions, RouterView, SnoopingEngineOptions, SnoopingSnapshot,
+  EngineStatsView,
 } from './public-types.js';
 import { Querier } from './querier.js';
 import { configureRouters } from './router-sync.js';
 import { RouterPorts } from './routers.js';
-import { restoreSnapshot, takeSnapshot } from './snapshot.js';
+import { restoreSnapshot, takeSnapshot, takeSnapshotLazily } from './snapshot.js';
 import { loadStatics } from './statics.js';
 import { enter, leave, runTimers } from './step.js';
-import { groupsView, querierView, routersView, statsView } from './views.js';
+import { groupsView, groupViews, querierView, routersView, statsView } from './views.js';
 
 export type {
   GroupView, LeaveReason, PortGroupView, EngineQuerierView, RestoreOptions, RouterView, SnoopingEngineOptions, SnoopingEvent,
-  SnoopingSnapshot, EngineStatsView,
+  SnoopingSnapshot, LazySnoopingSnapshot, SnapshotGroup, EngineStatsView,
 } from './public-types.js';
 
 export class SnoopingEngine {
@@ -177,10 +178,20 @@ export class SnoopingEngine {
     return takeSnapshot(this.e);
   }
 
+  /** The same with the port-groups made as they are written (the daemon's state file). */
+  snapshotLazily(): LazySnoopingSnapshot {
+    return takeSnapshotLazily(this.e);
+  }
+
   // ---- views -------------------------------------------------------------------------------
 
   groups(): GroupView[] {
     return groupsView(this.e);
+  }
+
+  /** The same views one at a time, in the same order (for a large table: see views.ts). */
+  groupViews(): Generator<GroupView> {
+    return groupViews(this.e);
   }
 
   routers(): RouterView[] {

@@ -71,7 +71,7 @@ export function desiredEntries(group: GroupState | undefined, statics: StaticGro
  * or the map source → ports (STAR for (*,G)). A bare mask of ports below 31 is kept as a small integer, which V8
  * stores in the table itself (a bigint is a 24-byte object per group: issue 12, item 5); a wider one as a bigint.
  */
-type Installed = number | bigint | SmallMap<string, bigint>;
+export type Installed = number | bigint | SmallMap<string, bigint>;
 
 /** Largest mask kept as a number: a small integer (Smi) on every V8 build. */
 const SMALL_MASK_MAX = 0x7fffffffn;
@@ -117,6 +117,11 @@ export class MdbBudget {
 }
 
 export class MdbMirror {
+  /**
+   * What is installed for (VLAN, G) keys that have no GroupState; a group's own entries are kept on its GroupState
+   * (`installed`), which spares a second hash table entry per group (issue 12, item 5). The engine moves them here
+   * when the GroupState goes (`keepFor`) and back when one is made again (`takeFor`).
+   */
   private readonly installed = new ChurnMap<string, Installed>();
   /** (VLAN, G) keys whose desired entries are not all installed, in the order they were refused. */
   private readonly pending = new Set<string>();
@@ -137,10 +142,11 @@ export class MdbMirror {
 
   /**
    * Bring (vlan, group) to `desired` as far as the budget allows, appending the commands needed to
-   * `out`. Returns false when some entries did not fit (the key is then pending).
+   * `out`. Returns false when some entries did not fit (the key is then pending). `holder` is the key's GroupState
+   * when it has one (its entries are kept there).
    */
-  sync(key: string, vlan: number, group: string, desired: Map<string, bigint>, out: TableCommand[]): boolean {
-    const have = this.installed.get(key);
+  sync(key: string, vlan: number, group: string, desired: Map<string, bigint>, out: TableCommand[], holder: GroupState | undefined): boolean {
+    const have = holder !== undefined ? holder.installed : this.installed.get(key);
     const now = new SmallMap<string, bigint>();
     if (have !== undefined) {
       for (const [src] of installedEntries(have)) {
@@ -162,12 +168,29 @@ export class MdbMirror {
       if (had !== ports) out.push({ op: 'mdbSet', vlan, group, source: src === STAR ? null : src, ports });
       now.set(src, ports);
     }
-    if (now.size === 0) this.installed.delete(key);
-    else this.installed.set(key, now.size === 1 && now.has(STAR) ? bareMask(now.get(STAR)!) : now);
+    const next = now.size === 0 ? undefined : now.size === 1 && now.has(STAR) ? bareMask(now.get(STAR)!) : now;
+    if (holder !== undefined) holder.installed = next;
+    else if (next === undefined) this.installed.delete(key);
+    else this.installed.set(key, next);
     this.refusals += missing;
     if (missing > 0) this.pending.add(key);
     else this.pending.delete(key);
     return missing === 0;
+  }
+
+  /** A GroupState was made for its key: it keeps what is installed for the key from now on. */
+  takeFor(g: GroupState): void {
+    const i = this.installed.get(g.key);
+    if (i === undefined) return;
+    g.installed = i;
+    this.installed.delete(g.key);
+  }
+
+  /** `g` is no longer the GroupState of its key: what is installed for the key is kept here until the next sync. */
+  keepFor(g: GroupState): void {
+    if (g.installed === undefined) return;
+    this.installed.set(g.key, g.installed);
+    g.installed = undefined;
   }
 
   /** Is there room for one more entry? */
@@ -184,25 +207,8 @@ export class MdbMirror {
     return this.pending.size;
   }
 
-  clear(): void {
-    this.installed.clear();
-    this.pending.clear();
-    this.budget.used -= this.used;
-    this.used = 0;
-  }
-
-  /** Number of (V, G) with entries and of all entries (for stats). */
-  sizes(): { groups: number; entries: number } {
-    return { groups: this.installed.size, entries: this.used };
-  }
-
-  keys(): IterableIterator<string> {
-    return this.installed.keys();
-  }
-
-  /** The entries installed for `key` (source → ports; STAR for (*,G)). */
-  get(key: string): Map<string, bigint> | undefined {
-    const i = this.installed.get(key);
-    return i === undefined ? undefined : new Map(installedEntries(i));
+  /** Number of entries installed (for stats). */
+  sizes(): { entries: number } {
+    return { entries: this.used };
   }
 }

@@ -49,7 +49,7 @@ export interface HostState {
 const hostNames = new Map<string, string>();
 const HOST_NAMES_MAX = 4096;
 
-function sharedHostName(host: string): string {
+export function sharedHostName(host: string): string {
   const known = hostNames.get(host);
   if (known !== undefined) return known;
   if (hostNames.size >= HOST_NAMES_MAX) hostNames.clear();

@@ -26,6 +26,7 @@ export function createPortGroup(e: EngineCore, vlan: number, group: string, pc: 
   if (g === undefined) {
     g = new GroupState(vlan, key);
     e.groups.set(key, g);
+    e.mdb.takeFor(g);
   }
   const pg = new PortGroup(g, pc.index);
   g.ports.set(pc.index, pg);
@@ -41,7 +42,10 @@ export function deletePortGroup(e: EngineCore, pg: PortGroup, reason: LeaveReaso
   stopAll(e.queue, pg);
   for (const rec of pg.sources.values()) rec.queriesLeft = 0;
   g.ports.delete(pg.port);
-  if (g.ports.size === 0) e.groups.delete(g.key);
+  if (g.ports.size === 0) {
+    e.groups.delete(g.key);
+    e.mdb.keepFor(g); // its entries go at the end of the step (dirty)
+  }
   e.limits.remove(pg.port);
   e.limits.clearBelow((p) => e.portCfg.get(p)?.maxGroups ?? 0, e.config.maxGroups);
   e.dirty.add(g.key);

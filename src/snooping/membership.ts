@@ -19,7 +19,8 @@
 // the engine's business (querier.ts, hosts.ts).
 
 import { RecordType } from '../wire/igmp.js';
-import type { HostTable } from './hosts.js';
+import type { Installed } from './forwarding.js';
+import { type HostState, HostTable, sharedHostName } from './hosts.js';
 import { SmallMap } from './small-map.js';
 import { type DeadlineQueue, type Timer, TimerBase, TimerKind } from './timers.js';
 
@@ -78,8 +79,14 @@ const NO_SOURCES = new NoSources();
 export class PortGroup extends TimerBase<typeof TimerKind.Group> {
   mode: FilterMode = 'include';
   private ownedSources: SmallMap<string, SourceRecord> | null = null;
-  /** Explicit host tracking (hosts.ts): the hosts heard reporting; fast-leave ports also act on it. */
-  hosts: HostTable | null = null;
+  /**
+   * Explicit host tracking (hosts.ts): the hosts heard reporting; fast-leave ports also act on it. null before any
+   * host was tracked; a HostTable; or, the usual case (one host in EXCLUDE({}) in a table complete from its creation,
+   * not overflowed), that host's address alone with its last-seen time in `soleHostSeen`: no HostTable object per
+   * membership (issue 12, item 5). `hosts` makes the table when code needs one (fast leave, restore).
+   */
+  private hostState: HostTable | string | null = null;
+  private soleHostSeen = 0;
   private extra: PortGroupExtra | null = null;
   constructor(readonly group: GroupState, readonly port: number) {
     super();
@@ -150,6 +157,71 @@ export class PortGroup extends TimerBase<typeof TimerKind.Group> {
     if (mode !== 3 || this.extra !== null) this.more().loggedCompat = mode;
   }
 
+  /** The host table (made from the one-host form first), or null when no host was tracked yet. */
+  get hosts(): HostTable | null {
+    if (typeof this.hostState === 'string') {
+      const table = new HostTable();
+      table.restore(this.hostState, 'exclude', [], this.soleHostSeen);
+      this.hostState = table;
+    }
+    return this.hostState;
+  }
+  set hosts(table: HostTable | null) {
+    this.hostState = table;
+  }
+
+  /**
+   * Record what `host` reported (HostTable.apply), creating the table with `completeAt` when there is none. A join
+   * (IS_EX({}) / TO_EX({})) of the only host of a complete table keeps the one-host form. False when the host could
+   * not be tracked (table full).
+   */
+  trackHost(host: string, recordType: number, sources: ReadonlySet<string>, now: number, completeAt: number): boolean {
+    const join = sources.size === 0 && (recordType === RecordType.MODE_IS_EXCLUDE || recordType === RecordType.CHANGE_TO_EXCLUDE_MODE);
+    if (join && (this.hostState === host || (this.hostState === null && completeAt === -Infinity))) {
+      this.hostState ??= sharedHostName(host);
+      this.soleHostSeen = now;
+      return true;
+    }
+    const table = this.hosts ?? (this.hostState = new HostTable(completeAt));
+    const tracked = table.apply(host, recordType, sources, now);
+    this.compactHosts();
+    return tracked;
+  }
+
+  /** Back to the one-host form when the table is one EXCLUDE({}) host, complete from its creation, not overflowed. */
+  compactHosts(): void {
+    const t = this.hostState;
+    if (t === null || typeof t === 'string' || t.size !== 1 || t.overflow || t.completeAt !== -Infinity) return;
+    const [[host, state]] = t.states();
+    if (state.mode !== 'exclude' || state.sources.size !== 0) return;
+    this.hostState = host;
+    this.soleHostSeen = state.lastSeen;
+  }
+
+  /** Is a host table kept (HostTable or the one-host form)? */
+  get tracksHosts(): boolean {
+    return this.hostState !== null;
+  }
+
+  /** HostTable.heard without making a table of the one-host form. */
+  heardHosts(now: number, gmiMs: number): string[] {
+    if (typeof this.hostState !== 'string') return this.hostState === null ? [] : this.hostState.heard(now, gmiMs);
+    if (now - this.soleHostSeen < gmiMs) return [this.hostState];
+    this.hostState = new HostTable(); // forgotten: an empty table, complete from its creation
+    return [];
+  }
+
+  /** HostTable.states without making a table of the one-host form. */
+  hostStates(): Array<[string, HostState]> {
+    if (typeof this.hostState !== 'string') return this.hostState === null ? [] : this.hostState.states();
+    return [[this.hostState, { mode: 'exclude', sources: new Set<string>(), lastSeen: this.soleHostSeen }]];
+  }
+
+  /** HostTable.completeAt (−Infinity for the one-host form, and when no table is kept). */
+  get hostsCompleteAt(): number {
+    return this.hostState === null || typeof this.hostState === 'string' ? -Infinity : this.hostState.completeAt;
+  }
+
   /** X (EXCLUDE) or A (INCLUDE): sources with a running timer. */
   runningSources(): string[] {
     const out: string[] = [];
@@ -175,6 +247,8 @@ export class PortGroup extends TimerBase<typeof TimerKind.Group> {
  * field holding one) and keeps only its key: two fewer objects per group (issue 12, item 5).
  */
 export class GroupState extends SmallMap<number, PortGroup> {
+  /** The MDB entries installed for this (VLAN, G) (forwarding.ts, MdbMirror: kept here, not in a table of its own). */
+  installed: Installed | undefined = undefined;
   constructor(readonly vlan: number, readonly key: string) {
     super();
   }
@@ -184,14 +258,19 @@ export class GroupState extends SmallMap<number, PortGroup> {
     return this;
   }
 
-  /** The group address (the part of the key after the VLAN). */
+  /** The group address (the part of the key after the VLAN; in VLAN 0 the key itself). */
   get address(): string {
-    return this.key.slice(this.key.indexOf('/') + 1);
+    return this.vlan === 0 ? this.key : this.key.slice(this.key.indexOf('/') + 1);
   }
 }
 
+/**
+ * The key of (VLAN, group) in the engine's tables: "VLAN/group", and in VLAN 0 (untagged, the usual case) the group
+ * address alone, so that the key is the address string the group already has (no second string per group, and no
+ * slice to read the address back: issue 12, item 5). Addresses never contain '/'.
+ */
 export function groupKey(vlan: number, group: string): string {
-  return `${vlan}/${group}`;
+  return vlan === 0 ? group : `${vlan}/${group}`;
 }
 
 /** What applying a record needs from the engine. */

@@ -102,30 +102,39 @@ export interface EngineStatsView {
 }
 
 /** Persistent membership state (plain JSON). Times are remaining milliseconds at `takenAt`. */
+/** One port-group of a snapshot. */
+export interface SnapshotGroup {
+  vlan: number;
+  group: string;
+  port: number;
+  portName: string;
+  mode: FilterMode;
+  groupTimerMs: number;
+  v1HostMs: number;
+  v2HostMs: number;
+  /** [address, remaining ms]; 0 = stopped (excluded). */
+  sources: Array<[string, number]>;
+  /** [host, mode, sources, ms since last heard]. */
+  hosts: Array<[string, FilterMode, string[], number]>;
+  /** Remaining ms until the host table has heard every host (hosts.ts); absent or 0 = complete. */
+  hostsIncompleteMs?: number;
+}
+
 export interface SnoopingSnapshot {
   version: 1;
   takenAt: number;
   vlans: number[];
-  groups: Array<{
-    vlan: number;
-    group: string;
-    port: number;
-    portName: string;
-    mode: FilterMode;
-    groupTimerMs: number;
-    v1HostMs: number;
-    v2HostMs: number;
-    /** [address, remaining ms]; 0 = stopped (excluded). */
-    sources: Array<[string, number]>;
-    /** [host, mode, sources, ms since last heard]. */
-    hosts: Array<[string, FilterMode, string[], number]>;
-    /** Remaining ms until the host table has heard every host (hosts.ts); absent or 0 = complete. */
-    hostsIncompleteMs?: number;
-  }>;
+  groups: SnapshotGroup[];
   routers: Array<{ port: number; portName: string; via: RouterVia; vlan: number; address: string; remainingMs: number }>;
   /** The elected querier per VLAN (absent in older files): what "a querier exists" and the adopted timers rest on. */
   queriers?: Array<{ vlan: number; address: string; port: number; portName: string; version: 1 | 2 | 3; qrv: number; qqiSec: number; maxRespMs: number; remainingMs: number }>;
 }
+
+/**
+ * A snapshot whose port-groups are made while it is written (the state file, src/mgmt/state-file.ts, writes a
+ * generator as an array): iterate `groups` once, at once.
+ */
+export type LazySnoopingSnapshot = Omit<SnoopingSnapshot, 'groups'> & { groups: Generator<SnapshotGroup> };
 
 export interface RestoreOptions {
   /**

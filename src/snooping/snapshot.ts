@@ -8,7 +8,7 @@ import { HostTable } from './hosts.js';
 import { createPortGroup, deletePortGroup } from './lifecycle.js';
 import { MAX_HOSTS_PER_PORT_GROUP, MAX_SOURCES_PER_PORT_GROUP } from './limits.js';
 import { type FilterMode, SourceRecord } from './membership.js';
-import type { RestoreOptions, SnoopingSnapshot } from './public-types.js';
+import type { LazySnoopingSnapshot, RestoreOptions, SnapshotGroup, SnoopingSnapshot } from './public-types.js';
 
 /** Replace the membership state by `snapshot`; its timers count from `e.now` (the caller has entered the step). */
 export function restoreSnapshot(e: EngineCore, snapshot: SnoopingSnapshot, opts: RestoreOptions): void {
@@ -45,6 +45,7 @@ export function restoreSnapshot(e: EngineCore, snapshot: SnoopingSnapshot, opts:
       for (const [host, mode, sources, age] of s.hosts.slice(0, MAX_HOSTS_PER_PORT_GROUP)) {
         pg.hosts.restore(host, mode === 'exclude' ? 'exclude' : 'include', sources, e.now - Math.max(0, age));
       }
+      pg.compactHosts();
     }
     if (pg.empty) deletePortGroup(e, pg, null);
   }
@@ -65,21 +66,36 @@ export function restoreSnapshot(e: EngineCore, snapshot: SnoopingSnapshot, opts:
 
 /** The membership state as plain JSON (times relative to the last `now` seen). */
 export function takeSnapshot(e: EngineCore): SnoopingSnapshot {
-  const now = e.now;
-  const groups: SnoopingSnapshot['groups'] = [];
+  const s = takeSnapshotLazily(e);
+  return { ...s, groups: [...s.groups] };
+}
+
+/** A snapshot's port-group entries, made one at a time (for the state file: see takeSnapshotLazily). */
+function* snapshotGroups(e: EngineCore, now: number): Generator<SnapshotGroup> {
   for (const g of e.groups.values()) {
     for (const pg of g.ports.values()) {
-      groups.push({
+      yield {
         vlan: g.vlan, group: g.address, port: pg.port, portName: e.portName(pg.port), mode: pg.mode,
         groupTimerMs: pg.groupTimer.remaining(now),
         v1HostMs: pg.v1Host?.remaining(now) ?? 0,
         v2HostMs: pg.v2Host?.remaining(now) ?? 0,
         sources: [...pg.sources.values()].map((s) => [s.address, s.timer.remaining(now)] as [string, number]),
-        hosts: pg.hosts ? pg.hosts.states().map(([ip, h]) => [ip, h.mode, [...h.sources], now - h.lastSeen] as [string, FilterMode, string[], number]) : [],
-        ...(pg.hosts && !pg.hosts.complete(now) ? { hostsIncompleteMs: pg.hosts.completeAt - now } : {}),
-      });
+        hosts: pg.hostStates().map(([ip, h]) => [ip, h.mode, [...h.sources], now - h.lastSeen] as [string, FilterMode, string[], number]),
+        ...(now < pg.hostsCompleteAt ? { hostsIncompleteMs: pg.hostsCompleteAt - now } : {}),
+      };
     }
   }
+}
+
+/**
+ * takeSnapshot with the port-group entries as a generator: the state file writes them one at a time as it makes
+ * them (src/mgmt/state-file.ts), so a save with 200 k memberships no longer builds them all first (~40 MB of
+ * short-lived objects every few seconds while reports arrive: issue 12, item 5). Taken and written in one go: the
+ * entries are as of the call.
+ */
+export function takeSnapshotLazily(e: EngineCore): LazySnoopingSnapshot {
+  const now = e.now;
+  const groups = snapshotGroups(e, now);
   const routers = e.routerPorts.learnings().map((l) => ({
     port: l.port, portName: e.portName(l.port), via: l.via, vlan: l.vlan, address: l.address, remainingMs: l.timer.remaining(now),
   }));

@@ -58,7 +58,8 @@ export function runTimers(e: EngineCore, now: number): void {
 
 function syncMdb(e: EngineCore, key: string): void {
   const [vlan, group] = splitKey(key);
-  e.mdb.sync(key, vlan, group, desiredEntries(e.groups.get(key), e.statics.get(key)?.ports), e.pending);
+  const g = e.groups.get(key);
+  e.mdb.sync(key, vlan, group, desiredEntries(g, e.statics.get(key)?.ports), e.pending, g);
 }
 
 /** Count refused entries; log when the MDB first refuses one and when everything is installed again. */

@@ -96,6 +96,47 @@ describe('requests', () => {
   });
 });
 
+describe('results written as they are made', () => {
+  const row = (i: number) => ({
+    ...FIXTURE.groups[0]!, group: `239.1.${(i >> 8) & 255}.${i & 255}`, timerMs: i, big: BigInt(i),
+    port: i % 1000 === 0 ? `pört "ß" \u{1f600} ${'x'.repeat(i % 3000 === 0 ? 70_000 : 1)}` : 'p1', // multi-byte; some rows longer than a piece
+  });
+  const expected = (n: number) => Array.from({ length: n }, (_, i) => ({ ...row(i), big: String(i) }));
+
+  it('writes an iterable that is not an array as the same one-line array, other replies after it, never inside', async () => {
+    let made = 0;
+    api.groups = async () => (function* () {
+      for (let i = 0; i < 20_000; i++) { made++; yield row(i) as never; }
+    })();
+    const c = raw();
+    c.write(['groups', 'fdb', 'groups', 'ports'].map((m, i) => JSON.stringify({ id: i, method: m })).join('\n') + '\n');
+    await c.until(() => c.lines.length === 4);
+    expect(made).toBe(40_000);
+    expect(c.reply(0)).toEqual({ id: 0, result: expected(20_000) });
+    expect(c.reply(2)).toEqual({ id: 2, result: expected(20_000) });
+    expect(c.reply(1)).toEqual({ id: 1, result: FIXTURE.fdb });
+    expect(c.reply(3)).toEqual({ id: 3, result: FIXTURE.ports });
+    expect(await request(sock, 'groups')).toHaveLength(20_000);
+  });
+
+  it('writes an empty iterable as an empty array', async () => {
+    api.groups = async () => new Set();
+    expect(await request(sock, 'groups')).toEqual([]);
+  });
+
+  it('closes the connection when a row fails half-way (the line cannot become an error reply), and keeps serving', async () => {
+    api.groups = async () => (function* () {
+      yield row(0) as never;
+      throw new Error('view failed');
+    })();
+    const c = raw();
+    c.write('{"id":1,"method":"groups"}\n');
+    await c.until(() => c.closed);
+    expect(c.lines).toEqual([]);
+    expect(await request(sock, 'fdb')).toEqual(FIXTURE.fdb);
+  });
+});
+
 describe('client errors', () => {
   it('says the daemon is not running when nothing listens', async () => {
     const p = path.join(tmp.dir, 'none.sock');

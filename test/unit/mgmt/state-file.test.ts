@@ -37,6 +37,21 @@ describe('state file', () => {
     expect(loadState(path).ok).toBe(true);
   });
 
+  it('writes a generator as the array of what it yields, one element at a time (the lazy snapshot); empty as []', () => {
+    const groups = Array.from({ length: 3000 }, (_, i) => ({ vlan: 0, group: `239.1.${i >> 8}.${i & 255}`, hosts: [['10.0.0.1', 'exclude', [], 5]] }));
+    let made = 0;
+    const lazy: StateBody = {
+      savedAtMs: 1, ports: ['a'],
+      snooping: { version: 1, groups: (function* () { for (const g of groups) { made++; yield g; } })(), none: (function* () {})(), routers: [] },
+    };
+    saveState(path, lazy);
+    expect(made).toBe(3000);
+    const eager: StateBody = { savedAtMs: 1, ports: ['a'], snooping: { version: 1, groups, none: [], routers: [] } };
+    const digest = createHash('sha256').update(JSON.stringify(eager)).digest('hex');
+    expect(readFileSync(path, 'utf8')).toBe(JSON.stringify({ format: 'igmpswitch-state', version: 1, digest, body: eager }));
+    expect(loadState(path)).toEqual({ ok: true, body: eager });
+  });
+
   it('reports a missing file as missing', () => {
     const r = loadState(path);
     expect(r.ok).toBe(false);
