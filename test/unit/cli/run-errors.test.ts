@@ -10,10 +10,11 @@ import { fileURLToPath } from 'node:url';
 const cli = fileURLToPath(new URL('../../../bin/igmpswitch.js', import.meta.url));
 const built = existsSync(fileURLToPath(new URL('../../../dist/daemon/run.js', import.meta.url)));
 
-function run(yaml: string): { status: number | null; stderr: string; path: string } {
+/** Runs `igmpswitch run` on the YAML that `yaml(dir)` gives for a fresh directory (its own socket and state paths). */
+function run(yaml: string | ((dir: string) => string)): { status: number | null; stderr: string; path: string } {
   const dir = mkdtempSync(join(tmpdir(), 'igmpsw-run-'));
   const path = join(dir, 'cfg.yaml');
-  writeFileSync(path, yaml);
+  writeFileSync(path, typeof yaml === 'string' ? yaml : yaml(dir));
   const r = spawnSync(process.execPath, [cli, 'run', '--config', path], { encoding: 'utf8', timeout: 20_000 });
   return { status: r.status, stderr: r.stderr, path };
 }
@@ -26,7 +27,7 @@ describe.skipIf(!built)('igmpswitch run: start-up errors', () => {
   });
 
   it('an interface that does not exist: exit 1, the interface named', () => {
-    const r = run('ports: [igsnosuch0, igsnosuch1]\nstate: { file: null }\nmanagement: { socket: /tmp/igmpsw-never.sock }\n');
+    const r = run((dir) => `ports: [igsnosuch0, igsnosuch1]\nstate: { file: null }\nmanagement: { socket: ${join(dir, 'igmpswitch.sock')} }\n`);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/interfaces not found: igsnosuch0, igsnosuch1/);
   });
