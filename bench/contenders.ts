@@ -11,6 +11,8 @@ import {
   type LabProcess,
 } from '../src/lab/index.js';
 import { benchIo, igmpswitchBenchOptions, SWITCH_CPU } from '../src/lab/bench-config.js';
+import { lossSummary } from '../src/lab/observe.js';
+import type { StatsView } from '../src/mgmt/api.js';
 
 export { GENERATOR_CPU, SWITCH_CPU } from '../src/lab/bench-config.js';
 
@@ -72,12 +74,10 @@ function igmpswitchContender(name: string, busyPollUs: number, rxRing: boolean, 
       pid: sw.pid,
       info: `node ${process.version}`,
       stop: async () => {
-        // IGMPSWITCH_BENCH_STATS=1: the switch's I/O losses and data-plane thread figures, printed before it stops.
+        // IGMPSWITCH_BENCH_STATS=1: where the switch lost frames, printed before it stops.
         if (process.env['IGMPSWITCH_BENCH_STATS']) {
           try {
-            const st = (await sw.request('stats')) as { ports: { name: string; counters: Record<string, unknown> }[]; dataplane?: unknown };
-            const io = st.ports.map((p) => `${p.name} ${JSON.stringify(Object.fromEntries(Object.entries(p.counters).filter(([k]) => k.startsWith('io_'))))}`);
-            console.log(`[bench-stats] ${name}: ${JSON.stringify(st.dataplane ?? null)}\n  ${io.join('\n  ')}`);
+            console.log(`[bench-stats] ${name}: ${lossSummary((await sw.request('stats')) as StatsView)}`);
           } catch (err) {
             console.log(`[bench-stats] ${name}: ${(err as Error).message}`);
           }

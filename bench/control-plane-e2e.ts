@@ -30,6 +30,8 @@ import {
   createLab, labUnavailableReason, sleep, startSender, sweepStale, type Lab, type LabHost, type SwitchProcess,
 } from '../src/lab/index.js';
 import { buildIgmpFrame, buildMldFrame } from '../src/wire/control-frame.js';
+import { lossSummary } from '../src/lab/observe.js';
+import type { StatsView } from '../src/mgmt/api.js';
 import { RecordType } from '../src/wire/igmp.js';
 
 type Family = 4 | 6;
@@ -236,19 +238,6 @@ interface BlastResult {
   groupsAfter: number;
 }
 
-/** The switch's non-zero drops, I/O losses, engine refusals and data-plane thread figures, for the log. */
-async function lossSummary(sw: SwitchProcess): Promise<string> {
-  const s = (await sw.request('stats', {}, 60_000)) as {
-    drops: Record<string, unknown>; engine: Record<string, unknown>; dataplane?: Record<string, unknown>;
-    ports: { name: string; counters: Record<string, unknown> }[];
-  };
-  const nonZero = (o: Record<string, unknown>, pick: (k: string) => boolean): string[] =>
-    Object.entries(o).filter(([k, v]) => pick(k) && Number(v) !== 0).map(([k, v]) => `${k} ${v}`);
-  const io = s.ports.flatMap((p) => nonZero(p.counters, (k) => k.startsWith('io_')).map((x) => `${p.name} ${x}`));
-  return [...nonZero(s.drops, () => true), ...io, ...nonZero(s.engine, (k) => k.startsWith('reject_')),
-    `dataplane ${JSON.stringify(s.dataplane ?? null)}`].join('; ');
-}
-
 async function blast(lab: Lab, host: LabHost, sw: SwitchProcess, family: Family, from: number, to: number, rate: number): Promise<BlastResult> {
   const count = to - from;
   const path = join(tmpdir(), `igc-blast-${process.pid}-${family}-${from}.bin`);
@@ -365,7 +354,7 @@ async function main(): Promise<void> {
         log(`IPv${family} blast ${b.from} → ${b.to}: sent ${b.sent} in ${b.sendSeconds.toFixed(2)} s (${Math.round(b.offeredPerS)}/s offered); ` +
           `learned ${b.learned} in ${b.absorbSeconds.toFixed(2)} s = ${Math.round(b.absorbedPerS)} reports/s absorbed; ` +
           `show groups: ${b.groupsAfter} rows`);
-        log(`  where reports were lost (switch totals so far): ${await lossSummary(sw)}`);
+        log(`  where reports were lost (switch totals so far): ${lossSummary((await sw.request('stats', {}, 60_000)) as StatsView)}`);
         await sleep(1000);
         rss[at] = vmRssMb(pid);
         log(`VmRSS with ${target} IPv${family} groups (and the phases before): ${rss[at]!.toFixed(1)} MB`);

@@ -218,7 +218,8 @@ async function startPacedLoad(src: LabHost, frameBytes: number, pps: number): Pr
   return p;
 }
 
-async function stopTrafgen(p: LabProcess): Promise<void> {
+/** Stops trafgen or pace (SIGINT, then SIGKILL). */
+async function stopGenerator(p: LabProcess): Promise<void> {
   p.signal('SIGINT');
   const t = setTimeout(() => p.signal('SIGKILL'), 3_000);
   await p.exited;
@@ -274,7 +275,7 @@ async function measureFlood(
       softirqPct: (100 * softirqSeconds(st0, st1)) / elapsed,
     };
   } finally {
-    await stopTrafgen(tg);
+    await stopGenerator(tg);
   }
 }
 
@@ -404,7 +405,7 @@ async function runContender(c: Contender, rep: number, o: Options, dir: string, 
         const b = await snap(r1);
         loadRx = rate(a, b, 'rxPackets') / 1000;
       } finally {
-        await stopTrafgen(tg);
+        await stopGenerator(tg);
       }
       add('e', {
         idleP50: idle.p50, idleP99: idle.p99, idleLoss: idle.loss,

@@ -214,16 +214,7 @@ static napi_value js_receive(napi_env env, napi_callback_info info) {
   addon *a = get_addon(env);
   if (!memory_ok(env, a, "receive")) return NULL;
   igs_err e;
-  igs_rx_stats *st = &a->ctx.rx;
-  uint64_t t = igs_mono_ns();
-  if (st->last_exit_ns) {
-    uint64_t away = t - st->last_exit_ns;
-    if (away > st->away_max_ns) st->away_max_ns = away;
-    if (away > 1000000u) st->away_over_1ms++;
-    if (away > 4000000u) st->away_over_4ms++;
-  }
-  int n = igs_receive_all(&a->ctx, max, timeout, &e);
-  st->last_exit_ns = igs_mono_ns();
+  int n = igs_receive_timed(&a->ctx, max, timeout, &e);
   if (n < 0) return throw_igs(env, &e);
   return js_u32(env, (uint32_t)n);
 }

@@ -242,6 +242,9 @@ const char *igs_xsk_mode(const igs_ctx *c, int index);
 void igs_xsk_stats_refresh(igs_ctx *c, int index);
 /* receive() for a context with AF_XDP ports: XSK rings (no syscall) and the AF_PACKET sockets (igs_receive). */
 int igs_receive_all(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e);
+/* receive() as the addon calls it: igs_receive_all, with the time the caller spent away since the last call counted
+ * (igs_rx_stats away_*). */
+int igs_receive_timed(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e);
 /* Frames wait on an XSK RX ring, or an AF_PACKET port returned frames last time: the next receive() will not wait. */
 int igs_rx_pending(const igs_ctx *c);
 struct pollfd;

@@ -744,6 +744,19 @@ int igs_receive(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e) {
   return (int)filled;
 }
 
+int igs_receive_timed(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e) {
+  igs_rx_stats *st = &c->rx;
+  if (st->last_exit_ns) {
+    uint64_t away = mono_ns() - st->last_exit_ns;
+    if (away > st->away_max_ns) st->away_max_ns = away;
+    if (away > 1000000u) st->away_over_1ms++;
+    if (away > 4000000u) st->away_over_4ms++;
+  }
+  int n = igs_receive_all(c, max_frames, timeout_ms, e);
+  st->last_exit_ns = mono_ns();
+  return n;
+}
+
 /* ------------------------------------------------------------------------------------------------------ */
 /* transmit                                                                                                */
 

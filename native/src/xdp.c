@@ -145,7 +145,7 @@ static void refill(igs_ctx *c, int pi, igs_xsk *x, uint32_t target) {
   uint32_t prod = *x->r.fill.producer;
   uint32_t queued = prod - ld_acq(x->r.fill.consumer);
   if (queued >= target) return;
-  if (queued < target / 8) c->rx.fill_low++;
+  if (prod != 0 && queued < target / 8) c->rx.fill_low++; /* prod 0: the ring's first fill, at open */
   if (pl->free_n == 0) {
     c->rx.free_min = 0;
     return;

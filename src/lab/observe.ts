@@ -81,6 +81,18 @@ export function drops(s: StatsView, section: 'drops' | 'filtered' = 'drops'): Re
   return Object.fromEntries(Object.entries(s[section]).map(([k, v]) => [k, num(v)]));
 }
 
+/**
+ * Where a switch lost frames, in one line (the benchmarks print it): non-zero drops, each port's I/O losses
+ * (io_*: socket buffers, AF_XDP rings), the engine's refusals, and the data-plane thread's figures.
+ */
+export function lossSummary(s: StatsView): string {
+  const nonZero = (o: Record<string, unknown>, pick: (k: string) => boolean): string[] =>
+    Object.entries(o).filter(([k, v]) => pick(k) && num(v) !== 0).map(([k, v]) => `${k} ${String(v)}`);
+  const io = s.ports.flatMap((p) => nonZero(p.counters, (k) => k.startsWith('io_')).map((x) => `${p.name} ${x}`));
+  return [...nonZero(s.drops, () => true), ...io, ...nonZero(s.engine, (k) => k.startsWith('reject_')),
+    `dataplane ${JSON.stringify(s.dataplane ?? null)}`].join('; ');
+}
+
 /** Counts frames matching a tcpdump filter on a host's interface (kernel BPF, so a flood costs it nothing). */
 export class PacketCounter {
   private constructor(readonly proc: LabProcess) {}
