@@ -17,6 +17,7 @@ export const BACK_END_INDEPENDENT = [
   'test/netns/io-selection.test.ts', // auto, af_xdp, 8 AF_XDP ports
   'test/netns/probe.test.ts', // `igmpswitch probe` against a kernel host, no switch
   'test/netns/lab.test.ts', // the lab library, with the Linux bridge and a stand-in daemon
+  'test/netns/lifecycle/threads.test.ts', // thread priorities (the worker's, whatever its back end)
 ];
 
 // Each file builds its own lab: namespaces and interfaces named after the test process's pid and a random tag, its

@@ -16,7 +16,8 @@
 //   sudo node --import tsx bench/control-plane-e2e.ts [--groups 10000,100000] [--families 4,6] [--rate 0] [--probes 20]
 //                                                    [--probe-pps 2000] [--log-level info] [--node-arg ARG]… [--out bench/results]
 //
-// Root (network namespaces). Writes bench/results/control-plane-latest.json and prints a table. The switch runs
+// Root (network namespaces). Writes bench/results/control-plane-latest.json and prints a table. The blaster runs on
+// GENERATOR_CPU and the switch's data-plane thread on SWITCH_CPU (its main thread is not pinned). The switch runs
 // with snooping, its own querier, dataplane.mdb_capacity 262144, snooping.max_groups 0, no report rate limit, and
 // logging at "info" (the default: one JSON line per join); --log-level warn reloads it to warn after start.
 
@@ -31,6 +32,7 @@ import {
 } from '../src/lab/index.js';
 import { buildIgmpFrame, buildMldFrame } from '../src/wire/control-frame.js';
 import { lossSummary } from '../src/lab/observe.js';
+import { GENERATOR_CPU, SWITCH_CPU } from '../src/lab/bench-config.js';
 import type { StatsView } from '../src/mgmt/api.js';
 import { RecordType } from '../src/wire/igmp.js';
 
@@ -242,7 +244,9 @@ async function blast(lab: Lab, host: LabHost, sw: SwitchProcess, family: Family,
   const count = to - from;
   const path = join(tmpdir(), `igc-blast-${process.pid}-${family}-${from}.bin`);
   writeBlastFrames(path, family, host, from, count);
-  const p = host.spawn('python3', ['-c', BLASTER, host.link, path, String(rate)], { label: 'blaster' });
+  // On the other CPU than the data-plane thread: the reporters are other machines, not a process that the switch's
+  // forwarding thread (nice -10) preempts and turns into a bursty sender.
+  const p = host.spawn('python3', ['-c', BLASTER, host.link, path, String(rate)], { label: 'blaster', cpu: GENERATOR_CPU });
   try {
     await p.waitForJson((o) => o['type'] === 'ready', 120_000, 'blaster ready');
   } finally {
@@ -321,7 +325,7 @@ async function main(): Promise<void> {
           querier: { enabled: true, address: '192.0.2.254', version: 3 },
           query_response_interval: '1s',
         },
-        dataplane: { mdb_capacity: 262_144 },
+        dataplane: { mdb_capacity: 262_144, cpu: SWITCH_CPU },
         logging: { level: 'info' },
       },
     },

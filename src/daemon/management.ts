@@ -13,7 +13,8 @@ import { buildUdpFrame } from '../wire/control-frame.js';
 import { canonicalIPv6, isMulticastIPv4, isMulticastIPv6, isUnicastIPv4, isUnicastIPv6 } from '../wire/address.js';
 import { familyOf, IPV6 } from '../snooping/family.js';
 import type { GroupView } from '../snooping/public-types.js';
-import { monotonicMs, type Switch } from './switch.js';
+import { monotonicMs } from '../dataplane/clock.js';
+import type { Switch } from './switch.js';
 
 export interface DataplaneCounters {
   core: CounterSnapshot;

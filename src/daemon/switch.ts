@@ -3,6 +3,7 @@
 // `SwitchManagement` (management.ts); nothing here speaks a management protocol.
 
 import { performance } from 'node:perf_hooks';
+import { monotonicMs } from '../dataplane/clock.js';
 import type { Logger } from 'pino';
 import { DataPlane, type PuntedFrame } from '../dataplane/dataplane.js';
 import type { PortOpened } from '../dataplane/messages.js';
@@ -15,11 +16,6 @@ import { diffConfig, describeChange, reloadableConfig } from '../config/diff.js'
 import type { Config } from '../config/schema.js';
 import { loadState, saveState, type StateBody } from '../mgmt/state-file.js';
 import { clearRecord, restoreLeftovers, settingsRecordPath, writeRecord } from './interface-settings.js';
-
-/** Monotonic milliseconds: the engine's clock. */
-export function monotonicMs(): number {
-  return performance.now();
-}
 
 /** Shortest gap between two state-file writes; grows with the file (a write never takes more than ~5% of the time). */
 const STATE_SAVE_MIN_INTERVAL_MS = 500;
@@ -46,6 +42,8 @@ export class Switch {
   private stateInterval = STATE_SAVE_MIN_INTERVAL_MS;
   private readonly taps = new Set<ControlFrameTap>();
   private stopping = false;
+  /** The latest time given to the engine: its clock never goes back. */
+  private engineClock = -Infinity;
 
   private constructor(readonly dataplane: DataPlane, config: Config, portIndex: Map<string, number>,
     opened: PortOpened[], private readonly log: Logger) {
@@ -87,7 +85,7 @@ export class Switch {
     sw.wire();
     sw.applyDataplaneSettings();
     sw.restoreState();
-    sw.schedule(sw.engine.tick(monotonicMs()));
+    sw.schedule(sw.engine.tick(sw.engineNow()));
     return sw;
   }
 
@@ -140,7 +138,9 @@ export class Switch {
       for (const tap of this.taps) tap({ time, direction: 'rx', port: name, bytes: f.bytes });
     }
     const decoded = decodeControlFrame(f.bytes, f.l3Offset);
-    const now = monotonicMs();
+    // From the frame's reception, not from when this thread got to it (the two differ on a busy machine):
+    // RFC 3376 §6.4 / RFC 3810 §7.4 timers start when the message is received.
+    const now = this.engineNow(f.receivedAtMs);
     if (!decoded.ok) {
       this.engine.noteDecodeError(decoded.error);
       return;
@@ -168,7 +168,13 @@ export class Switch {
 
   /** Runs what is due now and re-arms the timer (management views call it so remaining times are current). */
   tick(): void {
-    this.schedule(this.engine.tick(monotonicMs()));
+    this.schedule(this.engine.tick(this.engineNow()));
+  }
+
+  /** The engine's time: `at` (default: now), but never before a time it was already given. */
+  private engineNow(at = monotonicMs()): number {
+    if (at > this.engineClock) this.engineClock = at;
+    return this.engineClock;
   }
 
   private schedule(deadline: number): void {
@@ -181,7 +187,7 @@ export class Switch {
     this.timer = setTimeout(() => {
       this.timer = null;
       this.deadline = Infinity;
-      this.schedule(this.engine.tick(monotonicMs()));
+      this.schedule(this.engine.tick(this.engineNow()));
       this.markDirty();
     }, Math.min(delay, 2 ** 31 - 1));
   }
@@ -210,7 +216,7 @@ export class Switch {
     try {
       const snapshot = agedSnapshot(r.body.snooping as SnoopingSnapshot, downMs);
       // A state younger than the group membership interval is still true: forward by it at once (warm restart).
-      this.schedule(this.engine.restore(snapshot, monotonicMs(), { downtimeMs: downMs }));
+      this.schedule(this.engine.restore(snapshot, this.engineNow(), { downtimeMs: downMs }));
       const n = this.engine.stats().memberships;
       this.log.info({ event: 'state-restored', file: path, memberships: n, downMs },
         `restored ${n} membership(s) from ${path} (down ${Math.round(downMs)} ms)`);
@@ -268,7 +274,7 @@ export class Switch {
     this.portIndex = newIndex;
     this.applyDataplaneSettings();
     const eng = toEngineConfig(next, newIndex);
-    this.schedule(this.engine.reconfigure({ igmp: eng.snooping, mld: eng.mld }, eng.ports, monotonicMs()));
+    this.schedule(this.engine.reconfigure({ igmp: eng.snooping, mld: eng.mld }, eng.ports, this.engineNow()));
     this.markDirty();
     return { applied: changes.filter((c) => !c.restart).map(describeChange), notApplied: changes.filter((c) => c.restart).map(describeChange) };
   }

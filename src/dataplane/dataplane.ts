@@ -20,6 +20,8 @@ export interface PuntedFrame {
   bytes: Uint8Array;
   puntClass: number;
   forwarded: boolean;
+  /** When the data-plane thread received it (clock.ts monotonicMs). */
+  receivedAtMs: number;
 }
 
 export interface DataPlaneEvents {
@@ -95,7 +97,7 @@ export class DataPlane extends EventEmitter<DataPlaneEvents> implements TableSin
           this.emit('punt', {
             port: meta[PUNT_META_PORT], vlan: meta[PUNT_META_VLAN], l3Offset: meta[PUNT_META_L3_OFFSET],
             bytes: frames.subarray(at, at + meta[PUNT_META_LENGTH]!),
-            puntClass: meta[PUNT_META_CLASS], forwarded: meta[PUNT_META_FORWARDED] === 1,
+            puntClass: meta[PUNT_META_CLASS], forwarded: meta[PUNT_META_FORWARDED] === 1, receivedAtMs: msg.receivedAtMs,
           });
         }
         break;

@@ -26,6 +26,8 @@ export interface PuntBatch {
   type: 'punt';
   frames: ArrayBuffer;
   meta: Uint32Array;
+  /** When the batch was received (clock.ts monotonicMs, the same clock in every thread). */
+  receivedAtMs: number;
 }
 
 export type ToWorker =

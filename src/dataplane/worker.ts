@@ -4,7 +4,9 @@
 // events and timers, when no frames wait (see run()). Nothing here allocates per frame; the loop never yields to the event loop, so messages are
 // drained synchronously (receiveMessageOnPort) and the main thread interrupts a blocking receive with an eventfd.
 
+import { getPriority, setPriority } from 'node:os';
 import { workerData, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { monotonicMs } from './clock.js';
 import { loadCore, type Core } from './core.js';
 import { loadPacketAddon } from '../io/packet-addon.js';
 import { PortSet, type PortInfo } from '../io/ports.js';
@@ -32,7 +34,17 @@ const FDB_AGE_STEP_MS = 1_000 / FDB_AGE_PARTS;
  * ioctls only (no ETHTOOL_GLINK, which takes rtnl_lock), and rarely: nothing but forwarding on this thread's path.
  */
 const LINK_POLL_MS = 2_000;
-/** Niceness given to the process's other threads (control plane, V8/libuv helpers): they run when this one waits. */
+/**
+ * This thread runs first: it forwards ahead of the process's other threads (control plane, V8/libuv helpers) and of
+ * ordinary processes, as ovs-vswitchd does (ovs-ctl's default priority -10). The control plane stays at the nice it
+ * was started with, so its timers (a leave's last-member queries and expiry) keep time on a busy machine. Raising a
+ * priority needs CAP_SYS_NICE (root; the systemd unit grants it).
+ */
+const DATAPLANE_THREAD_NICE = -10;
+/**
+ * Without that privilege the other threads step back instead: the same order inside the process (nice 0 against 10
+ * is the weight ratio of -10 against 0), but then the control plane also yields to every other process of the host.
+ */
 const CONTROL_THREADS_NICE = 10;
 
 function send(msg: FromWorker, transfer?: ArrayBuffer[]): void {
@@ -67,10 +79,15 @@ function applyCommands(list: TableCommand[]): void {
   if (failed > 0) send({ type: 'commandsFailed', count: failed });
 }
 
-/** Copies the batch's punted frames into one transferable buffer (punts are rare: control traffic only). */
+/**
+ * Copies the batch's punted frames into one transferable buffer (punts are rare: control traffic only), stamped with
+ * the time the batch was received: the control plane times a message's effects from its reception (RFC 3376 §6.4),
+ * not from whenever its thread gets the CPU.
+ */
 function forwardPunts(): void {
   const n = core.puntCount();
   if (n === 0) return;
+  const receivedAtMs = monotonicMs();
   let total = 0;
   for (let i = 0; i < n; i++) total += core.puntLength(i);
   const frames = new Uint8Array(total);
@@ -89,7 +106,7 @@ function forwardPunts(): void {
     meta[m + PUNT_META_FORWARDED] = core.puntForwarded(i) ? 1 : 0;
     off += len;
   }
-  send({ type: 'punt', frames: frames.buffer, meta }, [frames.buffer, meta.buffer]);
+  send({ type: 'punt', frames: frames.buffer, meta, receivedAtMs }, [frames.buffer, meta.buffer]);
 }
 
 function ioStats(): Record<number, unknown> {
@@ -145,13 +162,25 @@ function handle(msg: ToWorker, nowMs: number): boolean {
   return true;
 }
 
+/** Puts this thread ahead of the process's other threads (DATAPLANE_THREAD_NICE, else CONTROL_THREADS_NICE). */
+function runFirst(): void {
+  if (getPriority(0) <= DATAPLANE_THREAD_NICE) return;
+  try {
+    setPriority(0, DATAPLANE_THREAD_NICE); // pid 0: the calling thread (Linux niceness is per thread)
+  } catch {
+    addon.yieldOtherThreads(CONTROL_THREADS_NICE);
+    send({ type: 'warn', message: `the data-plane thread may not raise its priority (no CAP_SYS_NICE): the control ` +
+      `plane runs at nice ${CONTROL_THREADS_NICE} instead, and its timers wait when other processes keep the CPUs busy` });
+  }
+}
+
 function run(): void {
   core = loadCore({ maxBatch: params.maxBatch, fdbCapacity: params.fdbCapacity, mdbCapacity: params.mdbCapacity });
   core.setFdbAgingMs(params.fdbAgingMs);
   addon.attach(core.memory.buffer, core.layout);
   if (params.cpu !== null) addon.pinThread(params.cpu);
   // The main thread's timers and garbage collection wait while this thread has frames (they share the CPU budget).
-  addon.yieldOtherThreads(CONTROL_THREADS_NICE);
+  runFirst();
   ports = new PortSet(params.ports, {
     addon, io: params.io, socket: { rxRing: params.rxRing ?? false }, warn: (message) => send({ type: 'warn', message }),
   });
