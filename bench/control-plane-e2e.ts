@@ -11,7 +11,8 @@
 //   (f) join → first packet, with 10 k and then 100 k groups installed: a sender streams to --probe-groups test
 //       groups (each at --probe-pps); a receiver opens a socket, takes the time, calls IP_ADD_MEMBERSHIP for one
 //       test group and waits for the first datagram. Each probe uses a fresh group (no leave to wait for). IPv4.
-//   (g) the daemon's VmRSS (/proc/PID/status) at start, and after each phase (IPv4 10 k, 100 k; then IPv6 on top).
+//   (g) the daemon's VmRSS (/proc/PID/status) at start, 1 s after each phase (IPv4 10 k, 100 k; then IPv6 on top),
+//       and settled (15 s after the last blast).
 //
 //   sudo node --import tsx bench/control-plane-e2e.ts [--groups 10000,100000] [--families 4,6] [--rate 0] [--probes 20]
 //                                                    [--probe-pps 2000] [--log-level info] [--node-arg ARG]… [--out bench/results]
@@ -190,6 +191,9 @@ for g in sys.argv[4:]:
     time.sleep(0.2)
 print(json.dumps(out), flush=True)
 `;
+
+/** How long the daemon idles after the last blast before its settled RSS is read. */
+const SETTLE_MS = 15_000;
 
 /** The largest mappings by Rss (CP_SMAPS=1): where the memory is. */
 function topMappings(pid: number, n = 8): string {
@@ -382,6 +386,11 @@ async function main(): Promise<void> {
         await sleep(3000); // the probe groups' leaves are processed before the next blast
       }
     }
+    // And once the storm is over: V8's memory reducer compacts the heap after a few seconds of low allocation; what
+    // a running daemon holds (1 s after the last blast it still holds that blast's garbage).
+    await sleep(SETTLE_MS);
+    rss['settled'] = vmRssMb(pid);
+    log(`VmRSS ${SETTLE_MS / 1000} s after the last blast: ${rss['settled']!.toFixed(1)} MB`);
     Object.assign(results, { blasts, latency, rssMb: rss });
     if (process.env['CP_HEAP_SNAPSHOT']) { // with --node-arg --heapsnapshot-signal=SIGUSR2 --node-arg --diagnostic-dir=DIR
       process.kill(pid, 'SIGUSR2');

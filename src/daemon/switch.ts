@@ -304,8 +304,10 @@ export class Switch {
   private churnSuppressed: Record<string, number> = {};
 
   private logEngineEvent(e: FamilyEvent): void {
-    const { type, ...fields } = e;
+    const type = e.type;
     if (type === 'join' || type === 'leave' || type === 'compat') {
+      // One per report in a storm: nothing is built for a line the level leaves out.
+      if (!this.log.isLevelEnabled('info')) return;
       const now = monotonicMs();
       if (now - this.churnWindowStart >= 1_000) this.flushChurn(now);
       if (this.churnLogged >= MEMBERSHIP_LOG_PER_SECOND) {
@@ -314,6 +316,7 @@ export class Switch {
       }
       this.churnLogged++;
     }
+    const { type: _type, ...fields } = e;
     const msg = engineEventMessage(e);
     if (type === 'limit' || (type === 'mdb-full' && e.state === 'full') || (type === 'querier-timers' && e.bounded)) this.log.warn({ event: type, ...fields }, msg);
     else this.log.info({ event: type, ...fields }, msg);

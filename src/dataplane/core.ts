@@ -8,11 +8,12 @@
 
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { addressKey, isZeroKey, keyToAddress, macToText } from './table-keys.js';
+import { isZeroKey, keyToAddress, macToText, writeAddressKey } from './table-keys.js';
+import { applyEncodedCommands, type CommandTarget, type EncodedCommands } from './command-codec.js';
 import type { McastMode, PortMask, TableCommand, UnregisteredPolicy } from './commands.js';
 import type { PacketLayout } from '../io/packet-addon.js';
 import {
-  DESC_FLAGS, DESC_FRAME, DESC_LENGTH, DESC_PORT, DESC_STRIDE, DESC_TIME, MAX_PORTS, MDB_FLAG_REGISTERED,
+  DESC_FLAGS, DESC_FRAME, DESC_LENGTH, DESC_PORT, DESC_STRIDE, DESC_TIME, KEY_BYTES, MAX_PORTS, MDB_FLAG_REGISTERED,
   MDB_FLAG_SOURCE_SPECIFIC, PUNT_LIST_INDICES, SCRATCH_GROUP, SCRATCH_SOURCE, SLOT_HEADROOM, SLOT_STRIDE,
   FRAME_INDEX_BYTES, UMEM_CHUNK_SIZE, UMEM_CHUNKS, VERDICT_ACTION, VERDICT_L3_OFFSET, VERDICT_PORTS, VERDICT_PUNT,
   VERDICT_REASON, VERDICT_STRIDE, VERDICT_VLAN,
@@ -335,7 +336,7 @@ function indexOf(list: readonly string[], name: string, what: string): number {
   return i;
 }
 
-export class Core {
+export class Core implements CommandTarget {
   readonly memory: WebAssembly.Memory;
   readonly layout: CoreLayout;
   readonly names: NameTable;
@@ -501,47 +502,55 @@ export class Core {
   applyCommands(list: readonly TableCommand[]): number {
     let failed = 0;
     for (const c of list) {
-      switch (c.op) {
-        case 'mdbSet':
-          if (!this.mdbSet(c.vlan, c.group, c.source, c.ports)) failed++;
-          break;
-        case 'mdbDelete':
-          this.mdbDelete(c.vlan, c.group, c.source);
-          break;
-        case 'mdbClear':
-          this.mdbClear();
-          break;
-        case 'routerPorts':
-          this.setRouterPorts(c.ports);
-          break;
-        case 'policy':
-          this.setPolicy(c.unregistered, c.mode);
-          break;
-        case 'mldMode':
-          this.setMldSnooping(c.mode === 'snoop');
-          break;
-        case 'portFlags':
-          this.setPortFlags(c.floodAll, c.floodReports, c.floodUnregistered);
-          break;
-        case 'activePorts':
-          this.setActivePorts(c.ports);
-          break;
-        case 'fdbFlush':
-          this.fdbFlush(c.port);
-          break;
-        case 'reportRate':
-          this.setReportRate(c.perSecond, c.burst);
-          break;
+      if (c.op === 'mdbSet') {
+        if (!this.mdbSet(c.vlan, c.group, c.source, c.ports)) failed++;
+      } else if (c.op === 'mdbDelete') {
+        this.mdbDelete(c.vlan, c.group, c.source);
+      } else {
+        failed += this.applyOther(c);
       }
     }
     return failed;
   }
 
+  /** A command other than mdbSet/mdbDelete (command-codec.ts CommandTarget); returns how many failed. */
+  applyOther(c: TableCommand): number {
+    switch (c.op) {
+      case 'mdbSet': return this.mdbSet(c.vlan, c.group, c.source, c.ports) ? 0 : 1;
+      case 'mdbDelete': this.mdbDelete(c.vlan, c.group, c.source); break;
+      case 'mdbClear': this.mdbClear(); break;
+      case 'routerPorts': this.setRouterPorts(c.ports); break;
+      case 'policy': this.setPolicy(c.unregistered, c.mode); break;
+      case 'mldMode': this.setMldSnooping(c.mode === 'snoop'); break;
+      case 'portFlags': this.setPortFlags(c.floodAll, c.floodReports, c.floodUnregistered); break;
+      case 'activePorts': this.setActivePorts(c.ports); break;
+      case 'fdbFlush': this.fdbFlush(c.port); break;
+      case 'reportRate': this.setReportRate(c.perSecond, c.burst); break;
+    }
+    return 0;
+  }
+
+  /** A batch from the control plane (command-codec.ts); returns how many commands failed because a table was full. */
+  applyEncoded(batch: EncodedCommands): number {
+    return applyEncodedCommands(batch, this);
+  }
+
   #writeKeys(group: string, source: string | null): number {
-    this.bytes.set(addressKey(group), this.#scratchGroup);
+    writeAddressKey(group, this.bytes, this.#scratchGroup);
     if (source === null) return 0;
-    this.bytes.set(addressKey(source), this.#scratchSource);
+    writeAddressKey(source, this.bytes, this.#scratchSource);
     return this.#scratchSource;
+  }
+
+  /** Keys already encoded (command-codec.ts): copied from `keys` into the scratch area. */
+  #copyKeys(keys: Uint8Array, groupAt: number, sourceAt: number): number {
+    const bytes = this.bytes;
+    const g = this.#scratchGroup;
+    for (let i = 0; i < KEY_BYTES; i++) bytes[g + i] = keys[groupAt + i]!;
+    if (sourceAt < 0) return 0;
+    const s = this.#scratchSource;
+    for (let i = 0; i < KEY_BYTES; i++) bytes[s + i] = keys[sourceAt + i]!;
+    return s;
   }
 
   /** Create or replace (vlan, group[, source]); false when the MDB is full. */
@@ -553,6 +562,18 @@ export class Core {
   /** Remove (vlan, group[, source]); false when there was no such entry. */
   mdbDelete(vlan: number, group: string, source: string | null): boolean {
     const sourcePtr = this.#writeKeys(group, source);
+    return this.#x.mdbDelete(vlan, this.#scratchGroup, sourcePtr) !== 0;
+  }
+
+  /** mdbSet with the keys at `groupAt` / `sourceAt` (-1: none) of `keys`. */
+  mdbSetKey(vlan: number, keys: Uint8Array, groupAt: number, sourceAt: number, ports: PortMask): boolean {
+    const sourcePtr = this.#copyKeys(keys, groupAt, sourceAt);
+    return this.#x.mdbSet(vlan, this.#scratchGroup, sourcePtr, BigInt.asUintN(64, ports)) !== 0;
+  }
+
+  /** mdbDelete with the keys at `groupAt` / `sourceAt` (-1: none) of `keys`. */
+  mdbDeleteKey(vlan: number, keys: Uint8Array, groupAt: number, sourceAt: number): boolean {
+    const sourcePtr = this.#copyKeys(keys, groupAt, sourceAt);
     return this.#x.mdbDelete(vlan, this.#scratchGroup, sourcePtr) !== 0;
   }
 

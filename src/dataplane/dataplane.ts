@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import { loadPacketAddon } from '../io/packet-addon.js';
 import type { IoSelection } from '../io/ports.js';
 import type { FrameSink, PortMask, TableCommand, TableSink } from './commands.js';
+import { CommandEncoder } from './command-codec.js';
 import { type ChangedSettings, type FromWorker, type PortOpened, type ToWorker, type WorkerParams } from './messages.js';
 import {
   PUNT_META_CLASS, PUNT_META_COUNT, PUNT_META_FORWARDED, PUNT_META_L3_OFFSET, PUNT_META_LENGTH, PUNT_META_OFFSET,
@@ -135,16 +136,16 @@ export class DataPlane extends EventEmitter<DataPlaneEvents> implements TableSin
   /**
    * Table commands wait for the end of the current task (a microtask), then go in one message with one wake-up:
    * a punt message of N reports used to cost N postMessage calls and N eventfd writes (each waking the worker),
-   * which bounded the reports absorbed per second. Nothing waits longer than the task that queued it.
+   * which bounded the reports absorbed per second. Nothing waits longer than the task that queued it. They are
+   * encoded as they come (command-codec.ts: fixed records, the buffer transferred, not cloned).
    */
-  private queued: TableCommand[] = [];
+  private readonly queued = new CommandEncoder();
   private flushScheduled = false;
 
   private flushCommands(): void {
-    const list = this.queued;
-    this.queued = [];
-    if (list.length === 0 || this.stopped) return;
-    this.port.postMessage({ type: 'commands', list } satisfies ToWorker);
+    if (this.queued.length === 0 || this.stopped) return;
+    const batch = this.queued.take();
+    this.port.postMessage({ type: 'commands', batch } satisfies ToWorker, [batch.records]);
     if (this.wakeFd >= 0) this.addon.wake(this.wakeFd);
   }
 
@@ -162,7 +163,13 @@ export class DataPlane extends EventEmitter<DataPlaneEvents> implements TableSin
 
   apply(commands: readonly TableCommand[]): void {
     if (commands.length === 0 || this.stopped) return;
-    for (const c of commands) this.queued.push(c);
+    for (const c of commands) {
+      try {
+        this.queued.push(c);
+      } catch (err) { // an address the tables cannot key: a defect upstream, not a reason to stop
+        this.emit('warn', `table command ${c.op} not applied: ${(err as Error).message}`);
+      }
+    }
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       queueMicrotask(() => {

@@ -1,7 +1,7 @@
 // Messages between the main thread (control plane) and the data-plane worker.
 // One channel, structured-clone only; frames travel in one transferred ArrayBuffer per batch.
 
-import type { TableCommand } from './commands.js';
+import type { EncodedCommands } from './command-codec.js';
 import type { IoSelection } from '../io/ports.js';
 import type { IoBackend } from '../io/packet-addon.js';
 
@@ -31,7 +31,7 @@ export interface PuntBatch {
 }
 
 export type ToWorker =
-  | { type: 'commands'; list: TableCommand[] }
+  | { type: 'commands'; batch: EncodedCommands }
   | { type: 'inject'; ports: bigint; frame: Uint8Array }
   | { type: 'addPort'; index: number; name: string; io?: IoSelection }
   | { type: 'removePort'; index: number }

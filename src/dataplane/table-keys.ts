@@ -7,6 +7,52 @@ import { KEY_BYTES } from '../contract/constants.js';
 /** Parse an IPv4 dotted quad or IPv6 text into a 16-byte key; throws on anything else. */
 export function addressKey(text: string): Uint8Array {
   const key = new Uint8Array(KEY_BYTES);
+  writeAddressKey(text, key, 0);
+  return key;
+}
+
+/**
+ * addressKey written into `out` at `at` (KEY_BYTES bytes), without allocating for the common case, a dotted quad:
+ * the control plane encodes every table command's addresses this way (command-codec.ts).
+ */
+export function writeAddressKey(text: string, out: Uint8Array, at: number): void {
+  if (writeIpv4Key(text, out, at)) return;
+  out.set(generalKey(text), at);
+}
+
+/** A canonical dotted quad (no leading zeros, each part ≤ 255) as ::ffff:a.b.c.d; false for anything else. */
+function writeIpv4Key(text: string, out: Uint8Array, at: number): boolean {
+  const n = text.length;
+  if (n < 7 || n > 15) return false;
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? text.charCodeAt(i) : 0x2e;
+    if (c === 0x2e) { // '.'
+      if (digits === 0 || part > 3) return false;
+      out[at + 12 + part] = value;
+      part++;
+      value = 0;
+      digits = 0;
+    } else if (c >= 0x30 && c <= 0x39) {
+      if (digits > 0 && value === 0) return false; // a leading zero: leave it to isIPv4's rules
+      value = value * 10 + (c - 0x30);
+      if (value > 255) return false;
+      digits++;
+    } else {
+      return false;
+    }
+  }
+  if (part !== 4) return false;
+  out.fill(0, at, at + 10);
+  out[at + 10] = 0xff;
+  out[at + 11] = 0xff;
+  return true;
+}
+
+function generalKey(text: string): Uint8Array {
+  const key = new Uint8Array(KEY_BYTES);
   if (isIPv4(text)) {
     key[10] = 0xff;
     key[11] = 0xff;

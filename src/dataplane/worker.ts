@@ -12,11 +12,8 @@ import { loadPacketAddon } from '../io/packet-addon.js';
 import { PortSet, type PortInfo } from '../io/ports.js';
 import { LinkMonitor } from '../io/link-monitor.js';
 import { type ChangedSettings, type FromWorker, type ToWorker, type WorkerParams, type PortOpened } from './messages.js';
-import {
-  PUNT_META_CLASS, PUNT_META_COUNT, PUNT_META_FORWARDED, PUNT_META_L3_OFFSET, PUNT_META_LENGTH, PUNT_META_OFFSET,
-  PUNT_META_PORT, PUNT_META_VLAN,
-} from '../contract/constants.js';
-import type { TableCommand } from './commands.js';
+import { PuntCollector } from './punt-batch.js';
+import { applyEncodedCommands, type CommandTarget, type EncodedCommands } from './command-codec.js';
 
 const params = workerData.params as WorkerParams;
 const channel = workerData.port as MessagePort;
@@ -68,45 +65,30 @@ function opened(p: PortInfo): PortOpened {
   return { index: p.index, name: p.name, ifindex: p.ifindex, mac: p.mac, mtu: p.mtu, io: p.io, ...(p.xdpMode ? { xdpMode: p.xdpMode } : {}) };
 }
 
-function applyCommands(list: TableCommand[]): void {
-  const rest: TableCommand[] = [];
-  for (const c of list) {
-    if (c.op === 'activePorts') allowedMask = c.ports;
-    else rest.push(c);
-  }
+/** The core as the commands' target, except the set of active ports: that is the control plane's half of it. */
+const commandTarget: CommandTarget = {
+  mdbSetKey: (vlan, keys, groupAt, sourceAt, ports) => core.mdbSetKey(vlan, keys, groupAt, sourceAt, ports),
+  mdbDeleteKey: (vlan, keys, groupAt, sourceAt) => core.mdbDeleteKey(vlan, keys, groupAt, sourceAt),
+  applyOther: (c) => {
+    if (c.op !== 'activePorts') return core.applyOther(c);
+    allowedMask = c.ports;
+    return 0;
+  },
+};
+
+function applyCommands(batch: EncodedCommands): void {
+  const failed = applyEncodedCommands(batch, commandTarget);
   applyActive();
-  const failed = core.applyCommands(rest);
   if (failed > 0) send({ type: 'commandsFailed', count: failed });
 }
 
-/**
- * Copies the batch's punted frames into one transferable buffer (punts are rare: control traffic only), stamped with
- * the time the batch was received: the control plane times a message's effects from its reception (RFC 3376 §6.4),
- * not from whenever its thread gets the CPU.
- */
-function forwardPunts(): void {
-  const n = core.puntCount();
-  if (n === 0) return;
-  const receivedAtMs = monotonicMs();
-  let total = 0;
-  for (let i = 0; i < n; i++) total += core.puntLength(i);
-  const frames = new Uint8Array(total);
-  const meta = new Uint32Array(n * PUNT_META_COUNT);
-  let off = 0;
-  for (let i = 0; i < n; i++) {
-    const len = core.puntLength(i);
-    frames.set(core.puntBytes(i), off);
-    const m = i * PUNT_META_COUNT;
-    meta[m + PUNT_META_PORT] = core.puntPort(i);
-    meta[m + PUNT_META_VLAN] = core.puntVlan(i);
-    meta[m + PUNT_META_L3_OFFSET] = core.puntL3Offset(i);
-    meta[m + PUNT_META_LENGTH] = len;
-    meta[m + PUNT_META_OFFSET] = off;
-    meta[m + PUNT_META_CLASS] = core.puntClass(i);
-    meta[m + PUNT_META_FORWARDED] = core.puntForwarded(i) ? 1 : 0;
-    off += len;
-  }
-  send({ type: 'punt', frames: frames.buffer, meta, receivedAtMs }, [frames.buffer, meta.buffer]);
+/** Punted frames held for the next message to the main thread (punt-batch.ts). */
+const punts = new PuntCollector();
+
+/** Sends the punted frames held, stamped with the oldest one's receive time. */
+function sendPunts(): void {
+  const batch = punts.take();
+  send(batch, [batch.frames, batch.meta.buffer as ArrayBuffer]);
 }
 
 function ioStats(): Record<number, unknown> {
@@ -118,7 +100,7 @@ function ioStats(): Record<number, unknown> {
 /** Returns false when the worker must stop. */
 function handle(msg: ToWorker, nowMs: number): boolean {
   switch (msg.type) {
-    case 'commands': applyCommands(msg.list); break;
+    case 'commands': applyCommands(msg.batch); break;
     case 'inject':
       for (const p of ports.ports) {
         if (p.open && (msg.ports >> BigInt(p.index)) & 1n) {
@@ -225,14 +207,18 @@ function run(): void {
   let wokeAt = now;
   let waited = true;
   for (;;) {
-    const n = addon.receive(params.maxBatch, IDLE_POLL_MS);
+    // With punted frames held, look without waiting: if nothing comes, they go now (a lone leave is not delayed).
+    const n = addon.receive(params.maxBatch, punts.count > 0 ? 0 : IDLE_POLL_MS);
     now = addon.nowMs();
     if (waited) wokeAt = now;
     if (n > 0) {
       core.process(n, now);
       addon.transmit();
-      forwardPunts();
+      // The control plane times a message's effects from its reception (RFC 3376 §6.4), not from whenever its
+      // thread gets the CPU: the batch's receive time travels with it.
+      if (core.puntCount() > 0) punts.collect(core, monotonicMs());
     }
+    if (punts.count > 0 && (n === 0 || punts.due(monotonicMs()))) sendPunts();
     waited = n === 0 || !addon.rxPending();
     // A wake-up that came with frames is not lost: receive() returned the frames, takeWake() says messages wait
     // (without it they waited for the next wake-up or the idle poll's 100 ms, e.g. a table command under traffic).
