@@ -11,6 +11,7 @@
 import { KEY_BYTES } from '../contract/constants.js';
 import type { PortMask, TableCommand } from './commands.js';
 import { writeAddressKey } from './table-keys.js';
+import { grownCopy } from './grow.js';
 
 /** Record: op u8 · has-source u8 · vlan u16 · (pad) · ports u64 · group key · source key. */
 const REC_OP = 0;
@@ -38,8 +39,8 @@ export interface CommandTarget {
   /** (vlan, group[, source]) from the keys at `groupAt` / `sourceAt` (-1: none) of `keys`; false when the MDB is full. */
   mdbSetKey(vlan: number, keys: Uint8Array, groupAt: number, sourceAt: number, ports: PortMask): boolean;
   mdbDeleteKey(vlan: number, keys: Uint8Array, groupAt: number, sourceAt: number): boolean;
-  /** Any command but mdbSet/mdbDelete; returns how many failed. */
-  applyOther(command: TableCommand): number;
+  /** A command given as an object (here: any but mdbSet/mdbDelete); returns 1 when it failed, else 0. */
+  applyCommand(command: TableCommand): number;
 }
 
 const INITIAL_RECORDS = 64;
@@ -56,7 +57,10 @@ export class CommandEncoder {
   }
 
   push(c: TableCommand): void {
-    if ((this.#count + 1) * COMMAND_RECORD_BYTES > this.#bytes.length) this.#grow();
+    if ((this.#count + 1) * COMMAND_RECORD_BYTES > this.#bytes.length) {
+      this.#bytes = grownCopy(this.#bytes, (this.#count + 1) * COMMAND_RECORD_BYTES);
+      this.#view = new DataView(this.#bytes.buffer);
+    }
     const at = this.#count * COMMAND_RECORD_BYTES;
     const bytes = this.#bytes;
     if (c.op === 'mdbSet' || c.op === 'mdbDelete') {
@@ -84,13 +88,6 @@ export class CommandEncoder {
     this.#others = [];
     return out;
   }
-
-  #grow(): void {
-    const next = new Uint8Array(this.#bytes.length * 2);
-    next.set(this.#bytes);
-    this.#bytes = next;
-    this.#view = new DataView(next.buffer);
-  }
 }
 
 /** Applies a batch in order; returns how many commands failed (MDB full). */
@@ -109,7 +106,7 @@ export function applyEncodedCommands(batch: EncodedCommands, target: CommandTarg
     } else if (op === OP_MDB_DELETE) {
       target.mdbDeleteKey(vlan, keys, at + REC_GROUP, sourceAt);
     } else {
-      failed += target.applyOther(batch.others[other++]!);
+      failed += target.applyCommand(batch.others[other++]!);
     }
   }
   return failed;

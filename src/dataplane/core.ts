@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isZeroKey, keyToAddress, macToText, writeAddressKey } from './table-keys.js';
-import { applyEncodedCommands, type CommandTarget, type EncodedCommands } from './command-codec.js';
+import type { CommandTarget } from './command-codec.js';
 import type { McastMode, PortMask, TableCommand, UnregisteredPolicy } from './commands.js';
 import type { PacketLayout } from '../io/packet-addon.js';
 import {
@@ -501,20 +501,12 @@ export class Core implements CommandTarget {
   /** Apply control-plane commands; returns how many failed because a table was full. */
   applyCommands(list: readonly TableCommand[]): number {
     let failed = 0;
-    for (const c of list) {
-      if (c.op === 'mdbSet') {
-        if (!this.mdbSet(c.vlan, c.group, c.source, c.ports)) failed++;
-      } else if (c.op === 'mdbDelete') {
-        this.mdbDelete(c.vlan, c.group, c.source);
-      } else {
-        failed += this.applyOther(c);
-      }
-    }
+    for (const c of list) failed += this.applyCommand(c);
     return failed;
   }
 
-  /** A command other than mdbSet/mdbDelete (command-codec.ts CommandTarget); returns how many failed. */
-  applyOther(c: TableCommand): number {
+  /** One command; returns 1 when it failed because a table was full, else 0 (command-codec.ts CommandTarget). */
+  applyCommand(c: TableCommand): number {
     switch (c.op) {
       case 'mdbSet': return this.mdbSet(c.vlan, c.group, c.source, c.ports) ? 0 : 1;
       case 'mdbDelete': this.mdbDelete(c.vlan, c.group, c.source); break;
@@ -528,11 +520,6 @@ export class Core implements CommandTarget {
       case 'reportRate': this.setReportRate(c.perSecond, c.burst); break;
     }
     return 0;
-  }
-
-  /** A batch from the control plane (command-codec.ts); returns how many commands failed because a table was full. */
-  applyEncoded(batch: EncodedCommands): number {
-    return applyEncodedCommands(batch, this);
   }
 
   #writeKeys(group: string, source: string | null): number {
@@ -555,25 +542,30 @@ export class Core implements CommandTarget {
 
   /** Create or replace (vlan, group[, source]); false when the MDB is full. */
   mdbSet(vlan: number, group: string, source: string | null, ports: PortMask): boolean {
-    const sourcePtr = this.#writeKeys(group, source);
-    return this.#x.mdbSet(vlan, this.#scratchGroup, sourcePtr, BigInt.asUintN(64, ports)) !== 0;
+    return this.#mdbSetScratch(vlan, this.#writeKeys(group, source), ports);
   }
 
   /** Remove (vlan, group[, source]); false when there was no such entry. */
   mdbDelete(vlan: number, group: string, source: string | null): boolean {
-    const sourcePtr = this.#writeKeys(group, source);
-    return this.#x.mdbDelete(vlan, this.#scratchGroup, sourcePtr) !== 0;
+    return this.#mdbDeleteScratch(vlan, this.#writeKeys(group, source));
   }
 
   /** mdbSet with the keys at `groupAt` / `sourceAt` (-1: none) of `keys`. */
   mdbSetKey(vlan: number, keys: Uint8Array, groupAt: number, sourceAt: number, ports: PortMask): boolean {
-    const sourcePtr = this.#copyKeys(keys, groupAt, sourceAt);
-    return this.#x.mdbSet(vlan, this.#scratchGroup, sourcePtr, BigInt.asUintN(64, ports)) !== 0;
+    return this.#mdbSetScratch(vlan, this.#copyKeys(keys, groupAt, sourceAt), ports);
   }
 
   /** mdbDelete with the keys at `groupAt` / `sourceAt` (-1: none) of `keys`. */
   mdbDeleteKey(vlan: number, keys: Uint8Array, groupAt: number, sourceAt: number): boolean {
-    const sourcePtr = this.#copyKeys(keys, groupAt, sourceAt);
+    return this.#mdbDeleteScratch(vlan, this.#copyKeys(keys, groupAt, sourceAt));
+  }
+
+  /** The keys are in the scratch area (the source's address, or 0 for none). */
+  #mdbSetScratch(vlan: number, sourcePtr: number, ports: PortMask): boolean {
+    return this.#x.mdbSet(vlan, this.#scratchGroup, sourcePtr, BigInt.asUintN(64, ports)) !== 0;
+  }
+
+  #mdbDeleteScratch(vlan: number, sourcePtr: number): boolean {
     return this.#x.mdbDelete(vlan, this.#scratchGroup, sourcePtr) !== 0;
   }
 

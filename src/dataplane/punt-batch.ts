@@ -7,6 +7,7 @@
 // sends what it holds as soon as a receive() finds nothing), so a lone query or leave goes at once.
 
 import type { Core } from './core.js';
+import { grownCopy } from './grow.js';
 import type { PuntBatch } from './messages.js';
 import {
   PUNT_META_CLASS, PUNT_META_COUNT, PUNT_META_FORWARDED, PUNT_META_L3_OFFSET, PUNT_META_LENGTH, PUNT_META_OFFSET,
@@ -50,8 +51,8 @@ export class PuntCollector {
     if (this.#count === 0) this.#since = receivedAtMs;
     let total = this.#bytes;
     for (let i = 0; i < n; i++) total += core.puntLength(i);
-    if (total > this.#frames.length) this.#frames = grow(this.#frames, total);
-    if ((this.#count + n) * PUNT_META_COUNT > this.#meta.length) this.#meta = grow(this.#meta, (this.#count + n) * PUNT_META_COUNT);
+    if (total > this.#frames.length) this.#frames = grownCopy(this.#frames, total);
+    if ((this.#count + n) * PUNT_META_COUNT > this.#meta.length) this.#meta = grownCopy(this.#meta, (this.#count + n) * PUNT_META_COUNT);
     for (let i = 0; i < n; i++) {
       const len = core.puntLength(i);
       this.#frames.set(core.puntBytes(i), this.#bytes);
@@ -81,12 +82,4 @@ export class PuntCollector {
     this.#bytes = 0;
     return batch;
   }
-}
-
-function grow<T extends Uint8Array | Uint32Array>(a: T, atLeast: number): T {
-  let size = a.length * 2;
-  while (size < atLeast) size *= 2;
-  const next = new (a.constructor as new (n: number) => T)(size);
-  next.set(a);
-  return next;
 }

@@ -1,7 +1,7 @@
 // Addresses as the Wasm tables key them: 16 bytes, IPv4 as IPv4-mapped IPv6 (::ffff:a.b.c.d, RFC 4291 §2.5.5.2),
 // and back to text for management views. MAC addresses travel as little-endian 48-bit integers.
 
-import { isIPv4, isIPv6 } from 'node:net';
+import { ipv4ToU32, parseIpv6Into } from '../wire/common.js';
 import { KEY_BYTES } from '../contract/constants.js';
 
 /** Parse an IPv4 dotted quad or IPv6 text into a 16-byte key; throws on anything else. */
@@ -11,74 +11,30 @@ export function addressKey(text: string): Uint8Array {
   return key;
 }
 
+/** The 16 bytes of the IPv6 address being keyed (parseIpv6Into writes at offset 0). */
+const IPV6_SCRATCH = new Uint8Array(KEY_BYTES);
+
 /**
- * addressKey written into `out` at `at` (KEY_BYTES bytes), without allocating for the common case, a dotted quad:
- * the control plane encodes every table command's addresses this way (command-codec.ts).
+ * addressKey written into `out` at `at` (KEY_BYTES bytes) without allocating: the control plane keys every table
+ * command's addresses this way (command-codec.ts). The text is parsed by src/wire's parsers.
  */
 export function writeAddressKey(text: string, out: Uint8Array, at: number): void {
-  if (writeIpv4Key(text, out, at)) return;
-  out.set(generalKey(text), at);
-}
-
-/** A canonical dotted quad (no leading zeros, each part ≤ 255) as ::ffff:a.b.c.d; false for anything else. */
-function writeIpv4Key(text: string, out: Uint8Array, at: number): boolean {
-  const n = text.length;
-  if (n < 7 || n > 15) return false;
-  let part = 0;
-  let value = 0;
-  let digits = 0;
-  for (let i = 0; i <= n; i++) {
-    const c = i < n ? text.charCodeAt(i) : 0x2e;
-    if (c === 0x2e) { // '.'
-      if (digits === 0 || part > 3) return false;
-      out[at + 12 + part] = value;
-      part++;
-      value = 0;
-      digits = 0;
-    } else if (c >= 0x30 && c <= 0x39) {
-      if (digits > 0 && value === 0) return false; // a leading zero: leave it to isIPv4's rules
-      value = value * 10 + (c - 0x30);
-      if (value > 255) return false;
-      digits++;
-    } else {
-      return false;
-    }
+  const v4 = ipv4ToU32(text);
+  if (v4 !== null) {
+    out.fill(0, at, at + 10);
+    out[at + 10] = 0xff;
+    out[at + 11] = 0xff;
+    out[at + 12] = v4 >>> 24;
+    out[at + 13] = (v4 >>> 16) & 0xff;
+    out[at + 14] = (v4 >>> 8) & 0xff;
+    out[at + 15] = v4 & 0xff;
+    return;
   }
-  if (part !== 4) return false;
-  out.fill(0, at, at + 10);
-  out[at + 10] = 0xff;
-  out[at + 11] = 0xff;
-  return true;
-}
-
-function generalKey(text: string): Uint8Array {
-  const key = new Uint8Array(KEY_BYTES);
-  if (isIPv4(text)) {
-    key[10] = 0xff;
-    key[11] = 0xff;
-    key.set(text.split('.').map(Number), 12);
-    return key;
+  const zone = text.indexOf('%'); // a scope zone (fe80::1%eth0) is not part of the key
+  if (!parseIpv6Into(zone < 0 ? text : text.slice(0, zone), IPV6_SCRATCH)) {
+    throw new Error(`not an IP address: ${JSON.stringify(text)}`);
   }
-  if (!isIPv6(text)) throw new Error(`not an IP address: ${JSON.stringify(text)}`);
-  let body = text.replace(/%.*$/, '');
-  // A trailing dotted quad (::ffff:1.2.3.4) is two groups.
-  const quad = /(\d+\.\d+\.\d+\.\d+)$/.exec(body);
-  if (quad) {
-    const b = quad[1]!.split('.').map(Number);
-    body = body.slice(0, -quad[1]!.length) + `${((b[0]! << 8) | b[1]!).toString(16)}:${((b[2]! << 8) | b[3]!).toString(16)}`;
-  }
-  const [head, tail] = body.includes('::') ? body.split('::') : [body, undefined];
-  const headGroups = head ? head.split(':') : [];
-  const tailGroups = tail ? tail.split(':') : [];
-  const groups = tail === undefined
-    ? headGroups
-    : [...headGroups, ...new Array<string>(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups];
-  groups.forEach((g, i) => {
-    const v = parseInt(g, 16);
-    key[i * 2] = v >> 8;
-    key[i * 2 + 1] = v & 0xff;
-  });
-  return key;
+  out.set(IPV6_SCRATCH, at);
 }
 
 /** True for a key of the form ::ffff:a.b.c.d. */

@@ -69,8 +69,8 @@ function opened(p: PortInfo): PortOpened {
 const commandTarget: CommandTarget = {
   mdbSetKey: (vlan, keys, groupAt, sourceAt, ports) => core.mdbSetKey(vlan, keys, groupAt, sourceAt, ports),
   mdbDeleteKey: (vlan, keys, groupAt, sourceAt) => core.mdbDeleteKey(vlan, keys, groupAt, sourceAt),
-  applyOther: (c) => {
-    if (c.op !== 'activePorts') return core.applyOther(c);
+  applyCommand: (c) => {
+    if (c.op !== 'activePorts') return core.applyCommand(c);
     allowedMask = c.ports;
     return 0;
   },
@@ -211,14 +211,16 @@ function run(): void {
     const n = addon.receive(params.maxBatch, punts.count > 0 ? 0 : IDLE_POLL_MS);
     now = addon.nowMs();
     if (waited) wokeAt = now;
+    // The clock is read only where punted frames are involved (it allocates: process.hrtime.bigint), once.
+    let receivedAtMs = 0;
     if (n > 0) {
       core.process(n, now);
       addon.transmit();
       // The control plane times a message's effects from its reception (RFC 3376 §6.4), not from whenever its
       // thread gets the CPU: the batch's receive time travels with it.
-      if (core.puntCount() > 0) punts.collect(core, monotonicMs());
+      if (core.puntCount() > 0) punts.collect(core, receivedAtMs = monotonicMs());
     }
-    if (punts.count > 0 && (n === 0 || punts.due(monotonicMs()))) sendPunts();
+    if (punts.count > 0 && (n === 0 || punts.due(receivedAtMs || monotonicMs()))) sendPunts();
     waited = n === 0 || !addon.rxPending();
     // A wake-up that came with frames is not lost: receive() returned the frames, takeWake() says messages wait
     // (without it they waited for the next wake-up or the idle poll's 100 ms, e.g. a table command under traffic).
