@@ -139,6 +139,12 @@ typedef struct igs_ctx {
   int ctl_fd; /* AF_INET/AF_UNIX datagram socket for ioctls (link state, ethtool), lazily opened */
   int nl_fd;  /* NETLINK_ROUTE socket (RTMGRP_LINK) polled by receive(), -1 unless watchLinks(true) */
   int nl_pending;
+  /* What receive() waits on: an epoll set of the ports' sockets (AF_PACKET and AF_XDP), the eventfd and netlink,
+   * made again at the next receive() after any of them was opened or closed (ep_dirty). One registration instead
+   * of poll()'s per call: a wake-up costs the sockets that are ready, not every socket of every port (poll()
+   * rescans and unhooks all of them, 20 with 9 AF_XDP ports: measured ≈ 25 µs per wake-up on this VM). */
+  int epfd;
+  int ep_dirty;
 
   uint32_t rr; /* round-robin start among ready ports */
   igs_umem_pool *pool; /* AF_XDP chunks of the UMEM region (xdp.c), NULL when the layout has none */
@@ -247,8 +253,8 @@ int igs_receive_all(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e)
 int igs_receive_timed(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e);
 /* Frames wait on an XSK RX ring, or an AF_PACKET port returned frames last time: the next receive() will not wait. */
 int igs_rx_pending(const igs_ctx *c);
-struct pollfd;
-int igs_xsk_poll_fds(igs_ctx *c, struct pollfd *pfd);
+/* Port index's AF_XDP socket, -1 if it has none (receive() waits on it too). */
+int igs_xsk_fd(const igs_ctx *c, int index);
 /* transmit(): 1 = the frame at off went on port pi's XSK TX ring (or was dropped there), 0 = send it by AF_PACKET. */
 int igs_xsk_take(igs_ctx *c, int pi, uint32_t off, uint32_t len);
 void igs_xsk_flush(igs_ctx *c, int pi);

@@ -19,6 +19,7 @@ int igs_watch_links(igs_ctx *c, int on, igs_err *e) {
     if (c->nl_fd >= 0) close(c->nl_fd);
     c->nl_fd = -1;
     c->nl_pending = 0;
+    c->ep_dirty = 1;
     return 0;
   }
   if (c->nl_fd >= 0) return 0;
@@ -37,6 +38,7 @@ int igs_watch_links(igs_ctx *c, int on, igs_err *e) {
   }
   c->nl_fd = fd;
   c->nl_pending = 0;
+  c->ep_dirty = 1;
   return 0;
 }
 

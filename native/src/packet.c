@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -83,6 +84,8 @@ void igs_ctx_init(igs_ctx *c) {
   c->efd = -1;
   c->ctl_fd = -1;
   c->nl_fd = -1;
+  c->epfd = -1;
+  c->ep_dirty = 1;
 }
 
 static void free_scratch(igs_ctx *c) {
@@ -104,7 +107,9 @@ void igs_ctx_destroy(igs_ctx *c) {
   if (c->efd >= 0) close(c->efd);
   if (c->ctl_fd >= 0) close(c->ctl_fd);
   if (c->nl_fd >= 0) close(c->nl_fd);
-  c->efd = c->ctl_fd = c->nl_fd = -1;
+  if (c->epfd >= 0) close(c->epfd);
+  c->efd = c->ctl_fd = c->nl_fd = c->epfd = -1;
+  c->ep_dirty = 1;
   free_scratch(c);
   c->attached = 0;
 }
@@ -382,6 +387,7 @@ int igs_open_port(igs_ctx *c, const char *ifname, int index, const igs_open_opts
   (void)getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &ks, &kl);
 
   p->fd = fd;
+  c->ep_dirty = 1;
   c->ports[index] = np;
   return 0;
 
@@ -421,6 +427,7 @@ void igs_close_port(igs_ctx *c, int index) {
   close(p->fd);
   p->fd = -1;
   p->hot = 0;
+  c->ep_dirty = 1;
 }
 
 /* ------------------------------------------------------------------------------------------------------ */
@@ -618,53 +625,86 @@ static uint32_t rx_ready(igs_ctx *c, const int *ready, int nr, uint32_t filled, 
   return filled;
 }
 
-/* Poll every open port plus the eventfd and netlink socket; ready[] gets the readable ports (hot ones too). */
-static int poll_ports(igs_ctx *c, int timeout_ms, int *ready, igs_err *e) {
-  struct pollfd pfd[2 * IGS_MAX_PORTS + 2]; /* ports, their XSKs, the eventfd and netlink */
-  int map[IGS_MAX_PORTS];
-  int np = 0;
+/* epoll tags: a port's AF_PACKET socket is its index; its AF_XDP socket, the eventfd and netlink follow. */
+#define EP_TAG_XSK IGS_MAX_PORTS
+#define EP_TAG_EFD (2 * IGS_MAX_PORTS)
+#define EP_TAG_NL (2 * IGS_MAX_PORTS + 1)
+
+static int ep_add(int epfd, int fd, uint32_t tag) {
+  struct epoll_event ev = {.events = EPOLLIN, .data.u32 = tag};
+  return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/* The epoll set of every open port's sockets, the eventfd and netlink, made anew after any of them changed. */
+static int ep_rebuild(igs_ctx *c, igs_err *e) {
+  if (c->epfd < 0) c->epfd = epoll_create1(EPOLL_CLOEXEC);
+  else {
+    /* A fresh set: closed sockets leave it by themselves, but a number reused by a new socket must not be taken
+     * for the old one's registration. */
+    int fresh = epoll_create1(EPOLL_CLOEXEC);
+    if (fresh >= 0) {
+      close(c->epfd);
+      c->epfd = fresh;
+    }
+  }
+  if (c->epfd < 0) {
+    int err = errno;
+    igs_set_err(e, err, "receive: epoll_create1: %s", strerror(err));
+    return -1;
+  }
+  int bad = 0;
   for (int i = 0; i < IGS_MAX_PORTS; i++) {
     if (c->ports[i].fd < 0) continue;
-    pfd[np].fd = c->ports[i].fd;
-    pfd[np].events = POLLIN;
-    pfd[np].revents = 0;
-    map[np++] = i;
+    bad |= ep_add(c->epfd, c->ports[i].fd, (uint32_t)i);
+    int xfd = igs_xsk_fd(c, i);
+    if (xfd >= 0) bad |= ep_add(c->epfd, xfd, (uint32_t)(EP_TAG_XSK + i)); /* igs_receive_all reads its rings */
   }
-  int nfds = np;
-  int efd_slot = -1, nl_slot = -1;
-  if (c->efd >= 0) {
-    efd_slot = nfds;
-    pfd[nfds++] = (struct pollfd){.fd = c->efd, .events = POLLIN};
+  if (c->efd >= 0) bad |= ep_add(c->epfd, c->efd, EP_TAG_EFD);
+  if (c->nl_fd >= 0) bad |= ep_add(c->epfd, c->nl_fd, EP_TAG_NL);
+  if (bad) {
+    int err = errno;
+    igs_set_err(e, err, "receive: epoll_ctl(EPOLL_CTL_ADD): %s", strerror(err));
+    return -1;
   }
-  if (c->nl_fd >= 0) {
-    nl_slot = nfds;
-    pfd[nfds++] = (struct pollfd){.fd = c->nl_fd, .events = POLLIN};
-  }
-  nfds += igs_xsk_poll_fds(c, pfd + nfds); /* AF_XDP sockets wake the poll too (igs_receive_all reads them) */
+  c->ep_dirty = 0;
+  return 0;
+}
+
+/* Wait on every open port plus the eventfd and netlink socket; ready[] gets the readable AF_PACKET ports (hot ones
+ * too), in port order. */
+static int poll_ports(igs_ctx *c, int timeout_ms, int *ready, igs_err *e) {
+  if (c->ep_dirty && ep_rebuild(c, e) < 0) return -1;
+  struct epoll_event ev[2 * IGS_MAX_PORTS + 2]; /* ports, their XSKs, the eventfd and netlink */
   c->rx.polls++;
   if (timeout_ms != 0) c->rx.blocking_polls++;
-  int pr = poll(pfd, (nfds_t)nfds, timeout_ms);
+  int pr = epoll_wait(c->epfd, ev, (int)(sizeof ev / sizeof ev[0]), timeout_ms);
   if (pr < 0) {
     if (errno == EINTR) return 0;
     int err = errno;
-    igs_set_err(e, err, "receive: poll: %s", strerror(err));
+    igs_set_err(e, err, "receive: epoll_wait: %s", strerror(err));
     return -1;
   }
-  if (pr == 0) return 0;
-  if (efd_slot >= 0 && (pfd[efd_slot].revents & POLLIN)) {
-    uint64_t v;
-    ssize_t rr = read(c->efd, &v, sizeof v); /* nonblocking eventfd: resets the counter */
-    (void)rr;
-    c->woken = 1;
-    c->wake_seen = 1; /* sticky: a receive() that also found frames returns them, and the wake must not be lost */
-  }
-  if (nl_slot >= 0 && (pfd[nl_slot].revents & (POLLIN | POLLERR))) {
-    c->nl_pending = 1;
-    c->woken = 1;
-  }
   int nr = 0;
-  for (int k = 0; k < np; k++)
-    if (pfd[k].revents & (POLLIN | POLLERR | POLLHUP)) ready[nr++] = map[k];
+  for (int k = 0; k < pr; k++) {
+    uint32_t tag = ev[k].data.u32;
+    if (tag == EP_TAG_EFD) {
+      uint64_t v;
+      ssize_t rr = read(c->efd, &v, sizeof v); /* nonblocking eventfd: resets the counter */
+      (void)rr;
+      c->woken = 1;
+      c->wake_seen = 1; /* sticky: a receive() that also found frames returns them, and the wake must not be lost */
+    } else if (tag == EP_TAG_NL) {
+      c->nl_pending = 1;
+      c->woken = 1;
+    } else if (tag < IGS_MAX_PORTS && c->ports[tag].fd >= 0 && (ev[k].events & (EPOLLIN | EPOLLERR | EPOLLHUP))) {
+      int j = nr++; /* insertion in port order, as the fair share rotation expects */
+      while (j > 0 && ready[j - 1] > (int)tag) {
+        ready[j] = ready[j - 1];
+        j--;
+      }
+      ready[j] = (int)tag;
+    }
+  }
   return nr;
 }
 
@@ -905,6 +945,7 @@ int igs_inject(igs_ctx *c, uint64_t mask, const uint8_t *frame, size_t len) {
 int igs_wake_fd(igs_ctx *c, igs_err *e) {
   if (c->efd < 0) {
     c->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    c->ep_dirty = 1;
     if (c->efd < 0) {
       int err = errno;
       igs_set_err(e, err, "wakeFd: eventfd: %s", strerror(err));

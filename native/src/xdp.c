@@ -228,6 +228,7 @@ void igs_xsk_close(igs_ctx *c, int index) {
   igs_ring_unmap(&x->r.comp);
   free(x);
   p->xsk = NULL;
+  c->ep_dirty = 1;
 }
 
 static int attach_prog(igs_xsk *x, int ifindex, int native) {
@@ -343,6 +344,7 @@ int igs_xsk_open(igs_ctx *c, int index, const igs_xsk_opts *o, igs_err *e) {
    * arrive, so the last ports' frames were dropped (xskFillEmpty) — seen as IPv6 neighbour discovery failing from
    * port 6 of 6. No fill at all lost frames that arrive before the first receive(). */
   refill(c, index, x, open_fill_target(c->pool));
+  c->ep_dirty = 1;
   return 0;
 
 fail: {
@@ -434,13 +436,7 @@ static uint32_t xsk_rx(igs_ctx *c, uint32_t first, uint32_t n, uint32_t now) {
   return filled;
 }
 
-int igs_xsk_poll_fds(igs_ctx *c, struct pollfd *pfd) {
-  int n = 0;
-  if (!c->pool || !c->pool->n_xsk) return 0;
-  for (int i = 0; i < IGS_MAX_PORTS; i++)
-    if (c->ports[i].xsk) pfd[n++] = (struct pollfd){.fd = c->ports[i].xsk->fd, .events = POLLIN};
-  return n;
-}
+int igs_xsk_fd(const igs_ctx *c, int index) { return c->ports[index].xsk ? c->ports[index].xsk->fd : -1; }
 
 /* An AF_PACKET socket returned frames last time (igs_receive reads it again without poll). */
 static int af_packet_hot(const igs_ctx *c) {
