@@ -98,7 +98,6 @@ typedef struct igs_port {
   int ifindex;
   int mtu;
   int qdisc_bypass;
-  int hot; /* the last read returned frames: receive() reads it again without polling first */
   /* TPACKET_V2 RX ring (openPort rxRing), NULL when the port uses recvmmsg. */
   uint8_t *ring;
   size_t ring_len;
@@ -145,8 +144,14 @@ typedef struct igs_ctx {
    * rescans and unhooks all of them, 20 with 9 AF_XDP ports: measured ≈ 25 µs per wake-up on this VM). */
   int epfd;
   int ep_dirty;
+  /* The XSKs a blocking wait reported readable (all ports until one has): after a wake-up receive() reads only
+   * their RX rings; the others are looked at by the next call (each ring read then is a cache and TLB miss). */
+  uint64_t xsk_woke;
 
   uint32_t rr; /* round-robin start among ready ports */
+  /* Ports whose last read returned frames ("hot"): receive() reads them again without polling first. A mask, so
+   * the loop finds them without walking every port's struct (after a wake-up each of those is a cache miss). */
+  uint64_t hot_mask;
   igs_umem_pool *pool; /* AF_XDP chunks of the UMEM region (xdp.c), NULL when the layout has none */
   uint32_t drain_streak; /* drained batches since cold ports were last polled */
   int woken;             /* the last poll read the eventfd or saw netlink: return to the caller */

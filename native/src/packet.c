@@ -426,7 +426,7 @@ void igs_close_port(igs_ctx *c, int index) {
   p->ring = NULL;
   close(p->fd);
   p->fd = -1;
-  p->hot = 0;
+  c->hot_mask &= ~(1ull << index);
   c->ep_dirty = 1;
 }
 
@@ -614,7 +614,8 @@ static uint32_t rx_ready(igs_ctx *c, const int *ready, int nr, uint32_t filled, 
     if (share == 0) share = 1;
     int pi = ready[(start + j) % nr];
     uint32_t got = rx_port(c, pi, filled, share, now);
-    c->ports[pi].hot = got > 0;
+    if (got > 0) c->hot_mask |= 1ull << pi;
+    else c->hot_mask &= ~(1ull << pi);
     filled += got;
     more[j] = got == share;
   }
@@ -685,8 +686,10 @@ static int poll_ports(igs_ctx *c, int timeout_ms, int *ready, igs_err *e) {
     return -1;
   }
   int nr = 0;
+  if (timeout_ms != 0) c->xsk_woke = 0;
   for (int k = 0; k < pr; k++) {
     uint32_t tag = ev[k].data.u32;
+    if (timeout_ms != 0 && tag >= EP_TAG_XSK && tag < EP_TAG_XSK + IGS_MAX_PORTS) c->xsk_woke |= 1ull << (tag - EP_TAG_XSK);
     if (tag == EP_TAG_EFD) {
       uint64_t v;
       ssize_t rr = read(c->efd, &v, sizeof v); /* nonblocking eventfd: resets the counter */
@@ -731,8 +734,7 @@ int igs_receive(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e) {
   uint32_t now = igs_now_ms();
   int ready[IGS_MAX_PORTS];
   int nr = 0;
-  for (int i = 0; i < IGS_MAX_PORTS; i++)
-    if (c->ports[i].fd >= 0 && c->ports[i].hot) ready[nr++] = i;
+  for (uint64_t m = c->hot_mask; m; m &= m - 1) ready[nr++] = __builtin_ctzll(m);
 
   uint32_t filled = 0;
   if (nr > 0) {
@@ -747,10 +749,10 @@ int igs_receive(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e) {
       if (nc < 0) return -1;
       int k = 0;
       for (int j = 0; j < nc; j++)
-        if (!c->ports[cold[j]].hot) cold[k++] = cold[j];
+        if (!((c->hot_mask >> cold[j]) & 1)) cold[k++] = cold[j];
       if (filled < n) filled = rx_ready(c, cold, k, filled, n, now);
       else /* batch full: mark them so the next call reads them first */
-        for (int j = 0; j < k; j++) c->ports[cold[j]].hot = 1;
+        for (int j = 0; j < k; j++) c->hot_mask |= 1ull << cold[j];
     }
     if (filled > 0) {
       if (c->busy_poll_ns) igs_note_rx(c, mono_ns());

@@ -48,6 +48,11 @@ struct igs_umem_pool {
   uint32_t *held;     /* chunks the current batch holds */
   uint32_t held_n, held_cap;
   int n_xsk;
+  uint64_t xsk_mask; /* ports with an XSK: the loops below visit only these */
+  /* Ports whose rings need looking after: frames were taken from their RX ring (their fill ring needs topping up),
+   * or queued on their TX ring (completions to collect), or a refill fell short. receive() looks after only these
+   * (after a wake-up every ring it reads is a cache and TLB miss), and after all of them before it blocks. */
+  uint64_t dirty;
   uint32_t rr;
   uint32_t batches; /* batches with XSK frames, for IGS_AF_PACKET_EVERY */
 };
@@ -145,6 +150,7 @@ static void refill(igs_ctx *c, int pi, igs_xsk *x, uint32_t target) {
   uint32_t prod = *x->r.fill.producer;
   uint32_t queued = prod - ld_acq(x->r.fill.consumer);
   if (queued >= target) return;
+  pl->dirty |= 1ull << pi; /* clean again once topped up (maintain) */
   if (prod != 0 && queued < target / 8) c->rx.fill_low++; /* prod 0: the ring's first fill, at open */
   if (pl->free_n == 0) {
     c->rx.free_min = 0;
@@ -221,6 +227,8 @@ void igs_xsk_close(igs_ctx *c, int index) {
         chunk_release(pl, ch);
       }
     pl->n_xsk--;
+    pl->xsk_mask &= ~(1ull << index);
+    pl->dirty = pl->xsk_mask; /* the others' fill share grew */
   }
   igs_ring_unmap(&x->r.rx);
   igs_ring_unmap(&x->r.tx);
@@ -344,6 +352,8 @@ int igs_xsk_open(igs_ctx *c, int index, const igs_xsk_opts *o, igs_err *e) {
    * arrive, so the last ports' frames were dropped (xskFillEmpty) — seen as IPv6 neighbour discovery failing from
    * port 6 of 6. No fill at all lost frames that arrive before the first receive(). */
   refill(c, index, x, open_fill_target(c->pool));
+  pl->xsk_mask |= 1ull << index;
+  pl->dirty = pl->xsk_mask; /* every port's share changed: the next receive() tops them up */
   c->ep_dirty = 1;
   return 0;
 
@@ -414,6 +424,7 @@ static uint32_t xsk_rx_port(igs_ctx *c, int pi, uint32_t first, uint32_t cnt, ui
     }
   }
   st_rel(x->r.rx.consumer, cons + avail);
+  if (avail) pl->dirty |= 1ull << pi; /* the kernel took fill-ring buffers for these */
   p->st.rx_frames += avail;
   p->st.xsk_rx_frames += avail;
   return avail;
@@ -421,8 +432,10 @@ static uint32_t xsk_rx_port(igs_ctx *c, int pi, uint32_t first, uint32_t cnt, ui
 
 static uint32_t xsk_rx(igs_ctx *c, uint32_t first, uint32_t n, uint32_t now) {
   int ready[IGS_MAX_PORTS], nr = 0;
-  for (int i = 0; i < IGS_MAX_PORTS; i++)
-    if (c->ports[i].xsk && rx_ring_avail(c->ports[i].xsk)) ready[nr++] = i;
+  for (uint64_t m = c->pool->xsk_mask & c->xsk_woke; m; m &= m - 1) {
+    int i = __builtin_ctzll(m);
+    if (rx_ring_avail(c->ports[i].xsk)) ready[nr++] = i;
+  }
   if (!nr) return 0;
   /* Fair like the AF_PACKET path: equal shares from a rotating first port, then the leftovers. */
   uint32_t filled = 0;
@@ -439,17 +452,13 @@ static uint32_t xsk_rx(igs_ctx *c, uint32_t first, uint32_t n, uint32_t now) {
 int igs_xsk_fd(const igs_ctx *c, int index) { return c->ports[index].xsk ? c->ports[index].xsk->fd : -1; }
 
 /* An AF_PACKET socket returned frames last time (igs_receive reads it again without poll). */
-static int af_packet_hot(const igs_ctx *c) {
-  for (int i = 0; i < IGS_MAX_PORTS; i++)
-    if (c->ports[i].fd >= 0 && c->ports[i].hot) return 1;
-  return 0;
-}
+static int af_packet_hot(const igs_ctx *c) { return c->hot_mask != 0; }
 
 int igs_rx_pending(const igs_ctx *c) {
   if (af_packet_hot(c)) return 1;
-  if (!c->pool || !c->pool->n_xsk) return 0;
-  for (int i = 0; i < IGS_MAX_PORTS; i++)
-    if (c->ports[i].xsk && rx_ring_avail(c->ports[i].xsk)) return 1;
+  if (!c->pool) return 0;
+  for (uint64_t m = c->pool->xsk_mask; m; m &= m - 1)
+    if (rx_ring_avail(c->ports[__builtin_ctzll(m)].xsk)) return 1;
   return 0;
 }
 
@@ -478,15 +487,9 @@ static inline void cpu_relax(void) {
 static uint32_t xsk_spin(igs_ctx *c) {
   uint64_t start = igs_mono_ns(), until = c->last_rx_ns + c->spin_ns;
   for (uint32_t spin = 0;; spin++) {
-    for (int i = 0; i < IGS_MAX_PORTS; i++) {
-      igs_xsk *x = c->ports[i].xsk;
-      if (x && rx_ring_avail(x)) {
-        uint32_t avail = 0;
-        for (int j = i; j < IGS_MAX_PORTS; j++)
-          if (c->ports[j].xsk) avail += rx_ring_avail(c->ports[j].xsk);
-        return avail;
-      }
-    }
+    uint32_t avail = 0;
+    for (uint64_t m = c->pool->xsk_mask; m; m &= m - 1) avail += rx_ring_avail(c->ports[__builtin_ctzll(m)].xsk);
+    if (avail) return avail;
     cpu_relax();
     if ((spin & 15) == 15) {
       uint64_t now = igs_mono_ns();
@@ -499,6 +502,21 @@ static uint32_t xsk_spin(igs_ctx *c) {
   }
 }
 
+/* Collect completions and top up the fill rings of the ports in mask; a port is clean again (pl->dirty) once its
+ * fill ring is at its share and the kernel has completed everything queued on its TX ring. */
+static void maintain(igs_ctx *c, uint64_t mask) {
+  igs_umem_pool *pl = c->pool;
+  uint32_t target = fill_target(pl);
+  for (; mask; mask &= mask - 1) {
+    int i = __builtin_ctzll(mask);
+    igs_xsk *x = c->ports[i].xsk;
+    drain_completions(c, x);
+    refill(c, i, x, target);
+    if (x->tx_completed == *x->r.tx.producer && *x->r.fill.producer - ld_acq(x->r.fill.consumer) >= target)
+      pl->dirty &= ~(1ull << i);
+  }
+}
+
 int igs_receive_all(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e) {
   igs_umem_pool *pl = c->pool;
   if (!pl || !pl->n_xsk || !c->attached) return igs_receive(c, max_frames, timeout_ms, e);
@@ -506,16 +524,12 @@ int igs_receive_all(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e)
    * copied out. Drop the batch's hold, collect finished transmissions, give the kernel buffers again. */
   for (uint32_t k = 0; k < pl->held_n; k++) chunk_release(pl, pl->held[k]);
   pl->held_n = 0;
+  maintain(c, pl->dirty);
   uint32_t avail = 0;
-  for (int i = 0; i < IGS_MAX_PORTS; i++) {
-    igs_xsk *x = c->ports[i].xsk;
-    if (!x) continue;
-    drain_completions(c, x);
-    refill(c, i, x, fill_target(pl));
-    avail += rx_ring_avail(x);
-  }
+  for (uint64_t m = pl->xsk_mask; m; m &= m - 1) avail += rx_ring_avail(c->ports[__builtin_ctzll(m)].xsk);
   uint32_t n = max_frames < c->L.max_batch ? max_frames : c->L.max_batch;
   if (n > pl->held_cap) n = pl->held_cap;
+  c->xsk_woke = ~0ull; /* narrowed by a blocking wait in igs_receive */
   /* Busy-poll after recent traffic: spin on the XSK rings, with a poll(0) of everything else now and then. */
   while (!avail && timeout_ms != 0 && c->busy_poll_ns && c->last_rx_ns) {
     c->rx.spins++;
@@ -532,6 +546,8 @@ int igs_receive_all(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e)
     return xsk_rx_batch(c, 0, n);
   /* AF_PACKET first (it fills descriptors from 0), without blocking if the XSK rings already have frames, and
    * leaving them at least half the batch so neither path can starve the other. poll() also watches the XSKs. */
+  /* About to block: every port's rings looked after first (off the path of frames: nothing is waiting). */
+  if (!avail && timeout_ms != 0) maintain(c, pl->xsk_mask);
   uint32_t xsk_share = avail < n / 2 ? avail : n / 2;
   int k = igs_receive(c, n - xsk_share, avail ? 0 : timeout_ms, e);
   if (k < 0) return k;
@@ -568,6 +584,7 @@ int igs_xsk_take(igs_ctx *c, int pi, uint32_t off, uint32_t len) {
   xd->len = len;
   xd->options = 0;
   st_rel(x->r.tx.producer, prod + 1);
+  pl->dirty |= 1ull << pi; /* its completions are collected by maintain() */
   pl->refs[addr >> pl->shift]++;
   p->st.tx_frames++;
   p->st.tx_bytes += len;
