@@ -19,6 +19,14 @@ import { clearRecord, restoreLeftovers, settingsRecordPath, writeRecord } from '
 
 /** Shortest gap between two state-file writes; grows with the file (a write never takes more than ~5% of the time). */
 const STATE_SAVE_MIN_INTERVAL_MS = 500;
+/**
+ * A due state-file write waits until no control frame has come for this long: a write stops the control plane for
+ * its whole duration (~0.1–0.3 s with 200 k memberships), and in a report storm that stall is what the hosts'
+ * reports queue behind (and the timers of the groups already known run late).
+ */
+const STATE_SAVE_QUIET_MS = 200;
+/** …but the file is never older than this after the state changed (warm restart restores what it holds). */
+const STATE_SAVE_MAX_DEFER_MS = 10_000;
 
 export interface ControlFrameTap {
   (frame: { time: number; direction: 'rx' | 'tx'; port: string; bytes: Uint8Array }): void;
@@ -38,6 +46,9 @@ export class Switch {
   private timer: NodeJS.Timeout | null = null;
   private deadline = Infinity;
   private stateDirty = false;
+  /** When the state became dirty after the last write, and when the last control frame was handled (performance.now). */
+  private stateDirtySince = 0;
+  private lastControlFrameAt = -Infinity;
   private stateTimer: NodeJS.Timeout | null = null;
   private stateInterval = STATE_SAVE_MIN_INTERVAL_MS;
   private readonly taps = new Set<ControlFrameTap>();
@@ -59,6 +70,8 @@ export class Switch {
       frames: { send: (ports, frame) => { this.tapSent(ports, frame); dataplane.send(ports, frame); } },
       random: Math.random,
       log: (e) => this.logEngineEvent(e),
+      // Join/leave/compat lines are info: below that level the engine does not build them (one per report in a storm).
+      logsMembership: () => this.log.isLevelEnabled('info'),
       querierMac: opened[0]?.mac ?? FALLBACK_QUERIER_MAC,
     });
   }
@@ -132,8 +145,9 @@ export class Switch {
   // ---- control frames ----
 
   private onPunt(f: PuntedFrame): void {
-    const name = this.ports.get(f.port)?.name ?? `#${f.port}`;
+    this.lastControlFrameAt = performance.now();
     if (this.taps.size > 0) {
+      const name = this.ports.get(f.port)?.name ?? `#${f.port}`;
       const time = performance.timeOrigin + performance.now();
       for (const tap of this.taps) tap({ time, direction: 'rx', port: name, bytes: f.bytes });
     }
@@ -227,9 +241,23 @@ export class Switch {
 
   private markDirty(): void {
     if (!this.config.state.file || this.stopping) return;
+    if (!this.stateDirty) this.stateDirtySince = performance.now();
     this.stateDirty = true;
     if (this.stateTimer) return;
-    this.stateTimer = setTimeout(() => { this.stateTimer = null; this.saveStateNow(); }, this.stateInterval);
+    this.armStateSave(this.stateInterval);
+  }
+
+  private armStateSave(delayMs: number): void {
+    this.stateTimer = setTimeout(() => {
+      this.stateTimer = null;
+      const now = performance.now();
+      const quietFor = now - this.lastControlFrameAt;
+      if (quietFor < STATE_SAVE_QUIET_MS && now - this.stateDirtySince < STATE_SAVE_MAX_DEFER_MS) {
+        this.armStateSave(STATE_SAVE_QUIET_MS - quietFor);
+        return;
+      }
+      this.saveStateNow();
+    }, delayMs);
   }
 
   saveStateNow(): void {
@@ -306,8 +334,6 @@ export class Switch {
   private logEngineEvent(e: FamilyEvent): void {
     const type = e.type;
     if (type === 'join' || type === 'leave' || type === 'compat') {
-      // One per report in a storm: nothing is built for a line the level leaves out.
-      if (!this.log.isLevelEnabled('info')) return;
       const now = monotonicMs();
       if (now - this.churnWindowStart >= 1_000) this.flushChurn(now);
       if (this.churnLogged >= MEMBERSHIP_LOG_PER_SECOND) {

@@ -12,7 +12,7 @@ import { loadPacketAddon } from '../io/packet-addon.js';
 import { PortSet, type PortInfo } from '../io/ports.js';
 import { LinkMonitor } from '../io/link-monitor.js';
 import { type ChangedSettings, type FromWorker, type ToWorker, type WorkerParams, type PortOpened } from './messages.js';
-import { PuntCollector } from './punt-batch.js';
+import { PUNT_COALESCE_MS, PuntCollector } from './punt-batch.js';
 import { applyEncodedCommands, type CommandTarget, type EncodedCommands } from './command-codec.js';
 import { DESC_TIME } from '../contract/constants.js';
 
@@ -87,8 +87,8 @@ function applyCommands(batch: EncodedCommands): void {
 const punts = new PuntCollector();
 
 /** Sends the punted frames held, stamped with the oldest one's receive time. */
-function sendPunts(): void {
-  const batch = punts.take();
+function sendPunts(nowMs: number): void {
+  const batch = punts.take(nowMs);
   send(batch, [batch.frames, batch.meta.buffer as ArrayBuffer]);
 }
 
@@ -210,6 +210,7 @@ function run(): void {
   let lastHousekeeping = now - 1;
   let wokeAt = now;
   let waited = true;
+  let timeoutMs = IDLE_POLL_MS;
   const maxBatch = params.maxBatch;
   /**
    * One turn of the loop: batches until nothing waits on the rings (a ping's request and its reply, which is on the
@@ -222,8 +223,7 @@ function run(): void {
    */
   const turn = (): boolean => {
     for (;;) {
-      // With punted frames held, look without waiting: if nothing comes, they go now (a lone leave is not delayed).
-      const n = addon.receive(maxBatch, punts.count > 0 ? 0 : IDLE_POLL_MS);
+      const n = addon.receive(maxBatch, timeoutMs);
       now = n > 0 ? batchTimeMs[0]! : addon.nowMs();
       if (waited) wokeAt = now;
       // The clock is read only where punted frames are involved (it allocates: process.hrtime.bigint), once.
@@ -235,7 +235,14 @@ function run(): void {
         // thread gets the CPU: the batch's receive time travels with it.
         if (punted > 0) punts.collect(core, receivedAtMs = monotonicMs());
       }
-      if (punts.count > 0 && (n === 0 || punts.due(receivedAtMs || monotonicMs()))) sendPunts();
+      timeoutMs = IDLE_POLL_MS;
+      if (punts.count > 0) {
+        const t = receivedAtMs || monotonicMs();
+        if (punts.due(t, n === 0)) sendPunts(t);
+        // Punted frames held: look without waiting (if nothing comes they go at once: a lone leave is not delayed),
+        // or in a storm wait for more at most PUNT_COALESCE_MS (punt-batch.ts).
+        else timeoutMs = punts.inStorm(t) ? PUNT_COALESCE_MS : 0;
+      }
       waited = n === 0 || !addon.rxPending();
       // A wake-up that came with frames is not lost: receive() returned the frames, takeWake() says messages wait
       // (without it they waited for the next wake-up or the idle poll's 100 ms, e.g. a table command under traffic).

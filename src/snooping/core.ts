@@ -80,6 +80,8 @@ export class EngineCore {
     readonly frames: FrameSink,
     readonly random: () => number,
     readonly log: (event: SnoopingEvent) => void,
+    /** Whether join/leave/compat events are wanted now (SnoopingEngineOptions.logsMembership). */
+    readonly logsMembership: () => boolean,
     /** Ethernet source of frames we originate. */
     readonly querierMac: string,
     /** The address family this engine snoops (codec, address rules, querier source, names). */

@@ -40,6 +40,8 @@ export interface DualStackOptions {
   frames: FrameSink;
   random: () => number;
   log?: (event: FamilyEvent) => void;
+  /** SnoopingEngineOptions.logsMembership, for both engines. */
+  logsMembership?: () => boolean;
   querierMac: string;
 }
 
@@ -59,7 +61,10 @@ export class DualStackSnooping {
     const log = opts.log ?? (() => {});
     // One MDB in the data plane: both families' entries count against the same capacity.
     const mdbBudget = new MdbBudget(opts.config.igmp.mdbCapacity);
-    const common = { ports: opts.ports, frames: opts.frames, random: opts.random, querierMac: opts.querierMac, mdbBudget };
+    const common = {
+      ports: opts.ports, frames: opts.frames, random: opts.random, querierMac: opts.querierMac, mdbBudget,
+      ...(opts.logsMembership ? { logsMembership: opts.logsMembership } : {}),
+    };
     this.igmp = new SnoopingEngine({
       ...common, family: IPV4, config: opts.config.igmp, tables: { apply: (list) => this.fromIgmp(list) },
       log: (e) => log({ ...e, family: 4 }),

@@ -70,7 +70,8 @@ export class SnoopingEngine {
 
   constructor(opts: SnoopingEngineOptions) {
     const e = new EngineCore(
-      opts.config, opts.ports, opts.tables, opts.frames, opts.random, opts.log ?? (() => {}), opts.querierMac,
+      opts.config, opts.ports, opts.tables, opts.frames, opts.random, opts.log ?? (() => {}),
+      opts.logsMembership ?? (() => true), opts.querierMac,
       opts.family ?? IPV4, new MdbMirror(opts.mdbBudget ?? new MdbBudget(opts.config.mdbCapacity)),
     );
     this.e = e;

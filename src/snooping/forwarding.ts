@@ -35,19 +35,27 @@ export function bit(port: number): bigint {
   return 1n << BigInt(port);
 }
 
-/** The entries (V, G) should have. Empty map = no entry at all. */
-export function desiredEntries(group: GroupState | undefined, statics: StaticGroupPorts | undefined): Map<string, bigint> {
-  const out = new Map<string, bigint>();
-  if ((group === undefined || group.ports.size === 0) && statics === undefined) return out;
+/**
+ * The entries (V, G) should have: undefined = no entry at all; a port mask = the (*,G) entry alone (the common case:
+ * every member in EXCLUDE({}) and no static source; no map is made for it, this runs for every report that changes a
+ * membership); else the map source → ports with STAR, for (*,G), first.
+ */
+export type DesiredEntries = undefined | bigint | Map<string, bigint>;
+
+export function desiredEntries(group: GroupState | undefined, statics: StaticGroupPorts | undefined): DesiredEntries {
+  if ((group === undefined || group.ports.size === 0) && statics === undefined) return undefined;
   let star = statics?.star ?? 0n;
-  const sources = new Set<string>(statics ? statics.bySource.keys() : []);
+  let anySource = statics !== undefined && statics.bySource.size > 0;
   if (group !== undefined) {
     for (const pg of group.ports.values()) {
       if (pg.mode === 'exclude') star |= bit(pg.port);
-      for (const s of pg.sources.keys()) sources.add(s);
+      if (pg.sources.size > 0) anySource = true;
     }
   }
-  out.set(STAR, star);
+  if (!anySource) return star;
+  const sources = new Set<string>(statics ? statics.bySource.keys() : []);
+  if (group !== undefined) for (const pg of group.ports.values()) for (const s of pg.sources.keys()) sources.add(s);
+  const out = new Map<string, bigint>([[STAR, star]]);
   const staticStar = statics?.star ?? 0n;
   for (const s of sources) {
     let mask = staticStar | (statics?.bySource.get(s) ?? 0n);
@@ -66,6 +74,11 @@ export function desiredEntries(group: GroupState | undefined, statics: StaticGro
   return out;
 }
 
+function desiredHas(d: DesiredEntries, source: string): boolean {
+  if (d === undefined) return false;
+  return typeof d === 'bigint' ? source === STAR : d.has(source);
+}
+
 /**
  * The entries installed for one (VLAN, G): the (*,G) port mask alone (the common case: every member in EXCLUDE({})),
  * or the map source → ports (STAR for (*,G)). A bare mask of ports below 31 is kept as a small integer, which V8
@@ -80,11 +93,14 @@ function bareMask(mask: bigint): number | bigint {
   return mask >= 0n && mask <= SMALL_MASK_MAX ? Number(mask) : mask;
 }
 
-function installedEntries(i: Installed | undefined): Iterable<[string, bigint]> {
-  if (i === undefined) return [];
-  if (typeof i === 'number') return [[STAR, BigInt(i)]];
-  return typeof i === 'bigint' ? [[STAR, i]] : i;
+/** The sources (STAR for (*,G)) of what is installed. */
+function installedSources(i: Installed | undefined): Iterable<string> {
+  if (i === undefined) return NO_SOURCES;
+  return typeof i === 'number' || typeof i === 'bigint' ? STAR_ONLY : i.keys();
 }
+const NO_SOURCES: readonly string[] = [];
+const NO_ENTRIES: ReadonlyArray<readonly [string, bigint]> = [];
+const STAR_ONLY: readonly string[] = [STAR];
 
 function installedGet(i: Installed | undefined, source: string): bigint | undefined {
   if (i === undefined) return undefined;
@@ -145,12 +161,11 @@ export class MdbMirror {
    * `out`. Returns false when some entries did not fit (the key is then pending). `holder` is the key's GroupState
    * when it has one (its entries are kept there).
    */
-  sync(key: string, vlan: number, group: string, desired: Map<string, bigint>, out: TableCommand[], holder: GroupState | undefined): boolean {
+  sync(key: string, vlan: number, group: string, desired: DesiredEntries, out: TableCommand[], holder: GroupState | undefined): boolean {
     const have = holder !== undefined ? holder.installed : this.installed.get(key);
-    const now = new SmallMap<string, bigint>();
     if (have !== undefined) {
-      for (const [src] of installedEntries(have)) {
-        if (!desired.has(src)) {
+      for (const src of installedSources(have)) {
+        if (!desiredHas(desired, src)) {
           out.push({ op: 'mdbDelete', vlan, group, source: src === STAR ? null : src });
           this.used--;
           this.budget.used--;
@@ -158,7 +173,11 @@ export class MdbMirror {
       }
     }
     let missing = 0;
-    for (const [src, ports] of desired) {
+    // What is installed afterwards: the (*,G) mask alone (the common case, no map made), or a map once an (S,G)
+    // entry is installed.
+    let starMask: bigint | undefined;
+    let withSources: SmallMap<string, bigint> | undefined;
+    for (const [src, ports] of typeof desired === 'bigint' ? [[STAR, desired] as const] : desired ?? NO_ENTRIES) {
       const had = installedGet(have, src);
       if (had === undefined) {
         if (!this.hasRoom()) { missing++; continue; }
@@ -166,9 +185,16 @@ export class MdbMirror {
         this.budget.used++;
       }
       if (had !== ports) out.push({ op: 'mdbSet', vlan, group, source: src === STAR ? null : src, ports });
-      now.set(src, ports);
+      if (src === STAR && withSources === undefined) starMask = ports;
+      else {
+        if (withSources === undefined) {
+          withSources = new SmallMap<string, bigint>();
+          if (starMask !== undefined) withSources.set(STAR, starMask);
+        }
+        withSources.set(src, ports);
+      }
     }
-    const next = now.size === 0 ? undefined : now.size === 1 && now.has(STAR) ? bareMask(now.get(STAR)!) : now;
+    const next = withSources ?? (starMask === undefined ? undefined : bareMask(starMask));
     if (holder !== undefined) holder.installed = next;
     else if (next === undefined) this.installed.delete(key);
     else this.installed.set(key, next);

@@ -22,6 +22,11 @@ export interface SnoopingEngineOptions {
   /** Uniform in [0, 1); used only for the start-up MRD solicitation delay. */
   random: () => number;
   log?: (event: SnoopingEvent) => void;
+  /**
+   * Whether join, leave and compat events are wanted now (default: yes). They come one per report in a storm; with
+   * the daemon's log at warn nothing is built for them.
+   */
+  logsMembership?: () => boolean;
   /** Ethernet source of frames we originate. */
   querierMac: string;
   /** IGMP snooping (IPV4, the default) or MLD snooping (IPV6): see family.ts. */

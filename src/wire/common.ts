@@ -82,24 +82,35 @@ export function writeIpv4(b: Uint8Array, off: number, s: string): void {
 // ---------------------------------------------------------------------------------------------
 // IPv6 addresses
 
-/** Read 16 bytes at `off` as RFC 5952 text (lower case, longest zero run of ≥ 2 groups as "::"). */
+/**
+ * Read 16 bytes at `off` as RFC 5952 text (lower case, longest zero run of ≥ 2 groups as "::"). Built from the bytes
+ * with two lookup tables and no array: every MLD report's addresses pass here.
+ */
 export function ipv6At(b: Uint8Array, off: number): string {
-  const g: number[] = [];
-  for (let i = 0; i < 8; i++) g.push((b[off + 2 * i]! << 8) | b[off + 2 * i + 1]!);
   // RFC 5952 §4.2.3: shorten the longest run of zero groups (the first one on a tie), only if ≥ 2 long.
   let bestStart = -1;
   let bestLen = 0;
   for (let i = 0; i < 8;) {
-    if (g[i] !== 0) { i++; continue; }
+    if ((b[off + 2 * i]! | b[off + 2 * i + 1]!) !== 0) { i++; continue; }
     let j = i;
-    while (j < 8 && g[j] === 0) j++;
+    while (j < 8 && (b[off + 2 * j]! | b[off + 2 * j + 1]!) === 0) j++;
     if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
     i = j;
   }
-  if (bestLen < 2) return g.map((x) => x.toString(16)).join(':');
-  const head = g.slice(0, bestStart).map((x) => x.toString(16)).join(':');
-  const tail = g.slice(bestStart + bestLen).map((x) => x.toString(16)).join(':');
-  return `${head}::${tail}`;
+  if (bestLen < 2) bestStart = -1;
+  let text = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      text += '::';
+      i += bestLen - 1;
+      continue;
+    }
+    if (i > 0 && i !== bestStart + bestLen) text += ':';
+    const hi = b[off + 2 * i]!;
+    const lo = b[off + 2 * i + 1]!;
+    text += hi === 0 ? HEX_SHORT[lo]! : HEX_SHORT[hi]! + HEX[lo]!; // RFC 5952 §4.1: no leading zeros
+  }
+  return text;
 }
 
 /** Parse IPv6 text (with "::" and an optional embedded IPv4 tail) into 16 bytes, or null. */
@@ -182,7 +193,9 @@ export function writeIpv6(b: Uint8Array, off: number, s: string): void {
 // ---------------------------------------------------------------------------------------------
 // MAC addresses
 
+/** A byte as two hex digits, and as hex without leading zeros (RFC 5952 §4.1 groups). */
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const HEX_SHORT = Array.from({ length: 256 }, (_, i) => i.toString(16));
 
 export function macAt(b: Uint8Array, off: number): string {
   return `${HEX[b[off]!]}:${HEX[b[off + 1]!]}:${HEX[b[off + 2]!]}:${HEX[b[off + 3]!]}:${HEX[b[off + 4]!]}:${HEX[b[off + 5]!]}`;

@@ -1,5 +1,6 @@
 // Punted frames collected over several batches into one message (src/dataplane/punt-batch.ts): every frame with its
-// metadata, in order, stamped with the oldest frame's receive time; due when full or when the oldest has waited.
+// metadata, in order, stamped with the oldest frame's receive time; due when full or when the oldest has waited, and
+// when nothing more came unless a storm is on (a message went less than PUNT_COALESCE_MS ago).
 
 import { describe, expect, it } from 'vitest';
 import { PUNT_COALESCE_FRAMES, PUNT_COALESCE_MS, PuntCollector } from '../../../src/dataplane/punt-batch.js';
@@ -28,7 +29,7 @@ describe('PuntCollector', () => {
     expect(punts.since).toBe(100.5);
     expect(punts.due(100.5 + PUNT_COALESCE_MS - 0.01)).toBe(false);
     expect(punts.due(100.5 + PUNT_COALESCE_MS)).toBe(true);
-    const batch = punts.take();
+    const batch = punts.take(101.5);
     expect(punts.count).toBe(0);
     expect(batch.receivedAtMs).toBe(100.5);
     const bytes = new Uint8Array(batch.frames);
@@ -51,9 +52,29 @@ describe('PuntCollector', () => {
     expect(punts.due(5)).toBe(true); // full, though nobody waited
     runBatch(core, [[report('239.3.3.3'), 2]]);
     punts.collect(core, 6);
-    const batch = punts.take();
+    const batch = punts.take(6);
     expect(batch.meta.length / PUNT_META_COUNT).toBe(PUNT_COALESCE_FRAMES + 1);
     const last = batch.meta.subarray(PUNT_COALESCE_FRAMES * PUNT_META_COUNT);
     expect(new Uint8Array(batch.frames, last[PUNT_META_OFFSET]!, last[PUNT_META_LENGTH]!)).toEqual(report('239.3.3.3'));
+  });
+
+  it('sends a lone frame at once, but in a storm holds frames for others', () => {
+    const core = newCore();
+    const punts = new PuntCollector();
+    runBatch(core, [[report('239.4.0.1'), 1]]);
+    punts.collect(core, 10);
+    expect(punts.due(10, false)).toBe(false); // more frames may be on their way: look once more
+    expect(punts.inStorm(10)).toBe(false);
+    expect(punts.due(10, true)).toBe(true); // nothing more came: a lone leave goes at once
+    punts.take(10);
+    // The next frame comes 0.2 ms after that message: a storm; it waits for company though nothing more came…
+    runBatch(core, [[report('239.4.0.2'), 1]]);
+    punts.collect(core, 10.2);
+    expect(punts.inStorm(10.2)).toBe(true);
+    expect(punts.due(10.2, true)).toBe(false);
+    // …until the storm's spacing has passed since the last message, or the frame has waited PUNT_COALESCE_MS.
+    expect(punts.due(10 + PUNT_COALESCE_MS, true)).toBe(true);
+    expect(punts.due(10.2 + PUNT_COALESCE_MS, false)).toBe(true);
+    expect(new PuntCollector().due(0, true)).toBe(false); // nothing held
   });
 });

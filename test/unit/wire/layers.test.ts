@@ -44,6 +44,19 @@ describe('addresses', () => {
       ['1:0:1:0:1:0:1:0', '1:0:1:0:1:0:1:0'],
     ];
     for (const [input, text] of cases) expect(ipv6At(parseIpv6(input)!, 0)).toBe(text);
+    // Addresses with every pattern of zero groups (and zero bytes inside groups), against the WHATWG URL
+    // serializer, which compresses as RFC 5952 §4.2 does (longest run of ≥ 2 zero groups, the first on a tie).
+    for (let mask = 0; mask < 256; mask++) {
+      const bytes = new Uint8Array(16);
+      for (let g = 0; g < 8; g++) {
+        if ((mask >> g) & 1) continue;
+        bytes[2 * g] = (g * 37 + mask) % 3 === 0 ? 0 : (g * 53 + mask) & 255;
+        bytes[2 * g + 1] = (g * 11 + mask) & 255 || 1;
+      }
+      const text = ipv6At(bytes, 0);
+      expect(text).toBe(new URL(`http://[${text}]/`).hostname.slice(1, -1));
+      expect(parseIpv6(text)).toEqual(bytes);
+    }
     expect(parseIpv6('1::2::3')).toBeNull();
     // The character scanner (parseIpv6Into) refuses what the general parser refuses.
     for (const bad of ['', ':', ':::', ':1', '1:', '1:::2', '12345::', 'g::', '1:2:3:4:5:6:7', '1:2:3:4:5:6:7:8:9',
