@@ -4,7 +4,7 @@
  * The data plane lives in a non-growable WebAssembly.Memory. This addon keeps the raw base pointer of that
  * memory (attach()) and moves frames between AF_PACKET sockets and the frame slots in it, batch by batch:
  *
- *   receive():  poll ports -> recvmmsg straight into slots -> fill RX descriptors   (Wasm reads them)
+ *   receive():  epoll ports -> recvmmsg straight into slots -> fill RX descriptors   (Wasm reads them)
  *   transmit(): read the per-port TX lists Wasm wrote -> one sendmmsg per port from the same slots
  *
  * Nothing here allocates per frame or calls JavaScript per frame. Where each region lives comes from the layout
@@ -109,8 +109,8 @@ typedef struct igs_port {
 
 /* How receive() found its frames (no syscall to read; for tuning and the docs' measurements). */
 typedef struct igs_rx_stats {
-  uint64_t polls;          /* poll() calls, blocking or not */
-  uint64_t blocking_polls; /* poll() with a timeout: the thread may have slept */
+  uint64_t polls;          /* epoll_wait() calls, blocking or not */
+  uint64_t blocking_polls; /* epoll_wait() with a timeout: the thread may have slept */
   uint64_t drains;         /* receive() calls that read hot ports without polling first */
   uint64_t spins;          /* non-blocking polls of the busy-poll phase */
   /* Time the thread spent outside receive() (processing, transmit, housekeeping, or not scheduled): while it is
@@ -154,7 +154,7 @@ typedef struct igs_ctx {
   uint64_t hot_mask;
   igs_umem_pool *pool; /* AF_XDP chunks of the UMEM region (xdp.c), NULL when the layout has none */
   uint32_t drain_streak; /* drained batches since cold ports were last polled */
-  int woken;             /* the last poll read the eventfd or saw netlink: return to the caller */
+  int woken;             /* the last wait read the eventfd or saw netlink: return to the caller */
   int wake_seen;         /* the eventfd was read since the caller last asked (takeWake): its messages wait */
   uint64_t busy_poll_ns; /* most a receive() spins after the last frame (0 = block at once): igs_note_rx */
   uint64_t last_rx_ns;   /* CLOCK_MONOTONIC of the last batch with frames, 0 = do not spin (not dense, or spent) */

@@ -714,13 +714,13 @@ static int poll_ports(igs_ctx *c, int timeout_ms, int *ready, igs_err *e) {
 /*
  * receive(): three ways to find frames, cheapest first.
  *  1. Drain: ports that returned frames last time ("hot") are read at once, without poll; while frames keep
- *     arriving the loop costs one recvmmsg per hot port per batch. A cold port is discovered by a poll(0) when the
+ *     arriving the loop costs one recvmmsg per hot port per batch. A cold port is discovered by an epoll_wait(0) when the
  *     hot ports did not fill the batch, and at least every IGS_DISCOVER_EVERY batches when they did (so a flood
  *     on one port delays a frame on another by at most that many batches).
- *  2. Busy-poll: with nothing hot, poll(0) in a loop after the last frame, for a budget that follows the recent
+ *  2. Busy-poll: with nothing hot, epoll_wait(0) in a loop after the last frame, for a budget that follows the recent
  *     gaps between arrivals (igs_note_rx: only while they are dense, never when idle; at most busy_poll_ns),
- *     because waking from a blocking poll costs a sleep and a wake-up.
- *  3. Block in poll(timeout_ms).
+ *     because waking from a blocking wait costs a sleep and a wake-up.
+ *  3. Block in epoll_wait(timeout_ms) (poll_ports).
  */
 int igs_receive(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e) {
   if (!c->attached) {
@@ -740,7 +740,7 @@ int igs_receive(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e) {
   if (nr > 0) {
     c->rx.drains++;
     filled = rx_ready(c, ready, nr, 0, n, now);
-    /* Discovery: cold ports (and the eventfd/netlink) get a non-blocking poll when there is room left, and
+    /* Discovery: cold ports (and the eventfd/netlink) get a non-blocking epoll_wait when there is room left, and
      * at least every IGS_DISCOVER_EVERY drained batches. */
     if (filled < n || ++c->drain_streak >= IGS_DISCOVER_EVERY) {
       c->drain_streak = 0;

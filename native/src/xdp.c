@@ -480,7 +480,7 @@ static inline void cpu_relax(void) {
 /*
  * Busy-poll of an AF_XDP context (spin_ns after the last frame, igs_note_rx): the XSK RX rings are read from memory, no
  * syscall, so a frame is seen within a few hundred ns instead of after the wake-up of a sleeping thread (on this
- * VM ~0.1 ms per hop). Every XSK_SPIN_SYSCALL_NS it returns 0 so the caller's poll(0) looks at the AF_PACKET sockets
+ * VM ~0.1 ms per hop). Every XSK_SPIN_SYSCALL_NS it returns 0 so the caller's epoll_wait(0) looks at the AF_PACKET sockets
  * and the eventfd too. Returns the frames now waiting on the XSK rings (0: budget spent or time to poll).
  */
 #define XSK_SPIN_SYSCALL_NS 20000u
@@ -530,7 +530,7 @@ int igs_receive_all(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e)
   uint32_t n = max_frames < c->L.max_batch ? max_frames : c->L.max_batch;
   if (n > pl->held_cap) n = pl->held_cap;
   c->xsk_woke = ~0ull; /* narrowed by a blocking wait in igs_receive */
-  /* Busy-poll after recent traffic: spin on the XSK rings, with a poll(0) of everything else now and then. */
+  /* Busy-poll after recent traffic: spin on the XSK rings, with an epoll_wait(0) of everything else now and then. */
   while (!avail && timeout_ms != 0 && c->busy_poll_ns && c->last_rx_ns) {
     c->rx.spins++;
     avail = xsk_spin(c);
@@ -539,13 +539,13 @@ int igs_receive_all(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e)
     if (k != 0 || c->woken) return k;
   }
   /* While the XSK rings have frames, the AF_PACKET sockets (TCP, long frames) are looked at only every
-   * IGS_AF_PACKET_EVERY-th batch, which saves the poll() of ~2 fds per port in the others (measured: it is a large
+   * IGS_AF_PACKET_EVERY-th batch, which saves the wait call (a poll() of ~2 fds per port when this was measured) in the others (measured: it is a large
    * share of the per-batch cost, and batches are small when the switch keeps up), and then take at most half of
    * that batch. A hot AF_PACKET port (read without poll) is read with every batch that has room for it. */
   if (avail && (pl->batches++ % IGS_AF_PACKET_EVERY) != 0 && (avail >= n || !af_packet_hot(c)))
     return xsk_rx_batch(c, 0, n);
   /* AF_PACKET first (it fills descriptors from 0), without blocking if the XSK rings already have frames, and
-   * leaving them at least half the batch so neither path can starve the other. poll() also watches the XSKs. */
+   * leaving them at least half the batch so neither path can starve the other. The epoll set also holds the XSKs. */
   /* About to block: every port's rings looked after first (off the path of frames: nothing is waiting). */
   if (!avail && timeout_ms != 0) maintain(c, pl->xsk_mask);
   uint32_t xsk_share = avail < n / 2 ? avail : n / 2;
