@@ -16,17 +16,8 @@ import { diffConfig, describeChange, reloadableConfig } from '../config/diff.js'
 import type { Config } from '../config/schema.js';
 import { loadState, saveState, type StateBody } from '../mgmt/state-file.js';
 import { clearRecord, restoreLeftovers, settingsRecordPath, writeRecord } from './interface-settings.js';
+import { STATE_SAVE_MIN_INTERVAL_MS, stateSaveInterval, stateSaveWait } from './state-save.js';
 
-/** Shortest gap between two state-file writes; grows with the file (a write never takes more than ~5% of the time). */
-const STATE_SAVE_MIN_INTERVAL_MS = 500;
-/**
- * A due state-file write waits until no control frame has come for this long: a write stops the control plane for
- * its whole duration (~0.1–0.3 s with 200 k memberships), and in a report storm that stall is what the hosts'
- * reports queue behind (and the timers of the groups already known run late).
- */
-const STATE_SAVE_QUIET_MS = 200;
-/** …but the file is never older than this after the state changed (warm restart restores what it holds). */
-const STATE_SAVE_MAX_DEFER_MS = 10_000;
 
 export interface ControlFrameTap {
   (frame: { time: number; direction: 'rx' | 'tx'; port: string; bytes: Uint8Array }): void;
@@ -250,13 +241,9 @@ export class Switch {
   private armStateSave(delayMs: number): void {
     this.stateTimer = setTimeout(() => {
       this.stateTimer = null;
-      const now = performance.now();
-      const quietFor = now - this.lastControlFrameAt;
-      if (quietFor < STATE_SAVE_QUIET_MS && now - this.stateDirtySince < STATE_SAVE_MAX_DEFER_MS) {
-        this.armStateSave(STATE_SAVE_QUIET_MS - quietFor);
-        return;
-      }
-      this.saveStateNow();
+      const wait = stateSaveWait(performance.now(), this.lastControlFrameAt, this.stateDirtySince);
+      if (wait > 0) this.armStateSave(wait);
+      else this.saveStateNow();
     }, delayMs);
   }
 
@@ -275,7 +262,7 @@ export class Switch {
     } catch (err) {
       this.log.error({ event: 'state-save-failed', file: path }, `cannot save state: ${(err as Error).message}`);
     }
-    this.stateInterval = Math.max(STATE_SAVE_MIN_INTERVAL_MS, 20 * (monotonicMs() - t0));
+    this.stateInterval = stateSaveInterval(monotonicMs() - t0);
   }
 
   // ---- reload ----
