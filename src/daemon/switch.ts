@@ -9,7 +9,7 @@ import { DataPlane, type PuntedFrame } from '../dataplane/dataplane.js';
 import type { PortOpened } from '../dataplane/messages.js';
 import { loadPacketAddon } from '../io/packet-addon.js';
 import { DualStackSnooping, type FamilyEvent } from '../snooping/dual-stack.js';
-import type { SnoopingSnapshot } from '../snooping/engine.js';
+import type { MembershipEventType, SnoopingSnapshot } from '../snooping/engine.js';
 import { decodeControlFrame } from '../wire/control-frame.js';
 import { assignPortIndices, dataplaneCommands, FALLBACK_QUERIER_MAC, toEngineConfig, toWorkerParams } from '../config/translate.js';
 import { diffConfig, describeChange, reloadableConfig } from '../config/diff.js';
@@ -61,8 +61,8 @@ export class Switch {
       frames: { send: (ports, frame) => { this.tapSent(ports, frame); dataplane.send(ports, frame); } },
       random: Math.random,
       log: (e) => this.logEngineEvent(e),
-      // Join/leave/compat lines are info: below that level the engine does not build them (one per report in a storm).
-      logsMembership: () => this.log.isLevelEnabled('info'),
+      // One per report in a storm: the engine asks before it builds one (admitMembershipLine).
+      logsMembership: (type) => this.admitMembershipLine(type),
       querierMac: opened[0]?.mac ?? FALLBACK_QUERIER_MAC,
     });
   }
@@ -318,17 +318,21 @@ export class Switch {
   private churnLogged = 0;
   private churnSuppressed: Record<string, number> = {};
 
+  /** Whether a join/leave/compat line is logged (info, within the second's budget); the others are counted. */
+  private admitMembershipLine(type: MembershipEventType): boolean {
+    if (!this.log.isLevelEnabled('info')) return false;
+    const now = performance.now();
+    if (now - this.churnWindowStart >= 1_000) this.flushChurn(now);
+    if (this.churnLogged >= MEMBERSHIP_LOG_PER_SECOND) {
+      this.churnSuppressed[type] = (this.churnSuppressed[type] ?? 0) + 1;
+      return false;
+    }
+    this.churnLogged++;
+    return true;
+  }
+
   private logEngineEvent(e: FamilyEvent): void {
     const type = e.type;
-    if (type === 'join' || type === 'leave' || type === 'compat') {
-      const now = monotonicMs();
-      if (now - this.churnWindowStart >= 1_000) this.flushChurn(now);
-      if (this.churnLogged >= MEMBERSHIP_LOG_PER_SECOND) {
-        this.churnSuppressed[type] = (this.churnSuppressed[type] ?? 0) + 1;
-        return;
-      }
-      this.churnLogged++;
-    }
     const { type: _type, ...fields } = e;
     const msg = engineEventMessage(e);
     if (type === 'limit' || (type === 'mdb-full' && e.state === 'full') || (type === 'querier-timers' && e.bounded)) this.log.warn({ event: type, ...fields }, msg);
