@@ -9,24 +9,15 @@ import { DataPlane, type PuntedFrame } from '../dataplane/dataplane.js';
 import type { PortOpened } from '../dataplane/messages.js';
 import { loadPacketAddon } from '../io/packet-addon.js';
 import { DualStackSnooping, type FamilyEvent } from '../snooping/dual-stack.js';
-import type { SnoopingSnapshot } from '../snooping/engine.js';
+import type { MembershipEventType, SnoopingSnapshot } from '../snooping/engine.js';
 import { decodeControlFrame } from '../wire/control-frame.js';
 import { assignPortIndices, dataplaneCommands, FALLBACK_QUERIER_MAC, toEngineConfig, toWorkerParams } from '../config/translate.js';
 import { diffConfig, describeChange, reloadableConfig } from '../config/diff.js';
 import type { Config } from '../config/schema.js';
 import { loadState, saveState, type StateBody } from '../mgmt/state-file.js';
 import { clearRecord, restoreLeftovers, settingsRecordPath, writeRecord } from './interface-settings.js';
+import { STATE_SAVE_MIN_INTERVAL_MS, stateSaveInterval, stateSaveWait } from './state-save.js';
 
-/** Shortest gap between two state-file writes; grows with the file (a write never takes more than ~5% of the time). */
-const STATE_SAVE_MIN_INTERVAL_MS = 500;
-/**
- * A due state-file write waits until no control frame has come for this long: a write stops the control plane for
- * its whole duration (~0.1–0.3 s with 200 k memberships), and in a report storm that stall is what the hosts'
- * reports queue behind (and the timers of the groups already known run late).
- */
-const STATE_SAVE_QUIET_MS = 200;
-/** …but the file is never older than this after the state changed (warm restart restores what it holds). */
-const STATE_SAVE_MAX_DEFER_MS = 10_000;
 
 export interface ControlFrameTap {
   (frame: { time: number; direction: 'rx' | 'tx'; port: string; bytes: Uint8Array }): void;
@@ -70,8 +61,8 @@ export class Switch {
       frames: { send: (ports, frame) => { this.tapSent(ports, frame); dataplane.send(ports, frame); } },
       random: Math.random,
       log: (e) => this.logEngineEvent(e),
-      // Join/leave/compat lines are info: below that level the engine does not build them (one per report in a storm).
-      logsMembership: () => this.log.isLevelEnabled('info'),
+      // One per report in a storm: the engine asks before it builds one (admitMembershipLine).
+      logsMembership: (type) => this.admitMembershipLine(type),
       querierMac: opened[0]?.mac ?? FALLBACK_QUERIER_MAC,
     });
   }
@@ -250,13 +241,9 @@ export class Switch {
   private armStateSave(delayMs: number): void {
     this.stateTimer = setTimeout(() => {
       this.stateTimer = null;
-      const now = performance.now();
-      const quietFor = now - this.lastControlFrameAt;
-      if (quietFor < STATE_SAVE_QUIET_MS && now - this.stateDirtySince < STATE_SAVE_MAX_DEFER_MS) {
-        this.armStateSave(STATE_SAVE_QUIET_MS - quietFor);
-        return;
-      }
-      this.saveStateNow();
+      const wait = stateSaveWait(performance.now(), this.lastControlFrameAt, this.stateDirtySince);
+      if (wait > 0) this.armStateSave(wait);
+      else this.saveStateNow();
     }, delayMs);
   }
 
@@ -275,7 +262,7 @@ export class Switch {
     } catch (err) {
       this.log.error({ event: 'state-save-failed', file: path }, `cannot save state: ${(err as Error).message}`);
     }
-    this.stateInterval = Math.max(STATE_SAVE_MIN_INTERVAL_MS, 20 * (monotonicMs() - t0));
+    this.stateInterval = stateSaveInterval(monotonicMs() - t0);
   }
 
   // ---- reload ----
@@ -331,17 +318,21 @@ export class Switch {
   private churnLogged = 0;
   private churnSuppressed: Record<string, number> = {};
 
+  /** Whether a join/leave/compat line is logged (info, within the second's budget); the others are counted. */
+  private admitMembershipLine(type: MembershipEventType): boolean {
+    if (!this.log.isLevelEnabled('info')) return false;
+    const now = performance.now();
+    if (now - this.churnWindowStart >= 1_000) this.flushChurn(now);
+    if (this.churnLogged >= MEMBERSHIP_LOG_PER_SECOND) {
+      this.churnSuppressed[type] = (this.churnSuppressed[type] ?? 0) + 1;
+      return false;
+    }
+    this.churnLogged++;
+    return true;
+  }
+
   private logEngineEvent(e: FamilyEvent): void {
     const type = e.type;
-    if (type === 'join' || type === 'leave' || type === 'compat') {
-      const now = monotonicMs();
-      if (now - this.churnWindowStart >= 1_000) this.flushChurn(now);
-      if (this.churnLogged >= MEMBERSHIP_LOG_PER_SECOND) {
-        this.churnSuppressed[type] = (this.churnSuppressed[type] ?? 0) + 1;
-        return;
-      }
-      this.churnLogged++;
-    }
     const { type: _type, ...fields } = e;
     const msg = engineEventMessage(e);
     if (type === 'limit' || (type === 'mdb-full' && e.state === 'full') || (type === 'querier-timers' && e.bounded)) this.log.warn({ event: type, ...fields }, msg);

@@ -21,7 +21,7 @@ import { bit, MdbMirror, type StaticGroupPorts } from './forwarding.js';
 import { GroupLimits } from './limits.js';
 import type { GroupState, MembershipContext, PortGroup } from './membership.js';
 import type { PolicyDecision } from './policy.js';
-import type { SnoopingEvent } from './public-types.js';
+import type { MembershipEventType, SnoopingEvent } from './public-types.js';
 import type { Querier, TxCounter } from './querier.js';
 import type { RouterPorts } from './routers.js';
 import { Counters, type RejectReason } from './stats.js';
@@ -80,8 +80,8 @@ export class EngineCore {
     readonly frames: FrameSink,
     readonly random: () => number,
     readonly log: (event: SnoopingEvent) => void,
-    /** Whether join/leave/compat events are wanted now (SnoopingEngineOptions.logsMembership). */
-    readonly logsMembership: () => boolean,
+    /** Whether a join/leave/compat event is to be logged (SnoopingEngineOptions.logsMembership). */
+    readonly logsMembership: (type: MembershipEventType) => boolean,
     /** Ethernet source of frames we originate. */
     readonly querierMac: string,
     /** The address family this engine snoops (codec, address rules, querier source, names). */

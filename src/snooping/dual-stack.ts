@@ -20,7 +20,7 @@ import type { PortSnoopingConfig, SnoopingConfig } from './config.js';
 import { MdbBudget } from './forwarding.js';
 import {
   type GroupView, type EngineQuerierView, type RestoreOptions, type RouterView, SnoopingEngine, type SnoopingEvent, type SnoopingSnapshot, type EngineStatsView,
-  type LazySnoopingSnapshot,
+  type LazySnoopingSnapshot, type MembershipEventType,
 } from './engine.js';
 import { type AddressFamily, familyOf, IPV4, IPV6 } from './family.js';
 
@@ -41,7 +41,7 @@ export interface DualStackOptions {
   random: () => number;
   log?: (event: FamilyEvent) => void;
   /** SnoopingEngineOptions.logsMembership, for both engines. */
-  logsMembership?: () => boolean;
+  logsMembership?: (type: MembershipEventType) => boolean;
   querierMac: string;
 }
 

@@ -62,7 +62,7 @@ import { groupsView, groupViews, querierView, routersView, statsView } from './v
 
 export type {
   GroupView, LeaveReason, PortGroupView, EngineQuerierView, RestoreOptions, RouterView, SnoopingEngineOptions, SnoopingEvent,
-  SnoopingSnapshot, LazySnoopingSnapshot, SnapshotGroup, EngineStatsView,
+  SnoopingSnapshot, LazySnoopingSnapshot, SnapshotGroup, EngineStatsView, MembershipEventType,
 } from './public-types.js';
 
 export class SnoopingEngine {

@@ -32,7 +32,7 @@ export function createPortGroup(e: EngineCore, vlan: number, group: string, pc: 
   g.ports.set(pc.index, pg);
   e.limits.add(pc.index);
   e.dirty.add(key);
-  if (log && e.logsMembership()) e.log({ type: 'join', vlan, group, port: pc.index, portName: pc.name });
+  if (log && e.logsMembership('join')) e.log({ type: 'join', vlan, group, port: pc.index, portName: pc.name });
   return pg;
 }
 
@@ -49,7 +49,7 @@ export function deletePortGroup(e: EngineCore, pg: PortGroup, reason: LeaveReaso
   e.limits.remove(pg.port);
   e.limits.clearBelow((p) => e.portCfg.get(p)?.maxGroups ?? 0, e.config.maxGroups);
   e.dirty.add(g.key);
-  if (reason !== null && e.logsMembership()) e.log({ type: 'leave', vlan: g.vlan, group: g.address, port: pg.port, portName: e.portName(pg.port), reason });
+  if (reason !== null && e.logsMembership('leave')) e.log({ type: 'leave', vlan: g.vlan, group: g.address, port: pg.port, portName: e.portName(pg.port), reason });
 }
 
 /** `pg` is still the record of its (VLAN, G, port) (a timer or deferred action may outlive it). */
@@ -64,7 +64,7 @@ export function dropPort(e: EngineCore, index: number, name: string): void {
       const vlan = g.vlan;
       const group = g.address;
       deletePortGroup(e, pg, null);
-      if (e.logsMembership()) e.log({ type: 'leave', vlan, group, port: index, portName: name, reason: 'port-removed' });
+      if (e.logsMembership('leave')) e.log({ type: 'leave', vlan, group, port: index, portName: name, reason: 'port-removed' });
     }
   }
   e.routerPorts.forgetPort(index);
@@ -80,6 +80,6 @@ export function logCompat(e: EngineCore, pg: PortGroup): void {
   const mode = compatMode(pg);
   if (mode !== pg.loggedCompat) {
     pg.loggedCompat = mode;
-    if (e.logsMembership()) e.log({ type: 'compat', vlan: pg.group.vlan, group: pg.group.address, port: pg.port, portName: e.portName(pg.port), version: mode });
+    if (e.logsMembership('compat')) e.log({ type: 'compat', vlan: pg.group.vlan, group: pg.group.address, port: pg.port, portName: e.portName(pg.port), version: mode });
   }
 }

@@ -23,10 +23,10 @@ export interface SnoopingEngineOptions {
   random: () => number;
   log?: (event: SnoopingEvent) => void;
   /**
-   * Whether join, leave and compat events are wanted now (default: yes). They come one per report in a storm; with
-   * the daemon's log at warn nothing is built for them.
+   * Whether this join, leave or compat event is to be logged (default: yes); asked before the event is built. They
+   * come one per report in a storm: the daemon logs up to a number per second and counts the others here.
    */
-  logsMembership?: () => boolean;
+  logsMembership?: (type: MembershipEventType) => boolean;
   /** Ethernet source of frames we originate. */
   querierMac: string;
   /** IGMP snooping (IPV4, the default) or MLD snooping (IPV6): see family.ts. */
@@ -36,6 +36,9 @@ export interface SnoopingEngineOptions {
 }
 
 export type LeaveReason = 'expired' | 'fast-leave' | 'port-removed' | 'disabled';
+
+/** The events that a report storm brings one per report. */
+export type MembershipEventType = 'join' | 'leave' | 'compat';
 
 /** Structured state changes for the log. Never one per packet. */
 export type SnoopingEvent =

@@ -488,4 +488,14 @@ describe('events and stats', () => {
     expect(h.events.filter((e) => e.type === 'join').length).toBe(1);
     expect(h.engine.stats().rx.igmp_v2_report).toBe(10);
   });
+
+  it('asks before it builds a join, leave or compat event, and builds only those admitted', () => {
+    const asked: string[] = [];
+    const h = new Harness({ ports: [{ index: 1, fastLeave: true }], logsMembership: (type) => { asked.push(type); return type !== 'join'; } });
+    h.v2Report(G, 1, ip(11));
+    h.leave(G, 1, ip(11));
+    expect(asked).toEqual(['join', 'compat', 'leave']);
+    expect(h.events.filter((e) => e.type === 'join')).toEqual([]);
+    expect(h.events.filter((e) => e.type === 'leave' || e.type === 'compat').map((e) => e.type)).toEqual(['compat', 'leave']);
+  });
 });

@@ -6,7 +6,7 @@ import type { McastMode, PortMask, TableCommand, UnregisteredPolicy } from '../.
 import type { PortSnoopingConfig, SnoopingConfig } from '../../../src/snooping/config.js';
 import { defaultPortConfig, defaultSnoopingConfig, reportRateCommand } from '../../../src/config/translate.js';
 import { type Core, loadCore } from '../../../src/dataplane/core.js';
-import { type SnoopingEvent, SnoopingEngine } from '../../../src/snooping/engine.js';
+import { type SnoopingEngineOptions, type SnoopingEvent, SnoopingEngine } from '../../../src/snooping/engine.js';
 import { isLinkLocalMulticastIPv4 } from '../../../src/wire/address.js';
 import { type AddressFamily, IPV4, IPV6 } from '../../../src/snooping/family.js';
 import { buildIgmpFrame, buildIpv4Frame, buildMldFrame, type ControlFrame, decodeControlFrame, l3OffsetOf } from '../../../src/wire/control-frame.js';
@@ -99,6 +99,8 @@ export interface HarnessOptions {
   family?: AddressFamily;
   /** MDB entries the fake data plane holds (and the engine's `mdbCapacity`); 0 = unbounded. */
   mdbCapacity?: number;
+  /** SnoopingEngineOptions.logsMembership (default: the engine's, every event). */
+  logsMembership?: SnoopingEngineOptions['logsMembership'];
 }
 
 export function makeConfig(o: HarnessOptions = {}): SnoopingConfig {
@@ -143,6 +145,7 @@ export class Harness {
       },
       random: o.random ?? (() => 0),
       log: (e) => this.events.push(e),
+      ...(o.logsMembership ? { logsMembership: o.logsMembership } : {}),
       querierMac: QUERIER_MAC,
       family: this.family,
     });
