@@ -11,7 +11,10 @@ export const STATE_SAVE_COST_FACTOR = 20;
  * behind the stall (and the timers of the groups already known would run late).
  */
 export const STATE_SAVE_QUIET_MS = 200;
-/** …but never longer than this after the state changed: the file is at most this old (plus one write). */
+/**
+ * …but a due write is not held back past this time after the state changed. (The file can be older than this only
+ * when the cost-spaced interval, STATE_SAVE_COST_FACTOR × the last write's duration, is longer: the 5 % rule wins.)
+ */
 export const STATE_SAVE_MAX_DEFER_MS = 10_000;
 
 /** The gap before the next write, after one that took `writeMs`. */

@@ -37,7 +37,11 @@ export class Switch {
   private timer: NodeJS.Timeout | null = null;
   private deadline = Infinity;
   private stateDirty = false;
-  /** When the state became dirty after the last write, and when the last control frame was handled (performance.now). */
+  /**
+   * When the state became dirty after the last write, and when the last control frame was handled. On this thread's
+   * own clock, performance.now(), which is read per frame without allocating (monotonicMs makes a BigInt) and is
+   * compared only with itself here: handling time, not receive time, so a backlog being worked off is not "quiet".
+   */
   private stateDirtySince = 0;
   private lastControlFrameAt = -Infinity;
   private stateTimer: NodeJS.Timeout | null = null;
@@ -318,7 +322,10 @@ export class Switch {
   private churnLogged = 0;
   private churnSuppressed: Record<string, number> = {};
 
-  /** Whether a join/leave/compat line is logged (info, within the second's budget); the others are counted. */
+  /**
+   * Whether a join/leave/compat line is logged (info, within the second's budget); the others are counted. Asked per
+   * event, so the window is on performance.now() (no allocation; compared only with itself).
+   */
   private admitMembershipLine(type: MembershipEventType): boolean {
     if (!this.log.isLevelEnabled('info')) return false;
     const now = performance.now();

@@ -37,8 +37,6 @@ export interface SnoopingEngineOptions {
 
 export type LeaveReason = 'expired' | 'fast-leave' | 'port-removed' | 'disabled';
 
-/** The events that a report storm brings one per report. */
-export type MembershipEventType = 'join' | 'leave' | 'compat';
 
 /** Structured state changes for the log. Never one per packet. */
 export type SnoopingEvent =
@@ -55,6 +53,9 @@ export type SnoopingEvent =
   | { type: 'limit'; scope: 'port' | 'global'; port: number; portName: string; limit: number }
   /** The MDB budget (`capacity` entries) refused entries ('full'), or every pending entry got installed ('recovered'). */
   | { type: 'mdb-full'; capacity: number; state: 'full' | 'recovered' };
+
+/** The events that a report storm brings one per report. */
+export type MembershipEventType = Extract<SnoopingEvent['type'], 'join' | 'leave' | 'compat'>;
 
 export interface PortGroupView {
   port: number;

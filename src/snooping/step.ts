@@ -58,7 +58,8 @@ export function runTimers(e: EngineCore, now: number): void {
 
 function syncMdb(e: EngineCore, key: string): void {
   const g = e.groups.get(key);
-  // The group's own fields when it has a GroupState: no strings cut from the key per report.
+  // The group's own fields when it has a GroupState (in VLAN 0, the usual case, its address is its key: no string is
+  // cut per report).
   let vlan: number, group: string;
   if (g !== undefined) { vlan = g.vlan; group = g.address; } else [vlan, group] = splitKey(key);
   e.mdb.sync(key, vlan, group, desiredEntries(g, e.statics.get(key)?.ports), e.pending, g);
