@@ -228,6 +228,18 @@ static inline void igs_note_rx(igs_ctx *c, uint64_t now) {
   c->last_rx_ns = c->spin_ns ? now : 0;
 }
 
+/*
+ * Where this receive()'s busy-poll ends: the adaptive budget after the last frame (igs_note_rx), and never after the
+ * caller's timeout when it gave one (timeout_ms > 0): a caller that waits a bounded time (the worker holding punted
+ * frames in a storm waits at most 1 ms for more) is not kept spinning for a budget of up to busy_poll_us. A spin
+ * that ends empty is followed by the blocking wait, so such a receive() returns within twice its timeout.
+ */
+static inline uint64_t igs_spin_until(const igs_ctx *c, int timeout_ms, uint64_t now) {
+  uint64_t until = c->last_rx_ns + c->spin_ns;
+  if (timeout_ms > 0 && until > now + (uint64_t)timeout_ms * 1000000u) until = now + (uint64_t)timeout_ms * 1000000u;
+  return until;
+}
+
 /* process.c */
 /* flock(LOCK_EX|LOCK_NB): 1 = locked, 0 = another open file description holds it, -1 = error (e set). */
 int igs_try_lock(int fd, igs_err *e);

@@ -763,7 +763,7 @@ int igs_receive(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e) {
 
   /* Nothing hot (or the hot ports went quiet): busy-poll briefly after recent traffic, then block. */
   if (timeout_ms != 0 && c->busy_poll_ns && c->last_rx_ns) {
-    uint64_t until = c->last_rx_ns + c->spin_ns;
+    uint64_t until = igs_spin_until(c, timeout_ms, mono_ns());
     for (;;) {
       c->rx.spins++;
       nr = poll_ports(c, 0, ready, e);

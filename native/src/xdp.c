@@ -478,14 +478,14 @@ static inline void cpu_relax(void) {
 }
 
 /*
- * Busy-poll of an AF_XDP context (spin_ns after the last frame, igs_note_rx): the XSK RX rings are read from memory, no
- * syscall, so a frame is seen within a few hundred ns instead of after the wake-up of a sleeping thread (on this
+ * Busy-poll of an AF_XDP context until `until` (igs_spin_until: the budget after the last frame, at most the
+ * caller's timeout): the XSK RX rings are read from memory, no syscall, so a frame is seen within a few hundred ns instead of after the wake-up of a sleeping thread (on this
  * VM ~0.1 ms per hop). Every XSK_SPIN_SYSCALL_NS it returns 0 so the caller's epoll_wait(0) looks at the AF_PACKET sockets
  * and the eventfd too. Returns the frames now waiting on the XSK rings (0: budget spent or time to poll).
  */
 #define XSK_SPIN_SYSCALL_NS 20000u
-static uint32_t xsk_spin(igs_ctx *c) {
-  uint64_t start = igs_mono_ns(), until = c->last_rx_ns + c->spin_ns;
+static uint32_t xsk_spin(igs_ctx *c, uint64_t until) {
+  uint64_t start = igs_mono_ns();
   for (uint32_t spin = 0;; spin++) {
     uint32_t avail = 0;
     for (uint64_t m = c->pool->xsk_mask; m; m &= m - 1) avail += rx_ring_avail(c->ports[__builtin_ctzll(m)].xsk);
@@ -531,9 +531,10 @@ int igs_receive_all(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e)
   if (n > pl->held_cap) n = pl->held_cap;
   c->xsk_woke = ~0ull; /* narrowed by a blocking wait in igs_receive */
   /* Busy-poll after recent traffic: spin on the XSK rings, with an epoll_wait(0) of everything else now and then. */
+  uint64_t spin_until = c->last_rx_ns ? igs_spin_until(c, timeout_ms, igs_mono_ns()) : 0;
   while (!avail && timeout_ms != 0 && c->busy_poll_ns && c->last_rx_ns) {
     c->rx.spins++;
-    avail = xsk_spin(c);
+    avail = xsk_spin(c, spin_until);
     if (avail || !c->last_rx_ns) break;
     int k = igs_receive(c, n, 0, e);
     if (k != 0 || c->woken) return k;

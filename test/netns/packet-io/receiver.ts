@@ -3,7 +3,8 @@
 //
 //   ip netns exec <ns> node --import tsx receiver.ts '<json config>'
 //   stdin:  "drain" | "once <timeoutMs>" | "quit"
-//   stdout: {"type":"ready",rcvbuf} | {"type":"drained",frames,port,rx} | {"type":"received",n,rx,port} (JSON lines)
+//   stdout: {"type":"ready",rcvbuf} | {"type":"drained",frames,port,rx} | {"type":"received",n,ms,rx,port} (JSON lines;
+//           ms: how long the receive() call took)
 
 import { createInterface } from 'node:readline';
 import { loadPacketAddon, type OpenPortOptions } from '../../../src/io/packet-addon.js';
@@ -37,8 +38,10 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     }
     out({ type: 'drained', frames, port: addon.portStats(0), rx: addon.rxStats() });
   } else if (cmd === 'once') {
+    const t0 = performance.now();
     const n = addon.receive(maxBatch, Number(arg ?? 0));
-    out({ type: 'received', n, rx: addon.rxStats(), port: addon.portStats(0) });
+    const ms = performance.now() - t0;
+    out({ type: 'received', n, ms, rx: addon.rxStats(), port: addon.portStats(0) });
   } else if (cmd === 'quit') {
     addon.closePort(0);
     process.exit(0);
