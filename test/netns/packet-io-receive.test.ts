@@ -147,22 +147,30 @@ describe.skipIf(skip !== null)('packet I/O addon: receive path (AF_PACKET and AF
     expect(last!.rx.polls - first!.rx.polls).toBeLessThan(rounds - 1);
   });
 
+  /** A receiver with busy-polling capped at `busyPollUs` that took a burst of 10 frames and read them all: the port
+   * has gone cold and the busy-poll budget has just started. Returns it and its last (empty) receive. */
+  async function drainedAfterBurst(io: 'af_packet' | 'af_xdp', busyPollUs: number): Promise<{ r: Receiver; got: Awaited<ReturnType<Receiver['once']>> }> {
+    const r = new Receiver(t.sw, { port: t.s1, maxBatch: 64, busyPollUs, socket: { rcvbuf: 8 << 20, io } });
+    rx = r; // closed after the test
+    await r.ready();
+    await burst(t, 10);
+    let got = await r.once(1000);
+    while (got.n > 0) got = await r.once(0); // drained; the port went cold
+    return { r, got };
+  }
+
   // AF_XDP: frames read from the XSK ring start the budget too, and the spin reads the ring without a syscall.
   it.each([
     { method: 'AF_PACKET', io: 'af_packet' as const },
     { method: 'AF_XDP', io: 'af_xdp' as const },
   ])('busy-polls after traffic when asked (receiveTuning busyPollUs), then blocks ($method)', async ({ io }) => {
-    rx = new Receiver(t.sw, { port: t.s1, maxBatch: 64, busyPollUs: 2000, socket: { rcvbuf: 8 << 20, io } });
-    await rx.ready();
-    await burst(t, 10);
-    let got = await rx.once(1000);
-    while (got.n > 0) got = await rx.once(0); // drained; the port went cold
+    const { r, got } = await drainedAfterBurst(io, 2000);
     if (io === 'af_xdp') expect(got.port.xskRxFrames).toBeGreaterThan(0); // the frames came through the XSK
     const before = got.rx;
-    const idle = await rx.once(20); // recent traffic: spins for up to 2 ms, then sleeps in poll
+    const idle = await r.once(20); // recent traffic: spins for up to 2 ms, then sleeps in poll
     expect(idle.n).toBe(0);
     expect(idle.rx.spins).toBeGreaterThan(before.spins);
-    const later = await rx.once(20); // the budget ran out without traffic: straight to the blocking poll
+    const later = await r.once(20); // the budget ran out without traffic: straight to the blocking poll
     expect(later.rx.spins).toBe(idle.rx.spins);
     expect(later.rx.blockingPolls).toBe(idle.rx.blockingPolls + 1);
   });
@@ -173,12 +181,8 @@ describe.skipIf(skip !== null)('packet I/O addon: receive path (AF_PACKET and AF
     { method: 'AF_PACKET', io: 'af_packet' as const },
     { method: 'AF_XDP', io: 'af_xdp' as const },
   ])('a receive() with a timeout spins no longer than the timeout ($method)', async ({ io }) => {
-    rx = new Receiver(t.sw, { port: t.s1, maxBatch: 64, busyPollUs: 400_000, socket: { rcvbuf: 8 << 20, io } });
-    await rx.ready();
-    await burst(t, 10);
-    let got = await rx.once(1000);
-    while (got.n > 0) got = await rx.once(0);
-    const idle = await rx.once(1);
+    const { r, got } = await drainedAfterBurst(io, 400_000);
+    const idle = await r.once(1);
     expect(idle.n).toBe(0);
     expect(idle.rx.spins).toBeGreaterThan(got.rx.spins); // it did spin…
     expect(idle.ms).toBeLessThan(50);                      // …but not for the budget (≥ 100 ms: a quarter of the cap)
