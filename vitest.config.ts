@@ -26,7 +26,7 @@ export const BACK_END_INDEPENDENT = [
 // dead processes. So files run concurrently: most of their time is spent waiting on protocol timers (query
 // intervals, leave latency, expiry), not on the two CPUs. Two at a time, not three: three were 1.5 min faster, but
 // the load they add on this 2-vCPU VM delayed the switch's control plane enough for a leave-latency bound
-// (snooping/kernel-hosts, LMQT + 100 ms) to miss once. Both projects must have the same maxWorkers and groupOrder
+// (snooping/kernel-hosts, then LMQT + 100 ms; now LEAVE_STOP_SLACK_MS) to miss once. Both projects must have the same maxWorkers and groupOrder
 // to share one pool (vitest runs each groupOrder after the previous one).
 const NETNS_WORKERS = 2;
 const netns = {
