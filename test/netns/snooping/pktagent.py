@@ -21,10 +21,12 @@
 #     {"id":N,"op":"udp-send","groups":[G,...],"count":C,"port":P,"gapMs":1,"ifaddr":A,"family":F}
 #   The MCAST_* calls go to the socket's own level (IPPROTO_IP or IPPROTO_IPV6) with sockaddrs of its family.
 # stdout: {"type":"ready",...} once, then one {"id":N,...} reply per command.
-# An event is [t_ms, out, src, dst, proto, info, ttl]: t_ms wall-clock ms (kernel timestamp), out 1 for frames this
-# host sent, info = IGMP type (proto 2), UDP destination port (proto 17), PIM type (proto 103), ICMPv6 type (proto 58,
-# MLD and neighbour discovery), else 0. For IPv6, proto is the upper-layer header after Hop-by-Hop, Routing and
-# Destination Options headers, ttl the Hop Limit, and addresses are in RFC 5952 form.
+# An event is [t_ms, out, src, dst, proto, info, ttl, record]: t_ms wall-clock ms (kernel timestamp), out 1 for frames
+# this host sent, info = IGMP type (proto 2), UDP destination port (proto 17), PIM type (proto 103), ICMPv6 type
+# (proto 58, MLD and neighbour discovery), else 0. For IPv6, proto is the upper-layer header after Hop-by-Hop, Routing
+# and Destination Options headers, ttl the Hop Limit, and addresses are in RFC 5952 form. record is the type of the
+# first group record of an IGMPv3 or MLDv2 report (RFC 3376 §4.2.12, RFC 3810 §5.2.12), else 0: a host's leave
+# (CHANGE_TO_INCLUDE_MODE, 3) and its answer to a query (MODE_IS_*, 1 or 2) share the message type.
 
 import json
 import os
@@ -79,6 +81,20 @@ def upper_info(data, proto, l4):
     if proto == 103 and len(data) > l4:
         return data[l4] & 0x0F
     return 0
+
+
+IGMPV3_REPORT = 0x22
+MLDV2_REPORT = 143
+REPORT_FIRST_RECORD = 8  # type, reserved, checksum, reserved (2), number of records (2); then the records
+
+
+def first_record_type(data, proto, l4):
+    # The event's record field: the first group record's type of an IGMPv3 or MLDv2 report with records, else 0.
+    if len(data) <= l4 + REPORT_FIRST_RECORD:
+        return 0
+    if (proto, data[l4]) not in ((2, IGMPV3_REPORT), (58, MLDV2_REPORT)):
+        return 0
+    return data[l4 + REPORT_FIRST_RECORD] if struct.unpack('!H', data[l4 + 6:l4 + 8])[0] > 0 else 0
 
 
 def sockaddr_storage(addr):
@@ -169,7 +185,8 @@ def main():
                     if proto not in IPV6_EXT_HEADERS or len(data) < l4 + 2:
                         break
                     proto, l4 = data[l4], l4 + (data[l4 + 1] + 1) * 8
-                events.append([round(t, 3), 1 if addr[2] == PACKET_OUTGOING else 0, src, dst, proto, upper_info(data, proto, l4), ttl])
+                events.append([round(t, 3), 1 if addr[2] == PACKET_OUTGOING else 0, src, dst, proto, upper_info(data, proto, l4), ttl,
+                               first_record_type(data, proto, l4)])
                 continue
             if etype != ETH_P_IP:
                 continue
@@ -180,7 +197,8 @@ def main():
             dst = socket.inet_ntoa(data[off + 16:off + 20])
             l4 = off + ihl
             info = upper_info(data, proto, l4)
-            events.append([round(t, 3), 1 if addr[2] == PACKET_OUTGOING else 0, src, dst, proto, info, ttl])
+            events.append([round(t, 3), 1 if addr[2] == PACKET_OUTGOING else 0, src, dst, proto, info, ttl,
+                           first_record_type(data, proto, l4)])
 
     reply({'type': 'ready', 'iface': iface, 'pid': os.getpid()})
     while True:
