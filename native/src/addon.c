@@ -257,7 +257,7 @@ static napi_value js_receive_tuning(napi_env env, napi_callback_info info) {
   return out;
 }
 
-/* rxStats() -> {polls, blockingPolls, drains, spins}: how receive() found its frames (since load). */
+/* rxStats() -> {polls, blockingPolls, drains, spins, xskParks, ...}: how receive() found its frames (since load). */
 static napi_value js_rx_stats(napi_env env, napi_callback_info info) {
   (void)info;
   addon *a = get_addon(env);
@@ -266,6 +266,7 @@ static napi_value js_rx_stats(napi_env env, napi_callback_info info) {
   set_num(env, out, "blockingPolls", (double)a->ctx.rx.blocking_polls);
   set_num(env, out, "drains", (double)a->ctx.rx.drains);
   set_num(env, out, "spins", (double)a->ctx.rx.spins);
+  set_num(env, out, "xskParks", (double)a->ctx.rx.xsk_parks);
   set_num(env, out, "awayMaxMs", (double)a->ctx.rx.away_max_ns / 1e6);
   set_num(env, out, "awayOver1ms", (double)a->ctx.rx.away_over_1ms);
   set_num(env, out, "awayOver4ms", (double)a->ctx.rx.away_over_4ms);

@@ -113,6 +113,7 @@ typedef struct igs_rx_stats {
   uint64_t blocking_polls; /* epoll_wait() with a timeout: the thread may have slept */
   uint64_t drains;         /* receive() calls that read hot ports without polling first */
   uint64_t spins;          /* non-blocking polls of the busy-poll phase */
+  uint64_t xsk_parks;      /* XSKs taken out of the epoll set while frames kept coming (igs_xsk_park) */
   /* Time the thread spent outside receive() (processing, transmit, housekeeping, or not scheduled): while it is
    * away, nobody returns buffers to the kernel (AF_XDP fill rings) or empties socket buffers. */
   uint64_t away_max_ns;    /* longest */
@@ -147,6 +148,11 @@ typedef struct igs_ctx {
   /* The XSKs a blocking wait reported readable (all ports until one has): after a wake-up receive() reads only
    * their RX rings; the others are looked at by the next call (each ring read then is a cache and TLB miss). */
   uint64_t xsk_woke;
+  /* XSKs taken out of the epoll set while frames keep coming (igs_xsk_park): the kernel wakes an XSK's waiters for
+   * every frame it receives, on the receiving CPU; a parked XSK's ring is read from memory in every receive() anyway,
+   * and goes back into the set before receive() blocks (igs_xsk_unpark_all). xsk_got: the ports whose XSK gave
+   * frames to the previous receive() since the last blocking wait. */
+  uint64_t xsk_parked, xsk_got;
 
   uint32_t rr; /* round-robin start among ready ports */
   /* Ports whose last read returned frames ("hot"): receive() reads them again without polling first. A mask, so
@@ -265,6 +271,9 @@ const char *igs_xsk_mode(const igs_ctx *c, int index);
 void igs_xsk_stats_refresh(igs_ctx *c, int index);
 /* receive() for a context with AF_XDP ports: XSK rings (no syscall) and the AF_PACKET sockets (igs_receive). */
 int igs_receive_all(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e);
+/* packet.c: take port index's XSK out of the epoll set / put every parked one back (before a blocking wait). */
+void igs_xsk_park(igs_ctx *c, int index);
+void igs_xsk_unpark_all(igs_ctx *c);
 /* receive() as the addon calls it: igs_receive_all, with the time the caller spent away since the last call counted
  * (igs_rx_stats away_*). */
 int igs_receive_timed(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e);

@@ -636,6 +636,27 @@ static int ep_add(int epfd, int fd, uint32_t tag) {
   return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
+void igs_xsk_park(igs_ctx *c, int index) {
+  int xfd = igs_xsk_fd(c, index);
+  if (c->epfd < 0 || c->ep_dirty || xfd < 0 || ((c->xsk_parked >> index) & 1)) return;
+  if (epoll_ctl(c->epfd, EPOLL_CTL_DEL, xfd, NULL) == 0) {
+    c->xsk_parked |= 1ull << index;
+    c->rx.xsk_parks++;
+  }
+}
+
+void igs_xsk_unpark_all(igs_ctx *c) {
+  for (uint64_t m = c->xsk_parked; m; m &= m - 1) {
+    int i = __builtin_ctzll(m);
+    int xfd = igs_xsk_fd(c, i);
+    /* ADD polls the socket: a ring that filled while it was out of the set makes the next epoll_wait return. A failure
+     * (no memory) would leave the port unwatched while the thread sleeps: rebuild the set instead. */
+    if (xfd >= 0 && ep_add(c->epfd, xfd, (uint32_t)(EP_TAG_XSK + i)) < 0 && errno != EEXIST) c->ep_dirty = 1;
+  }
+  c->xsk_parked = 0;
+  c->xsk_got = 0;
+}
+
 /* The epoll set of every open port's sockets, the eventfd and netlink, made anew after any of them changed. */
 static int ep_rebuild(igs_ctx *c, igs_err *e) {
   if (c->epfd < 0) c->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -668,6 +689,8 @@ static int ep_rebuild(igs_ctx *c, igs_err *e) {
     return -1;
   }
   c->ep_dirty = 0;
+  c->xsk_parked = 0; /* a fresh set holds every XSK */
+  c->xsk_got = 0;
   return 0;
 }
 

@@ -31,7 +31,9 @@
 #include <unistd.h>
 
 struct igs_xsk {
-  int fd, map_fd, prog_fd, link_fd;
+  int fd;    /* receives: RX, fill and completion rings; in receive()'s epoll set */
+  int tx_fd; /* sends: TX ring only, sharing fd's buffer pool (xsk_tx_socket) */
+  int map_fd, prog_fd, link_fd;
   int native; /* XDP_FLAGS_DRV_MODE attached (else SKB mode) */
   int zero_copy;
   igs_xsk_rings r;
@@ -184,6 +186,50 @@ static void drain_completions(igs_ctx *c, igs_xsk *x) {
 
 /* ---- open / close ---- */
 
+/*
+ * The port's sending socket: an XSK with only a TX ring, bound to the receiving socket's device and queue and
+ * sharing its buffer pool (XDP_SHARED_UMEM: the same fill and completion rings, so chunk life is unchanged). Why not
+ * send from the receiving socket: that one is in receive()'s epoll set for good, and every frame the kernel has
+ * sent from an XSK is freed through sock_wfree, which wakes the sending socket's waiters — with an epoll entry
+ * there, a wait-queue lock, ep_poll_callback and an interrupt-restore per egress frame: 5.8 % of the data-plane
+ * thread's samples in fan-out (b) (perf, 2026-12-03 19:20 UTC; none for the C AF_XDP forwarder, which keeps no
+ * socket in an epoll set). Nobody waits on the sending socket, so nothing is woken. Returns the fd, or -1 with errno
+ * and *step set (nothing left open then).
+ */
+static int xsk_tx_socket(int rx_fd, int ifindex, uint32_t ring_size, igs_ring *tx, const char **step) {
+  memset(tx, 0, sizeof *tx);
+  *step = "socket(AF_XDP) to send";
+  int fd = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  int sz = (int)ring_size;
+  struct xdp_mmap_offsets off;
+  socklen_t ol = sizeof off;
+  *step = "XDP_TX_RING";
+  if (setsockopt(fd, SOL_XDP, XDP_TX_RING, &sz, sizeof sz) < 0) goto fail;
+  igs_xsk_tx_budget(fd, ring_size);
+  *step = "XDP_MMAP_OFFSETS (sending socket)";
+  if (getsockopt(fd, SOL_XDP, XDP_MMAP_OFFSETS, &off, &ol) < 0) goto fail;
+  *step = "mmap TX ring";
+  if (igs_ring_map(fd, tx, &off.tx, ring_size, sizeof(struct xdp_desc), XDP_PGOFF_TX_RING) < 0) goto fail;
+  struct sockaddr_xdp sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sxdp_family = AF_XDP;
+  sa.sxdp_ifindex = (uint32_t)ifindex;
+  sa.sxdp_queue_id = 0;
+  sa.sxdp_flags = XDP_SHARED_UMEM; /* mode and need_wakeup are the pool's (the kernel refuses flags here) */
+  sa.sxdp_shared_umem_fd = (uint32_t)rx_fd;
+  *step = "bind (sending socket, XDP_SHARED_UMEM)";
+  if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) goto fail;
+  return fd;
+fail: {
+  int err = errno;
+  igs_ring_unmap(tx);
+  close(fd);
+  errno = err;
+  return -1;
+}
+}
+
 static const char *mode_name(int native) { return native ? "native" : "generic"; }
 
 void igs_xsk_close(igs_ctx *c, int index) {
@@ -204,6 +250,7 @@ void igs_xsk_close(igs_ctx *c, int index) {
     const struct xdp_desc *ring = x->r.tx.desc;
     for (uint32_t k = x->tx_completed; k != prod; k++) chunk_release(pl, addr_chunk(pl, ring[k & x->r.tx.mask].addr));
   }
+  if (x->tx_fd >= 0) close(x->tx_fd);
   if (x->fd >= 0) close(x->fd);
   if (x->map_fd >= 0) close(x->map_fd);
   if (x->prog_fd >= 0) close(x->prog_fd);
@@ -290,12 +337,12 @@ int igs_xsk_open(igs_ctx *c, int index, const igs_xsk_opts *o, igs_err *e) {
     igs_set_err(e, ENOMEM, "openPort(%s): AF_XDP: out of memory", ifn);
     return -1;
   }
-  x->fd = x->map_fd = x->prog_fd = x->link_fd = -1;
+  x->fd = x->tx_fd = x->map_fd = x->prog_fd = x->link_fd = -1;
   p->xsk = x;
   pl->n_xsk++;
   const char *step = "";
-  x->fd = igs_xsk_socket(c->base + pl->base, (uint64_t)pl->chunks * pl->chunk_size, pl->chunk_size, IGS_XSK_RING, &x->r,
-                         &step);
+  x->fd = igs_xsk_socket(c->base + pl->base, (uint64_t)pl->chunks * pl->chunk_size, pl->chunk_size, IGS_XSK_RING, 0,
+                         &x->r, &step);
   if (x->fd < 0) goto fail;
 
   step = "BPF_MAP_CREATE(XSKMAP)";
@@ -344,6 +391,8 @@ int igs_xsk_open(igs_ctx *c, int index, const igs_xsk_opts *o, igs_err *e) {
   step = o->zero_copy ? "bind (zero-copy)" : "bind";
   if (igs_xsk_bind(x->fd, p->ifindex, o->zero_copy) < 0) goto fail;
   x->zero_copy = o->zero_copy;
+  x->tx_fd = xsk_tx_socket(x->fd, p->ifindex, IGS_XSK_RING, &x->r.tx, &step);
+  if (x->tx_fd < 0) goto fail;
   step = "BPF_MAP_UPDATE_ELEM(XSKMAP)";
   if (igs_xskmap_set(x->map_fd, 0, x->fd) < 0) goto fail;
   /* Only a small fill here (open_fill_target); the next receive() tops every port's ring up to the share of the
@@ -388,7 +437,9 @@ void igs_xsk_stats_refresh(igs_ctx *c, int index) {
   p->st.xsk_rx_dropped = s.rx_dropped;
   p->st.xsk_rx_ring_full = s.rx_ring_full;
   p->st.xsk_fill_empty = s.rx_fill_ring_empty_descs;
-  p->st.xsk_tx_invalid = s.tx_invalid_descs;
+  l = sizeof s;
+  if (p->xsk->tx_fd >= 0 && getsockopt(p->xsk->tx_fd, SOL_XDP, XDP_STATISTICS, &s, &l) == 0)
+    p->st.xsk_tx_invalid = s.tx_invalid_descs;
 }
 
 /* ---- receive ---- */
@@ -430,7 +481,7 @@ static uint32_t xsk_rx_port(igs_ctx *c, int pi, uint32_t first, uint32_t cnt, ui
   return avail;
 }
 
-static uint32_t xsk_rx(igs_ctx *c, uint32_t first, uint32_t n, uint32_t now) {
+static uint32_t xsk_rx(igs_ctx *c, uint32_t first, uint32_t n, uint32_t now, uint64_t *got_mask) {
   int ready[IGS_MAX_PORTS], nr = 0;
   for (uint64_t m = c->pool->xsk_mask & c->xsk_woke; m; m &= m - 1) {
     int i = __builtin_ctzll(m);
@@ -446,6 +497,7 @@ static uint32_t xsk_rx(igs_ctx *c, uint32_t first, uint32_t n, uint32_t now) {
     filled += xsk_rx_port(c, ready[(start + j) % nr], first + filled, share, now);
   }
   for (int j = 0; j < nr && filled < n; j++) filled += xsk_rx_port(c, ready[(start + j) % nr], first + filled, n - filled, now);
+  for (int j = 0; j < nr; j++) *got_mask |= 1ull << ready[j]; /* every ready ring gave at least one frame */
   return filled;
 }
 
@@ -462,10 +514,22 @@ int igs_rx_pending(const igs_ctx *c) {
   return 0;
 }
 
-/* xsk_rx, and the start of the busy-poll budget when it found frames. */
+/*
+ * xsk_rx, and the start of the busy-poll budget when it found frames.
+ * Parking: an XSK in the epoll set has a waiter on its wait queue for good, and the kernel wakes it (wait-queue lock,
+ * ep_poll_callback, interrupt-restore) for every frame it puts on the RX ring — in generic mode once per frame, on
+ * the CPU that received the frame (in the benchmark the generator's, whose offered load it lowered: (a) 390 kpps
+ * offered to igmpswitch against 451 to the C AF_XDP forwarder, which waits in poll() only when idle). So a port whose
+ * ring gave frames to two receive() calls in a row (frames keep coming) leaves the set; its ring is read from memory
+ * in every call anyway, and it goes back in before receive() blocks (igs_xsk_unpark_all). A ping parks nothing:
+ * its request and its reply come from different ports in consecutive calls.
+ */
 static int xsk_rx_batch(igs_ctx *c, uint32_t first, uint32_t n) {
-  uint32_t got = xsk_rx(c, first, n, igs_now_ms());
+  uint64_t got_mask = 0;
+  uint32_t got = xsk_rx(c, first, n, igs_now_ms(), &got_mask);
   if (got && c->busy_poll_ns) igs_note_rx(c, igs_mono_ns());
+  for (uint64_t m = got_mask & c->xsk_got & ~c->xsk_parked; m; m &= m - 1) igs_xsk_park(c, __builtin_ctzll(m));
+  c->xsk_got = got_mask;
   return (int)got;
 }
 
@@ -548,7 +612,10 @@ int igs_receive_all(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e)
   /* AF_PACKET first (it fills descriptors from 0), without blocking if the XSK rings already have frames, and
    * leaving them at least half the batch so neither path can starve the other. The epoll set also holds the XSKs. */
   /* About to block: every port's rings looked after first (off the path of frames: nothing is waiting). */
-  if (!avail && timeout_ms != 0) maintain(c, pl->xsk_mask);
+  if (!avail && timeout_ms != 0) {
+    maintain(c, pl->xsk_mask);
+    igs_xsk_unpark_all(c);
+  }
   uint32_t xsk_share = avail < n / 2 ? avail : n / 2;
   int k = igs_receive(c, n - xsk_share, avail ? 0 : timeout_ms, e);
   if (k < 0) return k;
@@ -559,7 +626,7 @@ int igs_receive_all(igs_ctx *c, uint32_t max_frames, int timeout_ms, igs_err *e)
 
 static void kick_tx(igs_xsk *x) {
   if (x->zero_copy && !(ld_acq(x->r.tx.flags) & XDP_RING_NEED_WAKEUP)) return; /* the driver is polling anyway */
-  igs_xsk_kick(x->fd, &x->r.tx);
+  igs_xsk_kick(x->tx_fd, &x->r.tx);
 }
 
 int igs_xsk_take(igs_ctx *c, int pi, uint32_t off, uint32_t len) {

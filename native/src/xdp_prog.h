@@ -251,13 +251,21 @@ typedef struct igs_xsk_rings {
   igs_ring rx, tx, fill, comp;
 } igs_xsk_rings;
 
+/* Copy mode sends at most a budget of frames per sendto() (32 by default); since Linux 6.17 it can be raised (up to
+ * the TX ring's size), so one kick sends a whole batch: half the sendto() calls at batch 64 (measured in fan-out).
+ * Older kernels refuse the option: they keep 32 and igs_xsk_kick loops. */
+static inline void igs_xsk_tx_budget(int fd, uint32_t ring_size) {
+  int budget = (int)(ring_size < IGS_XSK_TX_BUDGET_MAX ? ring_size : IGS_XSK_TX_BUDGET_MAX);
+  (void)setsockopt(fd, SOL_XDP, XDP_MAX_TX_SKB_BUDGET, &budget, sizeof budget);
+}
+
 /*
  * An AF_XDP socket whose UMEM is [umem, umem + len) in chunks of chunk_size, with rings of ring_size entries
- * mapped into r; not bound yet. Returns the fd, or -1 with errno set and *step naming the call that failed (the
+ * mapped into r (RX, fill, completion, and TX when with_tx); not bound yet. Returns the fd, or -1 with errno set and *step naming the call that failed (the
  * fd and any mapped ring are released then).
  */
-static inline int igs_xsk_socket(void *umem, uint64_t len, uint32_t chunk_size, uint32_t ring_size, igs_xsk_rings *r,
-                                 const char **step) {
+static inline int igs_xsk_socket(void *umem, uint64_t len, uint32_t chunk_size, uint32_t ring_size, int with_tx,
+                                 igs_xsk_rings *r, const char **step) {
   memset(r, 0, sizeof *r);
   *step = "socket(AF_XDP)";
   int fd = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
@@ -275,18 +283,15 @@ static inline int igs_xsk_socket(void *umem, uint64_t len, uint32_t chunk_size, 
   *step = "XDP ring sizes";
   if (setsockopt(fd, SOL_XDP, XDP_UMEM_FILL_RING, &sz, sizeof sz) < 0 ||
       setsockopt(fd, SOL_XDP, XDP_UMEM_COMPLETION_RING, &sz, sizeof sz) < 0 ||
-      setsockopt(fd, SOL_XDP, XDP_RX_RING, &sz, sizeof sz) < 0 || setsockopt(fd, SOL_XDP, XDP_TX_RING, &sz, sizeof sz) < 0)
+      setsockopt(fd, SOL_XDP, XDP_RX_RING, &sz, sizeof sz) < 0 ||
+      (with_tx && setsockopt(fd, SOL_XDP, XDP_TX_RING, &sz, sizeof sz) < 0))
     goto fail;
-  /* Copy mode sends at most a budget of frames per sendto() (32 by default); since Linux 6.17 it can be raised (up to
-   * the TX ring's size), so one kick sends a whole batch: half the sendto() calls at batch 64 (measured in fan-out).
-   * Older kernels refuse the option: they keep 32 and igs_xsk_kick loops. */
-  int budget = (int)(ring_size < IGS_XSK_TX_BUDGET_MAX ? ring_size : IGS_XSK_TX_BUDGET_MAX);
-  (void)setsockopt(fd, SOL_XDP, XDP_MAX_TX_SKB_BUDGET, &budget, sizeof budget);
+  if (with_tx) igs_xsk_tx_budget(fd, ring_size);
   *step = "XDP_MMAP_OFFSETS";
   if (getsockopt(fd, SOL_XDP, XDP_MMAP_OFFSETS, &off, &ol) < 0) goto fail;
   *step = "mmap rings";
   if (igs_ring_map(fd, &r->rx, &off.rx, ring_size, sizeof(struct xdp_desc), XDP_PGOFF_RX_RING) < 0 ||
-      igs_ring_map(fd, &r->tx, &off.tx, ring_size, sizeof(struct xdp_desc), XDP_PGOFF_TX_RING) < 0 ||
+      (with_tx && igs_ring_map(fd, &r->tx, &off.tx, ring_size, sizeof(struct xdp_desc), XDP_PGOFF_TX_RING) < 0) ||
       igs_ring_map(fd, &r->fill, &off.fr, ring_size, sizeof(uint64_t), XDP_UMEM_PGOFF_FILL_RING) < 0 ||
       igs_ring_map(fd, &r->comp, &off.cr, ring_size, sizeof(uint64_t), XDP_UMEM_PGOFF_COMPLETION_RING) < 0)
     goto fail;

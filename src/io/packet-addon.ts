@@ -100,6 +100,11 @@ export interface RxStats {
   /** Non-blocking polls of the busy-poll phase. */
   spins: number;
   /**
+   * AF_XDP: times a port's XSK left the epoll set because its ring gave frames to two receive() calls in a row (the
+   * kernel then wakes nobody per received frame); every parked XSK is back in the set before receive() sleeps.
+   */
+  xskParks: number;
+  /**
    * Time the data-plane thread spent outside receive() — processing, transmitting, housekeeping, or not scheduled —
    * during which nobody gives the kernel buffers back: the longest (ms), and how often it was over 1 and 4 ms.
    */

@@ -3,7 +3,8 @@
 //   * the receive buffer is bounded, so a full socket drops, and every drop is counted (kernelDrops);
 //   * a port that returned frames is read again without poll until it runs dry (drain), and busy-polling only
 //     happens when it is asked for (on AF_XDP too, where it spins on the XSK ring);
-//   * with frames on an XSK ring, the AF_PACKET sockets are polled only every few batches.
+//   * with frames on an XSK ring, the AF_PACKET sockets are polled only every few batches; an XSK whose ring keeps
+//     giving frames leaves the epoll set and is back in it before receive() sleeps.
 //
 //   npx vitest run --project netns test/netns/packet-io-receive.test.ts      (root; npm run build:native first)
 
@@ -145,6 +146,26 @@ describe.skipIf(skip !== null)('packet I/O addon: receive path (AF_PACKET and AF
     expect(last!.port.xskRxFrames).toBeGreaterThanOrEqual(rounds * 10);
     // One poll() in four such batches, not one each.
     expect(last!.rx.polls - first!.rx.polls).toBeLessThan(rounds - 1);
+  });
+
+  it('AF_XDP: a port whose ring keeps giving frames leaves the epoll set, and is back before receive() sleeps', async () => {
+    rx = new Receiver(t.sw, { port: t.s1, maxBatch: 64, socket: { rcvbuf: 8 << 20, io: 'af_xdp' } });
+    await rx.ready();
+    const start = await rx.once(0); // tops the fill ring up from its small share at open
+    await burst(t, 200); // more than three batches
+    let got = await rx.once(1000);
+    while (got.n > 0) got = await rx.once(0);
+    expect(got.port.xskRxFrames - start.port.xskRxFrames).toBeGreaterThan(128);
+    expect(got.rx.xskParks).toBeGreaterThan(start.rx.xskParks); // two calls in a row with frames: parked
+    // Drained: the next receive() sleeps, and a lone frame must still wake it (the XSK went back into the set).
+    const waiting = rx.once(10_000);
+    await new Promise((r) => setTimeout(r, 200));
+    await burst(t, 1);
+    const woke = await waiting;
+    expect(woke.n).toBe(1);
+    expect(woke.ms).toBeLessThan(5_000);
+    expect(woke.port.xskRxFrames).toBe(got.port.xskRxFrames + 1);
+    expect(woke.rx.blockingPolls).toBeGreaterThan(got.rx.blockingPolls);
   });
 
   /** A receiver with busy-polling capped at `busyPollUs` that took a burst of 10 frames and read them all: the port
