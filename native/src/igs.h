@@ -93,7 +93,8 @@ typedef struct igs_xsk igs_xsk;
 typedef struct igs_umem_pool igs_umem_pool;
 
 typedef struct igs_port {
-  int fd; /* -1 when closed */
+  int fd;    /* receives (AF_PACKET, ETH_P_ALL), in receive()'s epoll set; -1 when closed */
+  int tx_fd; /* sends: an AF_PACKET socket bound with protocol 0, which receives nothing (open_tx_socket) */
   igs_xsk *xsk; /* AF_XDP socket beside the AF_PACKET one (xdp.c), NULL when the port runs AF_PACKET only */
   int ifindex;
   int mtu;

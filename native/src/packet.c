@@ -240,6 +240,39 @@ static int attach_outgoing_filter(int fd) {
   return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog);
 }
 
+/*
+ * The port's sending socket. Frames leave through a socket of their own, not the receiving one: that one is in
+ * receive()'s epoll set for good, and the kernel frees every frame a packet socket sent through sock_wfree, which
+ * wakes the sending socket's waiters — with an epoll entry there, a wait-queue lock, ep_poll_callback and an
+ * interrupt-restore per egress frame (the same cost found on AF_XDP, xdp.c: xsk_tx_socket). Bound with protocol 0
+ * it receives nothing (no receive hook). Offload header, send buffer and qdisc bypass as the port asked. Returns the
+ * fd, or -1 with errno and *step set.
+ */
+static int open_tx_socket(int ifindex, int snd, int qdisc_bypass, const char **step) {
+  *step = "socket(AF_PACKET) to send";
+  int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  *step = "setsockopt(PACKET_VNET_HDR) (sending socket)";
+  if (set_int_opt(fd, SOL_PACKET, PACKET_VNET_HDR, 1) < 0) goto fail;
+  if (set_int_opt(fd, SOL_SOCKET, SO_SNDBUFFORCE, snd) < 0) (void)set_int_opt(fd, SOL_SOCKET, SO_SNDBUF, snd);
+  *step = "setsockopt(PACKET_QDISC_BYPASS) (sending socket)";
+  if (qdisc_bypass && set_int_opt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, 1) < 0) goto fail;
+  struct sockaddr_ll sll;
+  memset(&sll, 0, sizeof sll);
+  sll.sll_family = AF_PACKET;
+  sll.sll_protocol = 0;
+  sll.sll_ifindex = ifindex;
+  *step = "bind (sending socket)";
+  if (bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0) goto fail;
+  return fd;
+fail: {
+  int err = errno;
+  close(fd);
+  errno = err;
+  return -1;
+}
+}
+
 int igs_open_port(igs_ctx *c, const char *ifname, int index, const igs_open_opts *o, igs_err *e) {
   if (index < 0 || index >= IGS_MAX_PORTS) {
     igs_set_err(e, 0, "openPort(%s): port index %d out of range 0..%d", ifname, index, IGS_MAX_PORTS - 1);
@@ -285,7 +318,7 @@ int igs_open_port(igs_ctx *c, const char *ifname, int index, const igs_open_opts
   igs_port np;
   igs_port *p = &np;
   memset(p, 0, sizeof *p);
-  p->fd = -1;
+  p->fd = p->tx_fd = -1;
   p->ifindex = ifindex;
   strncpy(p->ifname, ifname, IFNAMSIZ - 1);
 
@@ -326,12 +359,6 @@ int igs_open_port(igs_ctx *c, const char *ifname, int index, const igs_open_opts
                          : (int)(igs_default_rcvbuf(c->attached ? c->L.max_batch : 64) / 2);
   int snd = o->sndbuf > 0 ? o->sndbuf : IGS_DEFAULT_SNDBUF;
   if (set_int_opt(fd, SOL_SOCKET, SO_RCVBUFFORCE, rcv) < 0) (void)set_int_opt(fd, SOL_SOCKET, SO_RCVBUF, rcv);
-  if (set_int_opt(fd, SOL_SOCKET, SO_SNDBUFFORCE, snd) < 0) (void)set_int_opt(fd, SOL_SOCKET, SO_SNDBUF, snd);
-  if (o->qdisc_bypass) {
-    step = "setsockopt(PACKET_QDISC_BYPASS)";
-    if (set_int_opt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, 1) < 0) goto fail;
-    p->qdisc_bypass = 1;
-  }
 
   if (o->rx_ring) {
     /*
@@ -381,6 +408,10 @@ int igs_open_port(igs_ctx *c, const char *ifname, int index, const igs_open_opts
   step = "PACKET_ADD_MEMBERSHIP(PROMISC)";
   if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof mr) < 0) goto fail;
 
+  p->tx_fd = open_tx_socket(ifindex, snd, o->qdisc_bypass, &step);
+  if (p->tx_fd < 0) goto fail;
+  p->qdisc_bypass = o->qdisc_bypass != 0;
+
   /* Reset the kernel's PACKET_STATISTICS so our counters start at open. */
   struct tpacket_stats ks;
   socklen_t kl = sizeof ks;
@@ -424,8 +455,9 @@ void igs_close_port(igs_ctx *c, int index) {
   igs_port_stats_refresh(c, index); /* keep the kernel's drop count of the socket's last moments */
   if (p->ring) munmap(p->ring, p->ring_len);
   p->ring = NULL;
+  close(p->tx_fd);
   close(p->fd);
-  p->fd = -1;
+  p->fd = p->tx_fd = -1;
   c->hot_mask &= ~(1ull << index);
   c->ep_dirty = 1;
 }
@@ -649,8 +681,8 @@ void igs_xsk_unpark_all(igs_ctx *c) {
   for (uint64_t m = c->xsk_parked; m; m &= m - 1) {
     int i = __builtin_ctzll(m);
     int xfd = igs_xsk_fd(c, i);
-    /* ADD polls the socket: a ring that filled while it was out of the set makes the next epoll_wait return. A failure
-     * (no memory) would leave the port unwatched while the thread sleeps: rebuild the set instead. */
+    /* ADD polls the socket: a ring that filled while it was out of the set makes the next epoll_wait return. A
+     * failure (no memory) would leave the port unwatched while the thread sleeps: rebuild the set instead. */
     if (xfd >= 0 && ep_add(c->epfd, xfd, (uint32_t)(EP_TAG_XSK + i)) < 0 && errno != EEXIST) c->ep_dirty = 1;
   }
   c->xsk_parked = 0;
@@ -836,7 +868,7 @@ static uint32_t send_list(igs_port *p, struct mmsghdr *msgs, uint32_t m) {
   int waited = 0, nobufs = 0;
   while (i < m) {
     uint32_t chunk = m - i < IGS_MMSG_MAX ? m - i : IGS_MMSG_MAX;
-    int r = sendmmsg(p->fd, msgs + i, chunk, MSG_DONTWAIT);
+    int r = sendmmsg(p->tx_fd, msgs + i, chunk, MSG_DONTWAIT);
     if (r > 0) {
       /* msg_len excludes the vnet header on packet sockets; count the frame iovec instead of relying on it. */
       for (int k = 0; k < r; k++) p->st.tx_bytes += msgs[i + (uint32_t)k].msg_hdr.msg_iov[1].iov_len;
@@ -851,7 +883,7 @@ static uint32_t send_list(igs_port *p, struct mmsghdr *msgs, uint32_t m) {
     if (err == EAGAIN || err == EWOULDBLOCK) {
       if (!waited) {
         waited = 1;
-        struct pollfd pf = {.fd = p->fd, .events = POLLOUT};
+        struct pollfd pf = {.fd = p->tx_fd, .events = POLLOUT};
         if (poll(&pf, 1, 1) > 0 && (pf.revents & POLLOUT)) continue;
       }
       p->st.tx_drops += m - i;
@@ -942,7 +974,7 @@ int igs_inject(igs_ctx *c, uint64_t mask, const uint8_t *frame, size_t len) {
     struct iovec iov[2] = {{(void *)zero_vnet, IGS_VNET_LEN}, {(void *)frame, len}};
     struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
     for (int attempt = 0;; attempt++) {
-      ssize_t r = sendmsg(p->fd, &mh, MSG_DONTWAIT);
+      ssize_t r = sendmsg(p->tx_fd, &mh, MSG_DONTWAIT);
       if (r >= 0) {
         p->st.inject_frames++;
         sent++;
@@ -952,7 +984,7 @@ int igs_inject(igs_ctx *c, uint64_t mask, const uint8_t *frame, size_t len) {
       if (err == EINTR) continue;
       /* Control frames (queries, leaves) matter more than data: wait a little for room, once. */
       if ((err == EAGAIN || err == EWOULDBLOCK || err == ENOBUFS) && attempt == 0) {
-        struct pollfd pf = {.fd = p->fd, .events = POLLOUT};
+        struct pollfd pf = {.fd = p->tx_fd, .events = POLLOUT};
         (void)poll(&pf, 1, 10);
         continue;
       }

@@ -261,8 +261,8 @@ static inline void igs_xsk_tx_budget(int fd, uint32_t ring_size) {
 
 /*
  * An AF_XDP socket whose UMEM is [umem, umem + len) in chunks of chunk_size, with rings of ring_size entries
- * mapped into r (RX, fill, completion, and TX when with_tx); not bound yet. Returns the fd, or -1 with errno set and *step naming the call that failed (the
- * fd and any mapped ring are released then).
+ * mapped into r (RX, fill, completion, and TX when with_tx); not bound yet. Returns the fd, or -1 with errno set and
+ * *step naming the call that failed (the fd and any mapped ring are released then).
  */
 static inline int igs_xsk_socket(void *umem, uint64_t len, uint32_t chunk_size, uint32_t ring_size, int with_tx,
                                  igs_xsk_rings *r, const char **step) {
