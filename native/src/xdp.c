@@ -566,14 +566,19 @@ static uint32_t xsk_spin(igs_ctx *c, uint64_t until) {
   }
 }
 
+static void kick_tx(igs_xsk *x);
+
 /* Collect completions and top up the fill rings of the ports in mask; a port is clean again (pl->dirty) once its
- * fill ring is at its share and the kernel has completed everything queued on its TX ring. */
+ * fill ring is at its share and the kernel has completed everything queued on its TX ring. Frames a kick left on the
+ * TX ring (copy mode stops at a full send buffer or a busy device) are kicked again here: the receiving socket's
+ * poll resent them while it owned the TX ring (xsk_poll drives copy-mode TX); nothing polls the sending socket. */
 static void maintain(igs_ctx *c, uint64_t mask) {
   igs_umem_pool *pl = c->pool;
   uint32_t target = fill_target(pl);
   for (; mask; mask &= mask - 1) {
     int i = __builtin_ctzll(mask);
     igs_xsk *x = c->ports[i].xsk;
+    if (ld_acq(x->r.tx.consumer) != *x->r.tx.producer) kick_tx(x);
     drain_completions(c, x);
     refill(c, i, x, target);
     if (x->tx_completed == *x->r.tx.producer && *x->r.fill.producer - ld_acq(x->r.fill.consumer) >= target)
