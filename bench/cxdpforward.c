@@ -67,7 +67,7 @@ static void open_port(struct port *p) {
   const char *step = "";
   p->ifindex = (int)if_nametoindex(p->f.name);
   if (!p->ifindex) fwd_die("if_nametoindex", p->f.name);
-  p->f.fd = igs_xsk_socket(umem, (uint64_t)CHUNKS * CHUNK, CHUNK, IGS_XSK_RING, 1, &p->r, &step);
+  p->f.fd = igs_xsk_socket(umem, (uint64_t)CHUNKS * CHUNK, CHUNK, IGS_XSK_RING, IGS_XSK_RX | IGS_XSK_TX, &p->r, &step);
   if (p->f.fd < 0) fwd_die(step, p->f.name);
   p->map_fd = igs_xskmap_create(1);
   if (p->map_fd < 0) fwd_die("BPF_MAP_CREATE", p->f.name);

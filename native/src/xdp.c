@@ -197,20 +197,9 @@ static void drain_completions(igs_ctx *c, igs_xsk *x) {
  * and *step set (nothing left open then).
  */
 static int xsk_tx_socket(int rx_fd, int ifindex, uint32_t ring_size, igs_ring *tx, const char **step) {
-  memset(tx, 0, sizeof *tx);
-  *step = "socket(AF_XDP) to send";
-  int fd = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
+  igs_xsk_rings r;
+  int fd = igs_xsk_socket(NULL, 0, 0, ring_size, IGS_XSK_TX, &r, step);
   if (fd < 0) return -1;
-  int sz = (int)ring_size;
-  struct xdp_mmap_offsets off;
-  socklen_t ol = sizeof off;
-  *step = "XDP_TX_RING";
-  if (setsockopt(fd, SOL_XDP, XDP_TX_RING, &sz, sizeof sz) < 0) goto fail;
-  igs_xsk_tx_budget(fd, ring_size);
-  *step = "XDP_MMAP_OFFSETS (sending socket)";
-  if (getsockopt(fd, SOL_XDP, XDP_MMAP_OFFSETS, &off, &ol) < 0) goto fail;
-  *step = "mmap TX ring";
-  if (igs_ring_map(fd, tx, &off.tx, ring_size, sizeof(struct xdp_desc), XDP_PGOFF_TX_RING) < 0) goto fail;
   struct sockaddr_xdp sa;
   memset(&sa, 0, sizeof sa);
   sa.sxdp_family = AF_XDP;
@@ -219,15 +208,15 @@ static int xsk_tx_socket(int rx_fd, int ifindex, uint32_t ring_size, igs_ring *t
   sa.sxdp_flags = XDP_SHARED_UMEM; /* mode and need_wakeup are the pool's (the kernel refuses flags here) */
   sa.sxdp_shared_umem_fd = (uint32_t)rx_fd;
   *step = "bind (sending socket, XDP_SHARED_UMEM)";
-  if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) goto fail;
+  if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+    int err = errno;
+    igs_ring_unmap(&r.tx);
+    close(fd);
+    errno = err;
+    return -1;
+  }
+  *tx = r.tx;
   return fd;
-fail: {
-  int err = errno;
-  igs_ring_unmap(tx);
-  close(fd);
-  errno = err;
-  return -1;
-}
 }
 
 static const char *mode_name(int native) { return native ? "native" : "generic"; }
@@ -341,8 +330,8 @@ int igs_xsk_open(igs_ctx *c, int index, const igs_xsk_opts *o, igs_err *e) {
   p->xsk = x;
   pl->n_xsk++;
   const char *step = "";
-  x->fd = igs_xsk_socket(c->base + pl->base, (uint64_t)pl->chunks * pl->chunk_size, pl->chunk_size, IGS_XSK_RING, 0,
-                         &x->r, &step);
+  x->fd = igs_xsk_socket(c->base + pl->base, (uint64_t)pl->chunks * pl->chunk_size, pl->chunk_size, IGS_XSK_RING,
+                         IGS_XSK_RX, &x->r, &step);
   if (x->fd < 0) goto fail;
 
   step = "BPF_MAP_CREATE(XSKMAP)";

@@ -259,41 +259,48 @@ static inline void igs_xsk_tx_budget(int fd, uint32_t ring_size) {
   (void)setsockopt(fd, SOL_XDP, XDP_MAX_TX_SKB_BUDGET, &budget, sizeof budget);
 }
 
+/* The rings igs_xsk_socket sets up. */
+#define IGS_XSK_RX 1 /* its own UMEM, [umem, umem + len): RX, fill and completion rings */
+#define IGS_XSK_TX 2 /* a TX ring (alone: a sending socket that shares another socket's UMEM at bind) */
+
 /*
- * An AF_XDP socket whose UMEM is [umem, umem + len) in chunks of chunk_size, with rings of ring_size entries
- * mapped into r (RX, fill, completion, and TX when with_tx); not bound yet. Returns the fd, or -1 with errno set and
- * *step naming the call that failed (the fd and any mapped ring are released then).
+ * An AF_XDP socket with the rings `rings` asks for (IGS_XSK_RX, IGS_XSK_TX), each of ring_size entries, mapped into
+ * r; not bound yet. Returns the fd, or -1 with errno set and *step naming the call that failed (the fd and any
+ * mapped ring are released then).
  */
-static inline int igs_xsk_socket(void *umem, uint64_t len, uint32_t chunk_size, uint32_t ring_size, int with_tx,
+static inline int igs_xsk_socket(void *umem, uint64_t len, uint32_t chunk_size, uint32_t ring_size, int rings,
                                  igs_xsk_rings *r, const char **step) {
   memset(r, 0, sizeof *r);
+  int rx = (rings & IGS_XSK_RX) != 0, tx = (rings & IGS_XSK_TX) != 0;
   *step = "socket(AF_XDP)";
   int fd = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
-  struct xdp_umem_reg mr;
-  memset(&mr, 0, sizeof mr);
-  mr.addr = (uint64_t)(uintptr_t)umem;
-  mr.len = len;
-  mr.chunk_size = chunk_size;
   int sz = (int)ring_size;
   struct xdp_mmap_offsets off;
   socklen_t ol = sizeof off;
-  *step = "XDP_UMEM_REG";
-  if (setsockopt(fd, SOL_XDP, XDP_UMEM_REG, &mr, sizeof mr) < 0) goto fail;
+  if (rx) {
+    struct xdp_umem_reg mr;
+    memset(&mr, 0, sizeof mr);
+    mr.addr = (uint64_t)(uintptr_t)umem;
+    mr.len = len;
+    mr.chunk_size = chunk_size;
+    *step = "XDP_UMEM_REG";
+    if (setsockopt(fd, SOL_XDP, XDP_UMEM_REG, &mr, sizeof mr) < 0) goto fail;
+  }
   *step = "XDP ring sizes";
-  if (setsockopt(fd, SOL_XDP, XDP_UMEM_FILL_RING, &sz, sizeof sz) < 0 ||
-      setsockopt(fd, SOL_XDP, XDP_UMEM_COMPLETION_RING, &sz, sizeof sz) < 0 ||
-      setsockopt(fd, SOL_XDP, XDP_RX_RING, &sz, sizeof sz) < 0 ||
-      (with_tx && setsockopt(fd, SOL_XDP, XDP_TX_RING, &sz, sizeof sz) < 0))
+  if ((rx && (setsockopt(fd, SOL_XDP, XDP_UMEM_FILL_RING, &sz, sizeof sz) < 0 ||
+              setsockopt(fd, SOL_XDP, XDP_UMEM_COMPLETION_RING, &sz, sizeof sz) < 0 ||
+              setsockopt(fd, SOL_XDP, XDP_RX_RING, &sz, sizeof sz) < 0)) ||
+      (tx && setsockopt(fd, SOL_XDP, XDP_TX_RING, &sz, sizeof sz) < 0))
     goto fail;
-  if (with_tx) igs_xsk_tx_budget(fd, ring_size);
+  if (tx) igs_xsk_tx_budget(fd, ring_size);
   *step = "XDP_MMAP_OFFSETS";
   if (getsockopt(fd, SOL_XDP, XDP_MMAP_OFFSETS, &off, &ol) < 0) goto fail;
   *step = "mmap rings";
-  if (igs_ring_map(fd, &r->rx, &off.rx, ring_size, sizeof(struct xdp_desc), XDP_PGOFF_RX_RING) < 0 ||
-      (with_tx && igs_ring_map(fd, &r->tx, &off.tx, ring_size, sizeof(struct xdp_desc), XDP_PGOFF_TX_RING) < 0) ||
-      igs_ring_map(fd, &r->fill, &off.fr, ring_size, sizeof(uint64_t), XDP_UMEM_PGOFF_FILL_RING) < 0 ||
-      igs_ring_map(fd, &r->comp, &off.cr, ring_size, sizeof(uint64_t), XDP_UMEM_PGOFF_COMPLETION_RING) < 0)
+  if ((rx && (igs_ring_map(fd, &r->rx, &off.rx, ring_size, sizeof(struct xdp_desc), XDP_PGOFF_RX_RING) < 0 ||
+              igs_ring_map(fd, &r->fill, &off.fr, ring_size, sizeof(uint64_t), XDP_UMEM_PGOFF_FILL_RING) < 0 ||
+              igs_ring_map(fd, &r->comp, &off.cr, ring_size, sizeof(uint64_t), XDP_UMEM_PGOFF_COMPLETION_RING) < 0)) ||
+      (tx && igs_ring_map(fd, &r->tx, &off.tx, ring_size, sizeof(struct xdp_desc), XDP_PGOFF_TX_RING) < 0))
     goto fail;
   return fd;
 fail: {
