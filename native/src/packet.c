@@ -481,6 +481,42 @@ static inline void restore_vlan(uint8_t *vh, uint8_t **frame, uint32_t *len, uin
   if (hl) wr16(vh + IGS_VH_HDR_LEN, (uint16_t)(hl + 4));
 }
 
+/* virtio_net_hdr gso_type values (linux/virtio_net.h), ECN bit masked off. */
+#define IGS_VH_GSO_ECN 0x80
+#define IGS_VH_GSO_TCPV4 1
+#define IGS_VH_GSO_UDP 3
+#define IGS_VH_GSO_TCPV6 4
+#define IGS_VH_GSO_UDP_L4 5
+
+/*
+ * A GSO frame's vnet header tells the sending socket how much of the frame to put in the skb's linear head
+ * (hdr_len, "a hint as to how much should be linear"). On receive the kernel fills in the received skb's linear
+ * length, which is the whole super-frame when generic XDP linearised it (veth ports under `auto`): packet_snd()
+ * then allocates the egress skb as one 64 KiB+ head, and the receiving host's TCP copies it into its queue
+ * (skb_try_coalesce into that head's spare room) instead of taking its pages. Measured in bench (d) on CPU 1:
+ * those copies were 7.9 % of the samples. Hand back what a virtio device says: the headers, Ethernet to the end of
+ * the L4 header (csum_start is where L4 starts). Only ever lowers the value; a frame we cannot read keeps it.
+ */
+static inline void trim_gso_hdr_len(uint8_t *vh, const uint8_t *frame, uint32_t len) {
+  if (vh[IGS_VH_GSO_TYPE] == 0 || !(vh[IGS_VH_FLAGS] & 1 /* VIRTIO_NET_HDR_F_NEEDS_CSUM */)) return;
+  uint32_t l4 = rd16(vh + IGS_VH_CSUM_START), headers;
+  switch (vh[IGS_VH_GSO_TYPE] & ~IGS_VH_GSO_ECN) {
+  case IGS_VH_GSO_TCPV4:
+  case IGS_VH_GSO_TCPV6:
+    if ((uint64_t)l4 + 13 > len) return;
+    headers = l4 + (uint32_t)(frame[l4 + 12] >> 4) * 4; /* TCP data offset, in 32-bit words */
+    if (headers < l4 + 20) return;
+    break;
+  case IGS_VH_GSO_UDP:
+  case IGS_VH_GSO_UDP_L4:
+    headers = l4 + 8;
+    break;
+  default:
+    return;
+  }
+  if (headers <= len && headers < rd16(vh + IGS_VH_HDR_LEN)) wr16(vh + IGS_VH_HDR_LEN, (uint16_t)headers);
+}
+
 static int is_down_errno(int err) { return err == ENETDOWN || err == ENXIO || err == ENODEV; }
 
 /*
@@ -505,6 +541,7 @@ static void fill_desc(igs_ctx *c, igs_port *p, int pi, uint32_t f, uint8_t *fram
   if (vh[IGS_VH_GSO_TYPE] != 0) {
     flags |= (uint16_t)L->f_gso;
     p->st.rx_gso++;
+    trim_gso_hdr_len(vh, frame, len);
   }
   if (vlan && len >= 12) {
     restore_vlan(vh, &frame, &len, tpid, tci);

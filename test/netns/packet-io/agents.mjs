@@ -1,7 +1,7 @@
 // Host-side helpers run inside a host namespace (ip netns exec <ns> node agents.mjs ...). One JSON line out.
 //
 //   tcp-server <bindIp> <port>               {"type":"listening"} then {"type":"received",bytes,sha256}
-//   tcp-client <ip> <port> <bytes>           {"type":"sent",bytes,sha256,ms}
+//   tcp-client <ip> <port> <bytes> [hex]     {"type":"sent",bytes,sha256,ms}   (hex: a marker every 4 KiB of data)
 //   udp-send   <ip> <port> <count> <hex>     {"type":"sent",count}   (payload = hex marker + index; ip may be a broadcast)
 
 import { createHash, randomFillSync } from 'node:crypto';
@@ -36,11 +36,13 @@ if (mode === 'tcp-server') {
   server.on('error', fail);
   server.listen(Number(port), host, () => out({ type: 'listening' }));
 } else if (mode === 'tcp-client') {
-  const [host, port, total] = args;
+  const [host, port, total, hex] = args;
   const want = Number(total);
   // 8 MiB of random data sent over and over (cheaper than fresh randomness, so the sender measures the path, not
   // the RNG); the hash still covers every byte, so any corruption or loss changes it.
   const block = randomFillSync(Buffer.alloc(8 << 20));
+  // A marker every 4 KiB lets a capture pick the transfer's frames out of the host's traffic.
+  if (hex) for (let at = 0; at < block.length; at += 4096) Buffer.from(hex, 'hex').copy(block, at);
   const piece = 256 * 1024;
   const hash = createHash('sha256');
   const t0 = performance.now();

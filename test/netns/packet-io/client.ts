@@ -113,19 +113,20 @@ export function agent(ns: string, ...args: string[]): JsonChild {
   return new JsonChild('ip', ['netns', 'exec', ns, process.execPath, AGENTS, ...args]);
 }
 
-/** TCP transfer h1 → h2 through the switch; returns both ends' reports and the elapsed time. */
+/** TCP transfer h1 → h2 through the switch (a hex marker every 4 KiB of data if given); both ends' reports and the time. */
 export async function tcpTransfer(
   hSrc: string,
   hDst: string,
   dstIp: string,
   bytes: number,
   port = 5001,
+  markerHex?: string,
 ): Promise<{ sent: Msg; received: Msg; ms: number }> {
   const server = agent(hDst, 'tcp-server', dstIp, String(port));
   try {
     await server.wait((m) => m.type === 'listening' || m.type === 'error', 15_000);
     const t0 = performance.now();
-    const client = agent(hSrc, 'tcp-client', dstIp, String(port), String(bytes));
+    const client = agent(hSrc, 'tcp-client', dstIp, String(port), String(bytes), ...(markerHex ? [markerHex] : []));
     try {
       const [sent, received] = await Promise.all([
         client.wait((m) => m.type === 'sent' || m.type === 'error', 120_000),
